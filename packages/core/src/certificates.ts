@@ -1,0 +1,209 @@
+// Certificate checks done at translation time, with node:crypto only.
+// Messages describe certificates by subject and fingerprint; key material never enters them.
+import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+
+export type CertificateProblemCode =
+  | 'CertificateInvalidPem'
+  | 'PrivateKeyInvalid'
+  | 'PrivateKeyMismatch'
+  | 'CertificateNotYetValid'
+  | 'CertificateExpired'
+  | 'CertificateMissingClientAuth'
+  | 'CertificateNoExtendedKeyUsage'
+  | 'CertificateWeakKey'
+  | 'CertificateChainOrder'
+  | 'CaBundleInvalid';
+
+export interface CertificateProblem {
+  code: CertificateProblemCode;
+  message: string;
+  /** A fatal problem means the material must not be used (fail closed). */
+  fatal: boolean;
+}
+
+export interface CertificateFacts {
+  subject: string;
+  issuer: string;
+  notBefore: string;
+  notAfter: string;
+  /** Colon-separated upper-case hex SHA-256 of the leaf's DER. */
+  sha256: string;
+}
+
+export interface KeyPairCheck {
+  /** Facts of the leaf, when it parsed. */
+  facts?: CertificateFacts;
+  problems: CertificateProblem[];
+  /** No fatal problem. */
+  usable: boolean;
+}
+
+export type CertificatePurpose = 'client' | 'server';
+
+export const MIN_RSA_BITS = 2048;
+const EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const EKU_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const EKU_ANY = '2.5.29.37.0';
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** Every CERTIFICATE block of a PEM text, parsed; undefined entries failed to parse. */
+export function parseCertificates(pem: string): { certificates: X509Certificate[]; invalidBlocks: number } {
+  const certificates: X509Certificate[] = [];
+  let invalidBlocks = 0;
+  for (const block of pem.match(PEM_CERTIFICATE) ?? []) {
+    try {
+      certificates.push(new X509Certificate(block));
+    } catch {
+      invalidBlocks++;
+    }
+  }
+  return { certificates, invalidBlocks };
+}
+
+/** Distinguished name in one line, as OpenSSL prints it: `C=US, O=Org, CN=name`. */
+export function formatName(name: string): string {
+  return name.split('\n').filter(Boolean).join(', ');
+}
+
+export function certificateFacts(cert: X509Certificate): CertificateFacts {
+  return {
+    subject: formatName(cert.subject),
+    issuer: formatName(cert.issuer),
+    notBefore: toIso(cert.validFrom),
+    notAfter: toIso(cert.validTo),
+    sha256: cert.fingerprint256,
+  };
+}
+
+/**
+ * Checks a certificate chain and private key as used for `purpose`: PEM parses, the
+ * key parses and matches the leaf, validity against `now`, extended key usage, RSA size,
+ * and leaf-first chain order.
+ */
+export function checkKeyPair(certChainPem: string, keyPem: string, now: Date, purpose: CertificatePurpose): KeyPairCheck {
+  const problems: CertificateProblem[] = [];
+  const { certificates, invalidBlocks } = parseCertificates(certChainPem);
+  const leaf = certificates[0];
+  if (!leaf || invalidBlocks > 0) {
+    problems.push({
+      code: 'CertificateInvalidPem',
+      message: !leaf && invalidBlocks === 0 ? 'tls.crt holds no PEM CERTIFICATE block' : `tls.crt has ${invalidBlocks} PEM block(s) that do not parse as X.509`,
+      fatal: true,
+    });
+    if (!leaf) return { problems, usable: false };
+  }
+  const facts = certificateFacts(leaf);
+
+  let key: KeyObject | undefined;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    problems.push({ code: 'PrivateKeyInvalid', message: 'tls.key is not a parseable PEM private key', fatal: true });
+  }
+  if (key && !leaf.checkPrivateKey(key)) {
+    problems.push({ code: 'PrivateKeyMismatch', message: `tls.key does not belong to the certificate ${facts.subject} (${facts.sha256})`, fatal: true });
+  }
+
+  problems.push(...checkValidity(leaf, now));
+  problems.push(...checkKeyUsage(leaf, purpose));
+  problems.push(...checkKeyStrength(certificates));
+  problems.push(...checkChainOrder(certificates));
+  return { facts, problems, usable: !problems.some((p) => p.fatal) };
+}
+
+function checkValidity(cert: X509Certificate, now: Date): CertificateProblem[] {
+  const subject = formatName(cert.subject);
+  const notBefore = Date.parse(cert.validFrom);
+  const notAfter = Date.parse(cert.validTo);
+  if (now.getTime() < notBefore) {
+    return [{ code: 'CertificateNotYetValid', message: `certificate ${subject} is not valid before ${toIso(cert.validFrom)}`, fatal: true }];
+  }
+  if (now.getTime() > notAfter) {
+    return [{ code: 'CertificateExpired', message: `certificate ${subject} expired at ${toIso(cert.validTo)}`, fatal: true }];
+  }
+  return [];
+}
+
+function checkKeyUsage(cert: X509Certificate, purpose: CertificatePurpose): CertificateProblem[] {
+  const wanted = purpose === 'client' ? EKU_CLIENT_AUTH : EKU_SERVER_AUTH;
+  const usage = cert.keyUsage as string[] | undefined;
+  const subject = formatName(cert.subject);
+  if (!usage || usage.length === 0) {
+    return [{
+      code: 'CertificateNoExtendedKeyUsage',
+      message: `certificate ${subject} has no extended key usage; servers that check it will reject it (add extendedKeyUsage = ${purpose === 'client' ? 'clientAuth' : 'serverAuth'})`,
+      fatal: false,
+    }];
+  }
+  if (usage.includes(wanted) || usage.includes(EKU_ANY)) return [];
+  return [{
+    code: 'CertificateMissingClientAuth',
+    message: `certificate ${subject} lacks the ${purpose === 'client' ? 'clientAuth' : 'serverAuth'} extended key usage, so the peer will reject it`,
+    fatal: true,
+  }];
+}
+
+function checkKeyStrength(certificates: X509Certificate[]): CertificateProblem[] {
+  const problems: CertificateProblem[] = [];
+  for (const cert of certificates) {
+    const details = cert.publicKey.asymmetricKeyDetails;
+    const type = cert.publicKey.asymmetricKeyType;
+    if ((type === 'rsa' || type === 'rsa-pss') && (details?.modulusLength ?? 0) < MIN_RSA_BITS) {
+      problems.push({
+        code: 'CertificateWeakKey',
+        message: `certificate ${formatName(cert.subject)} has a ${details?.modulusLength ?? 0}-bit RSA key; at least ${MIN_RSA_BITS} bits are required`,
+        fatal: true,
+      });
+    }
+  }
+  return problems;
+}
+
+function checkChainOrder(certificates: X509Certificate[]): CertificateProblem[] {
+  for (let i = 0; i + 1 < certificates.length; i++) {
+    const child = certificates[i]!;
+    const parent = certificates[i + 1]!;
+    if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
+      return [{
+        code: 'CertificateChainOrder',
+        message: `certificate ${i + 1} (${formatName(child.subject)}) is not issued by the certificate after it (${formatName(parent.subject)}); tls.crt must list the leaf first, then each issuer`,
+        fatal: true,
+      }];
+    }
+  }
+  return [];
+}
+
+export interface CaBundleCheck {
+  /** Hex SHA-256 over the DER of every certificate, in order: independent of PEM formatting. */
+  sha256?: string;
+  count: number;
+  /** Normalized PEM of the parsed certificates. */
+  pem?: string;
+  problems: CertificateProblem[];
+}
+
+/** Parses a CA bundle (`ca.crt`); at least one certificate must parse. */
+export function checkCaBundle(pem: string, now: Date): CaBundleCheck {
+  const { certificates, invalidBlocks } = parseCertificates(pem);
+  const problems: CertificateProblem[] = [];
+  if (certificates.length === 0) {
+    problems.push({ code: 'CaBundleInvalid', message: 'holds no parseable PEM CERTIFICATE', fatal: true });
+    return { count: 0, problems };
+  }
+  if (invalidBlocks > 0) problems.push({ code: 'CaBundleInvalid', message: `${invalidBlocks} PEM block(s) do not parse and are ignored`, fatal: false });
+  for (const cert of certificates) {
+    if (now.getTime() > Date.parse(cert.validTo)) {
+      problems.push({ code: 'CertificateExpired', message: `CA certificate ${formatName(cert.subject)} expired at ${toIso(cert.validTo)}`, fatal: false });
+    }
+  }
+  const hash = createHash('sha256');
+  for (const cert of certificates) hash.update(cert.raw);
+  return { sha256: hash.digest('hex'), count: certificates.length, pem: certificates.map((c) => c.toString()).join(''), problems };
+}
+
+function toIso(opensslTime: string): string {
+  const ms = Date.parse(opensslTime);
+  return Number.isNaN(ms) ? opensslTime : new Date(ms).toISOString();
+}

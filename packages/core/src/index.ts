@@ -1,0 +1,34 @@
+export type * from './model.js';
+export type * from './kube-objects.js';
+export type { ClusterSnapshot, SnapshotKey } from './snapshot.js';
+export { snapshotKeyFor } from './snapshot.js';
+export type { TranslateOptions, ResolvedTranslateOptions } from './options.js';
+export { resolveTranslateOptions, DEFAULT_CLUSTER_DOMAIN, DEFAULT_NAMESPACE } from './options.js';
+export { refOf, refKey, compareRefs, compareStrings, isRecord } from './resource-ref.js';
+export type { Identity } from './object-meta.js';
+export { identityOf, annotationsOf, labelsOf, compareByAge } from './object-meta.js';
+export { makeCondition, metaTime } from './conditions.js';
+export { DiagnosticList, compareDiagnostics } from './diagnostics.js';
+export { ObjectIndex } from './object-index.js';
+export type { SecretKey, ClientCredential, StoredClientCredential, CredentialChange, CredentialStoreEvents } from './credential-store.js';
+export { CredentialStore, secretKeyString } from './credential-store.js';
+export type { SecretProblem, SecretProblemCode, SecretValue, TlsSecretResult } from './secrets.js';
+export { readTlsSecret, readObjectValue, decodeBase64, TLS_SECRET_TYPE } from './secrets.js';
+export type {
+  CertificateProblem,
+  CertificateProblemCode,
+  CertificateFacts,
+  KeyPairCheck,
+  CertificatePurpose,
+  CaBundleCheck,
+} from './certificates.js';
+export { checkKeyPair, checkCaBundle, parseCertificates, certificateFacts, formatName, MIN_RSA_BITS } from './certificates.js';
+export type { ResolvedCertificate, UnresolvedCertificate } from './client-certificate.js';
+export { resolveKeyPairSecret } from './client-certificate.js';
+export type { UpstreamScheme, ServiceProblem, PortReference, PortLookup, SchemeDecision } from './service-protocol.js';
+export { findServicePort, schemeForPort, protocolForPort, APP_PROTOCOLS_ANNOTATION, LEGACY_APP_PROTOCOLS_ANNOTATION } from './service-protocol.js';
+export type { ServiceUpstreamSpec } from './service-upstream.js';
+export { buildServiceUpstream, serviceUpstreamName, serviceHost, alpnFor } from './service-upstream.js';
+export type { TranslationResult } from './result.js';
+export { createTranslationResult, compareEndpoints, compareStatuses } from './result.js';
+export { toStableJson, containsPrivateKey, REDACTED } from './stable-json.js';

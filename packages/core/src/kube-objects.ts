@@ -1,0 +1,107 @@
+// Shapes of the Kubernetes objects kupstream reads, as they appear in manifests.
+// Every field is optional: translators read them defensively and report what is wrong.
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+export interface LocalObjectReference {
+  name?: string;
+}
+
+export interface Secret extends KubeObject {
+  type?: string;
+  /** base64-encoded values */
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+export interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}
+
+export interface Namespace extends KubeObject {}
+
+export interface ServicePort {
+  name?: string;
+  protocol?: string;
+  port?: number;
+  targetPort?: number | string;
+  appProtocol?: string;
+}
+
+export interface Service extends KubeObject {
+  spec?: {
+    type?: string;
+    ports?: ServicePort[];
+    selector?: Record<string, string>;
+    externalName?: string;
+    clusterIP?: string;
+  };
+}
+
+export interface IngressServiceBackend {
+  name?: string;
+  port?: { number?: number; name?: string };
+}
+export interface IngressBackend {
+  service?: IngressServiceBackend;
+  resource?: { apiGroup?: string; kind?: string; name?: string };
+}
+export interface HTTPIngressPath {
+  path?: string;
+  pathType?: string;
+  backend?: IngressBackend;
+}
+export interface IngressRule {
+  host?: string;
+  http?: { paths?: HTTPIngressPath[] };
+}
+export interface IngressTLS {
+  hosts?: string[];
+  secretName?: string;
+}
+export interface Ingress extends KubeObject {
+  spec?: {
+    ingressClassName?: string;
+    defaultBackend?: IngressBackend;
+    rules?: IngressRule[];
+    tls?: IngressTLS[];
+  };
+  status?: { loadBalancer?: { ingress?: { hostname?: string; ip?: string }[] } };
+}
+
+export interface IngressClass extends KubeObject {
+  spec?: { controller?: string; parameters?: unknown };
+}
+
+/** ngrok.k8s.ngrok.com/v1alpha1 AgentEndpoint */
+export interface AgentEndpoint extends KubeObject {
+  spec?: {
+    url?: string;
+    upstream?: { url?: string; protocol?: string; proxyProtocolVersion?: string };
+    trafficPolicy?: { inline?: unknown; targetRef?: LocalObjectReference };
+    description?: string;
+    metadata?: Record<string, string> | string;
+    bindings?: string[];
+    clientCertificateRefs?: { name?: string; namespace?: string }[];
+    tlsTermination?: {
+      serverCertificateRef?: LocalObjectReference;
+      mutualTLS?: { clientCAsRef?: LocalObjectReference; mode?: string };
+    };
+  };
+}

@@ -1,0 +1,175 @@
+// The normalized model: the JSON contract that `kupstream translate` prints (DESIGN §3).
+// Everything here is plain data; key material never appears in it.
+
+/** Points at the Kubernetes object (and optionally the listener/section) a fact came from. */
+export interface ResourceRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** Gateway listener name, Service port name, ... */
+  section?: string;
+}
+
+export type PathMatchType = 'Exact' | 'PathPrefix' | 'RegularExpression';
+export type ValueMatchType = 'Exact' | 'RegularExpression';
+
+export interface PathMatch {
+  type: PathMatchType;
+  value: string;
+}
+export interface HeaderMatch {
+  name: string;
+  type: ValueMatchType;
+  value: string;
+}
+export interface QueryParamMatch {
+  name: string;
+  type: ValueMatchType;
+  value: string;
+}
+export interface Match {
+  path?: PathMatch;
+  headers?: HeaderMatch[];
+  queryParams?: QueryParamMatch[];
+  method?: string;
+}
+
+export interface HeaderValue {
+  name: string;
+  value: string;
+}
+export interface HeaderModifier {
+  set?: HeaderValue[];
+  add?: HeaderValue[];
+  remove?: string[];
+}
+export interface PathModifier {
+  type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
+  replaceFullPath?: string;
+  replacePrefixMatch?: string;
+}
+
+/** Route filters, in the Gateway API's own shapes. */
+export type Filter =
+  | { type: 'RequestHeaderModifier'; requestHeaderModifier: HeaderModifier }
+  | { type: 'ResponseHeaderModifier'; responseHeaderModifier: HeaderModifier }
+  | {
+      type: 'RequestRedirect';
+      requestRedirect: { scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode?: number };
+    }
+  | { type: 'URLRewrite'; urlRewrite: { hostname?: string; path?: PathModifier } };
+
+export interface Backend {
+  /** `Upstream.name` */
+  upstream: string;
+  weight: number;
+}
+
+export interface Route {
+  name: string;
+  /** `[]` means "everything". */
+  matches: Match[];
+  filters?: Filter[];
+  backends: Backend[];
+  /** A fixed answer, e.g. 500 when no valid backend is left (Gateway API rule). */
+  response?: { status: number };
+}
+
+export interface Endpoint {
+  name: string;
+  /** `https://example-hostname.ngrok.io`, `tcp://host:port`, `tls://host` */
+  url: string;
+  sources: ResourceRef[];
+  /** In match-precedence order; tcp/tls endpoints: one route with no matches. */
+  routes: Route[];
+  bindings?: string[];
+  trafficPolicy?: unknown;
+  description?: string;
+  metadata?: Record<string, string>;
+  /** Frontend TLS material for hosts that terminate TLS themselves (references only). */
+  tls?: { certificates: CertificateInfo[] };
+}
+
+export type SubjectAltName = { type: 'Hostname'; hostname: string } | { type: 'URI'; uri: string };
+
+export type Verification =
+  | { mode: 'none' }
+  | { mode: 'ca'; caSha256: string; hostname: string; subjectAltNames?: SubjectAltName[]; source: ResourceRef }
+  | { mode: 'system'; hostname: string; subjectAltNames?: SubjectAltName[]; source: ResourceRef };
+
+/** Public facts of a validated certificate held in a kubernetes.io/tls Secret. */
+export interface CertificateInfo {
+  secret: { namespace: string; name: string };
+  subject: string;
+  issuer: string;
+  notAfter: string;
+  /** SHA-256 fingerprint of the leaf, colon-separated upper-case hex. */
+  sha256: string;
+}
+
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+export interface UpstreamTls {
+  /** SNI: the BackendTLSPolicy hostname, else the upstream host. */
+  serverName: string;
+  alpn: string[];
+  minVersion: TlsVersion;
+  verification: Verification;
+  clientCertificate?: CertificateInfo;
+}
+
+export type UpstreamProtocol = 'http1' | 'http2';
+
+export interface Upstream {
+  name: string;
+  /** `<scheme>://<host>:<port>`; Service-derived: `<scheme>://<svc>.<ns>:<port>` */
+  url: string;
+  protocol: UpstreamProtocol;
+  proxyProtocolVersion?: 1 | 2;
+  service?: { namespace: string; name: string; port: number };
+  tls?: UpstreamTls;
+  /**
+   * Set when the upstream needs material that could not be resolved (fail closed):
+   * the agent refuses to dial it and answers with this status instead.
+   */
+  unavailable?: { reason: string; code: string };
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** A metav1.Condition. */
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+/** Ready to PATCH as the object's `.status` subresource. */
+export interface ResourceStatus {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  status: Record<string, unknown>;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  severity: Severity;
+  code: string;
+  message: string;
+  resource: ResourceRef;
+  /** e.g. `spec.tls.backend.clientCertificateRef` */
+  field?: string;
+}
+
+export interface TranslationModel {
+  endpoints: Endpoint[];
+  upstreams: Upstream[];
+  statuses: ResourceStatus[];
+  diagnostics: Diagnostic[];
+}

@@ -1,0 +1,29 @@
+/** Options every translator takes; each has a default. */
+export interface TranslateOptions {
+  /** The clock used for certificate validity and condition transition times. Default: `() => new Date()`. */
+  now?: () => Date;
+  /** Cluster DNS domain. Upstream hosts are `<svc>.<ns>`; a non-default domain is appended. Default `cluster.local`. */
+  clusterDomain?: string;
+  /** Namespace of objects without `metadata.namespace`. Default `default`. */
+  defaultNamespace?: string;
+}
+
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+export const DEFAULT_NAMESPACE = 'default';
+
+export interface ResolvedTranslateOptions {
+  now: Date;
+  clusterDomain: string;
+  defaultNamespace: string;
+}
+
+/** Reads the clock once per translation so every condition carries the same time. */
+export function resolveTranslateOptions(options: TranslateOptions = {}): ResolvedTranslateOptions {
+  let now = options.now ? options.now() : new Date();
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) now = new Date(0);
+  return {
+    now,
+    clusterDomain: options.clusterDomain || DEFAULT_CLUSTER_DOMAIN,
+    defaultNamespace: options.defaultNamespace || DEFAULT_NAMESPACE,
+  };
+}

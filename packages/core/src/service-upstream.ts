@@ -1,0 +1,67 @@
+// Building the Upstream for a Service port, shared by the Gateway API and Ingress translators.
+import { DEFAULT_CLUSTER_DOMAIN } from './options.js';
+import type { CertificateInfo, Upstream, UpstreamProtocol, Verification } from './model.js';
+import type { UpstreamScheme } from './service-protocol.js';
+
+export interface ServiceUpstreamSpec {
+  namespace: string;
+  name: string;
+  port: number;
+  scheme: UpstreamScheme;
+  protocol: UpstreamProtocol;
+  clusterDomain: string;
+  /** TLS upstreams only. */
+  verification?: Verification;
+  /** The BackendTLSPolicy's name, when one gave the verification. */
+  verificationSource?: { namespace: string; name: string };
+  /** SNI override (BackendTLSPolicy hostname). */
+  serverName?: string;
+  /** Secret of the client certificate, resolved or not. */
+  clientCertificateSecret?: { namespace: string; name: string };
+  clientCertificate?: CertificateInfo;
+  unavailable?: { code: string; reason: string };
+}
+
+/** `<svc>.<ns>` in the default cluster domain, `<svc>.<ns>.svc.<domain>` otherwise. */
+export function serviceHost(name: string, namespace: string, clusterDomain: string): string {
+  return clusterDomain === DEFAULT_CLUSTER_DOMAIN ? `${name}.${namespace}` : `${name}.${namespace}.svc.${clusterDomain}`;
+}
+
+/**
+ * Stable upstream name: `<ns>/<svc>:<port>`, then `+mtls:<ns>/<secret>` when a client
+ * certificate is presented and `+tls:<ns>/<policy>` when a BackendTLSPolicy verifies it,
+ * so that two Gateways with different client certificates get two upstreams.
+ */
+export function serviceUpstreamName(spec: Pick<ServiceUpstreamSpec, 'namespace' | 'name' | 'port' | 'clientCertificateSecret' | 'verificationSource' | 'scheme'>): string {
+  let name = `${spec.namespace}/${spec.name}:${spec.port}`;
+  if (spec.scheme !== 'https' && spec.scheme !== 'tls') return spec.scheme === 'tcp' ? `${name}+tcp` : name;
+  if (spec.scheme === 'tls') name += '+tls';
+  if (spec.clientCertificateSecret) name += `+mtls:${spec.clientCertificateSecret.namespace}/${spec.clientCertificateSecret.name}`;
+  if (spec.verificationSource) name += `+verify:${spec.verificationSource.namespace}/${spec.verificationSource.name}`;
+  return name;
+}
+
+export function alpnFor(protocol: UpstreamProtocol): string[] {
+  return protocol === 'http2' ? ['h2'] : ['http/1.1'];
+}
+
+export function buildServiceUpstream(spec: ServiceUpstreamSpec): Upstream {
+  const host = serviceHost(spec.name, spec.namespace, spec.clusterDomain);
+  const upstream: Upstream = {
+    name: serviceUpstreamName(spec),
+    url: `${spec.scheme}://${host}:${spec.port}`,
+    protocol: spec.protocol,
+    service: { namespace: spec.namespace, name: spec.name, port: spec.port },
+  };
+  if (spec.scheme === 'https' || spec.scheme === 'tls') {
+    upstream.tls = {
+      serverName: spec.serverName ?? host,
+      alpn: spec.scheme === 'https' ? alpnFor(spec.protocol) : [],
+      minVersion: 'TLSv1.2',
+      verification: spec.verification ?? { mode: 'none' },
+      ...(spec.clientCertificate ? { clientCertificate: spec.clientCertificate } : {}),
+    };
+    if (spec.unavailable) upstream.unavailable = spec.unavailable;
+  }
+  return upstream;
+}
