@@ -1,0 +1,113 @@
+// Everything `kupstream serve --admin` needs, wired once: the request log, metrics fed by
+// the proxy's events, per-request attribution, and the admin server on its address. The
+// host keeps two duties: route its traffic through `instrument()` and report each model.
+import { once } from 'node:events';
+import type { RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CredentialStore, TranslationModel } from '@kupstream/core';
+import type { Logger } from 'pino';
+import { createAdminServer, type AdminServer } from './admin-server.js';
+import type { AdminState } from './api.js';
+import { assertAdminBind, parseAdminAddress, type AdminAddress } from './bind-address.js';
+import { instrumentHandler } from './instrument-handler.js';
+import { createMetrics, type AdminMetrics, type MetricsOptions, type PoolStats } from './metrics.js';
+import { attributeProxyEvents, recordProxyMetrics, type ProxyEventSource } from './proxy-events.js';
+import { RequestLog, type RequestLogOptions } from './request-log.js';
+
+export interface AdminRuntimeOptions {
+  /** `HOST:PORT` as given to `--admin`, or already parsed. */
+  address: string | AdminAddress;
+  /** The operator asked for a non-loopback address (e.g. `--admin-allow-remote`). */
+  allowNonLoopback?: boolean;
+  /** The agent's proxy (its 'response' and 'upstreamError' events). */
+  proxy: ProxyEventSource;
+  requestLog?: RequestLogOptions;
+  metrics?: MetricsOptions;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export interface AdminRuntime {
+  readonly server: AdminServer;
+  /** `http://host:port` the admin server listens on. */
+  readonly url: string;
+  /** Set when the address is not loopback: print it. */
+  readonly warning: string | undefined;
+  readonly requestLog: RequestLog;
+  readonly metrics: AdminMetrics;
+  /** Wraps the proxy's request listener so each request is recorded. */
+  instrument(handler: RequestListener): RequestListener;
+  /** After every translation that is now being served; `translationMs` feeds the histogram. */
+  setModel(model: TranslationModel, options?: { translationMs?: number; credentials?: CredentialStore }): void;
+  /** Initial sync done (files read, informers synced); /readyz also needs a model. */
+  setReady(ready: boolean): void;
+  setPools(pools: readonly PoolStats[]): void;
+  setLeader(leading: boolean): void;
+  /** Stops listening to the proxy and closes the admin server. */
+  close(): Promise<void>;
+}
+
+export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRuntime> {
+  const address = typeof options.address === 'string' ? parseAdminAddress(options.address) : options.address;
+  const warning = assertAdminBind(address.host, { allowNonLoopback: options.allowNonLoopback ?? false });
+  const requestLog = new RequestLog(options.requestLog);
+  const metrics = createMetrics(options.metrics);
+  const attribution = attributeProxyEvents(options.proxy);
+  const stopMetrics = recordProxyMetrics(options.proxy, metrics);
+  const state: AdminState = { model: undefined, ready: false };
+  let pools: readonly PoolStats[] = [];
+  // Kept by reference: rotations change the store without a new model.
+  let credentials: CredentialStore | undefined;
+
+  const server = createAdminServer({
+    getState: () => ({ ...state, pools, ...(credentials ? { credentialsSummary: credentials.summary() } : {}) }),
+    requestLog,
+    metrics,
+    host: address.host,
+    port: address.port,
+    allowNonLoopback: options.allowNonLoopback ?? false,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  try {
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error as Error))]);
+  } catch (error) {
+    attribution.dispose();
+    stopMetrics();
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EADDRNOTAVAIL' ? 'the address is not local' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new Error(`cannot serve the admin page on ${address.host}:${address.port}: ${why}`, { cause: error });
+  }
+  const bound = server.address() as AddressInfo;
+  const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+
+  return {
+    server,
+    url,
+    warning,
+    requestLog,
+    metrics,
+    instrument: (handler) => instrumentHandler(handler, requestLog, { onStart: attribution.onStart, routeOf: attribution.routeOf, ...(options.now ? { now: options.now } : {}) }),
+    setModel(model, extra = {}) {
+      state.model = model;
+      const store = extra.credentials ?? (model as { credentials?: CredentialStore }).credentials;
+      credentials = store && typeof store.summary === 'function' ? store : undefined;
+      metrics.setModel(model);
+      if (extra.translationMs !== undefined) metrics.observeTranslation(extra.translationMs);
+    },
+    setReady(ready) {
+      state.ready = ready;
+    },
+    setPools(next) {
+      pools = next;
+    },
+    setLeader(leading) {
+      metrics.setLeader(leading);
+    },
+    async close() {
+      attribution.dispose();
+      stopMetrics();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,216 @@
+// The inspector's JSON API views (documented in README.md beside this file). Built from
+// the model on every call: the model is small and swapped atomically, so there is no
+// cache to go stale. Views carry public facts only; key material never reaches them.
+import type { CertificateInfo, Condition, Diagnostic, Endpoint, ResourceRef, ResourceStatus, SubjectAltName, TranslationModel, Upstream } from '@kupstream/core';
+import type { PoolStats } from './metrics.js';
+import type { RequestLog, RequestRecord } from './request-log.js';
+
+/** What the host tells the admin server on every call. */
+export interface AdminState {
+  /** Undefined until the first translation finished. */
+  model: TranslationModel | undefined;
+  /** Initial sync done (files read, or informers synced). */
+  ready: boolean;
+  /** From `CredentialStore.summary()`: keys and versions, never material. */
+  credentialsSummary?: { clients: { key: string; version: number }[]; caBundles: string[] };
+  pools?: readonly PoolStats[];
+}
+
+export const EXPIRY_WARNING_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface StatusView {
+  ready: boolean;
+  modelLoaded: boolean;
+  endpoints: number;
+  upstreams: number;
+  diagnostics: Record<Diagnostic['severity'], number>;
+  requests: { size: number; capacity: number; captureBodies: boolean; maxBodyBytes: number };
+  credentials?: AdminState['credentialsSummary'];
+}
+
+export interface VerificationView {
+  mode: 'none' | 'ca' | 'system';
+  /** False for `none`: encrypted, but the server is not authenticated. */
+  verified: boolean;
+  hostname?: string;
+  subjectAltNames?: SubjectAltName[];
+  /** `ca`: digest of the CA bundle. */
+  caSha256?: string;
+  /** Where the trust comes from (the BackendTLSPolicy), for `ca` and `system`. */
+  source?: ResourceRef;
+}
+
+export interface ClientCertificateView extends CertificateInfo {
+  /** Whole days until notAfter (negative once expired). */
+  daysToExpiry: number;
+  /** Under EXPIRY_WARNING_DAYS days left. */
+  expiresSoon: boolean;
+}
+
+export interface UpstreamView {
+  name: string;
+  url: string;
+  protocol: Upstream['protocol'];
+  proxyProtocolVersion?: 1 | 2;
+  service?: Upstream['service'];
+  unavailable?: Upstream['unavailable'];
+  /** Endpoints with a route that sends traffic here. */
+  usedBy: string[];
+  tls?: {
+    serverName: string;
+    alpn: string[];
+    minVersion: string;
+    verification: VerificationView;
+    clientCertificate?: ClientCertificateView;
+  };
+  pool?: PoolStats;
+}
+
+export type RequestSummary = Omit<RequestRecord, 'requestHeaders' | 'responseHeaders' | 'requestBody' | 'responseBody'>;
+
+export interface ScopedCondition extends Condition {
+  /** Where in the status it sits: "" (the object), `listener NAME`, `parent KIND NS/NAME`, `ancestor KIND NS/NAME`. */
+  scope: string;
+}
+
+export interface ResourceStatusView {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  conditions: ScopedCondition[];
+  /** The status object as it would be PATCHed. */
+  status: Record<string, unknown>;
+}
+
+export function statusView(state: AdminState, log: RequestLog): StatusView {
+  const model = state.model;
+  const diagnostics = { error: 0, warning: 0, info: 0 };
+  for (const d of model?.diagnostics ?? []) diagnostics[d.severity]++;
+  return {
+    ready: state.ready,
+    modelLoaded: model !== undefined,
+    endpoints: model?.endpoints.length ?? 0,
+    upstreams: model?.upstreams.length ?? 0,
+    diagnostics,
+    requests: { size: log.size, capacity: log.capacity, captureBodies: log.captureBodies, maxBodyBytes: log.maxBodyBytes },
+    ...(state.credentialsSummary ? { credentials: state.credentialsSummary } : {}),
+  };
+}
+
+export function endpointsView(model: TranslationModel | undefined): { endpoints: Endpoint[] } {
+  return { endpoints: model?.endpoints ?? [] };
+}
+
+export function upstreamsView(model: TranslationModel | undefined, pools: readonly PoolStats[] | undefined, now: Date): { upstreams: UpstreamView[] } {
+  if (!model) return { upstreams: [] };
+  const usedBy = new Map<string, Set<string>>();
+  for (const e of model.endpoints) {
+    for (const r of e.routes) {
+      for (const b of r.backends) {
+        const users = usedBy.get(b.upstream) ?? new Set<string>();
+        users.add(e.name);
+        usedBy.set(b.upstream, users);
+      }
+    }
+  }
+  const poolOf = new Map((pools ?? []).map((p) => [p.upstream, p]));
+  return {
+    upstreams: model.upstreams.map((u) => {
+      const pool = poolOf.get(u.name);
+      const view: UpstreamView = {
+        name: u.name,
+        url: u.url,
+        protocol: u.protocol,
+        ...(u.proxyProtocolVersion !== undefined ? { proxyProtocolVersion: u.proxyProtocolVersion } : {}),
+        ...(u.service ? { service: u.service } : {}),
+        ...(u.unavailable ? { unavailable: u.unavailable } : {}),
+        usedBy: [...(usedBy.get(u.name) ?? [])].sort(),
+        ...(pool ? { pool } : {}),
+      };
+      if (u.tls) {
+        view.tls = {
+          serverName: u.tls.serverName,
+          alpn: u.tls.alpn,
+          minVersion: u.tls.minVersion,
+          verification: verificationView(u.tls.verification),
+          ...(u.tls.clientCertificate ? { clientCertificate: certificateView(u.tls.clientCertificate, now) } : {}),
+        };
+      }
+      return view;
+    }),
+  };
+}
+
+function verificationView(v: NonNullable<Upstream['tls']>['verification']): VerificationView {
+  if (v.mode === 'none') return { mode: 'none', verified: false };
+  const common = { verified: true, hostname: v.hostname, ...(v.subjectAltNames ? { subjectAltNames: v.subjectAltNames } : {}), source: v.source };
+  return v.mode === 'ca' ? { mode: 'ca', ...common, caSha256: v.caSha256 } : { mode: 'system', ...common };
+}
+
+/** Copies the public fields by name, so nothing else a certificate object might carry slips through. */
+export function certificateView(c: CertificateInfo, now: Date): ClientCertificateView {
+  const notAfter = Date.parse(c.notAfter);
+  const daysToExpiry = Number.isNaN(notAfter) ? Number.NaN : Math.floor((notAfter - now.getTime()) / DAY_MS);
+  return {
+    secret: { namespace: c.secret.namespace, name: c.secret.name },
+    subject: c.subject,
+    issuer: c.issuer,
+    notAfter: c.notAfter,
+    sha256: c.sha256,
+    daysToExpiry,
+    expiresSoon: !(daysToExpiry >= EXPIRY_WARNING_DAYS),
+  };
+}
+
+export function requestSummary(r: RequestRecord): RequestSummary {
+  const { requestHeaders: _q, responseHeaders: _s, requestBody: _qb, responseBody: _sb, ...summary } = r;
+  return summary;
+}
+
+export function diagnosticsView(model: TranslationModel | undefined): { diagnostics: Diagnostic[]; statuses: ResourceStatusView[] } {
+  return {
+    diagnostics: model?.diagnostics ?? [],
+    statuses: (model?.statuses ?? []).map((s) => ({
+      apiVersion: s.apiVersion,
+      kind: s.kind,
+      ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+      name: s.name,
+      conditions: scopedConditions(s),
+      status: s.status,
+    })),
+  };
+}
+
+/** Flattens the Gateway API's nesting (listeners[], parents[], ancestors[]) into one list. */
+export function scopedConditions(s: ResourceStatus): ScopedCondition[] {
+  const out: ScopedCondition[] = [];
+  const take = (conditions: unknown, scope: string) => {
+    if (!Array.isArray(conditions)) return;
+    for (const c of conditions) if (isCondition(c)) out.push({ ...c, scope });
+  };
+  take(s.status.conditions, '');
+  for (const l of records(s.status.listeners)) take(l.conditions, `listener ${String(l.name ?? '')}`);
+  for (const p of records(s.status.parents)) take(p.conditions, `parent ${refText(p.parentRef, s.namespace)}`);
+  for (const a of records(s.status.ancestors)) take(a.conditions, `ancestor ${refText(a.ancestorRef, s.namespace)}`);
+  return out;
+}
+
+function records(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)) : [];
+}
+
+function refText(ref: unknown, defaultNamespace: string | undefined): string {
+  if (typeof ref !== 'object' || ref === null) return '?';
+  const r = ref as Record<string, unknown>;
+  const ns = typeof r.namespace === 'string' ? r.namespace : (defaultNamespace ?? '');
+  const section = typeof r.sectionName === 'string' ? `/${r.sectionName}` : '';
+  return `${String(r.kind ?? 'Gateway')} ${ns ? `${ns}/` : ''}${String(r.name ?? '')}${section}`;
+}
+
+function isCondition(c: unknown): c is Condition {
+  if (typeof c !== 'object' || c === null) return false;
+  const r = c as Record<string, unknown>;
+  return typeof r.type === 'string' && typeof r.status === 'string' && typeof r.reason === 'string';
+}
