@@ -1,0 +1,32 @@
+// The stderr view of a translation's diagnostics for `serve` (translate prints them in the JSON).
+import type { Diagnostic, TranslationModel } from '@kupstream/core';
+
+export function summarizeDiagnostics(diagnostics: readonly Diagnostic[]): string[] {
+  const count = (severity: Diagnostic['severity']) => diagnostics.filter((d) => d.severity === severity).length;
+  const errors = count('error');
+  const warnings = count('warning');
+  const infos = count('info');
+  const lines = [`${diagnostics.length} diagnostic${plural(diagnostics.length)}: ${errors} error${plural(errors)}, ${warnings} warning${plural(warnings)}, ${infos} info`];
+  for (const d of diagnostics) if (d.severity !== 'info') lines.push(`  ${formatDiagnostic(d)}`);
+  return lines;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const { kind, namespace, name } = d.resource;
+  const resource = `${kind} ${namespace ? `${namespace}/` : ''}${name}`.trim();
+  return `${d.severity} ${d.code} ${resource}${d.field ? ` ${d.field}` : ''}: ${d.message}`;
+}
+
+export function errorCount(model: TranslationModel): number {
+  return model.diagnostics.filter((d) => d.severity === 'error').length;
+}
+
+/** Endpoints the HTTP listener serves (tcp:// and tls:// ones need listeners of their own). */
+export function httpEndpointCount(model: TranslationModel): { served: number; notServed: string[] } {
+  const notServed = model.endpoints.filter((e) => !/^https?:\/\//.test(e.url)).map((e) => e.url);
+  return { served: model.endpoints.length - notServed.length, notServed };
+}
+
+function plural(n: number): string {
+  return n === 1 ? '' : 's';
+}

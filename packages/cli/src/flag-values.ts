@@ -1,0 +1,67 @@
+// Parsers for flag values. Each throws a UsageError that says what was expected.
+import { UsageError } from './errors.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** An upstream `host:port` mapped to the address to dial instead (like curl's --resolve). */
+export interface ResolveOverride {
+  from: HostPort;
+  to: HostPort;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** `2026-06-01T00:00:00Z` → Date. Rejects dates that do not exist (2026-02-30). */
+export function parseRfc3339(flag: string, value: string): Date {
+  const match = RFC3339.exec(value);
+  const date = new Date(value);
+  if (!match || Number.isNaN(date.getTime()) || !calendarFieldsValid(match)) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected an RFC 3339 timestamp such as 2026-06-01T00:00:00Z`);
+  }
+  return date;
+}
+
+function calendarFieldsValid(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 60;
+}
+
+/**
+ * `HOST:PORT`, `[IPv6]:PORT`. `allowZero` admits port 0 (listen on an ephemeral port).
+ * The host is lower-cased: DNS names are case-insensitive.
+ */
+export function parseHostPort(flag: string, value: string, { allowZero = false } = {}): HostPort {
+  const expected = `expected HOST:PORT (IPv6 as [ADDR]:PORT), port ${allowZero ? '0' : '1'}-65535`;
+  const bracketed = /^\[([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\]:(\d+)$/.exec(value);
+  const plain = /^([^:[\]\s/]+):(\d+)$/.exec(value);
+  const match = bracketed ?? plain;
+  if (!match) throw new UsageError(`${flag} ${JSON.stringify(value)}: ${expected}`);
+  const port = Number(match[2]);
+  if (!Number.isInteger(port) || port > 65535 || port < (allowZero ? 0 : 1)) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)}: port ${match[2]} is out of range; ${expected}`);
+  }
+  return { host: match[1]!.toLowerCase().replace(/\.$/, ''), port };
+}
+
+/** `HOST:PORT=ADDR:PORT`, e.g. `example-service.default:443=127.0.0.1:9443`. */
+export function parseResolveOverride(value: string): ResolveOverride {
+  const eq = value.indexOf('=');
+  if (eq < 0) {
+    throw new UsageError(`--resolve ${JSON.stringify(value)}: expected HOST:PORT=ADDR:PORT, e.g. example-service.default:443=127.0.0.1:9443`);
+  }
+  return { from: parseHostPort('--resolve', value.slice(0, eq)), to: parseHostPort('--resolve', value.slice(eq + 1)) };
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A Kubernetes namespace name (RFC 1123 label). */
+export function parseNamespace(flag: string, value: string): string {
+  if (value.length > 63 || !DNS_LABEL.test(value)) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a namespace name (lower-case letters, digits and '-', at most 63 characters)`);
+  }
+  return value;
+}

@@ -1,0 +1,40 @@
+// A real TLS upstream on loopback that answers with what it saw of the client's
+// certificate; with `clientCa` it demands a certificate signed by that CA (mutual TLS).
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+
+export interface UpstreamAnswer {
+  upstream: string;
+  path: string;
+  host: string;
+  /** `CN=ExampleClient`, or null when the client presented no certificate. */
+  clientSubject: string | null;
+}
+
+export interface TlsUpstream {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startTlsUpstream(name: string, { cert, key, clientCa }: { cert: string; key: string; clientCa?: string }): Promise<TlsUpstream> {
+  const server: Server = createServer(
+    { cert, key, ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : { requestCert: true, rejectUnauthorized: false }) },
+    (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      const subject = peer && peer.subject ? Object.entries(peer.subject).map(([k, v]) => `${k}=${String(v)}`).join(', ') : null;
+      const answer: UpstreamAnswer = { upstream: name, path: req.url ?? '', host: req.headers.host ?? '', clientSubject: subject };
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(answer));
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
