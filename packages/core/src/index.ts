@@ -32,3 +32,22 @@ export { buildServiceUpstream, serviceUpstreamName, serviceHost, alpnFor } from 
 export type { TranslationResult } from './result.js';
 export { createTranslationResult, compareEndpoints, compareStatuses } from './result.js';
 export { toStableJson, containsPrivateKey, REDACTED } from './stable-json.js';
+export type { StoredObjectRef, SnapshotChange, SnapshotListener } from './snapshot-store.js';
+export { SnapshotStore, SNAPSHOT_KEYS } from './snapshot-store.js';
+export { canonicalObjects } from './object-index.js';
+export type { EndpointScheme, UrlProblemCode, UrlProblem, UrlParse, EndpointUrl, UpstreamUrl } from './agent-endpoint-url.js';
+export { parseEndpointUrl, parseUpstreamUrl, sniHost } from './agent-endpoint-url.js';
+export type {
+  AgentEndpointProblemCode,
+  AgentEndpointProblem,
+  AgentEndpointTrafficPolicy,
+  AgentEndpointTlsTermination,
+  AgentEndpointSpec,
+  SecretReference,
+} from './agent-endpoint-spec.js';
+export { readAgentEndpointSpec, BINDINGS } from './agent-endpoint-spec.js';
+export type { AgentUpstreamSpec } from './agent-endpoint-upstream.js';
+export { buildAgentUpstream, agentUpstreamName } from './agent-endpoint-upstream.js';
+export { agentEndpointStatus, AgentEndpointReason, AGENT_ENDPOINT_API_VERSION } from './agent-endpoint-status.js';
+export { translateAgentEndpoints } from './agent-endpoint.js';
+export { mergeResults, endpointUrlKey, canonicalJson, CONFLICT_REASON } from './merge.js';

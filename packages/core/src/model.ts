@@ -87,7 +87,13 @@ export interface Endpoint {
   description?: string;
   metadata?: Record<string, string>;
   /** Frontend TLS material for hosts that terminate TLS themselves (references only). */
-  tls?: { certificates: CertificateInfo[] };
+  tls?: {
+    certificates: CertificateInfo[];
+    /** Client certificates asked of clients (AgentEndpoint `tlsTermination.mutualTLS`); the CA bundle is in `credentials` by digest. */
+    clientVerification?: { mode: 'require' | 'request'; caSha256: string; source: ResourceRef };
+  };
+  /** creationTimestamp of the oldest source object: how mergeResults tells the oldest claimant of a URL. */
+  createdAt?: string;
 }
 
 export type SubjectAltName = { type: 'Hostname'; hostname: string } | { type: 'URI'; uri: string };

@@ -22,3 +22,32 @@ export class ObjectIndex<T> {
     return this.#byKey.values();
   }
 }
+
+/**
+ * An input list in one canonical order (namespace/name, then content), non-objects
+ * dropped, so that translation output never depends on the order objects arrived in,
+ * duplicates included. Build indexes from this.
+ */
+export function canonicalObjects<T>(list: readonly T[] | undefined, defaultNamespace: string): T[] {
+  if (!Array.isArray(list)) return [];
+  const keyed = list
+    .filter((object): object is T => typeof object === 'object' && object !== null && !Array.isArray(object))
+    .map((object) => {
+      const { namespace, name } = identityOf(object, defaultNamespace);
+      return { object, key: `${namespace}/${name}`, text: undefined as string | undefined };
+    });
+  keyed.sort((a, b) => compare(a.key, b.key) || compare((a.text ??= jsonText(a.object)), (b.text ??= jsonText(b.object))));
+  return keyed.map((entry) => entry.object);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}

@@ -35,7 +35,7 @@ export function findServicePort(service: Service | unknown, ref: PortReference):
     isRecord(p) && typeof p.port === 'number' && (ref.number !== undefined ? p.port === ref.number : ref.name !== undefined && p.name === ref.name),
   );
   if (match) return { ok: true, port: match };
-  const wanted = ref.number !== undefined ? `port ${ref.number}` : `a port named "${ref.name ?? ''}"`;
+  const wanted = ref.number !== undefined ? `port ${ref.number}` : `port named "${ref.name ?? ''}"`;
   const known = ports.filter(isRecord).map((p) => (typeof p.name === 'string' && p.name ? `${p.name}:${String(p.port)}` : String(p.port)));
   return { ok: false, problem: { code: 'ServicePortNotFound', message: `has no ${wanted} (ports: ${known.join(', ') || 'none'})`, field: 'spec.ports' } };
 }
