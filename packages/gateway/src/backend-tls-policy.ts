@@ -1,0 +1,183 @@
+// BackendTLSPolicy (v1 and the v1alpha3 shape): which Service ports are verified and how.
+// Conflicts on one target (Service + sectionName) go to the oldest policy; a sectioned
+// target beats a sectionless one. Invalid CA material fails closed.
+import {
+  checkCaBundle,
+  compareByAge,
+  identityOf,
+  isRecord,
+  readObjectValue,
+  refOf,
+  type Identity,
+  type ResourceRef,
+  type SubjectAltName,
+  type Verification,
+} from '@kupstream/core';
+import type { BackendTLSPolicy } from '@kupstream/gateway-api-types';
+import type { TranslationContext } from './context.js';
+import { isValidHostname } from './hostnames.js';
+import { Reason } from './reasons.js';
+import type { ConditionSpec } from './status.js';
+
+export interface PolicyState {
+  object: BackendTLSPolicy;
+  identity: Identity;
+  ref: ResourceRef;
+  /** The verification to use, when the policy is valid. */
+  verification?: Verification;
+  /** SNI: `validation.hostname`. */
+  hostname?: string;
+  accepted: ConditionSpec;
+  resolvedRefs: ConditionSpec;
+  /** Gateways (ns/name) whose routes reach a Service port this policy targets. */
+  ancestors: Set<string>;
+}
+
+export class BackendTlsPolicyIndex {
+  readonly policies: PolicyState[] = [];
+  /** `ns/service#section` ('' for no section) -> the winning policy. */
+  readonly #winners = new Map<string, PolicyState>();
+  /** `ns/service` -> every policy targeting it (for ancestors). */
+  readonly #byService = new Map<string, PolicyState[]>();
+
+  constructor(ctx: TranslationContext, policies: readonly BackendTLSPolicy[]) {
+    const states = policies.map((object) => evaluatePolicy(ctx, object)).sort((a, b) => compareByAge(a.identity, b.identity));
+    for (const state of states) {
+      this.policies.push(state);
+      const targetRefs = isRecord(state.object.spec) && Array.isArray(state.object.spec.targetRefs) ? state.object.spec.targetRefs : [];
+      if (targetRefs.length === 0) {
+        const message = 'spec.targetRefs names no Service';
+        ctx.diagnostics.error('BackendTLSPolicyNoTarget', state.ref, message, 'spec.targetRefs');
+      }
+      let lost: PolicyState | undefined;
+      targetRefs.forEach((target, i) => {
+        const field = `spec.targetRefs[${i}]`;
+        if (!isRecord(target) || typeof target.name !== 'string' || target.name === '') {
+          ctx.diagnostics.error('BackendTLSPolicyTargetInvalid', state.ref, 'targetRef needs a name', field);
+          return;
+        }
+        if ((target.group ?? '') !== '' || target.kind !== 'Service') {
+          ctx.diagnostics.error('BackendTLSPolicyTargetInvalid', state.ref, `targetRef ${String(target.kind)} ${target.name} is not a core Service; ignored`, field);
+          return;
+        }
+        const section = typeof target.sectionName === 'string' ? target.sectionName : '';
+        const serviceKey = `${state.identity.namespace}/${target.name}`;
+        const key = `${serviceKey}#${section}`;
+        const winner = this.#winners.get(key);
+        if (winner && winner !== state) lost ??= winner;
+        else this.#winners.set(key, state);
+        const list = this.#byService.get(serviceKey) ?? [];
+        if (!list.includes(state)) list.push(state);
+        this.#byService.set(serviceKey, list);
+      });
+      if (lost) {
+        const message = `targets the same Service port as the older BackendTLSPolicy ${lost.ref.namespace}/${lost.ref.name}, which wins`;
+        ctx.diagnostics.warning('BackendTLSPolicyConflicted', state.ref, message, 'spec.targetRefs');
+        state.accepted = { status: false, reason: Reason.Conflicted, message };
+      }
+    }
+  }
+
+  /** The policy for a Service port: one naming the port beats one without a sectionName. */
+  policyFor(namespace: string, service: string, portName: string | undefined): PolicyState | undefined {
+    return (portName ? this.#winners.get(`${namespace}/${service}#${portName}`) : undefined) ?? this.#winners.get(`${namespace}/${service}#`);
+  }
+
+  /** Records that a Gateway reaches this Service port, for every policy that targets it. */
+  noteAncestor(namespace: string, service: string, portName: string | undefined, gatewayKey: string): void {
+    for (const state of this.#byService.get(`${namespace}/${service}`) ?? []) {
+      const sections = targetSections(state, service);
+      if (sections.has('') || (portName !== undefined && sections.has(portName))) state.ancestors.add(gatewayKey);
+    }
+  }
+}
+
+function targetSections(state: PolicyState, service: string): Set<string> {
+  const targetRefs = isRecord(state.object.spec) && Array.isArray(state.object.spec.targetRefs) ? state.object.spec.targetRefs : [];
+  return new Set(targetRefs.filter((t) => isRecord(t) && t.name === service).map((t) => (isRecord(t) && typeof t.sectionName === 'string' ? t.sectionName : '')));
+}
+
+function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): PolicyState {
+  const identity = identityOf(object, ctx.options.defaultNamespace);
+  const ref = refOf('BackendTLSPolicy', object, ctx.options.defaultNamespace);
+  const state: PolicyState = {
+    object, identity, ref,
+    accepted: { status: true, reason: Reason.Accepted, message: '' },
+    resolvedRefs: { status: true, reason: Reason.ResolvedRefs, message: '' },
+    ancestors: new Set(),
+  };
+  const invalid = (message: string, field: string, reason: string = Reason.Invalid) => {
+    ctx.diagnostics.error('BackendTLSPolicyInvalid', ref, message, field);
+    state.accepted = { status: false, reason, message };
+    return state;
+  };
+  if (isRecord(object.spec) && isRecord(object.spec.options) && Object.keys(object.spec.options).length > 0) {
+    ctx.diagnostics.warning('BackendTLSPolicyOptionsIgnored', ref, 'spec.options are implementation-specific and none is supported; they are ignored', 'spec.options');
+  }
+  const validation = isRecord(object.spec) && isRecord(object.spec.validation) ? object.spec.validation : undefined;
+  if (!validation) return invalid('spec.validation is required', 'spec.validation');
+  const hostname = validation.hostname;
+  if (typeof hostname !== 'string' || !isValidHostname(hostname) || hostname.startsWith('*')) {
+    return invalid(`validation.hostname ${JSON.stringify(hostname ?? null)} must be a DNS name without wildcards`, 'spec.validation.hostname');
+  }
+  state.hostname = hostname;
+  const sans = readSubjectAltNames(validation.subjectAltNames);
+  if (typeof sans === 'string') return invalid(sans, 'spec.validation.subjectAltNames');
+  const source = ref;
+  const caRefs = validation.caCertificateRefs;
+  const wellKnown = validation.wellKnownCACertificates;
+  const hasCaRefs = Array.isArray(caRefs) && caRefs.length > 0;
+  if (hasCaRefs === (wellKnown !== undefined && wellKnown !== null && wellKnown !== '')) {
+    return invalid('exactly one of validation.caCertificateRefs and validation.wellKnownCACertificates must be set', 'spec.validation');
+  }
+  if (!hasCaRefs) {
+    if (wellKnown !== 'System') return invalid(`wellKnownCACertificates ${JSON.stringify(wellKnown)} is not supported (only System)`, 'spec.validation.wellKnownCACertificates');
+    state.verification = { mode: 'system', hostname, ...(sans.length ? { subjectAltNames: sans } : {}), source };
+    return state;
+  }
+  const pems: string[] = [];
+  let refProblem: { reason: string; message: string } | undefined;
+  const refs: unknown[] = Array.isArray(caRefs) ? caRefs : [];
+  refs.forEach((value, i) => {
+    const field = `spec.validation.caCertificateRefs[${i}]`;
+    const problem = (reason: string, code: string, message: string) => {
+      ctx.diagnostics.error(code, ref, message, field);
+      refProblem ??= { reason, message };
+    };
+    if (!isRecord(value) || typeof value.name !== 'string' || value.name === '') return problem(Reason.InvalidCACertificateRef, 'CACertificateRefInvalid', 'CA certificate reference needs a name');
+    const kind = value.kind;
+    if ((value.group ?? '') !== '' || (kind !== 'ConfigMap' && kind !== 'Secret')) {
+      return problem(Reason.InvalidKind, 'CACertificateRefInvalidKind', `CA certificate reference to ${String(kind)} ${value.name} is not a core ConfigMap or Secret`);
+    }
+    const holder = kind === 'ConfigMap' ? ctx.configMaps.get(identity.namespace, value.name) : ctx.secrets.get(identity.namespace, value.name);
+    if (!holder) return problem(Reason.InvalidCACertificateRef, 'CACertificateRefNotFound', `${kind} ${identity.namespace}/${value.name} does not exist`);
+    const read = readObjectValue(holder, 'ca.crt', kind === 'ConfigMap' ? 'text' : 'base64');
+    if (!read.ok) return problem(Reason.InvalidCACertificateRef, read.problem.code, `${kind} ${identity.namespace}/${value.name} ${read.problem.message}`);
+    const bundle = checkCaBundle(read.value, ctx.options.now);
+    for (const p of bundle.problems.filter((p) => !p.fatal)) ctx.diagnostics.warning(p.code, ref, `${kind} ${identity.namespace}/${value.name}: ${p.message}`, field);
+    if (!bundle.pem) return problem(Reason.InvalidCACertificateRef, 'CaBundleInvalid', `${kind} ${identity.namespace}/${value.name} ca.crt holds no parseable PEM certificate`);
+    pems.push(bundle.pem);
+  });
+  if (refProblem) state.resolvedRefs = { status: false, reason: refProblem.reason, message: refProblem.message };
+  if (pems.length === 0) {
+    state.accepted = { status: false, reason: Reason.NoValidCACertificate, message: refProblem?.message ?? 'no valid CA certificate' };
+    return state;
+  }
+  const bundle = checkCaBundle(pems.join(''), ctx.options.now);
+  if (!bundle.sha256 || !bundle.pem) return state;
+  ctx.credentials.setCaBundle(bundle.sha256, bundle.pem);
+  state.verification = { mode: 'ca', caSha256: bundle.sha256, hostname, ...(sans.length ? { subjectAltNames: sans } : {}), source };
+  return state;
+}
+
+function readSubjectAltNames(value: unknown): SubjectAltName[] | string {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return 'subjectAltNames must be a list';
+  const out: SubjectAltName[] = [];
+  for (const entry of value) {
+    if (isRecord(entry) && entry.type === 'Hostname' && typeof entry.hostname === 'string' && isValidHostname(entry.hostname)) out.push({ type: 'Hostname', hostname: entry.hostname });
+    else if (isRecord(entry) && entry.type === 'URI' && typeof entry.uri === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(entry.uri)) out.push({ type: 'URI', uri: entry.uri });
+    else return `subjectAltNames entry ${JSON.stringify(entry)} must be {type: Hostname, hostname} or {type: URI, uri}`;
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+// One Gateway of ours: listeners, backend client certificate, and its status.
+import { identityOf, isRecord, refOf, type Identity, type ResourceRef, type ResourceStatus } from '@kupstream/core';
+import type { Gateway } from '@kupstream/gateway-api-types';
+import { resolveGatewayClientCertificate, type ClientCertificateOutcome } from './client-certificates.js';
+import type { TranslationContext } from './context.js';
+import { applyFrontendValidation } from './frontend-validation.js';
+import { buildListeners, listenerServes, type ListenerState } from './listeners.js';
+import { ConditionType, Reason } from './reasons.js';
+import { findStatusEntry, resourceStatus, statusField, toCondition, type ConditionSpec, type ConditionStamp } from './status.js';
+
+export interface GatewayState {
+  object: Gateway;
+  identity: Identity;
+  ref: ResourceRef;
+  /** `namespace/name` */
+  key: string;
+  listeners: ListenerState[];
+  clientCertificate: ClientCertificateOutcome;
+  /** Set when the Gateway itself cannot be accepted (e.g. unresolvable parameters). */
+  invalid?: ConditionSpec;
+  /** Route keys attached per listener index. */
+  attached: Map<number, Set<string>>;
+}
+
+export function buildGateway(ctx: TranslationContext, gateway: Gateway): GatewayState {
+  const identity = identityOf(gateway, ctx.options.defaultNamespace);
+  const ref = refOf('Gateway', gateway, ctx.options.defaultNamespace);
+  const spec = isRecord(gateway.spec) ? gateway.spec : {};
+  const state: GatewayState = {
+    object: gateway, identity, ref, key: `${identity.namespace}/${identity.name}`,
+    listeners: buildListeners(ctx, gateway, ref),
+    clientCertificate: resolveGatewayClientCertificate(ctx, gateway, ref),
+    attached: new Map(),
+  };
+  applyFrontendValidation(ctx, gateway, state.listeners, ref);
+  const infrastructure = isRecord(spec.infrastructure) ? spec.infrastructure : undefined;
+  if (infrastructure?.parametersRef !== undefined && infrastructure.parametersRef !== null) {
+    const message = 'spec.infrastructure.parametersRef is set, but this controller takes no parameters';
+    ctx.diagnostics.error('GatewayInvalidParameters', ref, message, 'spec.infrastructure.parametersRef');
+    state.invalid = { status: false, reason: Reason.InvalidParameters, message };
+    for (const listener of state.listeners) if (listener.programmed.status) listener.programmed = { status: false, reason: Reason.Invalid, message };
+  }
+  if (Array.isArray(spec.addresses) && spec.addresses.length > 0) {
+    ctx.diagnostics.warning('GatewayAddressesIgnored', ref, 'spec.addresses is ignored: endpoints are reached by their hostnames', 'spec.addresses');
+  }
+  return state;
+}
+
+export function gatewayStatus(ctx: TranslationContext, state: GatewayState): ResourceStatus {
+  const stamp = { generation: state.identity.generation, now: ctx.options.now, previous: statusField(state.object, 'conditions') };
+  const listeners = state.listeners;
+  const acceptedCount = listeners.filter((l) => l.accepted.status).length;
+  let accepted: ConditionSpec;
+  if (state.invalid) accepted = state.invalid;
+  else if (listeners.length === 0) accepted = { status: false, reason: Reason.ListenersNotValid, message: 'the Gateway has no listeners' };
+  else if (acceptedCount === 0) accepted = { status: false, reason: Reason.ListenersNotValid, message: 'no listener is valid' };
+  else if (acceptedCount < listeners.length) {
+    accepted = { status: true, reason: Reason.ListenersNotValid, message: `${listeners.length - acceptedCount} of ${listeners.length} listeners are not valid` };
+  } else accepted = { status: true, reason: Reason.Accepted, message: '' };
+  const programmed: ConditionSpec = accepted.status && listeners.some(listenerServes)
+    ? { status: true, reason: Reason.Programmed, message: '' }
+    : { status: false, reason: Reason.Invalid, message: accepted.status ? 'no listener is programmed' : accepted.message };
+  const client = state.clientCertificate.resolvedRefs;
+  const resolvedRefs: ConditionSpec = client.ok ? { status: true, reason: Reason.ResolvedRefs, message: '' } : { status: false, reason: client.reason, message: client.message };
+  return resourceStatus(state.object, 'Gateway', state.identity.namespace, state.identity.name, {
+    conditions: [
+      toCondition(ConditionType.Accepted, accepted, stamp),
+      toCondition(ConditionType.Programmed, programmed, stamp),
+      toCondition(ConditionType.ResolvedRefs, resolvedRefs, stamp),
+    ],
+    listeners: listeners.map((l) => {
+      const previous = findStatusEntry(statusField(state.object, 'listeners'), (e) => e.name === l.name);
+      return listenerStatus(l, state, { ...stamp, previous: previous?.conditions });
+    }),
+  });
+}
+
+/** One entry of status.listeners; conditions keep their time when the status is unchanged. */
+function listenerStatus(l: ListenerState, state: GatewayState, stamp: ConditionStamp): Record<string, unknown> {
+  return {
+    name: l.name,
+    attachedRoutes: state.attached.get(l.index)?.size ?? 0,
+    supportedKinds: l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind })),
+    conditions: [
+      toCondition(ConditionType.Accepted, l.accepted, stamp),
+      toCondition(ConditionType.ResolvedRefs, l.resolvedRefs, stamp),
+      toCondition(ConditionType.Programmed, l.programmed, stamp),
+      ...(l.conflicted ? [toCondition(ConditionType.Conflicted, l.conflicted, stamp)] : []),
+    ],
+  };
+}

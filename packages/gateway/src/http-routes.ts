@@ -1,0 +1,252 @@
+// One HTTPRoute: hostnames, rules (matches, filters, backends), attachment to each
+// parent Gateway of ours, the route's status, and the model routes it contributes.
+import { identityOf, isRecord, refOf, type Filter, type Identity, type Match, type ResourceRef, type ResourceStatus, type Route, type Upstream } from '@kupstream/core';
+import type { HTTPRoute } from '@kupstream/gateway-api-types';
+import { attachToGateway, parentRefKey, readParentRef, sameParent, type NormalizedParentRef } from './attachment.js';
+import type { BackendTlsPolicyIndex } from './backend-tls-policy.js';
+import { resolveBackendRef, unavailableUpstream, upstreamFor, type BackendOutcome } from './backends.js';
+import type { TranslationContext } from './context.js';
+import { readFilters } from './filters.js';
+import type { GatewayState } from './gateways.js';
+import { isValidHostname } from './hostnames.js';
+import { describeGroupKind } from './object-reference.js';
+import type { ListenerState } from './listeners.js';
+import { DEFAULT_MATCH, readMatch } from './matches.js';
+import type { RankedRoute } from './precedence.js';
+import { ConditionType, GATEWAY_GROUP, Reason } from './reasons.js';
+import { findStatusEntry, resourceStatus, statusField, toCondition, type ConditionSpec } from './status.js';
+
+/** Rule fields the model cannot carry; reported, never silently dropped. */
+const IGNORED_RULE_FIELDS = ['timeouts', 'retry', 'sessionPersistence'] as const;
+
+interface RuleState {
+  index: number;
+  matches: Match[];
+  filters: Filter[];
+  backends: BackendOutcome[];
+  /** Matches are invalid: the rule is dropped. */
+  dropped?: { reason: string; message: string };
+  /** Filters cannot be honoured: the rule answers 500. */
+  failing?: { reason: string; message: string };
+}
+
+export interface RouteContribution {
+  gateway: GatewayState;
+  listener: ListenerState;
+  hostname: string;
+  source: ResourceRef;
+  entries: { route: Route; rank: RankedRoute }[];
+}
+
+export interface RouteOutcome {
+  status?: ResourceStatus;
+  contributions: RouteContribution[];
+}
+
+export interface GatewayLookup {
+  /** Any Gateway by ns/name, ours or not. */
+  exists(namespace: string, name: string): boolean;
+  /** Ours only. */
+  ours(namespace: string, name: string): GatewayState | undefined;
+}
+
+export function translateHttpRoute(
+  ctx: TranslationContext,
+  route: HTTPRoute,
+  gateways: GatewayLookup,
+  policies: BackendTlsPolicyIndex,
+  upstreams: Map<string, Upstream>,
+): RouteOutcome {
+  const identity = identityOf(route, ctx.options.defaultNamespace);
+  const ref = refOf('HTTPRoute', route, ctx.options.defaultNamespace);
+  const spec = isRecord(route.spec) ? route.spec : {};
+  const routeKey = `${identity.namespace}/${identity.name}`;
+
+  // Parents first: a route none of whose parents is ours is left alone.
+  const parents: { parent: NormalizedParentRef; gateway: GatewayState }[] = [];
+  const seen = new Set<string>();
+  const parentRefs = listField(ctx, spec.parentRefs, ref, 'spec.parentRefs');
+  parentRefs.forEach((value, i) => {
+    const parent = readParentRef(value, identity.namespace);
+    if (!parent) {
+      ctx.diagnostics.error('ParentRefInvalid', ref, 'parentRef needs a name', `spec.parentRefs[${i}]`);
+      return;
+    }
+    if (parent.group !== GATEWAY_GROUP || parent.kind !== 'Gateway') {
+      ctx.diagnostics.info('ParentRefNotGateway', ref, `parentRef ${describeGroupKind(parent)} ${parent.name} is not a Gateway; not handled here`, `spec.parentRefs[${i}]`);
+      return;
+    }
+    const gateway = gateways.ours(parent.namespace, parent.name);
+    if (!gateway) {
+      if (!gateways.exists(parent.namespace, parent.name)) {
+        ctx.diagnostics.warning('ParentRefNotFound', ref, `Gateway ${parent.namespace}/${parent.name} does not exist`, `spec.parentRefs[${i}]`);
+      }
+      return;
+    }
+    const key = parentRefKey(parent);
+    if (seen.has(key)) return;
+    seen.add(key);
+    parents.push({ parent, gateway });
+  });
+  if (parents.length === 0) {
+    if (parentRefs.length === 0) ctx.diagnostics.warning('RouteNoParents', ref, 'spec.parentRefs is empty: the route attaches to nothing', 'spec.parentRefs');
+    else ctx.diagnostics.info('RouteNotHandled', ref, `no parentRef names a Gateway handled by ${ctx.options.controllerName}; no status written`, 'spec.parentRefs');
+    return { contributions: [] };
+  }
+
+  const hostnames = readHostnames(ctx, spec.hostnames, ref);
+  const rules = readRules(ctx, spec.rules, ref);
+  const droppedCount = rules.filter((r) => r.dropped || r.failing).length;
+  const firstInvalid = rules.find((r) => r.dropped || r.failing);
+  const invalidRule = firstInvalid?.dropped ?? firstInvalid?.failing;
+  const allInvalid = rules.length > 0 && droppedCount === rules.length;
+  const brokenBackend = rules.flatMap((r) => r.backends).find((b): b is Extract<BackendOutcome, { ok: false }> => !b.ok);
+  const resolvedRefs: ConditionSpec = brokenBackend
+    ? { status: false, reason: brokenBackend.reason, message: brokenBackend.message }
+    : { status: true, reason: Reason.ResolvedRefs, message: '' };
+
+  const stamp = { generation: identity.generation, now: ctx.options.now };
+  const contributions: RouteContribution[] = [];
+  const entriesByGateway = new Map<string, { route: Route; rank: RankedRoute }[]>();
+  const statusParents = parents.map(({ parent, gateway }) => {
+    let accepted: ConditionSpec;
+    let attachment: ReturnType<typeof attachToGateway> | undefined;
+    if (hostnames.allInvalid) accepted = { status: false, reason: Reason.UnsupportedValue, message: 'no valid hostname in spec.hostnames' };
+    else {
+      attachment = attachToGateway(ctx, parent, gateway.identity.namespace, gateway.listeners, identity.namespace, hostnames.list);
+      accepted = attachment.accepted;
+      if (accepted.status && allInvalid && invalidRule) accepted = { status: false, reason: invalidRule.reason, message: invalidRule.message };
+    }
+    if (accepted.status && attachment) {
+      for (const { listener, hostnames: served } of attachment.listeners) {
+        let set = gateway.attached.get(listener.index);
+        if (!set) gateway.attached.set(listener.index, (set = new Set()));
+        set.add(routeKey);
+        if (gateway.invalid) continue;
+        let entries = entriesByGateway.get(gateway.key);
+        if (!entries) entriesByGateway.set(gateway.key, (entries = buildEntries(ctx, rules, identity, gateway, policies, upstreams)));
+        for (const hostname of served) contributions.push({ gateway, listener, hostname, source: ref, entries });
+      }
+    } else if (!accepted.status) {
+      ctx.diagnostics.warning('RouteNotAccepted', ref, `not attached to Gateway ${parent.namespace}/${parent.name}: ${accepted.message}`, 'spec.parentRefs');
+    }
+    const previous = findStatusEntry(statusField(route, 'parents'), (e) => e.controllerName === ctx.options.controllerName && sameParent(readParentRef(e.parentRef, identity.namespace), parent));
+    const parentStamp = { ...stamp, previous: previous?.conditions };
+    const conditions = [toCondition(ConditionType.Accepted, accepted, parentStamp), toCondition(ConditionType.ResolvedRefs, resolvedRefs, parentStamp)];
+    if (accepted.status && droppedCount > 0 && invalidRule) {
+      conditions.push(toCondition(ConditionType.PartiallyInvalid, { status: true, reason: Reason.UnsupportedValue, message: `${droppedCount} of ${rules.length} rules are invalid: ${invalidRule.message}` }, parentStamp));
+    }
+    return { parentRef: { ...parent }, controllerName: ctx.options.controllerName, conditions };
+  });
+  return { status: resourceStatus(route, 'HTTPRoute', identity.namespace, identity.name, { parents: statusParents }), contributions };
+}
+
+function readHostnames(ctx: TranslationContext, value: unknown, ref: ResourceRef): { list: string[]; allInvalid: boolean } {
+  if (value === undefined || value === null) return { list: [], allInvalid: false };
+  if (!Array.isArray(value)) {
+    ctx.diagnostics.error('RouteHostnameInvalid', ref, 'spec.hostnames must be a list', 'spec.hostnames');
+    return { list: [], allInvalid: true };
+  }
+  const list: string[] = [];
+  value.forEach((hostname, i) => {
+    if (typeof hostname === 'string' && isValidHostname(hostname)) list.push(hostname);
+    else ctx.diagnostics.error('RouteHostnameInvalid', ref, `hostname ${JSON.stringify(hostname)} is not a valid DNS name; ignored`, `spec.hostnames[${i}]`);
+  });
+  return { list, allInvalid: value.length > 0 && list.length === 0 };
+}
+
+function readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): RuleState[] {
+  // No rules at all: one default rule with no backends, which answers 500 (HTTPRoute defaulting).
+  const listed = listField(ctx, value, ref, 'spec.rules');
+  const rules = listed.length > 0 ? listed : [{}];
+  return rules.map((rule, index) => {
+    const field = `spec.rules[${index}]`;
+    const raw = isRecord(rule) ? rule : {};
+    const state: RuleState = { index, matches: [], filters: [], backends: [] };
+    const listedMatches = listField(ctx, raw.matches, ref, `${field}.matches`);
+    const matchValues = listedMatches.length > 0 ? listedMatches : [DEFAULT_MATCH];
+    for (const [j, m] of matchValues.entries()) {
+      const outcome = readMatch(m, `${field}.matches[${j}]`);
+      if (!outcome.ok) {
+        ctx.diagnostics.error('RouteMatchInvalid', ref, `rule ${index} is dropped: ${outcome.message}`, outcome.field);
+        state.dropped = { reason: Reason.UnsupportedValue, message: `rule ${index}: ${outcome.message}` };
+        return state;
+      }
+      state.matches.push(outcome.match);
+    }
+    const filters = readFilters(raw.filters, state.matches, `${field}.filters`);
+    for (const ignored of filters.ignored) ctx.diagnostics.warning('FilterIgnored', ref, ignored.message, ignored.field);
+    if (filters.ok) state.filters = filters.filters;
+    else {
+      ctx.diagnostics.error('RouteFilterInvalid', ref, `rule ${index} answers 500: ${filters.message}`, filters.field);
+      state.failing = { reason: filters.reason, message: `rule ${index}: ${filters.message}` };
+    }
+    for (const key of IGNORED_RULE_FIELDS) {
+      if (raw[key] !== undefined && raw[key] !== null) ctx.diagnostics.warning('RuleFieldIgnored', ref, `${key} is not supported by kupstream and is ignored`, `${field}.${key}`);
+    }
+    const backendRefs = listField(ctx, raw.backendRefs, ref, `${field}.backendRefs`);
+    backendRefs.forEach((backendRef, k) => {
+      const at = `${field}.backendRefs[${k}]`;
+      if (isRecord(backendRef) && Array.isArray(backendRef.filters) && backendRef.filters.length > 0) {
+        ctx.diagnostics.warning('BackendFiltersIgnored', ref, 'filters on a backendRef are not supported and are ignored; put them on the rule', `${at}.filters`);
+      }
+      state.backends.push(resolveBackendRef(ctx, backendRef, ref, at));
+    });
+    return state;
+  });
+}
+
+function buildEntries(
+  ctx: TranslationContext,
+  rules: RuleState[],
+  identity: Identity,
+  gateway: GatewayState,
+  policies: BackendTlsPolicyIndex,
+  upstreams: Map<string, Upstream>,
+): { route: Route; rank: RankedRoute }[] {
+  const entries: { route: Route; rank: RankedRoute }[] = [];
+  for (const rule of rules) {
+    if (rule.dropped) continue;
+    const candidates: Upstream[] = [];
+    const backends: Route['backends'] = [];
+    // Weight of backends that name a real Service port (an upstream missing TLS material
+    // still counts: it is shown, and the agent refuses to dial it).
+    let resolvedWeight = 0;
+    if (!rule.failing) {
+      for (const backend of rule.backends) {
+        if (backend.weight === 0) continue;
+        let upstream: Upstream | undefined;
+        if (backend.ok) {
+          upstream = upstreamFor(ctx, backend, { policies, gatewayKey: gateway.key, ...(gateway.clientCertificate.certificate ? { clientCertificate: gateway.clientCertificate.certificate } : {}) });
+          resolvedWeight += backend.weight;
+        } else if (backend.target) {
+          upstream = unavailableUpstream(ctx, { ...backend, target: backend.target });
+        }
+        if (!upstream) continue;
+        candidates.push(upstream);
+        backends.push({ upstream: upstream.name, weight: backend.weight });
+      }
+    }
+    const redirects = rule.filters.some((f) => f.type === 'RequestRedirect');
+    const answers500 = rule.failing !== undefined || (!redirects && resolvedWeight === 0);
+    if (!answers500) for (const upstream of candidates) if (!upstreams.has(upstream.name)) upstreams.set(upstream.name, upstream);
+    rule.matches.forEach((match, matchIndex) => {
+      const route: Route = {
+        name: `httproute/${identity.namespace}/${identity.name}/rule/${rule.index}/match/${matchIndex}`,
+        matches: [match],
+        ...(rule.filters.length > 0 && !rule.failing ? { filters: rule.filters } : {}),
+        backends: answers500 ? [] : backends,
+        ...(answers500 ? { response: { status: 500 } } : {}),
+      };
+      entries.push({ route, rank: { match, route: identity, ruleIndex: rule.index, matchIndex } });
+    });
+  }
+  return entries;
+}
+
+/** A list field; anything else but absence is reported and read as empty. */
+function listField(ctx: TranslationContext, value: unknown, ref: ResourceRef, field: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (value !== undefined && value !== null) ctx.diagnostics.error('FieldNotAList', ref, `${field} must be a list; it is ignored`, field);
+  return [];
+}

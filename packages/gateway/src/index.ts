@@ -1,0 +1,6 @@
+export { translateGatewayApi } from './translate.js';
+export type { GatewayTranslateOptions } from './options.js';
+export { DEFAULT_GATEWAY_CONTROLLER_NAME } from './options.js';
+export { ConditionType, Reason, GATEWAY_GROUP, GATEWAY_API_VERSION } from './reasons.js';
+export type { ReasonName } from './reasons.js';
+export { intersectHostnames, hostnameCovers, isValidHostname } from './hostnames.js';
