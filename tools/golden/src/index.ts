@@ -2,7 +2,9 @@
 //
 // Inputs may hold PKI placeholders, replaced at test time (no key is ever committed):
 //   {{pki:NAME.crt}} / {{pki:NAME.key}} / {{pki:NAME.ca}}  -> base64 of the PEM (for Secret `data`)
-//   {{pem:NAME.crt}} / {{pem:NAME.ca}}                     -> the PEM text itself (for ConfigMap `data`)
+//   {{pem:NAME.crt}} / {{pem:NAME.ca}}                     -> the PEM text itself (for a file of its own)
+//   {{pemjson:NAME.crt}} / {{pemjson:NAME.ca}}             -> the PEM as a JSON string, a YAML scalar that
+//                                                             fits anywhere (ConfigMap `data: {ca.crt: …}`)
 // NAME is one of the fixed set below, all valid from 2026-01-01 to 2027-06-01.
 // Outputs replace every certificate fingerprint with `<sha256:NAME>` so they are stable.
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -54,11 +56,12 @@ export function goldenPki(): Promise<GoldenPki> {
 export async function fillPlaceholders(text: string): Promise<string> {
   if (!text.includes('{{')) return text;
   const set = await goldenPki();
-  return text.replace(/\{\{(pki|pem):([a-z0-9]+)\.(crt|key|ca)\}\}/g, (whole, form: string, name: string, part: string) => {
+  return text.replace(/\{\{(pki|pem|pemjson):([a-z0-9]+)\.(crt|key|ca)\}\}/g, (whole, form: string, name: string, part: string) => {
     const entry = set[name];
     if (!entry) return whole;
     const pem = part === 'key' ? entry.keyPem : entry.certPem;
-    return form === 'pki' ? Buffer.from(pem).toString('base64') : pem;
+    if (form === 'pki') return Buffer.from(pem).toString('base64');
+    return form === 'pemjson' ? JSON.stringify(pem) : pem;
   });
 }
 
