@@ -1,0 +1,27 @@
+// @kupstream/agent: the only kupstream package that opens sockets.
+
+// Dialing one upstream (TLS / mutual TLS, typed failures).
+export { createUpstreamDialer, connectionInfo } from './dialer.js';
+export type { UpstreamDialer, UpstreamDialerOptions, DialOptions, ConnectionCallback, ConnectorCallback, ConnectionInfo } from './dialer.js';
+export { upstreamTarget } from './upstream-target.js';
+export type { Resolve, UpstreamTarget, UpstreamScheme } from './upstream-target.js';
+export { UpstreamError, isUpstreamError, classifyUpstreamError } from './upstream-errors.js';
+export type { UpstreamErrorCode, UpstreamErrorPhase, UpstreamErrorDetails, FailureContext } from './upstream-errors.js';
+
+// Serving a model.
+export { createProxy } from './proxy.js';
+export type { Proxy, ProxyOptions, ProxyEvents, ProxyStats, ProxyResponseCode, RequestContext, UpstreamErrorEvent, ResponseEvent } from './proxy.js';
+
+// Building blocks, shareable between dialers.
+export { SecureContextCache, secureContextCacheFor } from './secure-context-cache.js';
+export type { ContextEntry, ContextRequest } from './secure-context-cache.js';
+export { SessionCache, sessionKey } from './session-cache.js';
+export type { SessionKeyParts } from './session-cache.js';
+export { proxyProtocolHeader } from './proxy-protocol.js';
+export type { ProxyAddresses } from './proxy-protocol.js';
+export { DEFAULT_TIMEOUTS, DEFAULT_MAX_CACHED_SESSIONS, DEFAULT_MAX_SOCKETS_PER_POOL } from './timeouts/defaults.js';
+export type { Timeouts } from './timeouts/defaults.js';
+
+// The credential store lives in core; re-exported so hosts need one import.
+export { CredentialStore } from '@kupstream/core';
+export type { CredentialChange, ClientCredential, SecretKey, StoredClientCredential } from '@kupstream/core';

@@ -1,0 +1,46 @@
+// Where an Upstream's URL points and how it is spoken to.
+import type { Upstream } from '@kupstream/core';
+import { UpstreamError } from './upstream-errors.js';
+
+export type UpstreamScheme = 'http' | 'https' | 'tcp' | 'tls';
+
+export interface UpstreamTarget {
+  scheme: UpstreamScheme;
+  /** Host name or IP literal, without IPv6 brackets. */
+  host: string;
+  port: number;
+  /** The connection is wrapped in TLS. */
+  secure: boolean;
+}
+
+/** `host:port` → where to actually connect; `undefined` means "use DNS for the host". */
+export type Resolve = (host: string, port: number) => { host: string; port: number } | undefined;
+
+const DEFAULT_PORTS: Record<UpstreamScheme, number | undefined> = { http: 80, https: 443, tcp: undefined, tls: 443 };
+
+export function upstreamTarget(upstream: Upstream): UpstreamTarget {
+  let url: URL;
+  try {
+    url = new URL(upstream.url);
+  } catch {
+    throw new UpstreamError('invalid_upstream', `upstream URL ${JSON.stringify(upstream.url)} does not parse`, { phase: 'config', upstream: upstream.name });
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme !== 'http' && scheme !== 'https' && scheme !== 'tcp' && scheme !== 'tls') {
+    throw new UpstreamError('invalid_upstream', `upstream scheme ${scheme} is not supported`, { phase: 'config', upstream: upstream.name });
+  }
+  const port = url.port ? Number(url.port) : DEFAULT_PORTS[scheme];
+  if (port === undefined || !url.hostname) {
+    throw new UpstreamError('invalid_upstream', `upstream URL ${upstream.url} needs a host and a port`, { phase: 'config', upstream: upstream.name });
+  }
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const secure = scheme === 'https' || scheme === 'tls';
+  if (secure && !upstream.tls) {
+    throw new UpstreamError('invalid_upstream', `upstream ${upstream.url} is ${scheme} but carries no tls settings`, { phase: 'config', upstream: upstream.name });
+  }
+  return { scheme, host, port, secure };
+}
+
+export function resolveTarget(target: UpstreamTarget, resolve: Resolve | undefined): { host: string; port: number } {
+  return resolve?.(target.host, target.port) ?? { host: target.host, port: target.port };
+}

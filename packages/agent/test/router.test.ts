@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import type { Route } from '@kupstream/core';
+import { applyFilters, rewritePath } from '../src/filters.js';
+import { compileRouteTable, hostOf, pathPrefixMatches, pickBackend, type RequestFacts } from '../src/router.js';
+import { endpoint, model, route } from './support/proxy-harness.js';
+
+function facts(path: string, init: { method?: string; headers?: Record<string, string>; query?: string } = {}): RequestFacts {
+  return { method: init.method ?? 'GET', path, query: new URLSearchParams(init.query ?? ''), headers: init.headers ?? {} };
+}
+
+describe('router', () => {
+  const routes: Route[] = [
+    route('exact', [{ upstream: 'u' }], { matches: [{ path: { type: 'Exact', value: '/exact' } }] }),
+    route('regex', [{ upstream: 'u' }], { matches: [{ path: { type: 'RegularExpression', value: '/items/[0-9]+' } }] }),
+    route('header', [{ upstream: 'u' }], { matches: [{ path: { type: 'PathPrefix', value: '/h' }, headers: [{ name: 'X-Env', type: 'Exact', value: 'canary' }] }] }),
+    route('header-re', [{ upstream: 'u' }], { matches: [{ path: { type: 'PathPrefix', value: '/h' }, headers: [{ name: 'x-env', type: 'RegularExpression', value: 'prod-.*' }] }] }),
+    route('query', [{ upstream: 'u' }], { matches: [{ queryParams: [{ name: 'v', type: 'Exact', value: '2' }] }] }),
+    route('method', [{ upstream: 'u' }], { matches: [{ method: 'DELETE' }] }),
+    route('bad-regex', [{ upstream: 'u' }], { matches: [{ path: { type: 'RegularExpression', value: '([' } }] }),
+    route('prefix', [{ upstream: 'u' }], { matches: [{ path: { type: 'PathPrefix', value: '/foo/' } }] }),
+  ];
+  const table = compileRouteTable(
+    model(
+      [
+        endpoint('https://app.example.com', routes),
+        endpoint('https://*.wild.example.com', [route('wild', [{ upstream: 'u' }])]),
+        endpoint('https://*.example.com', [route('wider', [{ upstream: 'u' }])]),
+        endpoint('tcp://1.tcp.example.com:12345', [route('l4', [{ upstream: 'u' }])]),
+      ],
+      [],
+    ),
+  );
+  const name = (host: string, f: RequestFacts) => table.route(host, f)?.route.route.name;
+
+  it('PathPrefix is element-wise', () => {
+    assert.equal(pathPrefixMatches('/foo', '/foo'), true);
+    assert.equal(pathPrefixMatches('/foo', '/foo/bar'), true);
+    assert.equal(pathPrefixMatches('/foo/', '/foo'), true);
+    assert.equal(pathPrefixMatches('/foo', '/foobar'), false);
+    assert.equal(pathPrefixMatches('/', '/anything'), true);
+    assert.equal(name('app.example.com', facts('/foo/x')), 'prefix');
+    assert.equal(name('app.example.com', facts('/foobar')), undefined);
+  });
+  it('Exact, RegularExpression (full match), headers, query params and method, in model order', () => {
+    assert.equal(name('app.example.com', facts('/exact')), 'exact');
+    assert.equal(name('app.example.com', facts('/exact/')), undefined);
+    assert.equal(name('app.example.com', facts('/items/42')), 'regex');
+    assert.equal(name('app.example.com', facts('/items/42/x')), undefined);
+    assert.equal(name('app.example.com', facts('/h', { headers: { 'x-env': 'canary' } })), 'header');
+    assert.equal(name('app.example.com', facts('/h', { headers: { 'x-env': 'prod-eu' } })), 'header-re');
+    assert.equal(name('app.example.com', facts('/h', { headers: { 'x-env': 'xprod-eu' } })), undefined);
+    assert.equal(name('app.example.com', facts('/q', { query: 'v=2' })), 'query');
+    assert.equal(name('app.example.com', facts('/q', { query: 'v=3' })), undefined);
+    assert.equal(name('app.example.com', facts('/m', { method: 'delete' })), 'method');
+  });
+  it('Host is case-insensitive, its port ignored; wildcards match one or more labels, the most specific first', () => {
+    assert.equal(hostOf('App.Example.com:8443'), 'app.example.com');
+    assert.equal(hostOf('[::1]:80'), '::1');
+    assert.equal(name('APP.example.com:8443', facts('/exact')), 'exact');
+    assert.equal(name('a.wild.example.com', facts('/')), 'wild');
+    assert.equal(name('other.example.com', facts('/')), 'wider');
+    assert.equal(name('example.com', facts('/')), undefined);
+    assert.equal(table.l4('tcp://1.tcp.example.com:12345')?.route.name, 'l4');
+    assert.deepEqual(table.l4Urls, ['tcp://1.tcp.example.com:12345']);
+  });
+  it('weights: proportional choice, zero weight never chosen, none left → undefined', () => {
+    const r = compileRouteTable(model([endpoint('https://w.example', [route('w', [{ upstream: 'a', weight: 1 }, { upstream: 'b', weight: 3 }, { upstream: 'z', weight: 0 }])])], [])).route('w.example', facts('/'));
+    assert.ok(r);
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 400; i++) {
+      const b = pickBackend(r.route, () => i / 400);
+      counts[b?.upstream ?? ''] = (counts[b?.upstream ?? ''] ?? 0) + 1;
+    }
+    assert.deepEqual(counts, { a: 100, b: 300 });
+    const none = compileRouteTable(model([endpoint('https://n.example', [route('n', [{ upstream: 'a', weight: 0 }])])], [])).route('n.example', facts('/'));
+    assert.ok(none);
+    assert.equal(pickBackend(none.route, Math.random), undefined);
+  });
+});
+
+describe('filters', () => {
+  it('ReplacePrefixMatch and ReplaceFullPath', () => {
+    const match = { path: { type: 'PathPrefix' as const, value: '/foo' } };
+    assert.equal(rewritePath('/foo/bar', { type: 'ReplacePrefixMatch', replacePrefixMatch: '/xyz' }, match), '/xyz/bar');
+    assert.equal(rewritePath('/foo', { type: 'ReplacePrefixMatch', replacePrefixMatch: '/xyz' }, match), '/xyz');
+    assert.equal(rewritePath('/foo/bar', { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' }, match), '/bar');
+    assert.equal(rewritePath('/foo', { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' }, match), '/');
+    assert.equal(rewritePath('/foo/bar', { type: 'ReplaceFullPath', replaceFullPath: '/all' }, match), '/all');
+  });
+  it('header modifiers, rewrite and redirect', () => {
+    const plan = applyFilters(
+      [
+        { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-Set', value: '1' }], add: [{ name: 'x-add', value: 'b' }], remove: ['x-drop'] } },
+        { type: 'URLRewrite', urlRewrite: { hostname: 'internal.svc', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } } },
+        { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'x-resp', value: 'y' }] } },
+      ],
+      { host: 'app.example.com', path: '/api/items', search: '?q=1', headers: { 'x-add': 'a', 'x-drop': 'gone' }, responseModifiers: [] },
+      'https',
+      { path: { type: 'PathPrefix', value: '/api' } },
+    );
+    assert.deepEqual(plan.headers, { 'x-set': '1', 'x-add': 'a,b' });
+    assert.equal(plan.host, 'internal.svc');
+    assert.equal(plan.path, '/v2/items');
+    assert.equal(plan.responseModifiers.length, 1);
+    const redirect = applyFilters([{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', port: 8443, statusCode: 301 } }], { host: 'app.example.com:80', path: '/x', search: '?a=b', headers: {}, responseModifiers: [] }, 'http', undefined);
+    assert.deepEqual(redirect.redirect, { status: 301, location: 'https://app.example.com:8443/x?a=b' });
+  });
+});
