@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 describe('controller host demo', () => {
   it('prints PATCH bodies only for statuses that changed', () => {
     const demo = fileURLToPath(new URL('../demo.mjs', import.meta.url));
-    const run = spawnSync(process.execPath, [demo], { encoding: 'utf8', timeout: 15000 });
+    const run = spawnSync(process.execPath, [demo], { encoding: 'utf8', timeout: 120000 });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const steps = run.stdout.split('\n== ').slice(1);
     const step = (title) => steps.find((text) => text.startsWith(title)) ?? assert.fail(`no step "${title}"`);

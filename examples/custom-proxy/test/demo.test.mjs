@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 describe('custom proxy demo', () => {
   it('forwards through the dialer and the upstream names CN=ExampleClient', () => {
     const demo = fileURLToPath(new URL('../demo.mjs', import.meta.url));
-    const run = spawnSync(process.execPath, [demo], { encoding: 'utf8', timeout: 15000 });
+    const run = spawnSync(process.execPath, [demo], { encoding: 'utf8', timeout: 120000 });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /200 upstream saw: \{"clientCertificate":"CN=ExampleClient"/);
     assert.match(run.stdout, /\[proxy\] \S+ GET \/orders\/1 -> 200 as shop\/orders-client@1/);

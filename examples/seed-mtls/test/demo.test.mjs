@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 describe('seed demo', () => {
   it('runs the three seed scenarios and shows the upstream naming CN=ExampleClient', () => {
     const demo = fileURLToPath(new URL('../demo.mjs', import.meta.url));
-    const run = spawnSync(process.execPath, [demo], { encoding: 'utf8', timeout: 60000 });
+    const run = spawnSync(process.execPath, [demo], { encoding: 'utf8', timeout: 120000 });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /saw the client certificate CN=ExampleClient/);
     assert.match(run.stdout, /client certificate CN=ExampleClient/);

@@ -104,7 +104,7 @@ describe('translating the shop manifests', () => {
   });
 
   it('presents the client certificate to the https upstream once the Secret exists', async function () {
-    this.timeout(15000); // RSA key generation
+    this.timeout(120000); // RSA key generation, on a loaded machine
     // Certificates are made now, never committed; their validity must cover `now()`.
     const pki = await createSeedPki({ notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
     const secret = tlsSecret('shop-client', pki.client, 'web');
