@@ -9,6 +9,7 @@ export type CertificateProblemCode =
   | 'CertificateNotYetValid'
   | 'CertificateExpired'
   | 'CertificateMissingClientAuth'
+  | 'CertificateMissingServerAuth'
   | 'CertificateNoExtendedKeyUsage'
   | 'CertificateWeakKey'
   | 'CertificateChainOrder'
@@ -77,21 +78,40 @@ export function certificateFacts(cert: X509Certificate): CertificateFacts {
 }
 
 /**
+ * What `checkKeyPair` finds that depends on neither the clock nor the purpose, so that a
+ * cache can keep it by content (parsing and key matching dominate translation time).
+ */
+export interface KeyPairInspection {
+  facts?: CertificateFacts;
+  /** PEM and private key problems, reported before the validity check. */
+  parseProblems: CertificateProblem[];
+  /** The leaf's validity window (ms, NaN when unreadable) and extended key usage. */
+  leaf?: { subject: string; notBefore: number; notAfter: number; extendedKeyUsage: string[] | undefined };
+  /** Key strength and chain order problems, reported after the usage check. */
+  chainProblems: CertificateProblem[];
+}
+
+/**
  * Checks a certificate chain and private key as used for `purpose`: PEM parses, the
  * key parses and matches the leaf, validity against `now`, extended key usage, RSA size,
- * and leaf-first chain order.
+ * and leaf-first chain order. With a cache, the parsing is done once per content.
  */
-export function checkKeyPair(certChainPem: string, keyPem: string, now: Date, purpose: CertificatePurpose): KeyPairCheck {
-  const problems: CertificateProblem[] = [];
+export function checkKeyPair(certChainPem: string, keyPem: string, now: Date, purpose: CertificatePurpose, cache?: CertificateInspector): KeyPairCheck {
+  return evaluateKeyPair(cache ? cache.keyPair(certChainPem, keyPem) : inspectKeyPair(certChainPem, keyPem), now, purpose);
+}
+
+/** The clock- and purpose-independent half of `checkKeyPair`. */
+export function inspectKeyPair(certChainPem: string, keyPem: string): KeyPairInspection {
+  const parseProblems: CertificateProblem[] = [];
   const { certificates, invalidBlocks } = parseCertificates(certChainPem);
   const leaf = certificates[0];
   if (!leaf || invalidBlocks > 0) {
-    problems.push({
+    parseProblems.push({
       code: 'CertificateInvalidPem',
       message: !leaf && invalidBlocks === 0 ? 'tls.crt holds no PEM CERTIFICATE block' : `tls.crt has ${invalidBlocks} PEM block(s) that do not parse as X.509`,
       fatal: true,
     });
-    if (!leaf) return { problems, usable: false };
+    if (!leaf) return { parseProblems, chainProblems: [] };
   }
   const facts = certificateFacts(leaf);
 
@@ -99,36 +119,41 @@ export function checkKeyPair(certChainPem: string, keyPem: string, now: Date, pu
   try {
     key = createPrivateKey(keyPem);
   } catch {
-    problems.push({ code: 'PrivateKeyInvalid', message: 'tls.key is not a parseable PEM private key', fatal: true });
+    parseProblems.push({ code: 'PrivateKeyInvalid', message: 'tls.key is not a parseable PEM private key', fatal: true });
   }
   if (key && !leaf.checkPrivateKey(key)) {
-    problems.push({ code: 'PrivateKeyMismatch', message: `tls.key does not belong to the certificate ${facts.subject} (${facts.sha256})`, fatal: true });
+    parseProblems.push({ code: 'PrivateKeyMismatch', message: `tls.key does not belong to the certificate ${facts.subject} (${facts.sha256})`, fatal: true });
   }
+  return {
+    facts,
+    parseProblems,
+    leaf: { subject: facts.subject, notBefore: Date.parse(leaf.validFrom), notAfter: Date.parse(leaf.validTo), extendedKeyUsage: leaf.keyUsage as string[] | undefined },
+    chainProblems: [...checkKeyStrength(certificates), ...checkChainOrder(certificates)],
+  };
+}
 
-  problems.push(...checkValidity(leaf, now));
-  problems.push(...checkKeyUsage(leaf, purpose));
-  problems.push(...checkKeyStrength(certificates));
-  problems.push(...checkChainOrder(certificates));
+/** Completes an inspection with the checks that depend on `now` and `purpose`. */
+export function evaluateKeyPair(inspection: KeyPairInspection, now: Date, purpose: CertificatePurpose): KeyPairCheck {
+  const { facts, leaf } = inspection;
+  if (!facts || !leaf) return { problems: [...inspection.parseProblems], usable: false };
+  const problems = [...inspection.parseProblems, ...checkValidity(leaf, facts, now), ...checkKeyUsage(leaf, purpose), ...inspection.chainProblems];
   return { facts, problems, usable: !problems.some((p) => p.fatal) };
 }
 
-function checkValidity(cert: X509Certificate, now: Date): CertificateProblem[] {
-  const subject = formatName(cert.subject);
-  const notBefore = Date.parse(cert.validFrom);
-  const notAfter = Date.parse(cert.validTo);
-  if (now.getTime() < notBefore) {
-    return [{ code: 'CertificateNotYetValid', message: `certificate ${subject} is not valid before ${toIso(cert.validFrom)}`, fatal: true }];
+function checkValidity(leaf: NonNullable<KeyPairInspection['leaf']>, facts: CertificateFacts, now: Date): CertificateProblem[] {
+  if (now.getTime() < leaf.notBefore) {
+    return [{ code: 'CertificateNotYetValid', message: `certificate ${leaf.subject} is not valid before ${facts.notBefore}`, fatal: true }];
   }
-  if (now.getTime() > notAfter) {
-    return [{ code: 'CertificateExpired', message: `certificate ${subject} expired at ${toIso(cert.validTo)}`, fatal: true }];
+  if (now.getTime() > leaf.notAfter) {
+    return [{ code: 'CertificateExpired', message: `certificate ${leaf.subject} expired at ${facts.notAfter}`, fatal: true }];
   }
   return [];
 }
 
-function checkKeyUsage(cert: X509Certificate, purpose: CertificatePurpose): CertificateProblem[] {
+function checkKeyUsage(leaf: NonNullable<KeyPairInspection['leaf']>, purpose: CertificatePurpose): CertificateProblem[] {
   const wanted = purpose === 'client' ? EKU_CLIENT_AUTH : EKU_SERVER_AUTH;
-  const usage = cert.keyUsage as string[] | undefined;
-  const subject = formatName(cert.subject);
+  const usage = leaf.extendedKeyUsage;
+  const subject = leaf.subject;
   if (!usage || usage.length === 0) {
     return [{
       code: 'CertificateNoExtendedKeyUsage',
@@ -138,7 +163,7 @@ function checkKeyUsage(cert: X509Certificate, purpose: CertificatePurpose): Cert
   }
   if (usage.includes(wanted) || usage.includes(EKU_ANY)) return [];
   return [{
-    code: 'CertificateMissingClientAuth',
+    code: purpose === 'client' ? 'CertificateMissingClientAuth' : 'CertificateMissingServerAuth',
     message: `certificate ${subject} lacks the ${purpose === 'client' ? 'clientAuth' : 'serverAuth'} extended key usage, so the peer will reject it`,
     fatal: true,
   }];
@@ -184,23 +209,51 @@ export interface CaBundleCheck {
   problems: CertificateProblem[];
 }
 
+/** The clock-independent half of `checkCaBundle`, cacheable by content. */
+export interface CaBundleInspection {
+  certificates: { subject: string; notAfter: number; notAfterIso: string }[];
+  invalidBlocks: number;
+  sha256?: string;
+  pem?: string;
+}
+
 /** Parses a CA bundle (`ca.crt`); at least one certificate must parse. */
-export function checkCaBundle(pem: string, now: Date): CaBundleCheck {
+export function checkCaBundle(pem: string, now: Date, cache?: CertificateInspector): CaBundleCheck {
+  return evaluateCaBundle(cache ? cache.caBundle(pem) : inspectCaBundle(pem), now);
+}
+
+export function inspectCaBundle(pem: string): CaBundleInspection {
   const { certificates, invalidBlocks } = parseCertificates(pem);
+  if (certificates.length === 0) return { certificates: [], invalidBlocks };
+  const hash = createHash('sha256');
+  for (const cert of certificates) hash.update(cert.raw);
+  return {
+    certificates: certificates.map((cert) => ({ subject: formatName(cert.subject), notAfter: Date.parse(cert.validTo), notAfterIso: toIso(cert.validTo) })),
+    invalidBlocks,
+    sha256: hash.digest('hex'),
+    pem: certificates.map((c) => c.toString()).join(''),
+  };
+}
+
+export function evaluateCaBundle(inspection: CaBundleInspection, now: Date): CaBundleCheck {
   const problems: CertificateProblem[] = [];
-  if (certificates.length === 0) {
+  if (inspection.certificates.length === 0) {
     problems.push({ code: 'CaBundleInvalid', message: 'holds no parseable PEM CERTIFICATE', fatal: true });
     return { count: 0, problems };
   }
-  if (invalidBlocks > 0) problems.push({ code: 'CaBundleInvalid', message: `${invalidBlocks} PEM block(s) do not parse and are ignored`, fatal: false });
-  for (const cert of certificates) {
-    if (now.getTime() > Date.parse(cert.validTo)) {
-      problems.push({ code: 'CertificateExpired', message: `CA certificate ${formatName(cert.subject)} expired at ${toIso(cert.validTo)}`, fatal: false });
+  if (inspection.invalidBlocks > 0) problems.push({ code: 'CaBundleInvalid', message: `${inspection.invalidBlocks} PEM block(s) do not parse and are ignored`, fatal: false });
+  for (const cert of inspection.certificates) {
+    if (now.getTime() > cert.notAfter) {
+      problems.push({ code: 'CertificateExpired', message: `CA certificate ${cert.subject} expired at ${cert.notAfterIso}`, fatal: false });
     }
   }
-  const hash = createHash('sha256');
-  for (const cert of certificates) hash.update(cert.raw);
-  return { sha256: hash.digest('hex'), count: certificates.length, pem: certificates.map((c) => c.toString()).join(''), problems };
+  return { ...(inspection.sha256 !== undefined ? { sha256: inspection.sha256 } : {}), count: inspection.certificates.length, ...(inspection.pem !== undefined ? { pem: inspection.pem } : {}), problems };
+}
+
+/** Where `checkKeyPair` and `checkCaBundle` get their parsing done: a cache, or nothing. */
+export interface CertificateInspector {
+  keyPair(certChainPem: string, keyPem: string): KeyPairInspection;
+  caBundle(pem: string): CaBundleInspection;
 }
 
 function toIso(opensslTime: string): string {

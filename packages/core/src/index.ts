@@ -1,7 +1,7 @@
 export type * from './model.js';
 export type * from './kube-objects.js';
 export type { ClusterSnapshot, SnapshotKey } from './snapshot.js';
-export { snapshotKeyFor } from './snapshot.js';
+export { snapshotKeyFor, readKind } from './snapshot.js';
 export type { TranslateOptions, ResolvedTranslateOptions } from './options.js';
 export { resolveTranslateOptions, DEFAULT_CLUSTER_DOMAIN, DEFAULT_NAMESPACE } from './options.js';
 export { refOf, refKey, compareRefs, compareStrings, isRecord } from './resource-ref.js';
@@ -21,8 +21,23 @@ export type {
   KeyPairCheck,
   CertificatePurpose,
   CaBundleCheck,
+  KeyPairInspection,
+  CaBundleInspection,
+  CertificateInspector,
 } from './certificates.js';
-export { checkKeyPair, checkCaBundle, parseCertificates, certificateFacts, formatName, MIN_RSA_BITS } from './certificates.js';
+export {
+  checkKeyPair,
+  checkCaBundle,
+  inspectKeyPair,
+  evaluateKeyPair,
+  inspectCaBundle,
+  evaluateCaBundle,
+  parseCertificates,
+  certificateFacts,
+  formatName,
+  MIN_RSA_BITS,
+} from './certificates.js';
+export { CertificateCache } from './certificate-cache.js';
 export type { ResolvedCertificate, UnresolvedCertificate } from './client-certificate.js';
 export { resolveKeyPairSecret } from './client-certificate.js';
 export type { UpstreamScheme, ServiceProblem, PortReference, PortLookup, SchemeDecision } from './service-protocol.js';

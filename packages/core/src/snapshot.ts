@@ -28,25 +28,34 @@ export interface ClusterSnapshot {
 
 export type SnapshotKey = keyof ClusterSnapshot;
 
-/** Which snapshot list an object of `apiVersion`/`kind` belongs in, if any. */
+/** Which snapshot list an object of `apiVersion`/`kind` belongs in, if kupstream reads it at that group and version. */
 export function snapshotKeyFor(apiVersion: unknown, kind: unknown): SnapshotKey | undefined {
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
-  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
-  const byKind = KINDS[kind];
-  return byKind && byKind.groups.includes(group) ? byKind.key : undefined;
+  const slash = apiVersion.lastIndexOf('/');
+  const group = slash >= 0 ? apiVersion.slice(0, slash) : '';
+  const version = apiVersion.slice(slash + 1);
+  const read = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
+  return read && read.group === group && read.versions.includes(version) ? read.key : undefined;
 }
 
-const KINDS: Record<string, { key: SnapshotKey; groups: string[] }> = {
-  GatewayClass: { key: 'gatewayClasses', groups: ['gateway.networking.k8s.io'] },
-  Gateway: { key: 'gateways', groups: ['gateway.networking.k8s.io'] },
-  HTTPRoute: { key: 'httpRoutes', groups: ['gateway.networking.k8s.io'] },
-  ReferenceGrant: { key: 'referenceGrants', groups: ['gateway.networking.k8s.io'] },
-  BackendTLSPolicy: { key: 'backendTLSPolicies', groups: ['gateway.networking.k8s.io'] },
-  IngressClass: { key: 'ingressClasses', groups: ['networking.k8s.io'] },
-  Ingress: { key: 'ingresses', groups: ['networking.k8s.io'] },
-  AgentEndpoint: { key: 'agentEndpoints', groups: ['ngrok.k8s.ngrok.com'] },
-  Service: { key: 'services', groups: [''] },
-  Secret: { key: 'secrets', groups: [''] },
-  ConfigMap: { key: 'configMaps', groups: [''] },
-  Namespace: { key: 'namespaces', groups: [''] },
+/** Where kupstream reads a kind from (group and served versions), for messages about objects it skips. */
+export function readKind(kind: unknown): { key: SnapshotKey; group: string; versions: readonly string[] } | undefined {
+  return typeof kind === 'string' && Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
+}
+
+// Versions whose shape the translators read. Ingress v1beta1 is left out on purpose: its
+// backends have another shape (serviceName/servicePort) and it was removed in Kubernetes 1.22.
+const KINDS: Record<string, { key: SnapshotKey; group: string; versions: readonly string[] }> = {
+  GatewayClass: { key: 'gatewayClasses', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'] },
+  Gateway: { key: 'gateways', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'] },
+  HTTPRoute: { key: 'httpRoutes', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'] },
+  ReferenceGrant: { key: 'referenceGrants', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1', 'v1alpha2'] },
+  BackendTLSPolicy: { key: 'backendTLSPolicies', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha3', 'v1alpha2'] },
+  IngressClass: { key: 'ingressClasses', group: 'networking.k8s.io', versions: ['v1'] },
+  Ingress: { key: 'ingresses', group: 'networking.k8s.io', versions: ['v1'] },
+  AgentEndpoint: { key: 'agentEndpoints', group: 'ngrok.k8s.ngrok.com', versions: ['v1alpha1'] },
+  Service: { key: 'services', group: '', versions: ['v1'] },
+  Secret: { key: 'secrets', group: '', versions: ['v1'] },
+  ConfigMap: { key: 'configMaps', group: '', versions: ['v1'] },
+  Namespace: { key: 'namespaces', group: '', versions: ['v1'] },
 };
