@@ -4,7 +4,7 @@
 // your code keeps full control of the HTTP side.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createUpstreamDialer, isUpstreamError, type CredentialStore, type Resolve } from '@kupstream/agent';
+import { createUpstreamDialer, dialerAgent, isUpstreamError, type CredentialStore, type Resolve } from '@kupstream/agent';
 import type { Upstream } from '@kupstream/core';
 
 export interface CustomProxy {
@@ -14,8 +14,8 @@ export interface CustomProxy {
 
 export async function startCustomProxy(upstream: Upstream, credentials: CredentialStore, resolve?: Resolve): Promise<CustomProxy> {
   const dialer = createUpstreamDialer(upstream, { credentials, ...(resolve ? { resolve } : {}) });
-  const agent = new http.Agent({ keepAlive: true });
-  agent.createConnection = dialer.createConnection;
+  // Keep-alive pools per client identity: a rotated or deleted Secret never rides an old connection.
+  const agent = dialerAgent(dialer);
 
   const server = http.createServer((req, res) => {
     const upstreamReq = http.request({ agent, method: req.method, path: req.url, headers: req.headers }, (upstreamRes) => {

@@ -59,6 +59,8 @@ export interface ConnectionInfo {
 
 export interface UpstreamDialer {
   readonly upstream: Upstream;
+  /** The store the dialer reads its material from (for hosts that follow its `change` events). */
+  readonly credentials: CredentialStore;
   /** The identity the next connection will have; throws the fail-closed UpstreamError. */
   identity(): string;
   /** Dials, verifies and resolves only once the connection is fit for requests. */
@@ -94,7 +96,8 @@ export function connectionInfo(socket: net.Socket): ConnectionInfo | undefined {
   return connections.get(socket);
 }
 
-function sessionCacheFor(store: CredentialStore): SessionCache {
+/** The TLS session cache of a store, made on first use and shared by all its dialers. */
+export function sessionCacheFor(store: CredentialStore): SessionCache {
   let cache = sharedSessions.get(store);
   if (!cache) {
     const created = new SessionCache();
@@ -261,7 +264,9 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
         info.alpnProtocol = tlsSocket.alpnProtocol ?? false;
         info.sessionReused = tlsSocket.isSessionReused();
         context.tlsVersion = info.tlsVersion;
-        if (info.tlsVersion !== 'TLSv1.3') return settle();
+        // A resumed session was issued after the server accepted this very identity (the
+        // cache only holds tickets that arrived as a verdict), so there is nothing to wait for.
+        if (info.tlsVersion !== 'TLSv1.3' || info.sessionReused) return settle();
         // TLS 1.3: the client finishes first; the server's verdict on our certificate comes
         // after secureConnect — a session ticket when it accepted, an alert or a close when not.
         context.phase = 'post-handshake';
@@ -274,6 +279,7 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
     });
     // Readiness is observed by the callers that want it; never an unhandled rejection.
     ready.catch(() => undefined);
+    if (dial.tls) holdWrites(socket, ready);
     return { socket, ready };
   }
 
@@ -285,6 +291,7 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
 
   return {
     upstream,
+    credentials,
     identity: () => plan().identity,
     connect(dialOptions) {
       try {
@@ -306,6 +313,38 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
       return started.socket;
     }) as UpstreamDialer['createConnection'],
   };
+}
+
+/**
+ * Writes wait for the dialer's verdict. A client that took the socket synchronously
+ * (http.Agent) writes its request at once; under TLS 1.3 those bytes would leave before
+ * the server judged our certificate, and a server closing with unread data resets the
+ * connection, hiding the rejection. Held writes go out once the socket is ready, or fail
+ * with the typed error.
+ */
+function holdWrites(socket: net.Socket, ready: Promise<net.Socket>): void {
+  const held: (() => void)[] = [];
+  let verdict: Error | null | undefined;
+  const hold = <A extends unknown[]>(write: (this: net.Socket, ...args: A) => void, callback: (args: A) => (err: Error) => void) =>
+    function (this: net.Socket, ...args: A): void {
+      if (verdict === null) return write.apply(this, args);
+      if (verdict) return callback(args)(verdict);
+      held.push(() => (verdict === null ? write.apply(this, args) : callback(args)(verdict ?? new Error('not ready'))));
+    };
+  const proto = Object.getPrototypeOf(socket) as net.Socket;
+  socket._write = hold(proto._write, (args) => args[2]);
+  if (proto._writev) socket._writev = hold(proto._writev, (args) => args[1]);
+  const release = (result: Error | null) => {
+    verdict = result;
+    // Later writes take the plain path again.
+    Reflect.deleteProperty(socket, '_write');
+    Reflect.deleteProperty(socket, '_writev');
+    for (const run of held.splice(0)) run();
+  };
+  ready.then(
+    () => release(null),
+    (err: Error) => release(err),
+  );
 }
 
 /** Every 'error' the socket emits is classified in the context of the dial (once). */

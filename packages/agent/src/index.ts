@@ -3,6 +3,8 @@
 // Dialing one upstream (TLS / mutual TLS, typed failures).
 export { createUpstreamDialer, connectionInfo } from './dialer.js';
 export type { UpstreamDialer, UpstreamDialerOptions, DialOptions, ConnectionCallback, ConnectorCallback, ConnectionInfo } from './dialer.js';
+export { dialerAgent } from './dialer-agent.js';
+export type { DialerAgentOptions } from './dialer-agent.js';
 export { upstreamTarget } from './upstream-target.js';
 export type { Resolve, UpstreamTarget, UpstreamScheme } from './upstream-target.js';
 export { UpstreamError, isUpstreamError, classifyUpstreamError } from './upstream-errors.js';
@@ -11,16 +13,21 @@ export type { UpstreamErrorCode, UpstreamErrorPhase, UpstreamErrorDetails, Failu
 // Serving a model.
 export { createProxy } from './proxy.js';
 export type { Proxy, ProxyOptions, ProxyEvents, ProxyStats, ProxyResponseCode, RequestContext, UpstreamErrorEvent, ResponseEvent } from './proxy.js';
+export type { UpstreamPoolStats } from './pools.js';
 
 // Building blocks, shareable between dialers.
 export { SecureContextCache, secureContextCacheFor } from './secure-context-cache.js';
 export type { ContextEntry, ContextRequest } from './secure-context-cache.js';
 export { SessionCache, sessionKey } from './session-cache.js';
+export { sessionCacheFor } from './dialer.js';
 export type { SessionKeyParts } from './session-cache.js';
 export { proxyProtocolHeader } from './proxy-protocol.js';
 export type { ProxyAddresses } from './proxy-protocol.js';
-export { DEFAULT_TIMEOUTS, DEFAULT_MAX_CACHED_SESSIONS, DEFAULT_MAX_SOCKETS_PER_POOL } from './timeouts/defaults.js';
-export type { Timeouts } from './timeouts/defaults.js';
+export { DEFAULT_TIMEOUTS, DEFAULT_MAX_CACHED_SESSIONS, DEFAULT_MAX_SOCKETS_PER_POOL, DEFAULT_SERVER_TIMEOUTS, DEFAULT_MAX_REQUEST_BODY_BYTES } from './timeouts/defaults.js';
+export type { Timeouts, ServerTimeouts } from './timeouts/defaults.js';
+
+// The host's server: timeouts and header limits against idle and slow clients.
+export { applyServerTimeouts } from './server-timeouts.js';
 
 // The credential store lives in core; re-exported so hosts need one import.
 export { CredentialStore } from '@kupstream/core';

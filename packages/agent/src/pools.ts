@@ -9,7 +9,8 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import type { CredentialStore, Upstream } from '@kupstream/core';
-import { createUpstreamDialer, type DialOptions, type UpstreamDialer } from './dialer.js';
+import { connectionInfo, createUpstreamDialer, sessionCacheFor, type DialOptions, type UpstreamDialer } from './dialer.js';
+import { secureContextCacheFor } from './secure-context-cache.js';
 import { classifyUpstreamError, UpstreamError } from './upstream-errors.js';
 import { upstreamTarget, type Resolve } from './upstream-target.js';
 import type { Timeouts } from './timeouts/defaults.js';
@@ -21,6 +22,18 @@ export interface PoolOptions {
   maxSocketsPerPool: number;
 }
 
+/** Connection counts of one upstream's pools, the shape the admin server's `PoolStats` reads. */
+export interface UpstreamPoolStats {
+  /** `Upstream.name` */
+  upstream: string;
+  /** Pooled connections carrying a request now (an HTTP/2 session with an open stream counts once). */
+  active: number;
+  /** Pooled connections kept alive, waiting for a request. */
+  idle: number;
+  /** TLS handshakes completed since the upstream entered the model: full, and resumed from a cached session. */
+  handshakes: { full: number; resumed: number };
+}
+
 /** An http.Agent whose connections come from one dialer and that can be retired. */
 class DialerAgent extends http.Agent {
   retired = false;
@@ -28,6 +41,7 @@ class DialerAgent extends http.Agent {
     readonly dialer: UpstreamDialer,
     readonly identity: string,
     options: http.AgentOptions,
+    readonly dial: () => Promise<net.Socket>,
   ) {
     super(options);
   }
@@ -35,7 +49,7 @@ class DialerAgent extends http.Agent {
   // Asynchronous on purpose: the request is written only once the dialer confirmed the
   // connection (after the TLS 1.3 verdict on our certificate), never onto a doomed socket.
   override createConnection(_options: unknown, callback?: (err: Error | null, socket: Duplex) => void): undefined {
-    this.dialer.connect().then(
+    this.dial().then(
       (socket) => callback?.(null, socket),
       (err: Error) => callback?.(err, undefined as unknown as Duplex),
     );
@@ -55,6 +69,10 @@ class DialerAgent extends http.Agent {
   /** Sockets still serving a request. */
   get busy(): number {
     return Object.values(this.sockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+  }
+
+  get idle(): number {
+    return Object.values(this.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
   }
 }
 
@@ -79,6 +97,9 @@ export class UpstreamPools {
   readonly #retiredAgents = new Set<DialerAgent>();
   readonly #sessions = new Map<string, H2Entry>();
   #serial = 0;
+  readonly #handshakes = new Map<string, { full: number; resumed: number }>();
+  /** Open streams per HTTP/2 session: a session with one is an active connection. */
+  readonly #streams = new WeakMap<http2.ClientHttp2Session, number>();
   readonly #onChange = () => this.#retireStale();
 
   constructor(options: PoolOptions) {
@@ -115,7 +136,7 @@ export class UpstreamPools {
     const key = `${this.#dialers.get(upstream.name)?.serial ?? 0}#${dialer.identity()}`;
     let agent = this.#agents.get(key);
     if (!agent) {
-      agent = new DialerAgent(dialer, key, { keepAlive: true, scheduling: 'lifo', maxSockets: this.#options.maxSocketsPerPool, timeout: this.#options.timeouts.idle });
+      agent = new DialerAgent(dialer, key, { keepAlive: true, scheduling: 'lifo', maxSockets: this.#options.maxSocketsPerPool, timeout: this.#options.timeouts.idle }, () => this.#dial(dialer));
       this.#agents.set(key, agent);
     }
     return agent;
@@ -145,8 +166,28 @@ export class UpstreamPools {
     return entry.session;
   }
 
+  /** Dials and counts the TLS handshake as full or resumed. */
+  async #dial(dialer: UpstreamDialer, options?: DialOptions): Promise<net.Socket> {
+    const socket = await dialer.connect(options);
+    const info = connectionInfo(socket);
+    if (info?.tlsVersion) {
+      const name = dialer.upstream.name;
+      let counts = this.#handshakes.get(name);
+      if (!counts) this.#handshakes.set(name, (counts = { full: 0, resumed: 0 }));
+      if (info.sessionReused) counts.resumed++;
+      else counts.full++;
+    }
+    return socket;
+  }
+
+  /** Counts a stream on a session until it closes (for `active`). */
+  trackStream(session: http2.ClientHttp2Session, stream: http2.ClientHttp2Stream): void {
+    this.#streams.set(session, (this.#streams.get(session) ?? 0) + 1);
+    stream.once('close', () => this.#streams.set(session, (this.#streams.get(session) ?? 1) - 1));
+  }
+
   async #openSession(upstream: Upstream, dialer: UpstreamDialer): Promise<http2.ClientHttp2Session> {
-    const socket = await dialer.connect();
+    const socket = await this.#dial(dialer);
     const target = upstreamTarget(upstream);
     if (target.secure && (socket as tls.TLSSocket).alpnProtocol !== 'h2') {
       socket.destroy();
@@ -167,13 +208,15 @@ export class UpstreamPools {
 
   /** A fresh, unpooled connection (PROXY protocol upstreams, Upgrade tunnels, L4). */
   connect(upstream: Upstream, options?: DialOptions): Promise<net.Socket> {
-    return this.dialer(upstream).connect(options);
+    return this.#dial(this.dialer(upstream), options);
   }
 
   /** Drops dialers of upstreams no longer in the model and retires their pools. */
   sync(upstreams: Iterable<Upstream>): void {
     const names = new Set([...upstreams].map((u) => u.name));
     for (const name of [...this.#dialers.keys()]) if (!names.has(name)) this.#dialers.delete(name);
+    // Counters of upstreams that left the model go too, so the map stays as small as the model.
+    for (const name of [...this.#handshakes.keys()]) if (!names.has(name)) this.#handshakes.delete(name);
     this.#retireStale();
   }
 
@@ -210,6 +253,35 @@ export class UpstreamPools {
   /** Counts for inspection and tests. */
   stats(): { agents: number; retiredAgents: number; sessions: number } {
     return { agents: this.#agents.size, retiredAgents: [...this.#retiredAgents].filter((a) => a.busy > 0).length, sessions: this.#sessions.size };
+  }
+
+  /** Per-upstream connection and handshake counts, one entry per name given, in that order. */
+  upstreamStats(names: Iterable<string>): UpstreamPoolStats[] {
+    const out = new Map<string, UpstreamPoolStats>();
+    for (const name of names) {
+      const handshakes = this.#handshakes.get(name);
+      out.set(name, { upstream: name, active: 0, idle: 0, handshakes: { full: handshakes?.full ?? 0, resumed: handshakes?.resumed ?? 0 } });
+    }
+    // Retired agents still finishing a response are connections of their upstream too.
+    for (const agent of [...this.#agents.values(), ...this.#retiredAgents]) {
+      const entry = out.get(agent.dialer.upstream.name);
+      if (!entry) continue;
+      entry.active += agent.busy;
+      entry.idle += agent.retired ? 0 : agent.idle;
+    }
+    for (const h2 of this.#sessions.values()) {
+      const session = h2.settled;
+      const entry = out.get(h2.dialer.upstream.name);
+      if (!entry || !session || session.closed || session.destroyed) continue;
+      if ((this.#streams.get(session) ?? 0) > 0) entry.active++;
+      else entry.idle++;
+    }
+    return [...out.values()];
+  }
+
+  /** Cached TLS sessions and SecureContexts of the store these pools dial with. */
+  cacheStats(): { tlsSessions: number; secureContexts: number } {
+    return { tlsSessions: sessionCacheFor(this.#options.credentials).size, secureContexts: secureContextCacheFor(this.#options.credentials).size };
   }
 
   /** Retires everything: idle connections close now, busy ones after their response. */

@@ -1,7 +1,7 @@
 // createProxy: the model served as a reverse proxy. HTTP/1.1 and HTTP/2 upstreams through
 // per-identity pools, Upgrade tunnels, L4 (tcp/tls) forwarding, typed failures as 502/504
-// with `x-kupstream-error`, and an atomic model swap. Bodies stream with backpressure
-// (pipe), never buffered.
+// (500 for an unavailable upstream) with `x-kupstream-error`, and an atomic model swap.
+// Bodies stream with backpressure (pipe), never buffered.
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -10,10 +10,10 @@ import type { Duplex } from 'node:stream';
 import type { CredentialStore, TranslationModel, Upstream } from '@kupstream/core';
 import { applyFilters, modifyHeaders, type RequestPlan } from './filters.js';
 import { addForwarded, endToEnd, forHttp2, requestHead } from './http-headers.js';
-import { UpstreamPools } from './pools.js';
+import { UpstreamPools, type UpstreamPoolStats } from './pools.js';
 import type { ProxyAddresses } from './proxy-protocol.js';
 import { compileRouteTable, pickBackend, type CompiledRoute, type RouteTable } from './router.js';
-import { DEFAULT_MAX_SOCKETS_PER_POOL, resolveTimeouts, type Timeouts } from './timeouts/defaults.js';
+import { DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_MAX_SOCKETS_PER_POOL, resolveTimeouts, type Timeouts } from './timeouts/defaults.js';
 import { classifyUpstreamError, UpstreamError, type UpstreamErrorCode } from './upstream-errors.js';
 import { upstreamTarget, type Resolve } from './upstream-target.js';
 
@@ -24,12 +24,14 @@ export interface ProxyOptions {
   resolve?: Resolve;
   timeouts?: Partial<Timeouts>;
   maxSocketsPerPool?: number;
+  /** Larger request bodies get 413 `request_body_too_large`; default DEFAULT_MAX_REQUEST_BODY_BYTES (10 MiB). */
+  maxRequestBodyBytes?: number;
   /** Weighted backend choice; returns [0, 1). Default Math.random. */
   random?: () => number;
 }
 
 /** Codes the proxy itself answers with (besides the UpstreamError codes). */
-export type ProxyResponseCode = 'route_not_found' | 'backend_not_found' | 'no_backend' | 'proxy_closed';
+export type ProxyResponseCode = 'route_not_found' | 'backend_not_found' | 'no_backend' | 'proxy_closed' | 'request_body_too_large';
 
 export interface RequestContext {
   endpoint?: string;
@@ -56,6 +58,10 @@ export interface ProxyStats {
   tunnels: number;
   /** Current HTTP/1.1 pools, retired pools still serving a request, and HTTP/2 sessions. */
   pools: { agents: number; retiredAgents: number; sessions: number };
+  /** One entry per upstream of the model, in model order (`PoolStats` of the admin server). */
+  upstreams: UpstreamPoolStats[];
+  /** Cached TLS sessions and SecureContexts of the proxy's credential store (both bounded). */
+  caches: { tlsSessions: number; secureContexts: number };
   closing: boolean;
 }
 
@@ -99,7 +105,7 @@ function isReplayable(req: http.IncomingMessage): boolean {
   return IDEMPOTENT.has(req.method ?? '') && (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
 }
 
-const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 413: 'Content Too Large', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 function credentialsOf(model: TranslationModel): CredentialStore | undefined {
   const value = (model as { credentials?: unknown }).credentials;
@@ -122,6 +128,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   readonly #pools: UpstreamPools;
   readonly #timeouts: Timeouts;
   readonly #random: () => number;
+  readonly #maxBody: number;
   readonly #tunnels = new Set<Duplex>();
   #inFlight = 0;
   #closing: Promise<void> | undefined;
@@ -134,6 +141,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     this.#credentials = credentials;
     this.#timeouts = resolveTimeouts(options.timeouts);
     this.#random = options.random ?? Math.random;
+    this.#maxBody = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     this.#table = compileRouteTable(options.model);
     this.#pools = new UpstreamPools({
       credentials,
@@ -152,7 +160,14 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   }
 
   stats(): ProxyStats {
-    return { inFlight: this.#inFlight, tunnels: this.#tunnels.size / 2, pools: this.#pools.stats(), closing: this.#closing !== undefined };
+    return {
+      inFlight: this.#inFlight,
+      tunnels: this.#tunnels.size / 2,
+      pools: this.#pools.stats(),
+      upstreams: this.#pools.upstreamStats(this.#table.model.upstreams.map((u) => u.name)),
+      caches: this.#pools.cacheStats(),
+      closing: this.#closing !== undefined,
+    };
   }
 
   update(model: TranslationModel, credentials?: CredentialStore): void {
@@ -203,6 +218,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const upstream = this.#upstreamFor(hit.route, res, ctx, table);
     if (!upstream) return;
     ctx.upstream = upstream.name;
+    if (Number(req.headers['content-length'] ?? 0) > this.#maxBody) return this.#answer(res, ctx, 413, 'request_body_too_large', { connection: 'close' });
     plan.headers.host = plan.host;
     delete plan.headers.expect;
     addForwarded(plan.headers, req.socket.remoteAddress, hostHeader, scheme);
@@ -273,7 +289,8 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       const status = upRes.statusCode ?? 502;
       res.writeHead(status, headers);
       upRes.pipe(res);
-      upRes.on('error', () => res.destroy());
+      // The upstream went away mid-body: reported, and the client's response is cut short.
+      upRes.on('error', (err) => this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true })));
       res.once('finish', () => this.emit('response', { ...ctx, status }));
     });
     // A client that goes away takes its upstream request with it.
@@ -284,8 +301,10 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     if (replayable) {
       req.resume();
       upReq.end();
+    } else {
+      this.#limitBody(req, res, ctx, () => upReq.destroy());
+      req.pipe(upReq);
     }
-    else req.pipe(upReq);
   }
 
   #forwardHttp2(req: http.IncomingMessage, res: http.ServerResponse, upstream: Upstream, plan: RequestPlan, ctx: RequestContext): void {
@@ -303,6 +322,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
         let stream: http2.ClientHttp2Stream;
         try {
           stream = session.request(headers);
+          this.#pools.trackStream(session, stream);
         } catch (err) {
           return this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name }));
         }
@@ -327,6 +347,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
         res.once('close', () => {
           if (!res.writableFinished && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
         });
+        this.#limitBody(req, res, ctx, () => stream.close(http2.constants.NGHTTP2_CANCEL));
         req.pipe(stream);
       },
       (err: unknown) => this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name })),
@@ -418,18 +439,35 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     b.pipe(a);
   }
 
-  #answer(res: http.ServerResponse, ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode): void {
+  /** A body without Content-Length (chunked) is counted as it streams; past the limit the upstream request is dropped. */
+  #limitBody(req: http.IncomingMessage, res: http.ServerResponse, ctx: RequestContext, abort: () => void): void {
+    if (req.headers['content-length'] !== undefined) return;
+    let seen = 0;
+    const count = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen <= this.#maxBody) return;
+      req.off('data', count);
+      req.unpipe();
+      abort();
+      if (res.headersSent) return void res.destroy();
+      this.#answer(res, ctx, 413, 'request_body_too_large', { connection: 'close' });
+    };
+    req.on('data', count);
+  }
+
+  #answer(res: http.ServerResponse, ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode, extra: http.OutgoingHttpHeaders = {}): void {
     const body = `${status} ${STATUS_TEXT[status] ?? http.STATUS_CODES[status] ?? ''}${code ? `: ${code}` : ''}\n`;
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...(code ? { 'x-kupstream-error': code } : {}) });
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...(code ? { 'x-kupstream-error': code } : {}), ...extra });
     res.end(body);
     this.emit('response', { ...ctx, status, ...(code ? { code } : {}) });
   }
 
   #fail(res: http.ServerResponse, ctx: RequestContext, error: UpstreamError): void {
+    // Already answered by the proxy (413), or the client left: the upstream request was dropped on purpose.
+    if (res.writableEnded || res.destroyed) return;
     this.emit('upstreamError', { ...ctx, error });
     // Headers already went out: all we can do is cut the response short.
     if (res.headersSent) return void res.destroy();
-    if (res.destroyed) return;
     this.#answer(res, ctx, error.status, error.code);
   }
 

@@ -34,6 +34,12 @@ export type UpstreamErrorPhase = 'config' | 'dns' | 'tcp' | 'tls' | 'verify' | '
 
 const TIMEOUTS = new Set<UpstreamErrorCode>(['connect_timeout', 'handshake_timeout', 'response_timeout']);
 
+/** The HTTP status a host answers for a code: Gateway API's 500 for an invalid backend, 504 for timeouts, else 502. */
+function statusOf(code: UpstreamErrorCode): 500 | 502 | 504 {
+  if (code === 'upstream_unavailable') return 500;
+  return TIMEOUTS.has(code) ? 504 : 502;
+}
+
 export interface UpstreamErrorDetails {
   phase: UpstreamErrorPhase;
   /** `Upstream.name` */
@@ -48,8 +54,8 @@ export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
   readonly code: UpstreamErrorCode;
   readonly phase: UpstreamErrorPhase;
-  /** 504 for timeouts, 502 for everything else. */
-  readonly status: 502 | 504;
+  /** 500 for `upstream_unavailable` (an invalid backend), 504 for timeouts, 502 for everything else. */
+  readonly status: 500 | 502 | 504;
   readonly upstream: string | undefined;
   readonly causeCode: string | undefined;
   readonly identity: string | undefined;
@@ -58,7 +64,7 @@ export class UpstreamError extends Error {
     super(message);
     this.code = code;
     this.phase = details.phase;
-    this.status = TIMEOUTS.has(code) ? 504 : 502;
+    this.status = statusOf(code);
     this.upstream = details.upstream;
     this.causeCode = details.cause;
     this.identity = details.identity;

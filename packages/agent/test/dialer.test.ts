@@ -105,7 +105,26 @@ describe('createUpstreamDialer', () => {
       const dialer = createUpstreamDialer(model, { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
       const err = await rejectsWith(dialer.connect(), 'upstream_unavailable');
       assert.equal(err.causeCode, 'InvalidClientCertificateRef');
+      assert.equal(err.status, 500);
       assert.equal(server.connections, before);
+    });
+
+    it('a resumed TLS 1.3 session is ready without the verdict wait (the server sends no ticket then)', async () => {
+      // The cached ticket was itself the server's acceptance of this identity.
+      const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port), postHandshakeTimeout: 20_000 });
+      (await dialer.connect()).destroy();
+      let guard: NodeJS.Timeout | undefined;
+      const waitedForVerdict = new Promise<'waited'>((resolve) => (guard = setTimeout(() => resolve('waited'), 10_000)));
+      try {
+        const resumed = await Promise.race([dialer.connect(), waitedForVerdict]);
+        assert.notEqual(resumed, 'waited', 'connect() waited for a verdict a resumed session never gets');
+        if (resumed !== 'waited') {
+          assert.equal(connectionInfo(resumed)?.sessionReused, true);
+          resumed.destroy();
+        }
+      } finally {
+        clearTimeout(guard);
+      }
     });
 
     it('resumes a TLS session only under the same identity', async () => {

@@ -93,6 +93,36 @@ describe('pools', () => {
     }
   });
 
+  it('stats() reports per-upstream active/idle connections and full/resumed handshakes', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // `/close` answers with Connection: close, so the next request dials (and resumes) again.
+    const closing = await httpsEchoServer({ cert: pki.server.certPem, key: pki.server.keyPem, clientCa: pki.ca.certPem }, (req, res) => {
+      if (req.url === '/close') res.setHeader('connection', 'close');
+      if (req.url === '/hold') return void held.then(() => echoHandler()(req, res));
+      echoHandler()(req, res);
+    });
+    const up = upstream({ client: pki.client });
+    const harness = await startProxy({ model: seedModel(up), credentials: storeWith(pki.client), resolve: toLoopback(closing.port) });
+    try {
+      assert.deepEqual(harness.proxy.stats().upstreams, [{ upstream: up.name, active: 0, idle: 0, handshakes: { full: 0, resumed: 0 } }]);
+      assert.equal((await request(harness.server.port, 'example-hostname.ngrok.io', '/close')).status, 200);
+      assert.equal((await request(harness.server.port, 'example-hostname.ngrok.io', '/')).status, 200);
+      assert.deepEqual(harness.proxy.stats().upstreams, [{ upstream: up.name, active: 0, idle: 1, handshakes: { full: 1, resumed: 1 } }]);
+      const holding = request(harness.server.port, 'example-hostname.ngrok.io', '/hold');
+      while (harness.proxy.stats().upstreams[0]?.active !== 1) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(harness.proxy.stats().upstreams[0]?.idle, 0);
+      release();
+      assert.equal((await holding).status, 200);
+      assert.equal(harness.proxy.stats().caches.tlsSessions > 0, true);
+      assert.equal(harness.proxy.stats().caches.secureContexts, 1);
+    } finally {
+      release();
+      await harness.close();
+      await closing.close();
+    }
+  });
+
   describe('HTTP/2', () => {
     let h2: RunningServer<http2.Http2SecureServer>;
     const sessionsClosed: Promise<void>[] = [];
@@ -118,6 +148,8 @@ describe('pools', () => {
         assert.equal((JSON.parse((await request(harness.server.port, 'example-hostname.ngrok.io')).body) as Echo).subject, 'CN=RotatedH2');
         assert.equal(sessionsClosed.length, 2);
         await sessionsClosed[0];
+        const [h2stats] = harness.proxy.stats().upstreams;
+        assert.deepEqual([h2stats?.active, h2stats?.idle, h2stats?.handshakes.full], [0, 1, 2]);
       } finally {
         await harness.close();
       }

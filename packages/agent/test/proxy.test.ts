@@ -90,7 +90,7 @@ describe('createProxy (HTTP/1.1, the seed scenario)', () => {
     }
   });
 
-  it('an unreachable upstream is 502 connection_refused; an unavailable one 502 upstream_unavailable', async () => {
+  it('an unreachable upstream is 502 connection_refused; an unavailable one 500 upstream_unavailable (Gateway API: invalid backend)', async () => {
     const refused = upstream({ name: 'refused', client: false });
     const unavailable = { ...upstream({ name: 'unavailable', client: false }), unavailable: { code: 'RefNotPermitted', reason: 'no ReferenceGrant' } };
     const m = model(
@@ -104,7 +104,7 @@ describe('createProxy (HTTP/1.1, the seed scenario)', () => {
     try {
       assert.equal((await request(harness.server.port, 'a.example')).headers['x-kupstream-error'], 'connection_refused');
       const b = await request(harness.server.port, 'b.example');
-      assert.equal(b.status, 502);
+      assert.equal(b.status, 500);
       assert.equal(b.headers['x-kupstream-error'], 'upstream_unavailable');
     } finally {
       await harness.close();

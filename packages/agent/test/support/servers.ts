@@ -23,8 +23,8 @@ export interface RunningServer<S extends net.Server = net.Server> {
   close(): Promise<void>;
 }
 
-/** Closes a server and every connection it still holds. */
-export async function listen<S extends net.Server>(server: S): Promise<RunningServer<S>> {
+/** Listens on loopback (`port` 0: any free one); `close()` closes the server and every connection it still holds. */
+export async function listen<S extends net.Server>(server: S, port = 0): Promise<RunningServer<S>> {
   const sockets = new Set<net.Socket>();
   const running: RunningServer<S> = {
     server,
@@ -41,7 +41,13 @@ export async function listen<S extends net.Server>(server: S): Promise<RunningSe
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   running.port = (server.address() as net.AddressInfo).port;
   return running;
 }
@@ -88,7 +94,7 @@ export interface TlsServerOptions {
 }
 
 /** `https.createServer` with `requestCert: true, rejectUnauthorized: true` when `clientCa` is set. */
-export function httpsEchoServer(options: TlsServerOptions, handler: http.RequestListener = echoHandler()): Promise<RunningServer<https.Server>> {
+export function httpsEchoServer(options: TlsServerOptions, handler: http.RequestListener = echoHandler(), port = 0): Promise<RunningServer<https.Server>> {
   const server = https.createServer(
     {
       cert: options.cert,
@@ -101,7 +107,7 @@ export function httpsEchoServer(options: TlsServerOptions, handler: http.Request
     handler,
   );
   server.keepAliveTimeout = 60_000;
-  return listen(server);
+  return listen(server, port);
 }
 
 export function httpEchoServer(handler: http.RequestListener = echoHandler()): Promise<RunningServer<http.Server>> {
