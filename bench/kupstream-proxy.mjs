@@ -1,0 +1,104 @@
+// Proxy A: the real `kupstream serve` binary on generated manifests — the seed's Gateway,
+// HTTPRoute and annotated Service plus a client-cert-secret made at run time — with
+// --resolve pointing the Service at the bench's mTLS upstream.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tlsSecret } from '@kupstream/test-pki';
+import { spawnTracked, tempDir } from './processes.mjs';
+
+const CLI = fileURLToPath(new URL('../packages/cli/dist/cli.js', import.meta.url));
+const COUNT_TLS = new URL('./count-tls.mjs', import.meta.url).href;
+
+export const HOSTNAME = 'example-hostname.ngrok.io';
+export const SERVICE = 'example-service.default:443';
+
+/** The seed's Gateway API scenario as objects (namespace default), plus the Secret. */
+export function seedManifests(client) {
+  return [
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'example-gateway', namespace: 'default' },
+      spec: {
+        gatewayClassName: 'ngrok',
+        backendTLS: { clientCertificateRef: { name: 'client-cert-secret' } },
+        listeners: [{ name: 'example', hostname: HOSTNAME, port: 443, protocol: 'HTTPS' }],
+      },
+    },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'example-route', namespace: 'default' },
+      spec: {
+        hostnames: [HOSTNAME],
+        parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'example-gateway', namespace: 'default' }],
+        rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ group: '', kind: 'Service', name: 'example-service', port: 443, weight: 1 }] }],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'example-service', namespace: 'default', labels: { app: 'example-app' }, annotations: { 'k8s.ngrok.com/app-protocols': '{"https-port":"https","http-port":"http"}' } },
+      spec: {
+        ports: [
+          { name: 'https-port', port: 443, protocol: 'TCP', targetPort: 8443 },
+          { name: 'http-port', port: 80, protocol: 'TCP', targetPort: 8080 },
+        ],
+        selector: { app: 'example-app' },
+      },
+    },
+    tlsSecret('client-cert-secret', client, 'default'),
+  ];
+}
+
+/**
+ * @param {{ client: { certPem: string, keyPem: string }, upstreamPort: number, cpuProfDir?: string, nodeArgs?: string[] }} options
+ * @returns {Promise<{ port: number, pid: number, tlsCounts(): Promise<{ secureContexts: number, tlsConnects: number } | undefined>, stop(): Promise<void> }>}
+ */
+export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArgs = [] }) {
+  const dir = await tempDir('kupstream-bench-serve-');
+  const manifests = join(dir, 'manifests');
+  await mkdir(manifests, { mode: 0o700 });
+  for (const object of seedManifests(client)) {
+    await writeFile(join(manifests, `${object.kind.toLowerCase()}.json`), JSON.stringify(object, null, 2), { mode: 0o600 });
+  }
+  const counts = join(dir, 'tls-counts.json');
+  const node = [...nodeArgs, '--import', COUNT_TLS, ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
+  const proc = spawnTracked(process.execPath, [...node, CLI, 'serve', '-f', manifests, '--listen', '127.0.0.1:0', '--resolve', `${SERVICE}=127.0.0.1:${upstreamPort}`, '--shutdown-timeout', '2s'], {
+    env: { ...process.env, KUPSTREAM_BENCH_TLS_COUNTS: counts, NODE_OPTIONS: '' },
+  });
+  let stderr = '';
+  proc.child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const port = await new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`kupstream serve did not start within 20 s: ${stderr}`)), 20000);
+    proc.child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /serving \d+ endpoints? on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    proc.exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`kupstream serve exited (${code ?? signal}): ${stderr}`));
+    });
+  }).catch(async (err) => {
+    await proc.stop('SIGKILL');
+    throw err;
+  });
+  proc.child.stdout.resume();
+  return {
+    port,
+    pid: proc.child.pid,
+    /** The last 4000 characters the CLI wrote to stderr (diagnostics, upstream errors). */
+    stderrTail: () => stderr,
+    tlsCounts: async () => JSON.parse(await readFile(counts, 'utf8').catch(() => 'null')) ?? undefined,
+    // SIGINT is the CLI's clean stop; --cpu-prof writes its profile on that exit.
+    stop: () => proc.stop('SIGINT', 8000),
+  };
+}
