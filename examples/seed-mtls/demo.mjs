@@ -14,6 +14,7 @@ import { createSeedPki, tlsSecret } from '@kupstream/test-pki';
 import { startUpstream, serveModel, request } from './lib/servers.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const keepRunning = process.argv.includes('--inspect');
 const failures = [];
 const check = (ok, what) => {
   console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
@@ -85,11 +86,17 @@ try {
   check(gateway.endpoints.some((e) => e.url === 'https://example-hostname.ngrok.io'), 'endpoint https://example-hostname.ngrok.io');
   check(upstream?.tls?.clientCertificate?.secret.name === 'client-cert-secret', 'upstream https://example-service.default:443 presents default/client-cert-secret');
 
-  const agent = await serveModel(gateway, { 'example-service.default:443': mtlsUpstream.port });
+  const agent = await serveModel(gateway, { 'example-service.default:443': mtlsUpstream.port }, { inspector: true });
   servers.push(agent);
+  console.log(`  inspector (what the agent is doing): ${agent.inspectorUrl}${keepRunning ? '' : '  (run with --inspect to keep it up)'}`);
   const answer = await request(agent.port, 'example-hostname.ngrok.io', '/hello');
   console.log(`  GET http://example-hostname.ngrok.io/hello through the agent -> ${answer.status}: ${answer.body.trim()}`);
   check(answer.status === 200 && answer.body.includes('CN=ExampleClient'), 'the upstream saw the client certificate CN=ExampleClient');
+  const seen = await (await fetch(`${agent.inspectorUrl}api/requests`)).json();
+  const listed = JSON.stringify(seen);
+  check(listed.includes('example-hostname.ngrok.io') && listed.includes('/hello'), 'the inspector lists the request');
+  const upstreamsView = JSON.stringify(await (await fetch(`${agent.inspectorUrl}api/upstreams`)).json());
+  check(upstreamsView.includes('CN=ExampleClient') && !upstreamsView.includes('PRIVATE KEY'), 'the inspector shows the upstream with CN=ExampleClient, and no key');
 
   heading('4. The same route without the client certificate (Gateway without backendTLS)');
   const withoutCert = structuredClone(gatewaySnapshot);
@@ -123,6 +130,10 @@ try {
   failures.push(`unexpected error: ${error instanceof Error ? error.message : String(error)}`);
   console.log(`  FAIL ${failures.at(-1)}`);
 } finally {
+  if (keepRunning && failures.length === 0) {
+    console.log('\n--inspect: the Gateway scenario keeps running; press Ctrl-C to stop.');
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+  }
   await Promise.all(servers.map((s) => s.close()));
 }
 

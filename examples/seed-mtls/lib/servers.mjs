@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createProxy } from '@kupstream/agent';
+import { startAdmin } from '@kupstream/cli';
 
 export async function startUpstream({ cert, key, clientCa }) {
   const log = [];
@@ -20,19 +21,31 @@ export async function startUpstream({ cert, key, clientCa }) {
   return { port: server.address().port, log, close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }) };
 }
 
-/** Runs the agent for a translated model; `routes` maps upstream host:port to a local port (like --resolve). */
-export async function serveModel(result, routes) {
+/**
+ * Runs the agent for a translated model; `routes` maps upstream host:port to a local
+ * port (like --resolve). With `inspector`, the admin server and its inspector page run
+ * beside it on a loopback port, as `kupstream serve --admin` does.
+ */
+export async function serveModel(result, routes, { inspector = false } = {}) {
   const resolve = (host, port) => (routes[`${host}:${port}`] ? { host: '127.0.0.1', port: routes[`${host}:${port}`] } : undefined);
   const proxy = createProxy({ model: result, credentials: result.credentials, resolve });
-  const server = http.createServer(proxy.handler);
+  const admin = inspector ? await startAdmin({ address: '127.0.0.1:0', proxy }) : undefined;
+  const server = http.createServer(admin ? admin.instrument(proxy.handler) : proxy.handler);
+  admin?.setModel(result, { credentials: result.credentials });
+  admin?.setReady(true);
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: server.address().port,
-    swap: async (next) => proxy.update(next, next.credentials),
+    inspectorUrl: admin ? `${admin.url}/` : undefined,
+    swap: async (next) => {
+      proxy.update(next, next.credentials);
+      admin?.setModel(next, { credentials: next.credentials });
+    },
     close: async () => {
       await proxy.close();
       server.closeAllConnections?.();
       await new Promise((r) => server.close(() => r()));
+      await admin?.close();
     },
   };
 }

@@ -12,6 +12,8 @@ describe('seed demo', () => {
     assert.match(run.stdout, /client certificate CN=ExampleClient/);
     assert.match(run.stdout, /-> 502 x-kupstream-error: client.certificate/);
     assert.doesNotMatch(run.stdout + run.stderr, /PRIVATE KEY/);
+    assert.match(run.stdout, /ok {3}the inspector lists the request/);
+    assert.match(run.stdout, /inspector \(what the agent is doing\): http:\/\/127\.0\.0\.1:\d+\//);
     assert.match(run.stdout, /demo passed/);
   });
 });

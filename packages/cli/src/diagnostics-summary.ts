@@ -30,3 +30,10 @@ export function httpEndpointCount(model: TranslationModel): { served: number; no
 function plural(n: number): string {
   return n === 1 ? '' : 's';
 }
+
+/** `2 endpoints (not served here: tcp://…)`, for the start and reload lines. */
+export function servedCount(model: TranslationModel): string {
+  const { served, notServed } = httpEndpointCount(model);
+  const extra = notServed.length ? ` (not served here: ${notServed.join(', ')})` : '';
+  return `${served} endpoint${plural(served)}${extra}`;
+}

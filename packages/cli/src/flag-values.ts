@@ -65,3 +65,14 @@ export function parseNamespace(flag: string, value: string): string {
   }
   return value;
 }
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+
+/** `10s`, `500ms`, `1m` or a plain number of seconds → milliseconds (at most an hour). */
+export function parseDuration(flag: string, value: string): number {
+  const match = DURATION.exec(value.trim());
+  const ms = match ? Math.round(Number(match[1]) * UNIT_MS[(match[2] ?? 's') as keyof typeof UNIT_MS]) : NaN;
+  if (!Number.isFinite(ms) || ms > 3_600_000) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a duration such as 10s, 500ms or 1m (at most 1h)`);
+  return ms;
+}

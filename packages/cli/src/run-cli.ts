@@ -4,16 +4,17 @@ import { parseCommandLine } from './args.js';
 import { InputError, StartupError, UsageError, errorMessage } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { writeOut, type CliIo } from './io.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { runServe } from './serve-command.js';
 import { runTranslate } from './translate-command.js';
 import { usageFor } from './usage.js';
 import { cliVersion } from './version.js';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const log = createLogger(io.stderr);
+  let log: Logger = createLogger(io.stderr);
   try {
     const command = parseCommandLine(argv);
+    if (command.name === 'serve' && command.flags.logFormat === 'json') log = (await import('./json-log.js')).createJsonLogger(io.stderr);
     switch (command.name) {
       case 'help':
         await writeOut(io.stdout, usageFor(command.topic));
@@ -22,27 +23,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         await writeOut(io.stdout, `kupstream ${cliVersion()}\n`);
         return ExitCode.ok;
       case 'translate':
-        return await runTranslate(command.flags, io);
+        return await runTranslate(command.flags, io, log);
       case 'serve':
-        return await runServe(command.flags, io);
+        return await runServe(command.flags, io, log);
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      log.line(error.message);
+      log.error(error.message);
       io.stderr.write(`\n${usageFor(error.command)}`);
       return error.exitCode;
     }
     if (error instanceof InputError || error instanceof StartupError) {
-      log.line(error.message);
+      log.error(error.message);
       return error.exitCode;
     }
-    return reportInternalError(error, io);
+    return reportInternalError(error, io, log);
   }
 }
 
 /** A bug: one line, no stack (it could quote input), and the conventional EX_SOFTWARE code. */
-export function reportInternalError(error: unknown, io: Pick<CliIo, 'stderr'>): number {
+export function reportInternalError(error: unknown, io: Pick<CliIo, 'stderr'>, log: Logger = createLogger(io.stderr)): number {
   const message = errorMessage(error).split('\n')[0] ?? '';
-  createLogger(io.stderr).line(`internal error: ${message} (please report this)`);
+  log.error(`internal error: ${message} (please report this)`);
   return ExitCode.internal;
 }

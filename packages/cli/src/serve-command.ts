@@ -1,141 +1,126 @@
-// `kupstream serve`: translate, hand the model and its credentials to the agent's proxy,
-// serve it on one HTTP listener, re-translate on file changes, stop on the signal.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// `kupstream serve`: translations (from files or a cluster) handed to the agent's proxy,
+// served on one HTTP listener, with the optional admin server beside it, until the signal;
+// then a graceful stop (Lease released at once, in-flight requests drained).
+import { createServer } from 'node:http';
 import { createProxy } from '@kupstream/agent';
-import type { TranslationResult } from '@kupstream/core';
+import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from './args.js';
-import { httpEndpointCount, summarizeDiagnostics } from './diagnostics-summary.js';
-import { StartupError, errorMessage } from './errors.js';
+import type { AdminRuntime } from './admin/index.js';
+import { servedCount } from './diagnostics-summary.js';
+import { StartupError } from './errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
-import { watchInputs } from './file-watch.js';
+import { fileModelSource } from './file-model-source.js';
+import { drainAndClose, listen } from './http-listener.js';
 import { writeOut, type CliIo } from './io.js';
-import { loadManifests } from './load-manifests.js';
-import { createLogger, type Logger } from './log.js';
-import { stdinReader } from './read-source.js';
+import type { Logger } from './log.js';
+import type { ModelSource, ModelUpdate } from './model-source.js';
 import { resolveFromOverrides } from './resolve-overrides.js';
-import { translateSnapshot } from './translate-model.js';
+import type { StatusPublisher } from './status-publisher.js';
 import { upstreamErrorLogger } from './upstream-error-log.js';
 
-/** Editors save in bursts (write, rename, chmod): one reload per burst. */
-export const RELOAD_DEBOUNCE_MS = 150;
-/** In-flight requests get this long to finish on shutdown before connections are cut. */
-export const SHUTDOWN_GRACE_MS = 5000;
+export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promise<ExitCodeValue> {
+  // The cluster connection is checked first: a kubeconfig that cannot be used ends here (exit 2).
+  let admin: AdminRuntime | undefined;
+  let source: ModelSource;
+  let publisher: StatusPublisher | undefined;
+  if (flags.cluster) {
+    // Loaded only in cluster mode: @kubernetes/client-node alone takes a second to load.
+    ({ source, publisher } = (await import('./serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) => admin?.setLeader(leading)));
+  } else {
+    source = fileModelSource(flags, io, log);
+  }
 
-export async function runServe(flags: ServeFlags, io: CliIo): Promise<ExitCodeValue> {
-  const log = createLogger(io.stderr);
-  const readStdin = stdinReader(io.stdin, io.signal);
-  const translate = async () => {
-    const loaded = await loadManifests(flags.files, { namespace: flags.namespace, readStdin });
-    return { fingerprint: loaded.fingerprint, result: translateSnapshot(loaded.snapshot, flags, loaded.diagnostics) };
-  };
-
-  const initial = await translate();
-  reportTranslation(log, initial.result);
-  const proxy = createProxy({ model: initial.result, credentials: initial.result.credentials, resolve: resolveFromOverrides(flags.resolve) });
+  // The proxy starts empty: nothing is routed until the first translation is applied,
+  // and the listener opens only after that.
+  const proxy = createProxy({ model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }), credentials: new CredentialStore(), resolve: resolveFromOverrides(flags.resolve) });
   proxy.on('upstreamError', upstreamErrorLogger(log));
   const server = createServer();
-  proxy.attach(server);
+  let started = false;
   try {
-    await listen(server, flags);
-  } catch (error) {
-    await proxy.close();
-    throw error;
-  }
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  await writeOut(io.stdout, `kupstream: serving ${servedCount(initial.result)} on ${url}\n`);
-
-  let fingerprint = initial.fingerprint;
-  let failing = false;
-  const reloads = serialize(async () => {
-    try {
-      const next = await translate();
-      const recovered = failing;
-      failing = false;
-      if (next.fingerprint === fingerprint) {
-        if (recovered) log.line('the input reads again and matches the running configuration; nothing to reload');
-        return;
-      }
-      fingerprint = next.fingerprint;
-      proxy.update(next.result, next.result.credentials);
-      log.line(`reloaded: serving ${servedCount(next.result)}`);
-      reportTranslation(log, next.result);
-    } catch (error) {
-      // A half-saved or broken file must not take the running configuration down.
-      failing = true;
-      log.line(`reload failed, still serving the previous configuration:\n${errorMessage(error)}`);
+    admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
+    if (admin) {
+      if (admin.warning) log.warn(admin.warning);
+      if (publisher) admin.setLeader(false);
+      await writeOut(io.stdout, `kupstream: admin at ${admin.url}/ (inspector, /healthz, /readyz, /metrics)\n`);
     }
-  });
-  const watcher = watchInputs(flags.files, { debounceMs: RELOAD_DEBOUNCE_MS, onChange: reloads, onError: (message) => log.line(message) });
-
-  await untilAborted(io.signal);
-  log.line('stopping');
-  watcher.close();
-  await reloads.idle();
-  await stop(server, proxy);
-  log.line('stopped');
+    const apply = ({ result, translationMs }: ModelUpdate) => {
+      proxy.update(result, result.credentials);
+      admin?.setModel(result, { translationMs, credentials: result.credentials });
+    };
+    publisher?.start();
+    const first = await untilAborted(source.start(apply), io.signal);
+    if (first === 'aborted') {
+      log.line('stopped before the first translation');
+      return ExitCode.ok;
+    }
+    server.on('request', admin ? admin.instrument(proxy.handler) : proxy.handler);
+    server.on('upgrade', proxy.upgradeHandler);
+    const url = await listen(server, flags.listen);
+    started = true;
+    admin?.setReady(true);
+    await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${url}\n`);
+    await untilAborted(new Promise<void>(() => undefined), io.signal);
+  } finally {
+    await shutdown({ flags, log, server, started, source, publisher, admin, proxy });
+  }
   return ExitCode.ok;
 }
 
-function servedCount(result: TranslationResult): string {
-  const { served, notServed } = httpEndpointCount(result);
-  const extra = notServed.length ? ` (not served here: ${notServed.join(', ')})` : '';
-  return `${served} endpoint${served === 1 ? '' : 's'}${extra}`;
+async function startAdminServer(address: string, allowNonLoopback: boolean, proxy: ReturnType<typeof createProxy>): Promise<AdminRuntime> {
+  // Loaded only with --admin (prom-client, pino, the page).
+  const { startAdmin } = await import('./admin/index.js');
+  try {
+    return await startAdmin({ address, allowNonLoopback, proxy });
+  } catch (error) {
+    // A malformed or refused address, or one in use: each message says which and what to do.
+    throw new StartupError(error instanceof Error ? error.message : String(error));
+  }
 }
 
-function reportTranslation(log: Logger, result: TranslationResult): void {
-  for (const line of summarizeDiagnostics(result.diagnostics)) log.line(line);
+interface Running {
+  flags: ServeFlags;
+  log: Logger;
+  server: ReturnType<typeof createServer>;
+  started: boolean;
+  source: ModelSource;
+  publisher: StatusPublisher | undefined;
+  admin: AdminRuntime | undefined;
+  proxy: ReturnType<typeof createProxy>;
 }
 
-function listen(server: Server, flags: ServeFlags): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'EADDRINUSE' ? 'the address is in use' : error.code === 'EADDRNOTAVAIL' ? 'the address is not local' : error.code === 'EACCES' ? 'permission denied' : error.message;
-      reject(new StartupError(`cannot listen on ${flags.listen.host}:${flags.listen.port}: ${why}`));
-    };
-    server.once('error', onError);
-    server.listen(flags.listen.port, flags.listen.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
+/** The Lease goes back at once (another replica takes over while we drain); traffic drains up to the timeout. */
+async function shutdown({ flags, log, server, started, source, publisher, admin, proxy }: Running): Promise<void> {
+  if (started) log.line(`stopping: draining requests in flight (at most ${formatMs(flags.shutdownTimeoutMs)})`);
+  admin?.setReady(false);
+  const released = publisher?.release();
+  const sourceClosed = source.close();
+  if (started) {
+    const { cut } = await drainAndClose(server, () => proxy.close(), flags.shutdownTimeoutMs);
+    if (cut) log.warn(`requests still in flight after ${formatMs(flags.shutdownTimeoutMs)} were cut`);
+  } else {
+    await proxy.close();
+  }
+  await Promise.all([released, sourceClosed]);
+  await admin?.close();
+  if (started) log.line('stopped');
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** `work`'s outcome, or 'aborted' as soon as the signal fires (serve's stop). */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | 'aborted'> {
+  if (!signal) return work; // no way to be stopped: serve until the process ends
+  if (signal.aborted) return 'aborted';
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-async function stop(server: Server, proxy: { close(): Promise<void> }): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-  await proxy.close();
-  server.closeAllConnections();
-  await closed;
-  clearTimeout(grace);
-}
-
-function untilAborted(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (!signal) return; // no way to be stopped: serve until the process ends
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
-/** Runs `task` one at a time; calls arriving while it runs collapse into one more run. */
-function serialize(task: () => Promise<void>): (() => void) & { idle(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  let again = false;
-  const run = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = task().finally(() => {
-      running = undefined;
-      if (again) {
-        again = false;
-        run();
-      }
-    });
-  };
-  return Object.assign(run, { idle: async () => { while (running) await running; } });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
 }

@@ -1,6 +1,13 @@
 // Help texts. Kept beside each other so flags and their descriptions stay in step with args.ts.
-const COMMON = `  -f, --filename FILE|DIR|-   manifests to read (repeatable): a file, a directory
+const INPUT = `Input (one of):
+  -f, --filename FILE|DIR|-   manifests to read (repeatable): a file, a directory
                               (recursively: *.yaml, *.yml, *.json, sorted) or - for stdin
+      --kubeconfig FILE       read the objects from the cluster of this kubeconfig
+                              (without -f and --kubeconfig: $KUBECONFIG, else the pod's
+                              service account when run in a cluster)
+      --write-status          cluster only: write the statuses back (status subresource)`;
+
+const TRANSLATION = `Translation:
   -n, --namespace NS          namespace of objects without metadata.namespace (default: default)
       --now RFC3339           clock for certificate validity and condition times
                               (default: the current time)
@@ -13,53 +20,102 @@ const COMMON = `  -f, --filename FILE|DIR|-   manifests to read (repeatable): a 
                               hostname reported in Ingress status.loadBalancer (repeatable)
   -h, --help                  show this help`;
 
+const EXIT_CODES = `Exit codes:
+  0   translated (diagnostics included); serve stopped by a signal
+  1   --strict and at least one error diagnostic
+  2   unusable input: bad usage, manifests that cannot be read or parsed, a cluster that
+      cannot be reached or listed (or statuses that cannot be written), an unusable address
+  70  internal error (a bug)
+  130 serve interrupted by a second signal`;
+
 export const TOP_USAGE = `Usage: kupstream <command> [flags]
 
-Translate Gateway API, Ingress and ngrok AgentEndpoint manifests into the kupstream
-model of endpoints and upstreams, or serve them through the TLS/mTLS agent.
+Translate Gateway API, Ingress and ngrok AgentEndpoint objects (manifests or a cluster's)
+into the kupstream model of endpoints and upstreams, or serve them through the TLS/mTLS agent.
 
 Commands:
-  translate   print the translation of manifests as JSON
-  serve       run the agent locally on the translated manifests, reloading on change
+  translate   print the translation as JSON or YAML
+  serve       run the agent on the translation, following changes
 
 Flags:
   -h, --help      show this help (kupstream <command> --help for a command's flags)
   -v, --version   print the version
 
-Exit codes: 0 translated; 1 --strict and error diagnostics; 2 bad usage or input that
-cannot be read or parsed; 70 internal error.
+Examples:
+  kupstream translate -f manifests/
+  kupstream serve -f manifests/ --listen 127.0.0.1:8080 --admin 127.0.0.1:4040
+
+${EXIT_CODES}
 `;
 
-export const TRANSLATE_USAGE = `Usage: kupstream translate -f FILE|DIR|- [-f ...] [flags]
+export const TRANSLATE_USAGE = `Usage: kupstream translate (-f FILE|DIR|- [-f ...] | --kubeconfig FILE [--write-status]) [flags]
 
-Prints the TranslationResult JSON (endpoints, upstreams, statuses, diagnostics) on stdout.
-When the input holds no GatewayClass or IngressClass at all, the classes it references are
-taken as this controller's (with an info diagnostic), so plain manifests work as written.
+Prints the TranslationResult (endpoints, upstreams, statuses, diagnostics) on stdout.
+From manifests, when they hold no GatewayClass or IngressClass at all, the classes they
+reference are taken as this controller's (with an info diagnostic). From a cluster they
+are not: a Gateway whose class is not this controller's belongs to another one. Listing
+progress goes to stderr.
 
-Flags:
-${COMMON}
+${INPUT}
+
+Output:
+  -o, --output json|yaml      output format (default: json); the same keys in the same order
       --strict                exit 1 when any diagnostic has severity error
 
-Exit codes: 0 translated (diagnostics included); 1 --strict and error diagnostics;
-2 bad usage or input that cannot be read or parsed; 70 internal error.
+${TRANSLATION}
+
+Examples:
+  kupstream translate -f manifests/ --now 2026-06-01T00:00:00Z
+  cat gateway.yaml | kupstream translate -f - -o yaml
+  kupstream translate --kubeconfig ~/.kube/config --strict
+  kupstream translate --kubeconfig ~/.kube/config --write-status
+
+${EXIT_CODES}
 `;
 
-export const SERVE_USAGE = `Usage: kupstream serve -f FILE|DIR|- [-f ...] --listen HOST:PORT [--resolve HOST:PORT=ADDR:PORT]... [flags]
+export const SERVE_USAGE = `Usage: kupstream serve (-f FILE|DIR|- [-f ...] | --kubeconfig FILE [--write-status]) --listen HOST:PORT [flags]
 
 Translates like \`kupstream translate\` and serves the http/https endpoints on one local
 HTTP listener, routed by the Host header, dialing the upstreams over TLS / mutual TLS.
-Reloads when the files change (a file that does not parse keeps the previous configuration).
-Stops cleanly on SIGINT / SIGTERM.
+Follows changes: files are re-read when they change (a file that does not parse keeps the
+previous configuration); a cluster is watched. With --write-status, one replica (the holder
+of a coordination.k8s.io Lease) writes the statuses; every replica serves.
+SIGINT / SIGTERM: stop accepting, hand the Lease back, let requests in flight finish (up to
+--shutdown-timeout), exit 0. A second signal exits at once (130).
 
-Flags:
-${COMMON}
+${INPUT}
+
+Serving:
       --listen HOST:PORT      address to serve on (port 0: any free port; printed on start)
       --resolve HOST:PORT=ADDR:PORT
                               dial ADDR:PORT for upstream HOST:PORT, like curl's --resolve
                               (repeatable), e.g. example-service.default:443=127.0.0.1:9443
+      --shutdown-timeout DURATION
+                              how long requests in flight may take to finish on stop
+                              (default: 10s; e.g. 500ms, 30s, 1m)
+      --log-format text|json  stderr lines for people (default: text) or JSON lines with
+                              level and time for log collectors
 
-Exit codes: 0 stopped by a signal; 2 bad usage, unreadable input or unusable listen address;
-70 internal error.
+Admin (health, metrics, inspector):
+      --admin HOST:PORT       serve /healthz, /readyz, /metrics (Prometheus), the inspector
+                              page and its JSON API (/api/...) on this address (loopback
+                              only unless --admin-allow-remote); printed on start
+      --admin-allow-remote    allow a non-loopback --admin address (it has no authentication)
+
+Leader election (cluster with --write-status):
+      --lease-namespace NS    namespace of the Lease (default: the kubeconfig context's
+                              namespace, or the pod's, else default)
+      --lease-name NAME       name of the Lease (default: kupstream-status-writer)
+
+${TRANSLATION}
+
+Examples:
+  kupstream serve -f manifests/ --listen 127.0.0.1:8080 \\
+    --resolve example-service.default:443=127.0.0.1:9443 --admin 127.0.0.1:4040
+  kupstream serve --kubeconfig ~/.kube/config --listen 127.0.0.1:8080 --write-status \\
+    --lease-namespace kupstream --log-format json
+
+${EXIT_CODES}
 `;
 
 export function usageFor(command: 'translate' | 'serve' | undefined): string {

@@ -60,6 +60,49 @@ describe('args: parseCommandLine', () => {
     ]);
   });
 
+  it('cluster mode: --kubeconfig, or no -f at all; --write-status and the Lease flags', () => {
+    const translate = parseCommandLine(['translate', '--kubeconfig', 'kc.yaml', '--write-status', '-o', 'yaml']);
+    assert.ok(translate.name === 'translate');
+    assert.deepEqual(translate.flags.files, []);
+    assert.deepEqual(translate.flags.cluster, { kubeconfig: 'kc.yaml', writeStatus: true });
+    assert.equal(translate.flags.output, 'yaml');
+    const implicit = parseCommandLine(['translate']);
+    assert.ok(implicit.name === 'translate');
+    assert.deepEqual(implicit.flags.cluster, { writeStatus: false });
+    assert.equal(implicit.flags.output, 'json');
+    const files = parseCommandLine(['translate', '-f', 'x']);
+    assert.ok(files.name === 'translate');
+    assert.equal(files.flags.cluster, undefined);
+
+    const serve = parseCommandLine(['serve', '--listen', '127.0.0.1:0', '--write-status', '--lease-namespace', 'kupstream', '--lease-name', 'writer.v1']);
+    assert.ok(serve.name === 'serve');
+    assert.deepEqual(serve.flags.cluster, { writeStatus: true });
+    assert.deepEqual(serve.flags.lease, { namespace: 'kupstream', name: 'writer.v1' });
+    const noStatus = parseCommandLine(['serve', '--kubeconfig', 'kc.yaml', '--listen', '127.0.0.1:0']);
+    assert.ok(noStatus.name === 'serve');
+    assert.equal(noStatus.flags.lease, undefined, 'no election without --write-status');
+  });
+
+  it('serve: --admin, --shutdown-timeout and --log-format, with their defaults', () => {
+    const defaults = parseCommandLine(['serve', '-f', 'x', '--listen', '127.0.0.1:0']);
+    assert.ok(defaults.name === 'serve');
+    assert.equal(defaults.flags.admin, undefined);
+    assert.equal(defaults.flags.adminAllowRemote, false);
+    assert.equal(defaults.flags.shutdownTimeoutMs, 10_000);
+    assert.equal(defaults.flags.logFormat, 'text');
+    const given = parseCommandLine(['serve', '-f', 'x', '--listen', '127.0.0.1:0', '--admin', '0.0.0.0:4040', '--admin-allow-remote', '--shutdown-timeout', '1.5s', '--log-format', 'json']);
+    assert.ok(given.name === 'serve');
+    assert.equal(given.flags.admin, '0.0.0.0:4040');
+    assert.equal(given.flags.adminAllowRemote, true);
+    assert.equal(given.flags.shutdownTimeoutMs, 1500);
+    assert.equal(given.flags.logFormat, 'json');
+    for (const [text, ms] of [['250ms', 250], ['30', 30_000], ['1m', 60_000], ['0', 0]] as const) {
+      const parsed = parseCommandLine(['serve', '-f', 'x', '--listen', '127.0.0.1:0', '--shutdown-timeout', text]);
+      assert.ok(parsed.name === 'serve');
+      assert.equal(parsed.flags.shutdownTimeoutMs, ms, text);
+    }
+  });
+
   it('help and version, at the top and per command', () => {
     assert.deepEqual(parseCommandLine(['--help']), { name: 'help' });
     assert.deepEqual(parseCommandLine(['-h']), { name: 'help' });
@@ -79,7 +122,16 @@ describe('args: parseCommandLine', () => {
     it('unknown flag before the command', () => usageError(['--bogus'], /unknown flag --bogus/));
     it('unknown flag of translate', () => usageError(['translate', '-f', 'x', '--bogus'], /Unknown option '--bogus'/, 'translate'));
     it('serve flag given to translate', () => usageError(['translate', '-f', 'x', '--listen', '1.2.3.4:1'], /Unknown option '--listen'/, 'translate'));
-    it('missing -f', () => usageError(['translate'], /-f FILE\|DIR\|- is required/, 'translate'));
+    it('-f with --kubeconfig', () => usageError(['translate', '-f', 'x', '--kubeconfig', 'k'], /-f and --kubeconfig exclude each other/, 'translate'));
+    it('--write-status with -f', () => usageError(['translate', '-f', 'x', '--write-status'], /--write-status needs a cluster/, 'translate'));
+    it('--output that is not json or yaml', () => usageError(['translate', '-f', 'x', '-o', 'xml'], /--output "xml": expected json or yaml/, 'translate'));
+    it('--lease-name without --write-status', () => usageError(['serve', '--kubeconfig', 'k', '--listen', '127.0.0.1:1', '--lease-name', 'l'], /--lease-name needs --write-status/, 'serve'));
+    it('--lease-namespace that is not a name', () => usageError(['serve', '--kubeconfig', 'k', '--listen', '127.0.0.1:1', '--write-status', '--lease-namespace', 'Kup'], /--lease-namespace "Kup": expected a namespace name/, 'serve'));
+    it('--lease-name that is not an object name', () => usageError(['serve', '--kubeconfig', 'k', '--listen', '127.0.0.1:1', '--write-status', '--lease-name', 'a_b'], /--lease-name "a_b": expected an object name/, 'serve'));
+    it('--shutdown-timeout that is not a duration', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--shutdown-timeout', '5x'], /--shutdown-timeout "5x": expected a duration/, 'serve'));
+    it('--shutdown-timeout over an hour', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--shutdown-timeout', '61m'], /at most 1h/, 'serve'));
+    it('--log-format that is not text or json', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--log-format', 'xml'], /--log-format "xml": expected text or json/, 'serve'));
+    it('--admin-allow-remote without --admin', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--admin-allow-remote'], /--admin-allow-remote needs --admin/, 'serve'));
     it('-f without a value', () => usageError(['translate', '-f'], /argument missing/, 'translate'));
     it('a positional argument', () => usageError(['translate', 'x.yaml'], /unexpected argument "x.yaml": manifests are given with -f/, 'translate'));
     it('stdin twice', () => usageError(['translate', '-f', '-', '-f', '-'], /only once/, 'translate'));

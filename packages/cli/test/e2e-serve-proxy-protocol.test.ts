@@ -20,7 +20,11 @@ interface ProxyHeader {
   sourcePort: number;
 }
 
-/** Reads one PROXY header (v1 text or v2 binary) off the socket; the rest is unshifted back. */
+/**
+ * Reads one PROXY header (v1 text or v2 binary) off the socket; the rest is unshifted back.
+ * The socket is paused first: a flowing socket would emit the unshifted bytes (the TLS
+ * ClientHello, when it came in the same chunk) before the TLS server takes it over.
+ */
 function readProxyHeader(socket: Socket): Promise<ProxyHeader> {
   return new Promise((resolve, reject) => {
     let buffered = Buffer.alloc(0);
@@ -30,6 +34,7 @@ function readProxyHeader(socket: Socket): Promise<ProxyHeader> {
         const length = 16 + buffered.readUInt16BE(14);
         if (buffered.length < length) return;
         socket.off('data', onData);
+        socket.pause();
         socket.unshift(buffered.subarray(length));
         const family = buffered[13];
         if (buffered[12] !== 0x21 || family !== 0x11) return reject(new Error(`unexpected v2 command/family ${buffered[12]}/${family}`));
@@ -38,6 +43,7 @@ function readProxyHeader(socket: Socket): Promise<ProxyHeader> {
       const end = buffered.indexOf('\r\n');
       if (buffered.subarray(0, 6).toString() === 'PROXY ' && end > 0) {
         socket.off('data', onData);
+        socket.pause();
         socket.unshift(buffered.subarray(end + 2));
         const [, protocol, source, , sourcePort] = buffered.subarray(0, end).toString().split(' ');
         if (protocol !== 'TCP4') return reject(new Error(`unexpected v1 protocol ${protocol}`));

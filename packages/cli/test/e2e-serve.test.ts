@@ -118,6 +118,112 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
     assert.ok(!serve.stderr().includes('PRIVATE KEY'));
   });
 
+  describe('--admin', () => {
+    it('/readyz, /metrics with the request counter, and the inspector API listing the seed endpoint', async () => {
+      dir.write('gateway.yaml', SEED_GATEWAY);
+      dir.write('httproute.yaml', SEED_HTTPROUTE);
+      dir.write('service.yaml', SEED_SERVICE);
+      dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
+      serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--resolve', `example-service.default:443=127.0.0.1:${mtlsUpstream.port}`]);
+      const admin = serve.adminUrl();
+      assert.ok(admin, serve.stdout());
+      assert.match(serve.stdout(), /^kupstream: admin at http:\/\/127\.0\.0\.1:\d+\/ \(inspector, \/healthz, \/readyz, \/metrics\)\nkupstream: serving 1 endpoint on /);
+      assert.equal((await fetch(`${admin}/healthz`)).status, 200);
+      const ready = await fetch(`${admin}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.equal(await ready.text(), 'ready\n');
+
+      assert.equal((await answerFor('example-hostname.ngrok.io', '/counted')).clientSubject, 'CN=ExampleClient');
+      const metrics = await waitFor('the request in the metrics', async () => {
+        const text = await (await fetch(`${admin}/metrics`)).text();
+        return /\nkupstream_requests_total\{[^}]*code="200"[^}]*\} 1\n/.test(text) ? text : undefined;
+      });
+      assert.match(metrics, /kupstream_requests_total\{[^}]*endpoint="[^"]*example-hostname\.ngrok\.io[^"]*"/);
+      assert.match(metrics, /\nkupstream_translation_duration_seconds_count 1\n/);
+
+      const { endpoints } = (await (await fetch(`${admin}/api/endpoints`)).json()) as { endpoints: { url: string }[] };
+      assert.deepEqual(endpoints.map((e) => e.url), ['https://example-hostname.ngrok.io']);
+      const { requests } = (await (await fetch(`${admin}/api/requests`)).json()) as { requests: { path: string; status: number }[] };
+      assert.deepEqual(requests.map((r) => [r.path, r.status]), [['/counted', 200]]);
+      const upstreams = await (await fetch(`${admin}/api/upstreams`)).text();
+      assert.match(upstreams, /"subject":"CN=ExampleClient"/);
+      for (const needle of keyMaterialNeedles(pki)) assert.ok(!upstreams.includes(needle), 'key material in the inspector API');
+    });
+
+    it('a non-loopback address is refused without --admin-allow-remote (exit 2), and warned about with it', async () => {
+      dir.write('agent-endpoint.yaml', SEED_AGENT_ENDPOINT);
+      const refused = await runBinary(['serve', '-f', dir.path, '--listen', '127.0.0.1:0', '--admin', '0.0.0.0:0']);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /^kupstream: refusing to serve the admin page on every interface: .*--admin-allow-remote/);
+      serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--admin', '0.0.0.0:0', '--admin-allow-remote']);
+      assert.match(serve.stderr(), /kupstream: warning: the admin server listens on every interface, not loopback/);
+    });
+  });
+
+  describe('graceful shutdown', () => {
+    let slowUpstream: TlsUpstream;
+    before(async () => {
+      slowUpstream = await startTlsUpstream('slow', { cert: pki.server.certPem, key: pki.server.keyPem, slowMs: 1500 });
+    });
+    after(async () => {
+      await slowUpstream?.close();
+    });
+    const startSlow = async (extra: string[]) => {
+      dir.write('service.yaml', SEED_SERVICE);
+      dir.write('ingress.yaml', SEED_INGRESS);
+      return startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--resolve', `example-service.default:443=127.0.0.1:${slowUpstream.port}`, ...extra]);
+    };
+
+    it('SIGTERM: no new connections, the request in flight completes, exit 0', async () => {
+      serve = await startSlow(['--shutdown-timeout', '5s']);
+      const running = serve;
+      const inFlight = httpGet(running.port, 'example-hostname.ngrok.io', '/slow/one');
+      await waitFor('the request at the upstream', () => slowUpstream.received.includes('/slow/one'));
+      const exited = running.stop('SIGTERM');
+      await waitFor('the stop to begin', () => running.stderr().includes('kupstream: stopping: draining requests in flight (at most 5 s)'));
+      await assert.rejects(httpGet(running.port, 'example-hostname.ngrok.io', '/new'), /ECONNREFUSED/);
+      const answer = await inFlight;
+      assert.equal(answer.status, 200, answer.body);
+      assert.equal((JSON.parse(answer.body) as UpstreamAnswer).path, '/slow/one');
+      assert.equal(await exited, 0, running.stderr());
+      assert.match(running.stderr(), /kupstream: stopped\n$/);
+    });
+
+    it('--shutdown-timeout bounds the wait: a request still running then is cut, and the exit is still 0', async () => {
+      serve = await startSlow(['--shutdown-timeout', '200ms']);
+      const running = serve;
+      const inFlight = httpGet(running.port, 'example-hostname.ngrok.io', '/slow/two').then(
+        (answer) => `answered ${answer.status}`,
+        (error: Error) => `cut: ${error.message}`,
+      );
+      await waitFor('the request at the upstream', () => slowUpstream.received.includes('/slow/two'));
+      const started = Date.now();
+      assert.equal(await running.stop('SIGTERM'), 0, running.stderr());
+      assert.ok(Date.now() - started < 1400, 'stopped at the timeout, before the upstream answered');
+      assert.match(await inFlight, /^cut: /);
+      assert.match(running.stderr(), /kupstream: requests still in flight after 200 ms were cut\n/);
+    });
+  });
+
+  it('--log-format json: every stderr line is a JSON object with level, time and message, never key material', async () => {
+    dir.write('agent-endpoint.yaml', SEED_AGENT_ENDPOINT);
+    dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
+    serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--log-format', 'json', '--resolve', `my-service.my-namespace:8443=127.0.0.1:1`]);
+    // An upstream that refuses connections: a warning with its code.
+    assert.equal((await httpGet(serve.port, 'example-hostname.ngrok.io')).status, 502);
+    const code = await serve.stop('SIGTERM');
+    assert.equal(code, 0);
+    const lines = serve.stderr().trimEnd().split('\n').map((line) => JSON.parse(line) as { level: string; time: string; msg: string });
+    for (const line of lines) {
+      assert.match(line.level, /^(info|warn|error)$/);
+      assert.ok(!Number.isNaN(Date.parse(line.time)), line.time);
+    }
+    assert.ok(lines.some((l) => l.level === 'info' && /^\d+ diagnostics?: /.test(l.msg)), serve.stderr());
+    assert.ok(lines.some((l) => l.level === 'warn' && /failed \(connection_refused\)/.test(l.msg)), serve.stderr());
+    assert.equal(lines.at(-1)?.msg, 'stopped');
+    for (const needle of keyMaterialNeedles(pki)) assert.ok(!serve.stderr().includes(needle), 'key material in the logs');
+  });
+
   it('a listen address in use: exit 2 saying so', async () => {
     dir.write('agent-endpoint.yaml', SEED_AGENT_ENDPOINT);
     const run = await runBinary(['serve', '-f', dir.path, '--listen', `127.0.0.1:${mtlsUpstream.port}`]);

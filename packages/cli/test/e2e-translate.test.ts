@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { TranslationModel, Upstream } from '@kupstream/core';
 import { createSeedPki, type SeedPki } from '@kupstream/test-pki';
+import { parse as parseYaml } from 'yaml';
 import { assertBuilt, runBinary, type CliRun } from './helpers/cli-process.js';
 import { SEED_AGENT_ENDPOINT, SEED_GATEWAY, SEED_HTTPROUTE, SEED_INGRESS, SEED_SERVICE, clientCertSecretYaml, keyMaterialNeedles } from './helpers/seed-manifests.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
@@ -166,7 +167,7 @@ describe('e2e: kupstream translate (built binary)', () => {
       const run = await runBinary(['translate', '-f', dir.path, '--bogus']);
       assert.equal(run.code, 2);
       assert.match(run.stderr, /^kupstream: Unknown option '--bogus'/);
-      assert.match(run.stderr, /Usage: kupstream translate -f FILE\|DIR\|-/);
+      assert.match(run.stderr, /Usage: kupstream translate \(-f FILE\|DIR\|- \[-f \.\.\.\] \| --kubeconfig FILE/);
     });
 
     it('--help prints the usage on stdout and exits 0; --version prints the version', async () => {
@@ -176,6 +177,34 @@ describe('e2e: kupstream translate (built binary)', () => {
       const version = await runBinary(['--version']);
       assert.equal(version.code, 0);
       assert.match(version.stdout, /^kupstream \d+\.\d+\.\d+\n$/);
+    });
+
+    it('translate --help and serve --help: every flag, examples and the exit codes', async () => {
+      const translate = await runBinary(['translate', '--help']);
+      const serve = await runBinary(['serve', '--help']);
+      for (const [run, flags] of [
+        [translate, ['--filename', '--kubeconfig', '--write-status', '--output json|yaml', '--strict', '--namespace', '--now', '--controller-name', '--ingress-controller-name', '--load-balancer-hostname']],
+        [serve, ['--filename', '--kubeconfig', '--write-status', '--listen', '--resolve', '--shutdown-timeout', '--log-format', '--admin HOST:PORT', '--admin-allow-remote', '--lease-namespace', '--lease-name', '--now']],
+      ] as const) {
+        assert.equal(run.code, 0);
+        assert.equal(run.stderr, '');
+        for (const flag of flags) assert.ok(run.stdout.includes(flag), `${flag} in\n${run.stdout}`);
+        assert.match(run.stdout, /\nExamples:\n {2}kupstream /);
+        assert.match(run.stdout, /\nExit codes:\n {2}0 .*\n {2}1 .*--strict.*\n {2}2 .*unusable input/);
+      }
+    });
+  });
+
+  describe('--output yaml', () => {
+    it('is the JSON document as YAML: the same keys in the same order, no key material', async () => {
+      dir.write('seed.yaml', [SEED_GATEWAY, SEED_HTTPROUTE, SEED_SERVICE, clientCertSecretYaml(pki)].join('---\n'));
+      const json = await runBinary(['translate', '-f', dir.path, '--now', NOW]);
+      const yaml = await runBinary(['translate', '-f', dir.path, '--now', NOW, '--output', 'yaml']);
+      assert.equal(yaml.code, 0, yaml.stderr);
+      assert.match(yaml.stdout, /^endpoints:\n {2}- name: default\/example-gateway\/example\/example-hostname\.ngrok\.io\n {4}url: https:\/\/example-hostname\.ngrok\.io\n/);
+      // Parsed back and printed as JSON, it is byte for byte the JSON output: values and key order.
+      assert.equal(`${JSON.stringify(parseYaml(yaml.stdout), null, 2)}\n`, json.stdout);
+      assertNoKeyMaterial(pki, yaml.stdout, yaml.stderr);
     });
   });
 });

@@ -13,3 +13,5 @@ export type { StatusWriterOptions, StatusWriteReport, StatusWriteFailure } from 
 export { RESOURCE_TYPES, resourceTypeFor, resourceName, collectionPath, objectPath, apiVersionOf } from './resources.js';
 export type { ResourceType } from './resources.js';
 export type { BackoffOptions } from './backoff.js';
+export { LeaderElector, LEADER_ELECTION_DEFAULTS, systemClock, readRecord } from './leader-election.js';
+export type { LeaderElectorOptions, ElectionClock, LeaseRecord } from './leader-election.js';

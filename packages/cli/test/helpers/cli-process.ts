@@ -42,14 +42,21 @@ export function runBinary(args: string[], { input, timeoutMs = 20_000 }: { input
 }
 
 export interface ServeProcess {
+  /** The traffic port (0 until the serving line is printed). */
   port: number;
+  /** The admin server's URL when --admin was given and it is printed. */
+  adminUrl(): string | undefined;
+  pid: number;
   stdout(): string;
   stderr(): string;
   /** SIGTERM, then the exit code; SIGKILL if it does not stop within the timeout. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** The exit code, once the process has ended by itself. */
+  exited: Promise<number | null>;
 }
 
-export async function startServe(args: string[]): Promise<ServeProcess> {
+/** Starts `kupstream serve` and waits for its serving line (or, with `waitForServing: false`, only for the admin line). */
+export async function startServe(args: string[], { waitForServing = true }: { waitForServing?: boolean } = {}): Promise<ServeProcess> {
   const child: ChildProcess = spawn(process.execPath, [CLI_PATH, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -60,20 +67,30 @@ export async function startServe(args: string[]): Promise<ServeProcess> {
   void exited.then(() => (done = true));
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (!done) child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     const code = await exited;
     clearTimeout(timer);
     return code;
   };
+  const adminUrl = () => /kupstream: admin at (http:\/\/[^/\s]+)\//.exec(stdout)?.[1];
+  const serving = () => /serving .* on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
+  const running: ServeProcess = { port: 0, adminUrl, pid: child.pid ?? 0, stdout: () => stdout, stderr: () => stderr, stop, exited };
   try {
-    const port = await waitFor('kupstream serve to listen', () => {
+    await waitFor(waitForServing ? 'kupstream serve to listen' : 'the admin line', () => {
       if (done) throw new Error(`serve exited early; stderr:\n${stderr}`);
-      const match = /serving .* on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
-      return match ? Number(match[1]) : undefined;
+      return waitForServing ? serving() : adminUrl();
     }, 20_000);
-    return { port, stdout: () => stdout, stderr: () => stderr, stop };
+    if (waitForServing) running.port = Number(serving());
+    return running;
   } catch (error) {
     await stop('SIGKILL');
     throw new Error(`${error instanceof Error ? error.message : String(error)}\nstderr:\n${stderr}`);
   }
+}
+
+/** Waits for the serving line of a process started with `waitForServing: false`. */
+export async function servingPort(serve: ServeProcess): Promise<number> {
+  const port = await waitFor('kupstream serve to listen', () => /serving .* on http:\/\/127\.0\.0\.1:(\d+)/.exec(serve.stdout())?.[1], 20_000);
+  serve.port = Number(port);
+  return serve.port;
 }

@@ -14,23 +14,37 @@ export interface UpstreamAnswer {
 
 export interface TlsUpstream {
   port: number;
+  /** Paths of the requests received so far, in order. */
+  readonly received: readonly string[];
   close(): Promise<void>;
 }
 
-export async function startTlsUpstream(name: string, { cert, key, clientCa }: { cert: string; key: string; clientCa?: string }): Promise<TlsUpstream> {
+export interface TlsUpstreamOptions {
+  cert: string;
+  key: string;
+  clientCa?: string;
+  /** Requests whose path starts with `/slow` are answered this much later (a slow upstream). */
+  slowMs?: number;
+}
+
+export async function startTlsUpstream(name: string, { cert, key, clientCa, slowMs = 0 }: TlsUpstreamOptions): Promise<TlsUpstream> {
+  const received: string[] = [];
   const server: Server = createServer(
     { cert, key, ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : { requestCert: true, rejectUnauthorized: false }) },
     (req, res) => {
+      received.push(req.url ?? '');
       const peer = (req.socket as TLSSocket).getPeerCertificate();
       const subject = peer && peer.subject ? Object.entries(peer.subject).map(([k, v]) => `${k}=${String(v)}`).join(', ') : null;
       const answer: UpstreamAnswer = { upstream: name, path: req.url ?? '', host: req.headers.host ?? '', clientSubject: subject };
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(answer));
+      const delay = req.url?.startsWith('/slow') ? slowMs : 0;
+      setTimeout(() => res.end(JSON.stringify(answer)), delay);
     },
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    received,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

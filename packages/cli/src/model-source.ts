@@ -1,0 +1,19 @@
+// What `serve` runs on: a stream of translations, from files or from a cluster. The
+// command hands each one to the proxy and the admin server; the source says when to.
+import type { TranslationResult } from '@kupstream/core';
+
+export interface ModelUpdate {
+  result: TranslationResult;
+  /** How long the translation took (the admin server's histogram). */
+  translationMs: number;
+}
+
+export interface ModelSource {
+  /**
+   * Produces the first translation (passed to `apply` before this resolves), then keeps
+   * calling `apply` with each new one. Rejects when the input is unusable from the start.
+   */
+  start(apply: (update: ModelUpdate) => void): Promise<void>;
+  /** Stops producing; waits for a translation in progress. */
+  close(): Promise<void>;
+}
