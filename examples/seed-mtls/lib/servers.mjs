@@ -29,7 +29,7 @@ export async function startUpstream({ cert, key, clientCa }) {
 export async function serveModel(result, routes, { inspector = false } = {}) {
   const resolve = (host, port) => (routes[`${host}:${port}`] ? { host: '127.0.0.1', port: routes[`${host}:${port}`] } : undefined);
   const proxy = createProxy({ model: result, credentials: result.credentials, resolve });
-  const admin = inspector ? await startAdmin({ address: '127.0.0.1:0', proxy }) : undefined;
+  const admin = inspector ? await startAdmin({ address: '127.0.0.1:0', proxy, pools: () => proxy.stats().upstreams }) : undefined;
   const server = http.createServer(admin ? admin.instrument(proxy.handler) : proxy.handler);
   admin?.setModel(result, { credentials: result.credentials });
   admin?.setReady(true);

@@ -2,7 +2,7 @@
 // served on one HTTP listener, with the optional admin server beside it, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
 import { createServer } from 'node:http';
-import { createProxy } from '@kupstream/agent';
+import { applyServerTimeouts, createProxy } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from './args.js';
 import type { AdminRuntime } from './admin/index.js';
@@ -35,6 +35,9 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
   const proxy = createProxy({ model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }), credentials: new CredentialStore(), resolve: resolveFromOverrides(flags.resolve) });
   proxy.on('upstreamError', upstreamErrorLogger(log));
   const server = createServer();
+  // Header, request, keep-alive and idle timeouts and a header size bound (the agent's stated
+  // defaults), so idle or half-open clients cannot hold the listener.
+  applyServerTimeouts(server);
   let started = false;
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
@@ -70,7 +73,7 @@ async function startAdminServer(address: string, allowNonLoopback: boolean, prox
   // Loaded only with --admin (prom-client, pino, the page).
   const { startAdmin } = await import('./admin/index.js');
   try {
-    return await startAdmin({ address, allowNonLoopback, proxy });
+    return await startAdmin({ address, allowNonLoopback, proxy, pools: () => proxy.stats().upstreams });
   } catch (error) {
     // A malformed or refused address, or one in use: each message says which and what to do.
     throw new StartupError(error instanceof Error ? error.message : String(error));

@@ -140,6 +140,9 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
       });
       assert.match(metrics, /kupstream_requests_total\{[^}]*endpoint="[^"]*example-hostname\.ngrok\.io[^"]*"/);
       assert.match(metrics, /\nkupstream_translation_duration_seconds_count 1\n/);
+      // Pool and handshake facts come from the agent's proxy.stats() at scrape time.
+      assert.match(metrics, /\nkupstream_upstream_tls_handshakes_total\{[^}]*upstream="default\/example-service:443\+mtls:default\/client-cert-secret"[^}]*\} [1-9]/);
+      assert.match(metrics, /\nkupstream_upstream_pool_connections\{[^}]*upstream="default\/example-service:443\+mtls:default\/client-cert-secret"/);
 
       const { endpoints } = (await (await fetch(`${admin}/api/endpoints`)).json()) as { endpoints: { url: string }[] };
       assert.deepEqual(endpoints.map((e) => e.url), ['https://example-hostname.ngrok.io']);

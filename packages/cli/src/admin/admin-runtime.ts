@@ -25,6 +25,8 @@ export interface AdminRuntimeOptions {
   metrics?: MetricsOptions;
   logger?: Logger;
   now?: () => Date;
+  /** Read on every API call and scrape, e.g. `() => proxy.stats().upstreams`; otherwise what `setPools` last set. */
+  pools?: () => readonly PoolStats[];
 }
 
 export interface AdminRuntime {
@@ -60,7 +62,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
   let credentials: CredentialStore | undefined;
 
   const server = createAdminServer({
-    getState: () => ({ ...state, pools, ...(credentials ? { credentialsSummary: credentials.summary() } : {}) }),
+    getState: () => ({ ...state, pools: options.pools ? options.pools() : pools, ...(credentials ? { credentialsSummary: credentials.summary() } : {}) }),
     requestLog,
     metrics,
     host: address.host,
