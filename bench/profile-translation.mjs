@@ -1,35 +1,29 @@
 #!/usr/bin/env node
-// Profiles translateGatewayApi on the synthetic 10k cluster (issue 7: profile before
-// optimizing). Run: node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile-translation.mjs [N] [cached]
-// then: node bench/profile-translation.mjs --summary /tmp/prof/<file>.cpuprofile
+// Profiles the translation of the bench's synthetic cluster (issue 7: profile before optimizing).
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile-translation.mjs [N=10000] [fresh|cached]
+// fresh: 4 calls of translateGatewayApi; cached: a createGatewayTranslator() primed with the
+// cluster, then 30 calls with one HTTPRoute changed each. Then the top functions by self time:
+//   node bench/profile-translation.mjs --summary /tmp/prof/<file>.cpuprofile [top=25]
 import { readFileSync } from 'node:fs';
 
 if (process.argv[2] === '--summary') {
   summarize(process.argv[3], Number(process.argv[4] ?? 25));
 } else {
   const { translateGatewayApi, createGatewayTranslator } = await import('@kupstream/gateway');
-  const { createCa, issue } = await import('@kupstream/test-pki');
   const { syntheticCluster } = await import('./synthetic-cluster.mjs');
+  const { benchPki, changeOneRoute } = await import('./translation.mjs');
   const n = Number(process.argv[2] ?? 10000);
   const mode = process.argv[3] ?? 'fresh';
-  const ca = await createCa({ subject: 'CN=BenchCA' });
-  const clientCert = await issue(ca, { subject: 'CN=BenchClient', extendedKeyUsage: ['clientAuth'] });
-  const snapshot = syntheticCluster(n, { clientCert, caPem: ca.certPem });
-  const options = { now: () => new Date('2026-06-01T00:00:00Z') };
+  const { clientCerts, caPem, now } = await benchPki(n);
+  const snapshot = syntheticCluster(n, { clientCerts, caPem });
+  const options = { now };
   if (mode === 'fresh') {
     for (let i = 0; i < 4; i++) translateGatewayApi(snapshot, options);
   } else {
     const translator = createGatewayTranslator(options);
     translator.translate(snapshot);
-    const changed = { ...snapshot, httpRoutes: [...snapshot.httpRoutes] };
-    for (let i = 0; i < 8; i++) {
-      const index = (i * 37) % changed.httpRoutes.length;
-      const route = structuredClone(changed.httpRoutes[index]);
-      route.metadata.resourceVersion = String(Number(route.metadata.resourceVersion) + 1 + i);
-      route.spec.rules[0].backendRefs[0].weight = 5 + i;
-      changed.httpRoutes[index] = route;
-      translator.translate(changed);
-    }
+    let current = snapshot;
+    for (let i = 0; i < 30; i++) translator.translate((current = changeOneRoute(current, i)));
   }
 }
 

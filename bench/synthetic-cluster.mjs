@@ -1,11 +1,13 @@
 // Synthetic clusters for the translation benchmark (issue 7): N HTTPRoutes with 2 rules
 // and 2 weighted backends each (one cross-namespace, allowed by a ReferenceGrant),
-// N/100 Gateways with 4 wildcard listeners and a backend client certificate each,
+// N/100 Gateways with 4 wildcard listeners and a backend client certificate each (its own
+// key pair, so that no cache can treat them as one),
 // N/2 Services over 20 namespaces with the app-protocols annotation, and N/20
 // BackendTLSPolicies with CA ConfigMaps.
 const NAMESPACES = 20;
 
-export function syntheticCluster(n, { clientCert, caPem }) {
+/** `clientCerts`: one key pair per Gateway (reused round-robin when fewer are given). */
+export function syntheticCluster(n, { clientCerts, caPem }) {
   const ns = (i) => `ns-${i % NAMESPACES}`;
   const created = (i) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const gatewayCount = Math.max(1, Math.floor(n / 100));
@@ -17,6 +19,7 @@ export function syntheticCluster(n, { clientCert, caPem }) {
   const secrets = [];
   const gateways = Array.from({ length: gatewayCount }, (_, g) => {
     const namespace = ns(g);
+    const clientCert = clientCerts[g % clientCerts.length];
     secrets.push({
       apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
       metadata: { name: `client-${g}`, namespace },

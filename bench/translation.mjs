@@ -1,63 +1,104 @@
 // Translation at scale (issue 7, suite 1). Every figure is a ratio against
-// structuredClone of the same snapshot, measured in the same process and run.
+// structuredClone of the same snapshot, measured in the same process and run, the two
+// alternating so that load on the shared machine falls on both alike.
 import { performance } from 'node:perf_hooks';
-import { translateGatewayApi } from '@kupstream/gateway';
+import { createGatewayTranslator, translateGatewayApi } from '@kupstream/gateway';
+import { toStableJson } from '@kupstream/core';
 import { createCa, issue } from '@kupstream/test-pki';
 import { syntheticCluster } from './synthetic-cluster.mjs';
 
 const RUNS = 5;
-const NOW = () => new Date('2026-06-01T00:00:00Z');
+const WARMUP = 2;
+const NOW_DATE = new Date('2026-06-01T00:00:00Z');
+const NOW = () => NOW_DATE;
+const DAY = 86_400_000;
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** One timed call; collected garbage of earlier runs is not charged to it. */
 function time(fn) {
+  global.gc?.();
   const start = performance.now();
   const value = fn();
   return { ms: performance.now() - start, value };
 }
 
-function measure(fn) {
-  fn(); // warm-up
-  fn();
-  return median(Array.from({ length: RUNS }, () => time(fn).ms));
+/** Warm-up, then RUNS alternating rounds of every function; the median of each. */
+function measureAlternating(fns) {
+  for (let i = 0; i < WARMUP; i++) for (const fn of fns) fn();
+  const samples = fns.map(() => []);
+  for (let i = 0; i < RUNS; i++) fns.forEach((fn, k) => samples[k].push(time(fn).ms));
+  return samples.map((s) => ({ median: median(s), min: Math.min(...s), max: Math.max(...s) }));
+}
+
+/** One HTTPRoute replaced by a changed copy: a new object with a new resourceVersion, as a watch delivers it. */
+export function changeOneRoute(snapshot, i) {
+  const httpRoutes = [...snapshot.httpRoutes];
+  const index = (i * 37) % httpRoutes.length;
+  const route = structuredClone(httpRoutes[index]);
+  route.metadata.resourceVersion = String(Number(route.metadata.resourceVersion) + 1 + i);
+  route.spec.rules[0].backendRefs[0].weight = 5 + i;
+  httpRoutes[index] = route;
+  return { ...snapshot, httpRoutes };
+}
+
+/** A CA and one client certificate per Gateway, all valid at NOW (so the work is that of valid material). */
+export async function benchPki(maxN) {
+  const validity = { notBefore: new Date(NOW_DATE.getTime() - DAY), notAfter: new Date(NOW_DATE.getTime() + 365 * DAY) };
+  const ca = await createCa({ subject: 'CN=BenchCA', ...validity });
+  const gateways = Math.max(1, Math.floor(maxN / 100));
+  const clientCerts = await Promise.all(Array.from({ length: gateways }, (_, g) => issue(ca, { subject: `CN=BenchClient${g}`, extendedKeyUsage: ['clientAuth'], ...validity })));
+  return { clientCerts, caPem: ca.certPem, now: NOW };
 }
 
 /** Runs the suite for each N; returns rows and the ratios the issue asks for. */
 export async function translationSuite(sizes = [1000, 10000]) {
-  const ca = await createCa({ subject: 'CN=BenchCA' });
-  const clientCert = await issue(ca, { subject: 'CN=BenchClient', extendedKeyUsage: ['clientAuth'] });
+  const { clientCerts, caPem } = await benchPki(Math.max(...sizes));
   const rows = [];
   for (const n of sizes) {
-    const snapshot = syntheticCluster(n, { clientCert, caPem: ca.certPem });
+    const snapshot = syntheticCluster(n, { clientCerts, caPem });
+    const options = { now: NOW };
+    const [translate, clone] = measureAlternating([() => translateGatewayApi(snapshot, options), () => structuredClone(snapshot)]);
+
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
-    const translateMs = measure(() => translateGatewayApi(snapshot, { now: NOW }));
-    const cloneMs = measure(() => structuredClone(snapshot));
-    const result = translateGatewayApi(snapshot, { now: NOW });
-    const heapAfter = process.memoryUsage().heapUsed;
+    const result = translateGatewayApi(snapshot, options);
+    global.gc?.();
+    const resultMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
 
-    // Incremental: one HTTPRoute replaced by a changed copy (new object, new resourceVersion).
-    const changed = { ...snapshot, httpRoutes: [...snapshot.httpRoutes] };
-    const incrementalMs = median(Array.from({ length: RUNS }, (_, i) => {
-      const index = (i * 37) % changed.httpRoutes.length;
-      const route = structuredClone(changed.httpRoutes[index]);
-      route.metadata.resourceVersion = String(Number(route.metadata.resourceVersion) + 1 + i);
-      route.spec.rules[0].backendRefs[0].weight = 5 + i;
-      changed.httpRoutes[index] = route;
-      return time(() => translateGatewayApi(changed, { now: NOW })).ms;
-    }));
+    // Incremental: a translator the host keeps, primed with the cluster (and one change, as a
+    // warm-up), then one HTTPRoute changed per call.
+    const translator = createGatewayTranslator(options);
+    let current = snapshot;
+    translator.translate(current);
+    current = changeOneRoute(current, RUNS + 1);
+    translator.translate(current);
+    const incremental = [];
+    for (let i = 0; i < RUNS; i++) {
+      current = changeOneRoute(current, i);
+      const next = current;
+      incremental.push(time(() => translator.translate(next)).ms);
+    }
+    // Not timed: the reused result must be the fresh one, byte for byte.
+    if (toStableJson(translator.translate(current)) !== toStableJson(translateGatewayApi(current, options))) {
+      throw new Error(`N=${n}: the incremental translation differs from a fresh one`);
+    }
     rows.push({
       n,
       objects: Object.values(snapshot).reduce((sum, list) => sum + list.length, 0),
       endpoints: result.endpoints.length,
       upstreams: result.upstreams.length,
-      translateMs,
-      cloneMs,
-      incrementalMs,
-      heapMiB: (heapAfter - heapBefore) / 2 ** 20,
+      diagnostics: result.diagnostics.length,
+      translateMs: translate.median,
+      translateSpread: [translate.min, translate.max],
+      cloneMs: clone.median,
+      cloneSpread: [clone.min, clone.max],
+      incrementalMs: median(incremental),
+      incrementalSpread: [Math.min(...incremental), Math.max(...incremental)],
+      heapMiB: resultMiB,
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
     });
   }

@@ -1,6 +1,6 @@
 // Resolving a client certificate Secret into public facts (for the model) and PEM
 // (for the credential store). Shared by every translator that presents one.
-import { checkKeyPair, type CertificateProblem } from './certificates.js';
+import { checkKeyPair, type CertificateInspector, type CertificateProblem } from './certificates.js';
 import type { CredentialStore } from './credential-store.js';
 import type { Secret } from './kube-objects.js';
 import type { CertificateInfo } from './model.js';
@@ -28,12 +28,14 @@ export function resolveKeyPairSecret(
   now: Date,
   purpose: 'client' | 'server',
   credentials: CredentialStore | undefined,
+  /** Parses each distinct material once (e.g. a `CertificateCache` a host keeps between translations). */
+  inspector?: CertificateInspector,
 ): ResolvedCertificate | UnresolvedCertificate {
   const shown = `Secret ${ref.namespace}/${ref.name}`;
   if (!secret) return { ok: false, code: 'SecretNotFound', message: `${shown} does not exist`, problems: [] };
   const read = readTlsSecret(secret);
   if (!read.ok) return { ok: false, code: read.problem.code, message: `${shown} ${read.problem.message}`, problems: [] };
-  const check = checkKeyPair(read.certChainPem, read.keyPem, now, purpose);
+  const check = checkKeyPair(read.certChainPem, read.keyPem, now, purpose, inspector);
   const fatal = check.problems.find((p) => p.fatal);
   if (fatal || !check.facts) {
     return { ok: false, code: fatal?.code ?? 'CertificateInvalidPem', message: `${shown}: ${fatal?.message ?? 'no certificate'}`, problems: check.problems };

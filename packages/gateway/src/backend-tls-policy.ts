@@ -31,6 +31,8 @@ export interface PolicyState {
   resolvedRefs: ConditionSpec;
   /** Gateways (ns/name) whose routes reach a Service port this policy targets. */
   ancestors: Set<string>;
+  /** Service name -> the sectionNames ('' for none) the policy targets on it. */
+  sections: Map<string, Set<string>>;
 }
 
 export class BackendTlsPolicyIndex {
@@ -41,7 +43,14 @@ export class BackendTlsPolicyIndex {
   readonly #byService = new Map<string, PolicyState[]>();
 
   constructor(ctx: TranslationContext, policies: readonly BackendTLSPolicy[]) {
-    const states = policies.map((object) => evaluatePolicy(ctx, object)).sort((a, b) => compareByAge(a.identity, b.identity));
+    // A policy without a name cannot be given a status, so it must not apply either.
+    const named = policies.filter((object) => {
+      const { namespace, name } = identityOf(object, ctx.options.defaultNamespace);
+      if (name) return true;
+      ctx.diagnostics.error('ObjectNameMissing', { kind: 'BackendTLSPolicy', namespace, name }, 'metadata.name is required; the BackendTLSPolicy is skipped', 'metadata.name');
+      return false;
+    });
+    const states = named.map((object) => evaluatePolicy(ctx, object)).sort((a, b) => compareByAge(a.identity, b.identity));
     for (const state of states) {
       this.policies.push(state);
       const targetRefs = isRecord(state.object.spec) && Array.isArray(state.object.spec.targetRefs) ? state.object.spec.targetRefs : [];
@@ -85,8 +94,12 @@ export class BackendTlsPolicyIndex {
 
   /** Records that a Gateway reaches this Service port, for every policy that targets it. */
   noteAncestor(namespace: string, service: string, portName: string | undefined, gatewayKey: string): void {
-    for (const state of this.#byService.get(`${namespace}/${service}`) ?? []) {
-      const sections = targetSections(state, service);
+    const states = this.#byService.get(`${namespace}/${service}`);
+    if (!states) return;
+    for (const state of states) {
+      // Computed once per policy and Service: routes note ancestors for every backend.
+      let sections = state.sections.get(service);
+      if (!sections) state.sections.set(service, (sections = targetSections(state, service)));
       if (sections.has('') || (portName !== undefined && sections.has(portName))) state.ancestors.add(gatewayKey);
     }
   }
@@ -105,6 +118,7 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     accepted: { status: true, reason: Reason.Accepted, message: '' },
     resolvedRefs: { status: true, reason: Reason.ResolvedRefs, message: '' },
     ancestors: new Set(),
+    sections: new Map(),
   };
   const invalid = (message: string, field: string, reason: string = Reason.Invalid) => {
     ctx.diagnostics.error('BackendTLSPolicyInvalid', ref, message, field);
@@ -153,7 +167,7 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     if (!holder) return problem(Reason.InvalidCACertificateRef, 'CACertificateRefNotFound', `${kind} ${identity.namespace}/${value.name} does not exist`);
     const read = readObjectValue(holder, 'ca.crt', kind === 'ConfigMap' ? 'text' : 'base64');
     if (!read.ok) return problem(Reason.InvalidCACertificateRef, read.problem.code, `${kind} ${identity.namespace}/${value.name} ${read.problem.message}`);
-    const bundle = checkCaBundle(read.value, ctx.options.now);
+    const bundle = checkCaBundle(read.value, ctx.options.now, ctx.certificates);
     for (const p of bundle.problems.filter((p) => !p.fatal)) ctx.diagnostics.warning(p.code, ref, `${kind} ${identity.namespace}/${value.name}: ${p.message}`, field);
     if (!bundle.pem) return problem(Reason.InvalidCACertificateRef, 'CaBundleInvalid', `${kind} ${identity.namespace}/${value.name} ca.crt holds no parseable PEM certificate`);
     pems.push(bundle.pem);
@@ -163,7 +177,7 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     state.accepted = { status: false, reason: Reason.NoValidCACertificate, message: refProblem?.message ?? 'no valid CA certificate' };
     return state;
   }
-  const bundle = checkCaBundle(pems.join(''), ctx.options.now);
+  const bundle = checkCaBundle(pems.join(''), ctx.options.now, ctx.certificates);
   if (!bundle.sha256 || !bundle.pem) return state;
   ctx.credentials.setCaBundle(bundle.sha256, bundle.pem);
   state.verification = { mode: 'ca', caSha256: bundle.sha256, hostname, ...(sans.length ? { subjectAltNames: sans } : {}), source };

@@ -7,13 +7,14 @@ import {
   protocolForPort,
   schemeForPort,
   refOf,
+  type Diagnostic,
   type ResourceRef,
   type Service,
   type Upstream,
   type UpstreamProtocol,
   type Verification,
 } from '@kupstream/core';
-import type { BackendTlsPolicyIndex } from './backend-tls-policy.js';
+import type { PolicyState } from './backend-tls-policy.js';
 import type { GatewayClientCertificate } from './client-certificates.js';
 import type { TranslationContext } from './context.js';
 import { describeGroupKind } from './object-reference.js';
@@ -33,6 +34,8 @@ export interface ResolvedBackend {
   protocol: UpstreamProtocol;
   /** Field and Service ref of the scheme decision, for the "not verified" warning. */
   schemeField?: string;
+  /** The Service port's facts, shared by every backend naming it in this translation. */
+  facts: PortFacts;
 }
 
 export interface InvalidBackend {
@@ -80,28 +83,58 @@ export function resolveBackendRef(ctx: TranslationContext, value: unknown, route
   if (port === undefined) return invalid(Reason.BackendNotFound, 'BackendRefPortMissing', `backendRef to Service ${namespace}/${name} needs a port from 1 to 65535`, `${field}.port`);
   const service = ctx.services.get(namespace, name);
   if (!service) return invalid(Reason.BackendNotFound, 'ServiceNotFound', `Service ${namespace}/${name} does not exist`, `${field}.name`, target);
-  const servicePort = findServicePort(service, { number: port });
-  const serviceRef = refOf('Service', service, namespace);
-  if (!servicePort.ok) {
-    return invalid(Reason.BackendNotFound, 'ServicePortNotFound', `Service ${namespace}/${name} ${servicePort.problem.message}`, `${field}.port`, target);
+  const facts = servicePortFacts(ctx, service, namespace, port);
+  if (!facts.servicePort.ok) {
+    return invalid(Reason.BackendNotFound, 'ServicePortNotFound', `Service ${namespace}/${name} ${facts.servicePort.problem.message}`, `${field}.port`, target);
   }
-  const decision = schemeForPort(service as Service, servicePort.port, 'http');
-  for (const problem of decision.problems) ctx.diagnostics.warning(problem.code, serviceRef, problem.message, problem.field);
+  const { decision } = facts;
+  for (const problem of decision.problems) ctx.diagnostics.warning(problem.code, facts.serviceRef, problem.message, problem.field);
   if (decision.scheme !== 'http' && decision.scheme !== 'https') {
     return invalid(Reason.UnsupportedProtocol, 'BackendProtocolUnsupported',
       `Service ${namespace}/${name} port ${port} speaks ${decision.scheme.toUpperCase()} (${decision.field ?? 'annotation'}), which an HTTPRoute cannot use`, `${field}.port`, target);
   }
-  const portName = typeof servicePort.port.name === 'string' && servicePort.port.name !== '' ? servicePort.port.name : undefined;
+  const portName = typeof facts.servicePort.port.name === 'string' && facts.servicePort.port.name !== '' ? facts.servicePort.port.name : undefined;
   return {
-    ok: true, weight, namespace, name, port, scheme: decision.scheme, protocol: protocolForPort(servicePort.port),
+    ok: true, weight, namespace, name, port, scheme: decision.scheme, protocol: protocolForPort(facts.servicePort.port),
     ...(portName !== undefined ? { portName } : {}),
     ...(decision.field !== undefined ? { schemeField: decision.field } : {}),
+    facts,
   };
+}
+
+export interface PortFacts {
+  servicePort: ReturnType<typeof findServicePort>;
+  serviceRef: ResourceRef;
+  decision: ReturnType<typeof schemeForPort>;
+  /** Gateway key -> the upstream (and its warning) of this port through that Gateway. */
+  upstreams: Map<string, { upstream: Upstream; warning?: Diagnostic }>;
+}
+
+/** Port lookup and scheme decision (the annotation's JSON parse), once per Service port and translation. */
+function servicePortFacts(ctx: TranslationContext, service: Service, namespace: string, port: number): PortFacts {
+  // The index found `service` under `namespace`, so the object alone fixes the namespace.
+  let byPort = ctx.memo.servicePorts.get(service);
+  if (!byPort) ctx.memo.servicePorts.set(service, (byPort = new Map()));
+  const key = port;
+  let facts = byPort.get(key);
+  if (!facts) {
+    const servicePort = findServicePort(service, { number: port });
+    const serviceRef = refOf('Service', service, namespace);
+    const decision = servicePort.ok ? schemeForPort(service, servicePort.port, 'http') : { scheme: 'http' as const, problems: [] };
+    byPort.set(key, (facts = { servicePort, serviceRef, decision, upstreams: new Map() }));
+  }
+  return facts;
+}
+
+/** What an upstream needs of the BackendTLSPolicies (the index, or a recorder in front of it). */
+export interface PolicyLookup {
+  policyFor(namespace: string, service: string, portName: string | undefined): PolicyState | undefined;
+  noteAncestor(namespace: string, service: string, portName: string | undefined, gatewayKey: string): void;
 }
 
 export interface UpstreamInputs {
   clientCertificate?: GatewayClientCertificate;
-  policies: BackendTlsPolicyIndex;
+  policies: PolicyLookup;
   gatewayKey: string;
 }
 
@@ -111,8 +144,21 @@ export interface UpstreamInputs {
  * Anything unresolved marks the upstream `unavailable` (and its name says why), so it is never dialed.
  */
 export function upstreamFor(ctx: TranslationContext, backend: ResolvedBackend, inputs: UpstreamInputs): Upstream {
-  const policy = inputs.policies.policyFor(backend.namespace, backend.name, backend.portName);
   inputs.policies.noteAncestor(backend.namespace, backend.name, backend.portName, inputs.gatewayKey);
+  // A Service port through one Gateway gives one upstream (and warning): built once per
+  // translation, since every field of `backend` but the weight comes from the port's facts.
+  const known = backend.facts.upstreams.get(inputs.gatewayKey);
+  if (known) {
+    if (known.warning) ctx.diagnostics.items.push(known.warning);
+    return known.upstream;
+  }
+  const built = buildUpstream(ctx, backend, inputs);
+  backend.facts.upstreams.set(inputs.gatewayKey, built);
+  return built.upstream;
+}
+
+function buildUpstream(ctx: TranslationContext, backend: ResolvedBackend, inputs: UpstreamInputs): { upstream: Upstream; warning?: Diagnostic } {
+  const policy = inputs.policies.policyFor(backend.namespace, backend.name, backend.portName);
   const scheme = policy ? 'https' : backend.scheme;
   const tls = scheme === 'https';
   let unavailable: { code: string; reason: string } | undefined;
@@ -142,11 +188,12 @@ export function upstreamFor(ctx: TranslationContext, backend: ResolvedBackend, i
   });
   if (unavailable) upstream.name += `!${unavailable.code}`;
   if (tls && !policy) {
-    ctx.diagnostics.warning('UpstreamNotVerified', refOf('Service', { metadata: { name: backend.name, namespace: backend.namespace } }, backend.namespace),
+    const warning = ctx.diagnostics.warning('UpstreamNotVerified', refOf('Service', { metadata: { name: backend.name, namespace: backend.namespace } }, backend.namespace),
       `https upstream ${backend.name}.${backend.namespace}:${backend.port} is encrypted but its certificate is not verified; add a BackendTLSPolicy to verify it`,
       backend.schemeField);
+    return { upstream, warning };
   }
-  return upstream;
+  return { upstream };
 }
 
 /** An upstream that stands for an invalid backend's share: never dialed, answered with an error. */

@@ -2,6 +2,7 @@
 // diagnostics being collected and the credential store being filled.
 import {
   CredentialStore,
+  type CertificateInspector,
   DiagnosticList,
   ObjectIndex,
   identityOf,
@@ -11,6 +12,7 @@ import {
   type Secret,
   type Service,
 } from '@kupstream/core';
+import type { PortFacts } from './backends.js';
 import { canonicalObjects } from './canonical-order.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { ReferenceGrantIndex } from './reference-grants.js';
@@ -18,10 +20,8 @@ import { ReferenceGrantIndex } from './reference-grants.js';
 /** The label the API server puts on every Namespace; implicit here so selectors work on files too. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-export interface TranslationContext {
-  options: ResolvedGatewayOptions;
-  diagnostics: DiagnosticList;
-  credentials: CredentialStore;
+/** The lookup indexes of one snapshot: immutable, so a cache may reuse them while the objects are unchanged. */
+export interface SnapshotIndexes {
   services: ObjectIndex<Service>;
   secrets: ObjectIndex<Secret>;
   configMaps: ObjectIndex<ConfigMap>;
@@ -29,17 +29,34 @@ export interface TranslationContext {
   namespaceLabels(namespace: string): Record<string, string>;
 }
 
-export function createContext(snapshot: ClusterSnapshot, options: ResolvedGatewayOptions): TranslationContext {
-  const ns = options.defaultNamespace;
+export interface TranslationContext extends SnapshotIndexes {
+  options: ResolvedGatewayOptions;
+  diagnostics: DiagnosticList;
+  credentials: CredentialStore;
+  /** Certificate parsing, once per distinct material (per call, or across calls in a translator). */
+  certificates: CertificateInspector;
+  memo: TranslationMemo;
+}
+
+/** Work many routes repeat within one translation (never kept across translations). */
+export interface TranslationMemo {
+  /** Service object -> port -> port lookup, scheme decision and upstreams by Gateway. */
+  servicePorts: Map<object, Map<number, PortFacts>>;
+  /** Diagnostic object -> its deduplication key. */
+  diagnosticKeys: Map<object, string>;
+}
+
+export function createContext(indexes: SnapshotIndexes, options: ResolvedGatewayOptions, certificates: CertificateInspector): TranslationContext {
+  return { ...indexes, options, diagnostics: new DiagnosticList(), credentials: new CredentialStore(), certificates, memo: { servicePorts: new Map(), diagnosticKeys: new Map() } };
+}
+
+export function buildIndexes(snapshot: ClusterSnapshot, ns: string): SnapshotIndexes {
   const labels = new Map<string, Record<string, string>>();
   for (const namespace of canonicalObjects(snapshot.namespaces, ns)) {
     const { name } = identityOf(namespace, ns);
     if (name && !labels.has(name)) labels.set(name, labelsOf(namespace));
   }
   return {
-    options,
-    diagnostics: new DiagnosticList(),
-    credentials: new CredentialStore(),
     services: new ObjectIndex(canonicalObjects(snapshot.services, ns), ns),
     secrets: new ObjectIndex(canonicalObjects(snapshot.secrets, ns), ns),
     configMaps: new ObjectIndex(canonicalObjects(snapshot.configMaps, ns), ns),

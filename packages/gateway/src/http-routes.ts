@@ -1,16 +1,16 @@
 // One HTTPRoute: hostnames, rules (matches, filters, backends), attachment to each
-// parent Gateway of ours, the route's status, and the model routes it contributes.
-import { identityOf, isRecord, refOf, type Filter, type Identity, type Match, type ResourceRef, type ResourceStatus, type Route, type Upstream } from '@kupstream/core';
+// parent Gateway of ours, and what the route contributes. The translation is recorded
+// (a RouteRecord) rather than written into the shared state, so that a host-owned cache can
+// replay it on the next call when neither the route nor anything it reads has changed.
+import { DiagnosticList, identityOf, isRecord, refOf, type Diagnostic, type Endpoint, type Filter, type Identity, type Match, type ResourceRef, type ResourceStatus, type Route, type Upstream } from '@kupstream/core';
 import type { HTTPRoute } from '@kupstream/gateway-api-types';
 import { attachToGateway, parentRefKey, readParentRef, sameParent, type NormalizedParentRef } from './attachment.js';
-import type { BackendTlsPolicyIndex } from './backend-tls-policy.js';
-import { resolveBackendRef, unavailableUpstream, upstreamFor, type BackendOutcome } from './backends.js';
+import { resolveBackendRef, unavailableUpstream, upstreamFor, type BackendOutcome, type PolicyLookup } from './backends.js';
 import type { TranslationContext } from './context.js';
 import { readFilters } from './filters.js';
 import type { GatewayState } from './gateways.js';
 import { isValidHostname } from './hostnames.js';
 import { describeGroupKind } from './object-reference.js';
-import type { ListenerState } from './listeners.js';
 import { DEFAULT_MATCH, readMatch } from './matches.js';
 import type { RankedRoute } from './precedence.js';
 import { ConditionType, GATEWAY_GROUP, Reason } from './reasons.js';
@@ -30,17 +30,51 @@ interface RuleState {
   failing?: { reason: string; message: string };
 }
 
+export type RouteEntry = { route: Route; rank: RankedRoute };
+
 export interface RouteContribution {
   gateway: GatewayState;
-  listener: ListenerState;
+  listener: GatewayState['listeners'][number];
   hostname: string;
   source: ResourceRef;
-  entries: { route: Route; rank: RankedRoute }[];
+  entries: RouteEntry[];
+  /** Gateway, listener index and hostname: the endpoint this goes to. */
+  key: string;
+  /** Kept with the route's record: the endpoint when this route is its only contributor. */
+  memo: { endpoint?: Endpoint };
 }
 
-export interface RouteOutcome {
-  status?: ResourceStatus;
-  contributions: RouteContribution[];
+/** A contribution as recorded: by Gateway key and listener index, not by per-call state. */
+export interface RecordedContribution {
+  gatewayKey: string;
+  listenerIndex: number;
+  hostname: string;
+  source: ResourceRef;
+  entries: RouteEntry[];
+  key: string;
+  endpoint?: Endpoint;
+}
+
+/** Everything one route adds to a translation, by Gateway key and listener index (not by per-call state). */
+export interface RouteRecord {
+  /** This route's diagnostics, in the order they were found, without exact repeats. */
+  diagnostics: Diagnostic[];
+  /** `diagnosticKey` of each: routes repeat the same warnings (a shared Service), dropped when applied. */
+  diagnosticKeys: string[];
+  /** Listeners the route is attached to (counted in attachedRoutes). */
+  attachments: { gatewayKey: string; listenerIndex: number }[];
+  contributions: RecordedContribution[];
+  /** Upstreams of the routes that do not answer 500, in the order they are offered (first name wins). */
+  upstreams: Upstream[];
+  /** Service ports reached through a Gateway, for BackendTLSPolicy ancestors. */
+  ancestors: { namespace: string; name: string; portName: string | undefined; gatewayKey: string }[];
+  /** Status parents before they are stamped with the time; undefined when no parent is ours. */
+  parents?: StatusParent[];
+}
+
+export interface StatusParent {
+  parent: NormalizedParentRef;
+  conditions: { type: string; spec: ConditionSpec }[];
 }
 
 export interface GatewayLookup {
@@ -50,17 +84,45 @@ export interface GatewayLookup {
   ours(namespace: string, name: string): GatewayState | undefined;
 }
 
-export function translateHttpRoute(
-  ctx: TranslationContext,
-  route: HTTPRoute,
-  gateways: GatewayLookup,
-  policies: BackendTlsPolicyIndex,
-  upstreams: Map<string, Upstream>,
-): RouteOutcome {
+export function translateHttpRoute(shared: TranslationContext, route: HTTPRoute, gateways: GatewayLookup, policies: PolicyLookup): RouteRecord {
+  const ctx: TranslationContext = { ...shared, diagnostics: new DiagnosticList() };
+  const record: RouteRecord = { diagnostics: [], diagnosticKeys: [], attachments: [], contributions: [], upstreams: [], ancestors: [] };
+  record.parents = recordRoute(ctx, record, route, gateways, policies);
+  // Repeats are no-ops when applied (the result drops exact duplicate diagnostics, upstreams
+  // go by first name, ancestors are a set): leave them out once, not on every replay.
+  const keys = new Set<string>();
+  for (const diagnostic of ctx.diagnostics.items) {
+    // Shared warnings (one per Service port and Gateway) are one object: keyed once per translation.
+    let key = ctx.memo.diagnosticKeys.get(diagnostic);
+    if (key === undefined) ctx.memo.diagnosticKeys.set(diagnostic, (key = diagnosticKey(diagnostic)));
+    if (keys.has(key)) continue;
+    keys.add(key);
+    record.diagnostics.push(diagnostic);
+    record.diagnosticKeys.push(key);
+  }
+  const names = new Set<string>();
+  record.upstreams = record.upstreams.filter((u) => !names.has(u.name) && names.add(u.name));
+  const ancestors = new Set<string>();
+  record.ancestors = record.ancestors.filter((a) => {
+    const key = `${a.namespace}\n${a.name}\n${a.portName ?? ''}\n${a.gatewayKey}`;
+    return !ancestors.has(key) && ancestors.add(key);
+  });
+  return record;
+}
+
+/**
+ * Identity of a diagnostic as the result's deduplication sees it (equal keys compare equal
+ * under compareDiagnostics with the same severity), so dropping a repeat early changes nothing.
+ */
+export function diagnosticKey(d: Diagnostic): string {
+  const r = d.resource;
+  return `${d.severity}\n${d.code}\n${r.kind}\n${r.namespace ?? ''}\n${r.name}\n${r.section ?? ''}\n${d.field ?? ''}\n${d.message}`;
+}
+
+function recordRoute(ctx: TranslationContext, record: RouteRecord, route: HTTPRoute, gateways: GatewayLookup, policies: PolicyLookup): StatusParent[] | undefined {
   const identity = identityOf(route, ctx.options.defaultNamespace);
   const ref = refOf('HTTPRoute', route, ctx.options.defaultNamespace);
   const spec = isRecord(route.spec) ? route.spec : {};
-  const routeKey = `${identity.namespace}/${identity.name}`;
 
   // Parents first: a route none of whose parents is ours is left alone.
   const parents: { parent: NormalizedParentRef; gateway: GatewayState }[] = [];
@@ -91,7 +153,7 @@ export function translateHttpRoute(
   if (parents.length === 0) {
     if (parentRefs.length === 0) ctx.diagnostics.warning('RouteNoParents', ref, 'spec.parentRefs is empty: the route attaches to nothing', 'spec.parentRefs');
     else ctx.diagnostics.info('RouteNotHandled', ref, `no parentRef names a Gateway handled by ${ctx.options.controllerName}; no status written`, 'spec.parentRefs');
-    return { contributions: [] };
+    return undefined;
   }
 
   const hostnames = readHostnames(ctx, spec.hostnames, ref);
@@ -105,10 +167,13 @@ export function translateHttpRoute(
     ? { status: false, reason: brokenBackend.reason, message: brokenBackend.message }
     : { status: true, reason: Reason.ResolvedRefs, message: '' };
 
-  const stamp = { generation: identity.generation, now: ctx.options.now };
-  const contributions: RouteContribution[] = [];
-  const entriesByGateway = new Map<string, { route: Route; rank: RankedRoute }[]>();
-  const statusParents = parents.map(({ parent, gateway }) => {
+  // Policy lookups go to the index; ancestor notes are recorded, to be applied per call.
+  const recording: PolicyLookup = {
+    policyFor: (namespace, name, portName) => policies.policyFor(namespace, name, portName),
+    noteAncestor: (namespace, name, portName, gatewayKey) => void record.ancestors.push({ namespace, name, portName, gatewayKey }),
+  };
+  const entriesByGateway = new Map<string, RouteEntry[]>();
+  return parents.map(({ parent, gateway }) => {
     let accepted: ConditionSpec;
     let attachment: ReturnType<typeof attachToGateway> | undefined;
     if (hostnames.allInvalid) accepted = { status: false, reason: Reason.UnsupportedValue, message: 'no valid hostname in spec.hostnames' };
@@ -119,26 +184,33 @@ export function translateHttpRoute(
     }
     if (accepted.status && attachment) {
       for (const { listener, hostnames: served } of attachment.listeners) {
-        let set = gateway.attached.get(listener.index);
-        if (!set) gateway.attached.set(listener.index, (set = new Set()));
-        set.add(routeKey);
+        record.attachments.push({ gatewayKey: gateway.key, listenerIndex: listener.index });
         if (gateway.invalid) continue;
         let entries = entriesByGateway.get(gateway.key);
-        if (!entries) entriesByGateway.set(gateway.key, (entries = buildEntries(ctx, rules, identity, gateway, policies, upstreams)));
-        for (const hostname of served) contributions.push({ gateway, listener, hostname, source: ref, entries });
+        if (!entries) entriesByGateway.set(gateway.key, (entries = buildEntries(ctx, rules, identity, gateway, recording, record.upstreams)));
+        for (const hostname of served) record.contributions.push({ gatewayKey: gateway.key, listenerIndex: listener.index, hostname, source: ref, entries, key: `${gateway.key}\n${listener.index}\n${hostname}` });
       }
     } else if (!accepted.status) {
       ctx.diagnostics.warning('RouteNotAccepted', ref, `not attached to Gateway ${parent.namespace}/${parent.name}: ${accepted.message}`, 'spec.parentRefs');
     }
+    const conditions: StatusParent['conditions'] = [{ type: ConditionType.Accepted, spec: accepted }, { type: ConditionType.ResolvedRefs, spec: resolvedRefs }];
+    if (accepted.status && droppedCount > 0 && invalidRule) {
+      conditions.push({ type: ConditionType.PartiallyInvalid, spec: { status: true, reason: Reason.UnsupportedValue, message: `${droppedCount} of ${rules.length} rules are invalid: ${invalidRule.message}` } });
+    }
+    return { parent, conditions };
+  });
+}
+
+/** The route's status from its record, stamped with this translation's time and generation. */
+export function httpRouteStatus(ctx: TranslationContext, route: HTTPRoute, parents: readonly StatusParent[]): ResourceStatus {
+  const identity = identityOf(route, ctx.options.defaultNamespace);
+  const stamp = { generation: identity.generation, now: ctx.options.now };
+  const statusParents = parents.map(({ parent, conditions }) => {
     const previous = findStatusEntry(statusField(route, 'parents'), (e) => e.controllerName === ctx.options.controllerName && sameParent(readParentRef(e.parentRef, identity.namespace), parent));
     const parentStamp = { ...stamp, previous: previous?.conditions };
-    const conditions = [toCondition(ConditionType.Accepted, accepted, parentStamp), toCondition(ConditionType.ResolvedRefs, resolvedRefs, parentStamp)];
-    if (accepted.status && droppedCount > 0 && invalidRule) {
-      conditions.push(toCondition(ConditionType.PartiallyInvalid, { status: true, reason: Reason.UnsupportedValue, message: `${droppedCount} of ${rules.length} rules are invalid: ${invalidRule.message}` }, parentStamp));
-    }
-    return { parentRef: { ...parent }, controllerName: ctx.options.controllerName, conditions };
+    return { parentRef: { ...parent }, controllerName: ctx.options.controllerName, conditions: conditions.map((c) => toCondition(c.type, c.spec, parentStamp)) };
   });
-  return { status: resourceStatus(route, 'HTTPRoute', identity.namespace, identity.name, { parents: statusParents }), contributions };
+  return resourceStatus(route, 'HTTPRoute', identity.namespace, identity.name, { parents: statusParents });
 }
 
 function readHostnames(ctx: TranslationContext, value: unknown, ref: ResourceRef): { list: string[]; allInvalid: boolean } {
@@ -161,8 +233,15 @@ function readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): R
   const rules = listed.length > 0 ? listed : [{}];
   return rules.map((rule, index) => {
     const field = `spec.rules[${index}]`;
-    const raw = isRecord(rule) ? rule : {};
     const state: RuleState = { index, matches: [], filters: [], backends: [] };
+    if (!isRecord(rule)) {
+      // Not a rule at all: dropping it is safer than defaulting it to a catch-all that answers 500.
+      const message = `rule ${index} is dropped: expected an object, got ${rule === null ? 'null' : Array.isArray(rule) ? 'a list' : typeof rule}`;
+      ctx.diagnostics.error('RouteRuleInvalid', ref, message, field);
+      state.dropped = { reason: Reason.UnsupportedValue, message };
+      return state;
+    }
+    const raw = rule;
     const listedMatches = listField(ctx, raw.matches, ref, `${field}.matches`);
     const matchValues = listedMatches.length > 0 ? listedMatches : [DEFAULT_MATCH];
     for (const [j, m] of matchValues.entries()) {
@@ -201,10 +280,10 @@ function buildEntries(
   rules: RuleState[],
   identity: Identity,
   gateway: GatewayState,
-  policies: BackendTlsPolicyIndex,
-  upstreams: Map<string, Upstream>,
-): { route: Route; rank: RankedRoute }[] {
-  const entries: { route: Route; rank: RankedRoute }[] = [];
+  policies: PolicyLookup,
+  offered: Upstream[],
+): RouteEntry[] {
+  const entries: RouteEntry[] = [];
   for (const rule of rules) {
     if (rule.dropped) continue;
     const candidates: Upstream[] = [];
@@ -229,7 +308,7 @@ function buildEntries(
     }
     const redirects = rule.filters.some((f) => f.type === 'RequestRedirect');
     const answers500 = rule.failing !== undefined || (!redirects && resolvedWeight === 0);
-    if (!answers500) for (const upstream of candidates) if (!upstreams.has(upstream.name)) upstreams.set(upstream.name, upstream);
+    if (!answers500) offered.push(...candidates);
     rule.matches.forEach((match, matchIndex) => {
       const route: Route = {
         name: `httproute/${identity.namespace}/${identity.name}/rule/${rule.index}/match/${matchIndex}`,

@@ -43,7 +43,7 @@ export function resolveGatewaySecret(
       `${field} refers to Secret ${ref.namespace}/${ref.name} in another namespace, and no ReferenceGrant in ${ref.namespace} allows Gateways from ${gatewayNamespace} to use it`, secret);
   }
   // The Secret is read from its own namespace, never the Gateway's.
-  const resolved = resolveKeyPairSecret(ctx.secrets.get(ref.namespace, ref.name), secret, ctx.options.now, purpose, ctx.credentials);
+  const resolved = resolveKeyPairSecret(ctx.secrets.get(ref.namespace, ref.name), secret, ctx.options.now, purpose, ctx.credentials, ctx.certificates);
   if (!resolved.ok) return fail(ctx, gateway, field, 'invalid', resolved.code, resolved.message, secret);
   for (const warning of resolved.warnings) ctx.diagnostics.warning(warning.code, gateway, `Secret ${ref.namespace}/${ref.name}: ${warning.message}`, field);
   const remainingDays = (Date.parse(resolved.info.notAfter) - ctx.options.now.getTime()) / 86_400_000;

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { toStableJson, type ClusterSnapshot, type TranslationResult } from '@kupstream/core';
+import { GOLDEN_NOW } from '@kupstream/golden';
+import { createGatewayTranslator, translateGatewayApi } from '../src/index.js';
+import { mergedSnapshot, RICH_CASES } from './merged-snapshot.js';
+
+type Lists = Record<string, unknown[]>;
+const DAY = 86_400_000;
+
+/** The JSON and what the credential store holds: everything a host can observe. */
+function observed(result: TranslationResult): string {
+  return toStableJson(result) + JSON.stringify(result.credentials.summary());
+}
+
+// One edit a watch could deliver. Edited objects are new objects with a new resourceVersion,
+// as the API server and informers hand them out; the translator relies on that.
+const edit = fc.oneof(
+  fc.record({ type: fc.constant('junk' as const), kind: fc.nat(), object: fc.nat(), path: fc.nat(), value: fc.jsonValue() }),
+  fc.record({ type: fc.constant('copySpec' as const), kind: fc.nat(), object: fc.nat(), from: fc.nat() }),
+  fc.record({ type: fc.constant('delete' as const), kind: fc.nat(), object: fc.nat() }),
+  fc.record({ type: fc.constant('duplicate' as const), kind: fc.nat(), object: fc.nat(), rename: fc.boolean() }),
+  fc.record({ type: fc.constant('reclone' as const), kind: fc.nat(), object: fc.nat() }),
+  fc.record({ type: fc.constant('reverse' as const), kind: fc.nat() }),
+  fc.record({ type: fc.constant('clock' as const), days: fc.integer({ min: -800, max: 800 }) }),
+);
+type Edit = typeof edit extends fc.Arbitrary<infer T> ? T : never;
+
+function paths(value: unknown, prefix: string[] = []): string[][] {
+  if (typeof value !== 'object' || value === null) return [prefix];
+  return [prefix, ...Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => paths(v, [...prefix, k]))];
+}
+
+function bumped(object: unknown): unknown {
+  const copy = structuredClone(object) as { metadata?: { resourceVersion?: string } };
+  if (typeof copy === 'object' && copy !== null && !Array.isArray(copy)) {
+    if (typeof copy.metadata !== 'object' || copy.metadata === null) copy.metadata = {};
+    copy.metadata.resourceVersion = String(Number(copy.metadata.resourceVersion ?? 0) + 1);
+  }
+  return copy;
+}
+
+/** The snapshot after the edit (unchanged lists and objects stay the same objects), and the clock. */
+function apply(snapshot: Lists, step: Edit, now: Date): { snapshot: Lists; now: Date } {
+  if (step.type === 'clock') return { snapshot, now: new Date(GOLDEN_NOW.getTime() + step.days * DAY) };
+  const kinds = Object.keys(snapshot).filter((k) => snapshot[k]!.length > 0);
+  const kind = kinds[step.kind % kinds.length]!;
+  const list = [...snapshot[kind]!];
+  const next = { ...snapshot, [kind]: list };
+  if (step.type === 'reverse') {
+    list.reverse();
+    return { snapshot: next, now };
+  }
+  const i = step.object % list.length;
+  switch (step.type) {
+    case 'junk': {
+      const copy = bumped(list[i]) as Record<string, unknown>;
+      const path = paths(copy)[step.path % paths(copy).length]!;
+      if (path.length === 0 || path[0] === 'metadata') (copy.spec as unknown) = step.value;
+      else {
+        let node = copy;
+        for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+        node[path.at(-1)!] = step.value;
+      }
+      list[i] = copy;
+      break;
+    }
+    case 'copySpec': {
+      const copy = bumped(list[i]) as Record<string, unknown>;
+      const from = list[step.from % list.length] as Record<string, unknown>;
+      for (const key of Object.keys(from)) if (key !== 'metadata' && key !== 'apiVersion' && key !== 'kind') copy[key] = structuredClone(from[key]);
+      list[i] = copy;
+      break;
+    }
+    case 'delete':
+      list.splice(i, 1);
+      break;
+    case 'duplicate': {
+      const copy = bumped(list[i]) as { metadata: { name?: string } };
+      if (step.rename) copy.metadata.name = `${copy.metadata.name ?? 'x'}-copy`;
+      list.push(copy);
+      break;
+    }
+    case 'reclone':
+      list[i] = structuredClone(list[i]);
+      break;
+  }
+  return { snapshot: next, now };
+}
+
+describe('createGatewayTranslator', function () {
+  this.timeout(180_000);
+  let base: Lists;
+  before(async () => {
+    base = (await mergedSnapshot(RICH_CASES)) as unknown as Lists;
+  });
+
+  it('gives byte-identical results to a fresh translation over random edit sequences (property)', () => {
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 6 }), (steps) => {
+        let now = GOLDEN_NOW;
+        const options = { now: () => now, assumeClassesWhenAbsent: true };
+        const translator = createGatewayTranslator(options);
+        let snapshot = base;
+        assert.equal(observed(translator.translate(snapshot as ClusterSnapshot)), observed(translateGatewayApi(snapshot as ClusterSnapshot, options)));
+        for (const step of steps) {
+          ({ snapshot, now } = apply(snapshot, step, now));
+          const cached = observed(translator.translate(snapshot as ClusterSnapshot));
+          assert.equal(cached, observed(translateGatewayApi(snapshot as ClusterSnapshot, options)), `after ${JSON.stringify(step)}`);
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('reuses unchanged routes: a changed route is retranslated, the others are the same objects', () => {
+    const options = { now: () => GOLDEN_NOW, assumeClassesWhenAbsent: true };
+    const translator = createGatewayTranslator(options);
+    const first = translator.translate(base as ClusterSnapshot);
+    const routes = [...base.httpRoutes!];
+    const changed = bumped(routes[0]) as { metadata: { name: string; namespace: string } };
+    routes[0] = changed;
+    const second = translator.translate({ ...base, httpRoutes: routes } as ClusterSnapshot);
+    const byName = (result: TranslationResult) => new Map(result.endpoints.flatMap((e) => e.routes).map((r) => [r.name, r]));
+    const before = byName(first);
+    const after = byName(second);
+    const prefix = `httproute/${changed.metadata.namespace}/${changed.metadata.name}/`;
+    let reused = 0;
+    for (const [name, route] of after) {
+      if (name.startsWith(prefix)) assert.notEqual(route, before.get(name));
+      else if (before.get(name) === route) reused++;
+    }
+    assert.ok(reused > 5, `only ${reused} routes reused`);
+    assert.equal(toStableJson(second), toStableJson(translateGatewayApi({ ...base, httpRoutes: routes } as ClusterSnapshot, options)));
+  });
+
+  it('keeps nothing global: two translators and the one-shot API do not see each other', () => {
+    const options = { now: () => GOLDEN_NOW, assumeClassesWhenAbsent: true };
+    const a = createGatewayTranslator(options);
+    const b = createGatewayTranslator({ ...options, controllerName: 'example.com/other' });
+    const expected = toStableJson(translateGatewayApi(base as ClusterSnapshot, options));
+    a.translate(base as ClusterSnapshot);
+    assert.equal(toStableJson(b.translate(base as ClusterSnapshot)), toStableJson(translateGatewayApi(base as ClusterSnapshot, { ...options, controllerName: 'example.com/other' })));
+    assert.equal(toStableJson(a.translate(base as ClusterSnapshot)), expected);
+  });
+});
