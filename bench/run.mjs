@@ -5,6 +5,7 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { translationSuite } from './translation.mjs';
+import { dataPlaneSuite, formatDataPlane } from './data-plane.mjs';
 
 const out = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const fmt = (x, digits = 2) => Number(x).toFixed(digits);
@@ -26,6 +27,10 @@ const summary = [
 console.log(table.join('\n'));
 console.log(summary.join('\n'));
 
+// `--translation-only` skips the data plane (about 5 minutes; it installs nginx and wrk when missing).
+const dataPlane = process.argv.includes('--translation-only') ? undefined : formatDataPlane(await dataPlaneSuite({ log: (line) => console.error(line) }));
+if (dataPlane) console.log(dataPlane.join('\n'));
+
 const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
 const notes = previous.includes('\n## Notes\n') ? previous.slice(previous.indexOf('\n## Notes\n')) : '\n## Notes\n\n(What each optimization bought, with the profile behind it.)\n';
 writeFileSync(out, [
@@ -42,5 +47,6 @@ writeFileSync(out, [
   '',
   ...summary,
   '',
+  ...(dataPlane ? ['## Data plane (`kupstream serve` vs nginx, the same mTLS upstream)', '', ...dataPlane, ''] : []),
 ].join('\n') + notes);
 console.error(`wrote ${out}`);
