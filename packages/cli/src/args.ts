@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_NAMESPACE } from '@kupstream/core';
 import { UsageError, errorMessage } from './errors.js';
-import { parseDuration, parseHostPort, parseNamespace, parseResolveOverride, parseRfc3339, type HostPort, type ResolveOverride } from './flag-values.js';
+import { parseDuration, parseHostPort, parseL4Mapping, parseNamespace, parseResolveOverride, parseRfc3339, type HostPort, type L4Mapping, type ResolveOverride } from './flag-values.js';
 
 export type CommandName = 'translate' | 'serve';
 export type OutputFormat = 'json' | 'yaml';
@@ -41,6 +41,8 @@ export interface LeaseFlags {
 export interface ServeFlags extends ManifestFlags {
   listen: HostPort;
   resolve: ResolveOverride[];
+  /** `--l4 URL=HOST:PORT`: where an L4 endpoint's listener binds (default: the --listen host, the URL's port). */
+  l4: L4Mapping[];
   /** `--admin HOST:PORT` as given (the admin library parses and checks it). */
   admin?: string;
   adminAllowRemote: boolean;
@@ -78,6 +80,7 @@ const SERVE_OPTIONS = {
   ...MANIFEST_OPTIONS,
   listen: { type: 'string' },
   resolve: { type: 'string', multiple: true },
+  l4: { type: 'string', multiple: true },
   admin: { type: 'string' },
   'admin-allow-remote': { type: 'boolean' },
   'lease-namespace': { type: 'string' },
@@ -136,10 +139,17 @@ function parseServe(args: string[]): Command {
     if (seen.has(key)) throw new UsageError(`--resolve ${key} is given twice`, 'serve');
     seen.add(key);
   }
+  const l4 = (values.l4 ?? []).map(parseL4Mapping);
+  const mapped = new Set<string>();
+  for (const mapping of l4) {
+    if (mapped.has(mapping.url)) throw new UsageError(`--l4 ${mapping.url} is given twice`, 'serve');
+    mapped.add(mapping.url);
+  }
   const flags: ServeFlags = {
     ...manifest,
     listen,
     resolve,
+    l4,
     adminAllowRemote: values['admin-allow-remote'] ?? false,
     shutdownTimeoutMs: values['shutdown-timeout'] === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseDuration('--shutdown-timeout', values['shutdown-timeout']),
     logFormat: oneOf('serve', '--log-format', values['log-format'] ?? 'text', ['text', 'json'] as const),

@@ -31,9 +31,9 @@ function plural(n: number): string {
   return n === 1 ? '' : 's';
 }
 
-/** `2 endpoints (not served here: tcp://…)`, for the start and reload lines. */
+/** `2 endpoints (L4, on listeners of their own: tcp://…)`, for the start and reload lines. */
 export function servedCount(model: TranslationModel): string {
   const { served, notServed } = httpEndpointCount(model);
-  const extra = notServed.length ? ` (not served here: ${notServed.join(', ')})` : '';
+  const extra = notServed.length ? ` (L4, on listeners of their own: ${notServed.join(', ')})` : '';
   return `${served} endpoint${plural(served)}${extra}`;
 }

@@ -76,3 +76,27 @@ export function parseDuration(flag: string, value: string): number {
   if (!Number.isFinite(ms) || ms > 3_600_000) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a duration such as 10s, 500ms or 1m (at most 1h)`);
   return ms;
 }
+
+/** An L4 endpoint URL mapped to the local address its listener binds (`--l4 URL=HOST:PORT`). */
+export interface L4Mapping {
+  /** The endpoint URL as the model writes it: lower-case, `tls://` without `:443`. */
+  url: string;
+  to: HostPort;
+}
+
+/** `tcp://host:port=HOST:PORT` or `tls://host[:443]=HOST:PORT` (port 0: any free port). */
+export function parseL4Mapping(value: string): L4Mapping {
+  const example = 'expected URL=HOST:PORT, e.g. tcp://1.tcp.example.io:12345=127.0.0.1:0';
+  const eq = value.indexOf('=');
+  if (eq < 0) throw new UsageError(`--l4 ${JSON.stringify(value)}: ${example}`);
+  const match = /^(tcp|tls):\/\/([^:/\s]+|\[[0-9a-f:.]+\])(?::(\d+))?\/?$/i.exec(value.slice(0, eq));
+  const scheme = match?.[1]?.toLowerCase();
+  const port = match?.[3] === undefined ? undefined : Number(match[3]);
+  if (!match || (scheme === 'tcp' && port === undefined) || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new UsageError(`--l4 ${JSON.stringify(value)}: the URL must be tcp://HOST:PORT or tls://HOST; ${example}`);
+  }
+  // The model's normal form, so the flag matches the endpoint it names (tls:// listens on 443 only).
+  const keepPort = port !== undefined && !(scheme === 'tls' && port === 443);
+  const url = `${scheme}://${match[2]!.toLowerCase().replace(/\.$/, '')}${keepPort ? `:${port}` : ''}`;
+  return { url, to: parseHostPort('--l4', value.slice(eq + 1), { allowZero: true }) };
+}

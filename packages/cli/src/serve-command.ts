@@ -1,5 +1,6 @@
 // `kupstream serve`: translations (from files or a cluster) handed to the agent's proxy,
-// served on one HTTP listener, with the optional admin server beside it, until the signal;
+// served on one HTTP listener and one TCP listener per L4 endpoint, with the optional admin
+// server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
 import { createServer } from 'node:http';
 import { applyServerTimeouts, createProxy } from '@kupstream/agent';
@@ -11,6 +12,7 @@ import { StartupError } from './errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { fileModelSource } from './file-model-source.js';
 import { drainAndClose, listen } from './http-listener.js';
+import { L4Listeners } from './l4-listeners.js';
 import { writeOut, type CliIo } from './io.js';
 import type { Logger } from './log.js';
 import type { ModelSource, ModelUpdate } from './model-source.js';
@@ -38,6 +40,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
   // Header, request, keep-alive and idle timeouts and a header size bound (the agent's stated
   // defaults), so idle or half-open clients cannot hold the listener.
   applyServerTimeouts(server);
+  const l4 = new L4Listeners({ host: flags.listen.host, mappings: flags.l4, proxy, log, announce: (line) => writeOut(io.stdout, line) });
   let started = false;
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
@@ -48,6 +51,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     }
     const apply = ({ result, translationMs }: ModelUpdate) => {
       proxy.update(result, result.credentials);
+      // The proxy first: a listener opened for a new endpoint finds its route at once.
+      void l4.sync(result);
       admin?.setModel(result, { translationMs, credentials: result.credentials });
     };
     publisher?.start();
@@ -59,12 +64,13 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     server.on('request', admin ? admin.instrument(proxy.handler) : proxy.handler);
     server.on('upgrade', proxy.upgradeHandler);
     const url = await listen(server, flags.listen);
+    await l4.idle();
     started = true;
     admin?.setReady(true);
     await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${url}\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
-    await shutdown({ flags, log, server, started, source, publisher, admin, proxy });
+    await shutdown({ flags, log, server, l4, started, source, publisher, admin, proxy });
   }
   return ExitCode.ok;
 }
@@ -84,6 +90,7 @@ interface Running {
   flags: ServeFlags;
   log: Logger;
   server: ReturnType<typeof createServer>;
+  l4: L4Listeners;
   started: boolean;
   source: ModelSource;
   publisher: StatusPublisher | undefined;
@@ -92,17 +99,21 @@ interface Running {
 }
 
 /** The Lease goes back at once (another replica takes over while we drain); traffic drains up to the timeout. */
-async function shutdown({ flags, log, server, started, source, publisher, admin, proxy }: Running): Promise<void> {
+async function shutdown({ flags, log, server, l4, started, source, publisher, admin, proxy }: Running): Promise<void> {
   if (started) log.line(`stopping: draining requests in flight (at most ${formatMs(flags.shutdownTimeoutMs)})`);
   admin?.setReady(false);
   const released = publisher?.release();
   const sourceClosed = source.close();
+  // L4 listeners stop accepting with the HTTP one; the proxy's close ends their tunnels.
+  const l4Stopped = l4.stop();
   if (started) {
     const { cut } = await drainAndClose(server, () => proxy.close(), flags.shutdownTimeoutMs);
     if (cut) log.warn(`requests still in flight after ${formatMs(flags.shutdownTimeoutMs)} were cut`);
   } else {
     await proxy.close();
   }
+  await l4Stopped;
+  await l4.cut();
   await Promise.all([released, sourceClosed]);
   await admin?.close();
   if (started) log.line('stopped');

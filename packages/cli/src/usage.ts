@@ -77,6 +77,8 @@ export const SERVE_USAGE = `Usage: kupstream serve (-f FILE|DIR|- [-f ...] | --k
 
 Translates like \`kupstream translate\` and serves the http/https endpoints on one local
 HTTP listener, routed by the Host header, dialing the upstreams over TLS / mutual TLS.
+Each tcp:// and tls:// endpoint gets a TCP listener of its own that forwards bytes as
+they come (a tls:// client's TLS passes through; a tls:// upstream gets the agent's TLS).
 Follows changes: files are re-read when they change (a file that does not parse keeps the
 previous configuration); a cluster is watched. With --write-status, one replica (the holder
 of a coordination.k8s.io Lease) writes the statuses; every replica serves.
@@ -90,6 +92,10 @@ Serving:
       --resolve HOST:PORT=ADDR:PORT
                               dial ADDR:PORT for upstream HOST:PORT, like curl's --resolve
                               (repeatable), e.g. example-service.default:443=127.0.0.1:9443
+      --l4 URL=HOST:PORT      listen on HOST:PORT for the tcp:// or tls:// endpoint URL
+                              (repeatable; port 0: any free port; printed on start), e.g.
+                              tcp://1.tcp.example.io:12345=127.0.0.1:0 (default: the
+                              --listen host at the URL's port, 443 for tls://)
       --shutdown-timeout DURATION
                               how long requests in flight may take to finish on stop
                               (default: 10s; e.g. 500ms, 30s, 1m)

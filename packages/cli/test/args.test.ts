@@ -60,6 +60,22 @@ describe('args: parseCommandLine', () => {
     ]);
   });
 
+  it('parses repeated --l4 into the model\'s form of the URL (lower case, tls:// without :443), port 0 allowed', () => {
+    const command = parseCommandLine([
+      'serve', '-f', 'dir', '--listen', '127.0.0.1:8080',
+      '--l4', 'TCP://1.tcp.Example.io:12345=127.0.0.1:0', '--l4', 'tls://App.example.io:443=[::1]:8443', '--l4', 'tls://b.example.io=127.0.0.1:9443',
+    ]);
+    assert.ok(command.name === 'serve');
+    assert.deepEqual(command.flags.l4, [
+      { url: 'tcp://1.tcp.example.io:12345', to: { host: '127.0.0.1', port: 0 } },
+      { url: 'tls://app.example.io', to: { host: '::1', port: 8443 } },
+      { url: 'tls://b.example.io', to: { host: '127.0.0.1', port: 9443 } },
+    ]);
+    const none = parseCommandLine(['serve', '-f', 'dir', '--listen', '127.0.0.1:8080']);
+    assert.ok(none.name === 'serve');
+    assert.deepEqual(none.flags.l4, []);
+  });
+
   it('cluster mode: --kubeconfig, or no -f at all; --write-status and the Lease flags', () => {
     const translate = parseCommandLine(['translate', '--kubeconfig', 'kc.yaml', '--write-status', '-o', 'yaml']);
     assert.ok(translate.name === 'translate');
@@ -144,6 +160,10 @@ describe('args: parseCommandLine', () => {
     it('--listen with a port out of range', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:70000'], /port 70000 is out of range/, 'serve'));
     it('--resolve without =', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--resolve', 'a:1'], /--resolve "a:1": expected HOST:PORT=ADDR:PORT/, 'serve'));
     it('--resolve to port 0', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--resolve', 'a:1=127.0.0.1:0'], /port 0 is out of range/, 'serve'));
+    it('--l4 without =', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'tcp://a:1'], /--l4 "tcp:\/\/a:1": expected URL=HOST:PORT/, 'serve'));
+    it('--l4 with an http URL', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'https://a=127.0.0.1:0'], /the URL must be tcp:\/\/HOST:PORT or tls:\/\/HOST/, 'serve'));
+    it('--l4 with a tcp URL without a port', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'tcp://a=127.0.0.1:0'], /the URL must be tcp:\/\/HOST:PORT/, 'serve'));
+    it('--l4 twice for one endpoint', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'tls://a=127.0.0.1:0', '--l4', 'TLS://A:443=127.0.0.1:1'], /--l4 tls:\/\/a is given twice/, 'serve'));
     it('--resolve twice for one upstream', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--resolve', 'a:1=b:2', '--resolve', 'A:1=c:3'], /--resolve a:1 is given twice/, 'serve'));
   });
 });
