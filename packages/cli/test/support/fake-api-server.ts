@@ -319,7 +319,7 @@ export class FakeApiServer {
       const verb = verbOf(call.method, target, query);
       await this.#injectFault(call);
       for (const param of ['labelSelector', 'fieldSelector']) {
-        if (query[param]) throw new HttpError(400, 'BadRequest', `${param} is not implemented by the test API server`);
+        if (query[param]) throw new HttpError(400, 'BadRequest', `${param} is not supported by the test API server`);
       }
       if (verb === 'watch') {
         this.#watch(target, query, res);
@@ -405,7 +405,7 @@ export class FakeApiServer {
         return [200, this.#render(stored.object, t.resource, t.version)];
       }
       default:
-        throw new HttpError(405, 'MethodNotAllowed', `${verb} is not implemented by the test API server`);
+        throw new HttpError(405, 'MethodNotAllowed', `${verb} is not supported by the test API server`);
     }
   }
 
@@ -660,7 +660,7 @@ function applyPatch(current: KubeObject, patch: unknown, contentType: string | u
       if (!resource.builtIn) throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
       // The kinds served here have no patch-merge-key lists in what kupstream writes
       // (Ingress status lists are atomic), so strategic merge is a merge patch for them.
-      if (JSON.stringify(patch).includes('"$')) throw new HttpError(400, 'BadRequest', 'strategic merge directives are not implemented by the test API server');
+      if (JSON.stringify(patch).includes('"$')) throw new HttpError(400, 'BadRequest', 'strategic merge directives are not supported by the test API server');
       return asObject(mergePatch(current, patch));
     case 'application/json-patch+json':
       return asObject(jsonPatch(current, patch));
