@@ -36,7 +36,8 @@ export function findServicePort(service: Service | unknown, ref: PortReference):
   );
   if (match) return { ok: true, port: match };
   const wanted = ref.number !== undefined ? `port ${ref.number}` : `port named "${ref.name ?? ''}"`;
-  const known = ports.filter(isRecord).map((p) => (typeof p.name === 'string' && p.name ? `${p.name}:${String(p.port)}` : String(p.port)));
+  // JSON, not String(): a port of the wrong type may be an object whose toString is not callable.
+  const known = ports.filter(isRecord).map((p) => (typeof p.name === 'string' && p.name ? `${p.name}:${JSON.stringify(p.port ?? null)}` : JSON.stringify(p.port ?? null)));
   return { ok: false, problem: { code: 'ServicePortNotFound', message: `has no ${wanted} (ports: ${known.join(', ') || 'none'})`, field: 'spec.ports' } };
 }
 

@@ -66,7 +66,7 @@ export class BackendTlsPolicyIndex {
           return;
         }
         if ((target.group ?? '') !== '' || target.kind !== 'Service') {
-          ctx.diagnostics.error('BackendTLSPolicyTargetInvalid', state.ref, `targetRef ${String(target.kind)} ${target.name} is not a core Service; ignored`, field);
+          ctx.diagnostics.error('BackendTLSPolicyTargetInvalid', state.ref, `targetRef ${typeof target.kind === 'string' ? target.kind : JSON.stringify(target.kind ?? null)} ${target.name} is not a core Service; ignored`, field);
           return;
         }
         const section = typeof target.sectionName === 'string' ? target.sectionName : '';
@@ -161,7 +161,7 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     if (!isRecord(value) || typeof value.name !== 'string' || value.name === '') return problem(Reason.InvalidCACertificateRef, 'CACertificateRefInvalid', 'CA certificate reference needs a name');
     const kind = value.kind;
     if ((value.group ?? '') !== '' || (kind !== 'ConfigMap' && kind !== 'Secret')) {
-      return problem(Reason.InvalidKind, 'CACertificateRefInvalidKind', `CA certificate reference to ${String(kind)} ${value.name} is not a core ConfigMap or Secret`);
+      return problem(Reason.InvalidKind, 'CACertificateRefInvalidKind', `CA certificate reference to ${typeof kind === 'string' ? kind : JSON.stringify(kind ?? null)} ${value.name} is not a core ConfigMap or Secret`);
     }
     const holder = kind === 'ConfigMap' ? ctx.configMaps.get(identity.namespace, value.name) : ctx.secrets.get(identity.namespace, value.name);
     if (!holder) return problem(Reason.InvalidCACertificateRef, 'CACertificateRefNotFound', `${kind} ${identity.namespace}/${value.name} does not exist`);
