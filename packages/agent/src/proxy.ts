@@ -12,7 +12,7 @@ import { applyFilters, modifyHeaders, type RequestPlan } from './filters.js';
 import { addForwarded, endToEnd, forHttp2, requestHead } from './http-headers.js';
 import { UpstreamPools, type UpstreamPoolStats } from './pools.js';
 import type { ProxyAddresses } from './proxy-protocol.js';
-import { compileRouteTable, pickBackend, type CompiledRoute, type RouteTable } from './router.js';
+import { compileRouteTable, pickBackend, type CompiledRoute, type RouteHit, type RouteTable } from './router.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_MAX_SOCKETS_PER_POOL, resolveTimeouts, type Timeouts } from './timeouts/defaults.js';
 import { classifyUpstreamError, UpstreamError, type UpstreamErrorCode } from './upstream-errors.js';
 import { upstreamTarget, type Resolve } from './upstream-target.js';
@@ -112,6 +112,16 @@ function credentialsOf(model: TranslationModel): CredentialStore | undefined {
   return value !== null && typeof value === 'object' && typeof (value as CredentialStore).replaceWith === 'function' ? (value as CredentialStore) : undefined;
 }
 
+/** A request matched to a route of one model's table, with its filter plan. */
+interface Routed {
+  ctx: RequestContext;
+  table: RouteTable;
+  hostHeader: string;
+  hit: RouteHit;
+  scheme: string;
+  plan: RequestPlan;
+}
+
 function schemeOf(url: string): string {
   return url.slice(0, url.indexOf(':')).toLowerCase();
 }
@@ -193,22 +203,33 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     return this.#closing;
   }
 
-  readonly handler: http.RequestListener = (req, res) => {
+  /**
+   * What requests and upgrades share: the route for the request (against the table of
+   * this moment, so an update() mid-request cannot mix models) and its filter plan, or
+   * the refusal when there is none.
+   */
+  #route(req: http.IncomingMessage): Routed | { ctx: RequestContext; refusal: { status: number; code: ProxyResponseCode } } {
     const table = this.#table;
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const path = q === -1 ? raw : raw.slice(0, q);
     const search = q === -1 ? '' : raw.slice(q);
-    const method = req.method ?? 'GET';
-    const ctx: RequestContext = { method, path };
-    if (this.#closing) return this.#answer(res, ctx, 503, 'proxy_closed');
+    const ctx: RequestContext = { method: req.method ?? 'GET', path };
+    if (this.#closing) return { ctx, refusal: { status: 503, code: 'proxy_closed' } };
     const hostHeader = hostHeaderOf(req);
-    const hit = table.route(hostHeader, { method, path, query: new URLSearchParams(search), headers: req.headers });
-    if (!hit) return this.#answer(res, ctx, 404, 'route_not_found');
+    const hit = table.route(hostHeader, { method: ctx.method, path, query: new URLSearchParams(search), headers: req.headers });
+    if (!hit) return { ctx, refusal: { status: 404, code: 'route_not_found' } };
     ctx.endpoint = hit.route.endpoint.name;
     ctx.route = hit.route.route.name;
     const scheme = schemeOf(hit.route.endpoint.url);
     const plan = applyFilters(hit.route.route.filters, { host: hostHeader, path, search, headers: endToEnd(req.headers), responseModifiers: [] }, scheme, hit.match);
+    return { ctx, table, hostHeader, hit, scheme, plan };
+  }
+
+  readonly handler: http.RequestListener = (req, res) => {
+    const routed = this.#route(req);
+    if ('refusal' in routed) return this.#answer(res, routed.ctx, routed.refusal.status, routed.refusal.code);
+    const { ctx, table, hostHeader, hit, scheme, plan } = routed;
     if (plan.redirect) {
       res.writeHead(plan.redirect.status, { location: plan.redirect.location, 'content-length': 0 }).end();
       this.emit('response', { ...ctx, status: plan.redirect.status });
@@ -355,22 +376,10 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   }
 
   readonly upgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const raw = req.url ?? '/';
-    const q = raw.indexOf('?');
-    const path = q === -1 ? raw : raw.slice(0, q);
-    const search = q === -1 ? '' : raw.slice(q);
-    const method = req.method ?? 'GET';
-    const ctx: RequestContext = { method, path };
     socket.on('error', () => socket.destroy());
-    if (this.#closing) return this.#answerRaw(socket, ctx, 503, 'proxy_closed');
-    const table = this.#table;
-    const hostHeader = hostHeaderOf(req);
-    const hit = table.route(hostHeader, { method, path, query: new URLSearchParams(search), headers: req.headers });
-    if (!hit) return this.#answerRaw(socket, ctx, 404, 'route_not_found');
-    ctx.endpoint = hit.route.endpoint.name;
-    ctx.route = hit.route.route.name;
-    const scheme = schemeOf(hit.route.endpoint.url);
-    const plan = applyFilters(hit.route.route.filters, { host: hostHeader, path, search, headers: endToEnd(req.headers), responseModifiers: [] }, scheme, hit.match);
+    const routed = this.#route(req);
+    if ('refusal' in routed) return this.#answerRaw(socket, routed.ctx, routed.refusal.status, routed.refusal.code);
+    const { ctx, table, hostHeader, hit, scheme, plan } = routed;
     if (plan.redirect || hit.route.route.response) return this.#answerRaw(socket, ctx, hit.route.route.response?.status ?? 500, 'no_backend');
     const upstream = this.#upstreamFor(hit.route, undefined, ctx, table);
     if (!upstream) return this.#answerRaw(socket, ctx, 500, 'no_backend');
@@ -385,7 +394,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     this.#pools.connect(upstream, addresses ? { proxyProtocol: addresses } : {}).then(
       (upSocket) => {
         if (socket.destroyed) return upSocket.destroy();
-        upSocket.write(requestHead(method, `${plan.path}${plan.search}`, headers));
+        upSocket.write(requestHead(ctx.method, `${plan.path}${plan.search}`, headers));
         if (head.length) upSocket.write(head);
         this.#tunnel(socket, upSocket);
       },

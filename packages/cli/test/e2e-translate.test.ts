@@ -112,7 +112,9 @@ describe('e2e: kupstream translate (built binary)', () => {
     assert.ok(model.upstreams.some((u) => u.url === 'https://my-service.my-namespace:8443'));
     const ignored = model.diagnostics.find((d) => d.code === 'IgnoredKind');
     assert.deepEqual(ignored?.resource, { kind: 'Deployment', namespace: 'default', name: 'example-app' });
-    assert.equal(ignored?.message, '<stdin> (document 2, line 13): apps/v1 Deployment is not a kind kupstream reads; it is not translated');
+    // The Deployment starts on the line after the AgentEndpoint and its `---`.
+    const line = SEED_AGENT_ENDPOINT.split('\n').length + 1;
+    assert.equal(ignored?.message, `<stdin> (document 2, line ${line}): apps/v1 Deployment is not a kind kupstream reads; it is not translated`);
   });
 
   it('--strict exits 1 when an error diagnostic is in the output (0 without it)', async () => {

@@ -2,54 +2,17 @@
 // annotated Service, the client-cert Secret) written to a directory for `kupstream serve`,
 // plus fault routes on the same listener: one Service per fault, each behind its own path,
 // so one serve process meets every fault and still serves `/`.
+import { readFileSync } from 'node:fs';
 import { tlsSecret, type SeedPki } from '@kupstream/test-pki';
 import { stringify } from 'yaml';
 import type { TempDir } from './cli.js';
 
 export const SEED_HOST = 'example-hostname.ngrok.io';
 
-const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: example-gateway
-  namespace: default
-spec:
-  backendTLS:
-    clientCertificateRef:
-      name: client-cert-secret
-  gatewayClassName: ngrok
-  listeners:
-    - name: example
-      hostname: "example-hostname.ngrok.io"
-      port: 443
-      protocol: HTTPS
-`;
-
-const HTTPROUTE = `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: example-route
-  namespace: default
-spec:
-  hostnames:
-  - example-hostname.ngrok.io
-  parentRefs:
-  - group: gateway.networking.k8s.io
-    kind: Gateway
-    name: example-gateway
-    namespace: default
-  rules:
-  - matches:
-    - path:
-        type: PathPrefix
-        value: /
-    backendRefs:
-      - group: ""
-        kind: Service
-        name: example-service
-        port: 443
-        weight: 1
-`;
+// The seed's Gateway and HTTPRoute as written there: one copy lives in examples/seed-mtls.
+const seed = (file: string) => readFileSync(new URL(`../../../../examples/seed-mtls/manifests/${file}`, import.meta.url), 'utf8');
+const GATEWAY = seed('gateway-api/gateway.yaml');
+const HTTPROUTE = seed('gateway-api/httproute.yaml');
 
 const service = (name: string) => `apiVersion: v1
 kind: Service
