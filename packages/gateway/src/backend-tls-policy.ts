@@ -29,11 +29,9 @@ export interface PolicyState {
   hostname?: string;
   accepted: ConditionSpec;
   resolvedRefs: ConditionSpec;
-  /** Gateways (ns/name) whose routes reach a Service port this policy targets. */
-  ancestors: Set<string>;
-  /** Service name -> the sectionNames ('' for none) the policy targets on it. */
-  sections: Map<string, Set<string>>;
 }
+
+const NONE: readonly PolicyState[] = [];
 
 export class BackendTlsPolicyIndex {
   readonly policies: PolicyState[] = [];
@@ -41,6 +39,8 @@ export class BackendTlsPolicyIndex {
   readonly #winners = new Map<string, PolicyState>();
   /** `ns/service` -> every policy targeting it (for ancestors). */
   readonly #byService = new Map<string, PolicyState[]>();
+  /** `ns/service#port` -> the policies targeting that port. */
+  readonly #targeting = new Map<string, PolicyState[]>();
 
   constructor(ctx: TranslationContext, policies: readonly BackendTLSPolicy[]) {
     // A policy without a name cannot be given a status, so it must not apply either.
@@ -92,16 +92,18 @@ export class BackendTlsPolicyIndex {
     return (portName ? this.#winners.get(`${namespace}/${service}#${portName}`) : undefined) ?? this.#winners.get(`${namespace}/${service}#`);
   }
 
-  /** Records that a Gateway reaches this Service port, for every policy that targets it. */
-  noteAncestor(namespace: string, service: string, portName: string | undefined, gatewayKey: string): void {
+  /** Every policy that targets this Service port (a Gateway reaching it is their ancestor). */
+  targeting(namespace: string, service: string, portName: string | undefined): readonly PolicyState[] {
     const states = this.#byService.get(`${namespace}/${service}`);
-    if (!states) return;
-    for (const state of states) {
-      // Computed once per policy and Service: routes note ancestors for every backend.
-      let sections = state.sections.get(service);
-      if (!sections) state.sections.set(service, (sections = targetSections(state, service)));
-      if (sections.has('') || (portName !== undefined && sections.has(portName))) state.ancestors.add(gatewayKey);
-    }
+    if (!states) return NONE;
+    // Computed once per Service port: routes reach the same ports again and again.
+    const key = `${namespace}/${service}#${portName ?? ''}`;
+    let targeting = this.#targeting.get(key);
+    if (!targeting) this.#targeting.set(key, (targeting = states.filter((state) => {
+      const sections = targetSections(state, service);
+      return sections.has('') || (portName !== undefined && sections.has(portName));
+    })));
+    return targeting;
   }
 }
 
@@ -117,8 +119,6 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     object, identity, ref,
     accepted: { status: true, reason: Reason.Accepted, message: '' },
     resolvedRefs: { status: true, reason: Reason.ResolvedRefs, message: '' },
-    ancestors: new Set(),
-    sections: new Map(),
   };
   const invalid = (message: string, field: string, reason: string = Reason.Invalid) => {
     ctx.diagnostics.error('BackendTLSPolicyInvalid', ref, message, field);

@@ -1,12 +1,14 @@
 // Endpoints: one per (Gateway, listener, hostname) that routes reach, with every
 // contributing route's entries in precedence order. Two Gateways claiming one URL:
 // the oldest wins, the other is reported and its listener marked Conflicted.
-import { compareByAge, compareRefs, refKey, type Endpoint, type ResourceRef } from '@kupstream/core';
-import type { TranslationContext } from './context.js';
-import type { RouteContribution } from './http-routes.js';
+import { compareByAge, compareRefs, compareStrings, refKey, type DiagnosticList, type Endpoint, type ResourceRef } from '@kupstream/core';
+import type { GatewayState } from './gateways.js';
+import type { RecordedContribution } from './http-routes.js';
 import { listenerServes, type ListenerState } from './listeners.js';
 import { Reason } from './reasons.js';
 import { comparePrecedence } from './precedence.js';
+import type { RouteAggregate } from './route-aggregate.js';
+import type { ConditionSpec } from './status.js';
 
 const DEFAULT_PORTS = { http: 80, https: 443 } as const;
 
@@ -14,52 +16,138 @@ export function endpointUrl(scheme: 'http' | 'https', hostname: string, port: nu
   return `${scheme}://${hostname}${port === DEFAULT_PORTS[scheme] ? '' : `:${port}`}`;
 }
 
-export function buildEndpoints(ctx: TranslationContext, contributions: readonly RouteContribution[]): Endpoint[] {
-  const groups = new Map<string, RouteContribution[]>();
-  for (const c of contributions) {
-    if (!listenerServes(c.listener)) continue;
-    const list = groups.get(c.key);
-    if (list) list.push(c);
-    else groups.set(c.key, [c]);
-  }
-  const byUrl = new Map<string, { endpoint: Endpoint; group: RouteContribution[] }[]>();
-  for (const group of groups.values()) {
-    const { gateway, listener, hostname, memo } = group[0]!;
-    // An endpoint only one route reaches is that route's alone: a kept record keeps it too.
-    const only = group.length === 1 ? memo : undefined;
-    const endpoint = only?.endpoint ?? buildEndpoint(group);
-    if (only) only.endpoint = endpoint;
-    const same = byUrl.get(endpoint.url);
-    if (same) same.push({ endpoint, group });
-    else byUrl.set(endpoint.url, [{ endpoint, group }]);
-  }
-  const endpoints: Endpoint[] = [];
-  const won = new Set<ListenerState>();
-  const lost = new Map<ListenerState, string[]>();
-  for (const [url, claims] of byUrl) {
-    if (claims.length > 1) claims.sort((a, b) => compareByAge(a.group[0]!.gateway.identity, b.group[0]!.gateway.identity) || a.group[0]!.listener.index - b.group[0]!.listener.index);
-    const winner = claims[0]!;
-    endpoints.push(winner.endpoint);
-    won.add(winner.group[0]!.listener);
-    for (let i = 1; i < claims.length; i++) {
-      const { gateway, listener } = claims[i]!.group[0]!;
-      lost.set(listener, [...(lost.get(listener) ?? []), url]);
-      ctx.diagnostics.error('EndpointConflict', { ...gateway.ref, section: listener.name },
-        `${url} is already served by ${winner.endpoint.name} (older); this listener's routes for it are not served`, `spec.listeners[${listener.index}]`);
-    }
-  }
-  // The losing listeners are marked Conflicted. Programmed is left alone: the Gateway API
-  // gives every Gateway its own address, so its conformance expects such listeners to be
-  // programmed; the shadowing is a fact of kupstream's shared URL space, said here.
-  for (const [listener, urls] of lost) {
-    const message = `${urls.join(', ')} ${urls.length > 1 ? 'are' : 'is'} served by an older Gateway${won.has(listener) ? '' : '; this listener serves nothing'}`;
-    listener.conflicted ??= { status: true, reason: Reason.HostnameConflict, message };
-  }
-  return endpoints;
+/** An endpoint built for one (Gateway, listener, hostname), claiming its URL. */
+interface Claim {
+  endpoint: Endpoint;
+  gateway: GatewayState;
+  listener: ListenerState;
 }
 
-function buildEndpoint(group: readonly RouteContribution[]): Endpoint {
-  const { gateway, listener, hostname } = group[0]!;
+/**
+ * The endpoints the routes' contributions make, kept so that only endpoints whose
+ * contributions changed are rebuilt, and the URLs they claim re-decided.
+ */
+export class EndpointTable {
+  /** Endpoint key -> its claim (listeners that serve only). */
+  readonly #claims = new Map<string, Claim>();
+  /** URL -> the claims on it (mostly one). */
+  readonly #byUrl = new Map<string, Claim[]>();
+  readonly #winners = new Map<string, Claim>();
+  /** URLs more than one endpoint claims. */
+  readonly #contested = new Set<string>();
+  /** Upstream name -> how many backends of served endpoints route to it. */
+  readonly #used = new Map<string, number>();
+
+  /** Rebuilds the endpoints of `changed` keys from the routes' current contributions. */
+  update(routes: RouteAggregate, changed: Iterable<string>, gateways: ReadonlyMap<string, GatewayState>): void {
+    const first = this.#winners.size === 0;
+    const urls = new Set<string>();
+    for (const key of changed) {
+      const before = this.#claims.get(key);
+      if (before) {
+        this.#claims.delete(key);
+        const claims = this.#byUrl.get(before.endpoint.url)!;
+        claims.splice(claims.indexOf(before), 1);
+        urls.add(before.endpoint.url);
+      }
+      const group = routes.group(key);
+      const claim = group ? claimOf(group, gateways) : undefined;
+      if (!claim) continue;
+      this.#claims.set(key, claim);
+      const claims = this.#byUrl.get(claim.endpoint.url);
+      if (claims) claims.push(claim);
+      else this.#byUrl.set(claim.endpoint.url, [claim]);
+      urls.add(claim.endpoint.url);
+    }
+    for (const url of urls) {
+      const claims = this.#byUrl.get(url)!;
+      if (claims.length === 0) this.#byUrl.delete(url);
+      if (claims.length > 1) this.#contested.add(url);
+      else this.#contested.delete(url);
+      const before = this.#winners.get(url);
+      const winner = claims.length > 1 ? ranked(claims)[0] : claims[0];
+      if (winner === before) continue;
+      if (before) this.#countUsed(before.endpoint, -1);
+      if (winner) {
+        this.#countUsed(winner.endpoint, 1);
+        this.#winners.set(url, winner);
+      } else this.#winners.delete(url);
+    }
+    // The first fill in URL order: the map keeps it for URLs that stay, so results arrive nearly sorted.
+    if (first) {
+      const sorted = [...this.#winners].sort((a, b) => compareStrings(a[0], b[0]));
+      this.#winners.clear();
+      for (const [url, claim] of sorted) this.#winners.set(url, claim);
+    }
+  }
+
+  /** The endpoints served: for each URL, the claim of the oldest Gateway. */
+  endpoints(): Endpoint[] {
+    return Array.from(this.#winners.values(), (claim) => claim.endpoint);
+  }
+
+  /** Whether a served endpoint routes to the upstream. */
+  uses(upstreamName: string): boolean {
+    return this.#used.has(upstreamName);
+  }
+
+  /**
+   * The listeners whose URLs an older Gateway serves, with their Conflicted condition, and
+   * an EndpointConflict diagnostic per lost URL. Programmed is left alone: the Gateway API
+   * gives every Gateway its own address, so its conformance expects such listeners to be
+   * programmed; the shadowing is a fact of kupstream's shared URL space, said here.
+   */
+  conflicts(diagnostics: DiagnosticList): Map<ListenerState, ConditionSpec> {
+    const won = new Set<ListenerState>();
+    const lost = new Map<ListenerState, string[]>();
+    for (const url of [...this.#contested].sort(compareStrings)) {
+      const [winner, ...losers] = ranked(this.#byUrl.get(url)!);
+      won.add(winner!.listener);
+      for (const { gateway, listener } of losers) {
+        lost.set(listener, [...(lost.get(listener) ?? []), url]);
+        diagnostics.error('EndpointConflict', { ...gateway.ref, section: listener.name },
+          `${url} is already served by ${winner!.endpoint.name} (older); this listener's routes for it are not served`, `spec.listeners[${listener.index}]`);
+      }
+    }
+    const conflicted = new Map<ListenerState, ConditionSpec>();
+    for (const [listener, urls] of lost) {
+      const message = `${urls.join(', ')} ${urls.length > 1 ? 'are' : 'is'} served by an older Gateway${won.has(listener) ? '' : '; this listener serves nothing'}`;
+      conflicted.set(listener, { status: true, reason: Reason.HostnameConflict, message });
+    }
+    return conflicted;
+  }
+
+  #countUsed(endpoint: Endpoint, sign: 1 | -1): void {
+    for (const route of endpoint.routes) {
+      for (const { upstream } of route.backends) {
+        const n = (this.#used.get(upstream) ?? 0) + sign;
+        if (n > 0) this.#used.set(upstream, n);
+        else this.#used.delete(upstream);
+      }
+    }
+  }
+}
+
+/** Claims of one URL, the oldest Gateway's first (then the lower listener index). */
+function ranked(claims: readonly Claim[]): Claim[] {
+  const list = [...claims];
+  if (list.length > 1) list.sort((a, b) => compareByAge(a.gateway.identity, b.gateway.identity) || a.listener.index - b.listener.index);
+  return list;
+}
+
+function claimOf(contributions: readonly RecordedContribution[], gateways: ReadonlyMap<string, GatewayState>): Claim | undefined {
+  const first = contributions[0];
+  const gateway = first && gateways.get(first.gatewayKey);
+  const listener = gateway?.listeners[first!.listenerIndex];
+  if (!gateway || !listener || !listenerServes(listener)) return undefined;
+  // An endpoint only one route reaches is that route's alone: a kept record keeps it too.
+  const only = contributions.length === 1 ? first! : undefined;
+  const endpoint = only?.endpoint ?? buildEndpoint(gateway, listener, first!.hostname, contributions);
+  if (only) only.endpoint = endpoint;
+  return { endpoint, gateway, listener };
+}
+
+function buildEndpoint(gateway: GatewayState, listener: ListenerState, hostname: string, group: readonly RecordedContribution[]): Endpoint {
   const sources = new Map<string, ResourceRef>();
   for (const c of group) sources.set(refKey(c.source), c.source);
   // A route reaching one listener through two parentRefs contributes its entries once.

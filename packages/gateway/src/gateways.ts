@@ -18,8 +18,6 @@ export interface GatewayState {
   clientCertificate: ClientCertificateOutcome;
   /** Set when the Gateway itself cannot be accepted (e.g. unresolvable parameters). */
   invalid?: ConditionSpec;
-  /** Route keys attached per listener index. */
-  attached: Map<number, Set<string>>;
 }
 
 export function buildGateway(ctx: TranslationContext, gateway: Gateway): GatewayState {
@@ -30,7 +28,6 @@ export function buildGateway(ctx: TranslationContext, gateway: Gateway): Gateway
     object: gateway, identity, ref, key: `${identity.namespace}/${identity.name}`,
     listeners: buildListeners(ctx, gateway, ref),
     clientCertificate: resolveGatewayClientCertificate(ctx, gateway, ref),
-    attached: new Map(),
   };
   applyFrontendValidation(ctx, gateway, state.listeners, ref);
   const infrastructure = isRecord(spec.infrastructure) ? spec.infrastructure : undefined;
@@ -46,7 +43,13 @@ export function buildGateway(ctx: TranslationContext, gateway: Gateway): Gateway
   return state;
 }
 
-export function gatewayStatus(ctx: TranslationContext, state: GatewayState): ResourceStatus {
+/** What the routes did to a Gateway's listeners: how many are attached, and URLs lost to older Gateways. */
+export interface ListenerRouteFacts {
+  attachedRoutes(listenerIndex: number): number;
+  conflicted(listener: ListenerState): ConditionSpec | undefined;
+}
+
+export function gatewayStatus(ctx: TranslationContext, state: GatewayState, routes: ListenerRouteFacts): ResourceStatus {
   const stamp = { generation: state.identity.generation, now: ctx.options.now, previous: statusField(state.object, 'conditions') };
   const listeners = state.listeners;
   const acceptedCount = listeners.filter((l) => l.accepted.status).length;
@@ -70,22 +73,24 @@ export function gatewayStatus(ctx: TranslationContext, state: GatewayState): Res
     ],
     listeners: listeners.map((l) => {
       const previous = findStatusEntry(statusField(state.object, 'listeners'), (e) => e.name === l.name);
-      return listenerStatus(l, state, { ...stamp, previous: previous?.conditions });
+      return listenerStatus(l, routes, { ...stamp, previous: previous?.conditions });
     }),
   });
 }
 
 /** One entry of status.listeners; conditions keep their time when the status is unchanged. */
-function listenerStatus(l: ListenerState, state: GatewayState, stamp: ConditionStamp): Record<string, unknown> {
+function listenerStatus(l: ListenerState, routes: ListenerRouteFacts, stamp: ConditionStamp): Record<string, unknown> {
+  // A conflict found among the Gateway's own listeners is the one reported.
+  const conflicted = l.conflicted ?? routes.conflicted(l);
   return {
     name: l.name,
-    attachedRoutes: state.attached.get(l.index)?.size ?? 0,
+    attachedRoutes: routes.attachedRoutes(l.index),
     supportedKinds: l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind })),
     conditions: [
       toCondition(ConditionType.Accepted, l.accepted, stamp),
       toCondition(ConditionType.ResolvedRefs, l.resolvedRefs, stamp),
       toCondition(ConditionType.Programmed, l.programmed, stamp),
-      ...(l.conflicted ? [toCondition(ConditionType.Conflicted, l.conflicted, stamp)] : []),
+      ...(conflicted ? [toCondition(ConditionType.Conflicted, conflicted, stamp)] : []),
     ],
   };
 }

@@ -32,18 +32,6 @@ interface RuleState {
 
 export type RouteEntry = { route: Route; rank: RankedRoute };
 
-export interface RouteContribution {
-  gateway: GatewayState;
-  listener: GatewayState['listeners'][number];
-  hostname: string;
-  source: ResourceRef;
-  entries: RouteEntry[];
-  /** Gateway, listener index and hostname: the endpoint this goes to. */
-  key: string;
-  /** Kept with the route's record: the endpoint when this route is its only contributor. */
-  memo: { endpoint?: Endpoint };
-}
-
 /** A contribution as recorded: by Gateway key and listener index, not by per-call state. */
 export interface RecordedContribution {
   gatewayKey: string;
@@ -84,7 +72,7 @@ export interface GatewayLookup {
   ours(namespace: string, name: string): GatewayState | undefined;
 }
 
-export function translateHttpRoute(shared: TranslationContext, route: HTTPRoute, gateways: GatewayLookup, policies: PolicyLookup): RouteRecord {
+export function translateHttpRoute(shared: TranslationContext, route: HTTPRoute, gateways: GatewayLookup, policies: Pick<PolicyLookup, 'policyFor'>): RouteRecord {
   const ctx: TranslationContext = { ...shared, diagnostics: new DiagnosticList() };
   const record: RouteRecord = { diagnostics: [], diagnosticKeys: [], attachments: [], contributions: [], upstreams: [], ancestors: [] };
   record.parents = recordRoute(ctx, record, route, gateways, policies);
@@ -119,7 +107,7 @@ export function diagnosticKey(d: Diagnostic): string {
   return `${d.severity}\n${d.code}\n${r.kind}\n${r.namespace ?? ''}\n${r.name}\n${r.section ?? ''}\n${d.field ?? ''}\n${d.message}`;
 }
 
-function recordRoute(ctx: TranslationContext, record: RouteRecord, route: HTTPRoute, gateways: GatewayLookup, policies: PolicyLookup): StatusParent[] | undefined {
+function recordRoute(ctx: TranslationContext, record: RouteRecord, route: HTTPRoute, gateways: GatewayLookup, policies: Pick<PolicyLookup, 'policyFor'>): StatusParent[] | undefined {
   const identity = identityOf(route, ctx.options.defaultNamespace);
   const ref = refOf('HTTPRoute', route, ctx.options.defaultNamespace);
   const spec = isRecord(route.spec) ? route.spec : {};

@@ -10,8 +10,9 @@ import { findStatusEntry, resourceStatus, statusField, toCondition } from './sta
 /** Bound of status.ancestors in the API. */
 export const MAX_ANCESTORS = 16;
 
-export function backendTlsPolicyStatus(ctx: TranslationContext, policy: PolicyState, gateways: ReadonlyMap<string, GatewayState>): ResourceStatus | undefined {
-  const keys = [...policy.ancestors].filter((k) => gateways.has(k)).sort(compareStrings);
+/** `ancestors`: the Gateways (ns/name) whose routes reach a Service port the policy targets. */
+export function backendTlsPolicyStatus(ctx: TranslationContext, policy: PolicyState, ancestorKeys: Iterable<string>, gateways: ReadonlyMap<string, GatewayState>): ResourceStatus | undefined {
+  const keys = [...ancestorKeys].filter((k) => gateways.has(k)).sort(compareStrings);
   if (keys.length === 0) {
     ctx.diagnostics.info('BackendTLSPolicyUnused', policy.ref, 'no route of a Gateway handled here reaches a Service port this policy targets; no status written');
     return undefined;

@@ -1,48 +1,153 @@
 // The pure translation: snapshot in, model + statuses + diagnostics out. One pass; a
 // host-owned cache (see translator.ts) may supply earlier work that is still valid.
-import { CertificateCache, compareStrings, createTranslationResult, identityOf, type ClusterSnapshot, type Identity, type ResourceStatus, type TranslationResult, type Upstream } from '@kupstream/core';
+import { CertificateCache, compareStrings, createTranslationResult, CredentialStore, DiagnosticList, identityOf, type ClusterSnapshot, type Diagnostic, type Identity, type ResourceStatus, type TranslationModel, type TranslationResult, type Upstream } from '@kupstream/core';
 import type { Gateway, HTTPRoute } from '@kupstream/gateway-api-types';
 import { BackendTlsPolicyIndex } from './backend-tls-policy.js';
 import { canonicalObjects } from './canonical-order.js';
 import { buildIndexes, createContext, type SnapshotIndexes, type TranslationContext } from './context.js';
-import { buildEndpoints } from './endpoints.js';
+import { EndpointTable } from './endpoints.js';
 import { selectGatewayClasses } from './gateway-classes.js';
-import { buildGateway, gatewayStatus, type GatewayState } from './gateways.js';
-import { httpRouteStatus, translateHttpRoute, type GatewayLookup, type RouteContribution, type RouteRecord } from './http-routes.js';
+import { buildGateway, gatewayStatus, type GatewayState, type ListenerRouteFacts } from './gateways.js';
+import { httpRouteStatus, translateHttpRoute, type GatewayLookup, type RouteRecord } from './http-routes.js';
 import { backendTlsPolicyStatus } from './policy-status.js';
 import { resolveGatewayOptions, type GatewayTranslateOptions, type ResolvedGatewayOptions } from './options.js';
+import { RouteAggregate } from './route-aggregate.js';
 
 export function translateGatewayApi(snapshot: ClusterSnapshot, options: GatewayTranslateOptions = {}): TranslationResult {
   // A per-call certificate cache: material repeated in the snapshot is parsed once.
   return runTranslation(snapshot, resolveGatewayOptions(options), new CertificateCache());
 }
 
+/**
+ * What routes read: the GatewayClasses, Gateways and BackendTLSPolicies as evaluated from
+ * the non-route objects at one time, with the diagnostics and credentials that gave. A
+ * translator keeps it while those objects and the time are unchanged.
+ */
+export interface Frame {
+  ctx: TranslationContext;
+  indexes: SnapshotIndexes;
+  classStatuses: ResourceStatus[];
+  /** Every Gateway key in the input, ours or not. */
+  existing: ReadonlySet<string>;
+  ours: ReadonlyMap<string, GatewayState>;
+  policies: BackendTlsPolicyIndex;
+  lookup: GatewayLookup;
+  diagnostics: readonly Diagnostic[];
+}
+
+/** What the routes add up to; kept with its frame by a translator. */
+export interface RouteState {
+  routes: RouteAggregate;
+  endpoints: EndpointTable;
+}
+
+/** A status and the diagnostics its computation gave. */
+export interface StatusOutcome {
+  status: ResourceStatus | undefined;
+  diagnostics: readonly Diagnostic[];
+}
+
 /** What a cache supplies to one translation; every answer must equal what the pass would compute. */
 export interface TranslationReuse {
-  /** The snapshot's indexes (reused while the objects they index are unchanged). */
-  indexes(snapshot: ClusterSnapshot, build: () => SnapshotIndexes): SnapshotIndexes;
-  /** Called once the Gateways are built: routes recorded against other Gateway states are stale. */
-  gatewaysBuilt(gateways: ReadonlyMap<string, GatewayState>, existing: ReadonlySet<string>): void;
+  /** The frame: built by `build` (from the given indexes, or new ones) unless the kept one still holds. */
+  frame(snapshot: ClusterSnapshot, build: (indexes?: SnapshotIndexes) => Frame): Frame;
+  /** The route state for this frame: `create`d unless one kept for the same frame exists. */
+  routeState(frame: Frame, create: () => RouteState): RouteState;
   /** The routes in translation order, sorted by `sort` unless the kept order still holds. */
   routeOrder(list: unknown, sort: () => SortedRoutes): SortedRoutes;
   /** The route's record, translated by `translate` unless a valid one is kept. */
   route(route: HTTPRoute, translate: () => RouteRecord): RouteRecord;
   /** The route's status, stamped by `stamp` unless one stamped at the same time is kept. */
   routeStatus(route: HTTPRoute, stamp: () => ResourceStatus): ResourceStatus;
+  /** A Gateway's or a policy's status within the frame, computed by `compute` unless kept for the same `signature`. */
+  status(owner: object, signature: string, compute: () => StatusOutcome): StatusOutcome;
 }
 
 export function runTranslation(snapshot: ClusterSnapshot, options: ResolvedGatewayOptions, certificates: CertificateCache, reuse?: TranslationReuse): TranslationResult {
   const input = isObject(snapshot) ? snapshot : {};
   const ns = options.defaultNamespace;
-  const build = () => buildIndexes(input, ns);
-  const ctx = createContext(reuse ? reuse.indexes(input, build) : build(), options, certificates);
-  const classes = selectGatewayClasses(ctx, canonicalObjects(input.gatewayClasses, ns));
-  const statuses: ResourceStatus[] = [...classes.statuses];
+  const build = (kept?: SnapshotIndexes) => {
+    const indexes = kept ?? buildIndexes(input, ns);
+    return buildFrame(input, indexes, createContext(indexes, options, certificates));
+  };
+  const frame = reuse ? reuse.frame(input, build) : build();
+  const createState = (): RouteState => ({ routes: new RouteAggregate(frame.policies), endpoints: new EndpointTable() });
+  const { routes, endpoints } = reuse ? reuse.routeState(frame, createState) : createState();
+  const { ctx, ours } = frame;
+  // Diagnostics of this call beyond the frame's: the route list's own, conflicts, statuses.
+  const diagnostics = new DiagnosticList();
+  // Statuses by kind in result order (BackendTLSPolicy, Gateway, GatewayClass, HTTPRoute), routes
+  // in namespace/name order: the result's sort then has little to do.
+  const routeStatuses: ResourceStatus[] = [];
 
-  const allGateways = canonicalObjects<Gateway>(input.gateways, ns);
+  const seenRoutes = new Set<string>();
+  const sort = () => sortRoutes(input.httpRoutes, ns);
+  const sortedRoutes = reuse ? reuse.routeOrder(input.httpRoutes, sort) : sort();
+  for (const { object: route, identity, key: routeKey } of sortedRoutes.entries) {
+    const { namespace, name } = identity;
+    if (!name) {
+      diagnostics.error('ObjectNameMissing', { kind: 'HTTPRoute', namespace, name }, 'metadata.name is required; the HTTPRoute is skipped', 'metadata.name');
+      continue;
+    }
+    if (seenRoutes.has(routeKey)) {
+      diagnostics.error('DuplicateObject', { kind: 'HTTPRoute', namespace, name }, 'the input holds this HTTPRoute more than once; the oldest is used');
+      continue;
+    }
+    seenRoutes.add(routeKey);
+    const translate = () => translateHttpRoute(ctx, route, frame.lookup, frame.policies);
+    const record = reuse ? reuse.route(route, translate) : translate();
+    routes.set(routeKey, record);
+    const parents = record.parents;
+    if (parents) {
+      const stamp = () => httpRouteStatus(ctx, route, parents);
+      routeStatuses.push(reuse ? reuse.routeStatus(route, stamp) : stamp());
+    }
+  }
+  routes.retain(seenRoutes);
+  routes.settle();
+  endpoints.update(routes, routes.takeChangedGroups(), ours);
+  const conflicted = endpoints.conflicts(diagnostics);
+
+  const outcomes: StatusOutcome[] = [];
+  for (const policy of frame.policies.policies) {
+    const ancestors = [...routes.ancestors(policy)];
+    const compute = (): StatusOutcome => {
+      const own = { ...ctx, diagnostics: new DiagnosticList() };
+      return { status: backendTlsPolicyStatus(own, policy, ancestors, ours), diagnostics: own.diagnostics.items };
+    };
+    outcomes.push(reuse ? reuse.status(policy, ancestors.sort(compareStrings).join(' '), compute) : compute());
+  }
+  for (const gateway of ours.values()) {
+    const facts: ListenerRouteFacts = { attachedRoutes: (index) => routes.attachedRoutes(gateway.key, index), conflicted: (listener) => conflicted.get(listener) };
+    // Within a frame a Gateway's status changes only with its attached routes and conflicts.
+    const signature = gateway.listeners.map((l) => `${facts.attachedRoutes(l.index)} ${facts.conflicted(l)?.message ?? ''}`).join('\n');
+    const compute = () => ({ status: gatewayStatus(ctx, gateway, facts), diagnostics: [] });
+    outcomes.push(reuse ? reuse.status(gateway, signature, compute) : compute());
+  }
+  const statuses: ResourceStatus[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.status) statuses.push(outcome.status);
+    diagnostics.items.push(...outcome.diagnostics);
+  }
+  statuses.push(...frame.classStatuses, ...routeStatuses);
+
+  // Only upstreams some served endpoint routes to (not those of unprogrammed listeners or lost URLs).
+  const upstreams: Upstream[] = [];
+  for (const { value } of routes.upstreams()) if (endpoints.uses(value.name)) upstreams.push(value);
+  const routeDiagnostics = Array.from(routes.diagnostics(), (d) => d.value);
+  const model: TranslationModel = { endpoints: endpoints.endpoints(), upstreams, statuses, diagnostics: [...frame.diagnostics, ...routeDiagnostics, ...diagnostics.items] };
+  // Each result gets its own store: a host may hand it to an agent, which must not share a kept one.
+  const credentials = reuse ? new CredentialStore().absorb(ctx.credentials) : ctx.credentials;
+  return createTranslationResult(model, credentials);
+}
+
+/** Classes, Gateways and BackendTLSPolicies: everything but the routes. */
+function buildFrame(input: ClusterSnapshot, indexes: SnapshotIndexes, ctx: TranslationContext): Frame {
+  const ns = ctx.options.defaultNamespace;
+  const classes = selectGatewayClasses(ctx, canonicalObjects(input.gatewayClasses, ns));
   const existing = new Set<string>();
   const ours = new Map<string, GatewayState>();
-  for (const gateway of sortByAge(allGateways, ns)) {
+  for (const gateway of sortByAge(canonicalObjects<Gateway>(input.gateways, ns), ns)) {
     const { namespace, name } = identityOf(gateway, ns);
     const key = `${namespace}/${name}`;
     if (!name) {
@@ -69,79 +174,10 @@ export function runTranslation(snapshot: ClusterSnapshot, options: ResolvedGatew
     }
     ours.set(key, buildGateway(ctx, gateway));
   }
-  reuse?.gatewaysBuilt(ours, existing);
-
   const policies = new BackendTlsPolicyIndex(ctx, canonicalObjects(input.backendTLSPolicies, ns));
-  const upstreams = new Map<string, Upstream>();
-  const contributions: RouteContribution[] = [];
   const lookup: GatewayLookup = { exists: (n, name) => existing.has(`${n}/${name}`), ours: (n, name) => ours.get(`${n}/${name}`) };
-  const seenRoutes = new Set<string>();
-  // Route diagnostics repeated across routes are exact duplicates, which the result drops anyway.
-  const seenDiagnostics = new Set<string>();
-  const sort = () => sortRoutes(input.httpRoutes, ns);
-  const sortedRoutes = reuse ? reuse.routeOrder(input.httpRoutes, sort) : sort();
-  for (const { object: route, identity, key: routeKey } of sortedRoutes.entries) {
-    const { namespace, name } = identity;
-    if (!name) {
-      ctx.diagnostics.error('ObjectNameMissing', { kind: 'HTTPRoute', namespace, name }, 'metadata.name is required; the HTTPRoute is skipped', 'metadata.name');
-      continue;
-    }
-    if (seenRoutes.has(routeKey)) {
-      ctx.diagnostics.error('DuplicateObject', { kind: 'HTTPRoute', namespace, name }, 'the input holds this HTTPRoute more than once; the oldest is used');
-      continue;
-    }
-    seenRoutes.add(routeKey);
-    const translate = () => translateHttpRoute(ctx, route, lookup, policies);
-    const record = reuse ? reuse.route(route, translate) : translate();
-    applyRouteRecord(ctx, record, routeKey, ours, policies, upstreams, contributions, seenDiagnostics);
-    const parents = record.parents;
-    if (parents) {
-      const stamp = () => httpRouteStatus(ctx, route, parents);
-      statuses.push(reuse ? reuse.routeStatus(route, stamp) : stamp());
-    }
-  }
-
-  const endpoints = buildEndpoints(ctx, contributions);
-  // Only upstreams some served endpoint routes to (not those of unprogrammed listeners or lost URLs).
-  const used = new Set<string>();
-  for (const endpoint of endpoints) for (const route of endpoint.routes) for (const backend of route.backends) used.add(backend.upstream);
-  for (const gateway of ours.values()) statuses.push(gatewayStatus(ctx, gateway));
-  for (const policy of policies.policies) {
-    const status = backendTlsPolicyStatus(ctx, policy, ours);
-    if (status) statuses.push(status);
-  }
-  return createTranslationResult({ endpoints, upstreams: [...upstreams.values()].filter((u) => used.has(u.name)), statuses, diagnostics: ctx.diagnostics.items }, ctx.credentials);
-}
-
-/** Writes one route's record into this translation's state, in the order the route found it. */
-function applyRouteRecord(
-  ctx: TranslationContext,
-  record: RouteRecord,
-  routeKey: string,
-  ours: ReadonlyMap<string, GatewayState>,
-  policies: BackendTlsPolicyIndex,
-  upstreams: Map<string, Upstream>,
-  contributions: RouteContribution[],
-  seenDiagnostics: Set<string>,
-): void {
-  for (let i = 0; i < record.diagnostics.length; i++) {
-    const key = record.diagnosticKeys[i]!;
-    if (seenDiagnostics.has(key)) continue;
-    seenDiagnostics.add(key);
-    ctx.diagnostics.items.push(record.diagnostics[i]!);
-  }
-  for (const { gatewayKey, listenerIndex } of record.attachments) {
-    const attached = ours.get(gatewayKey)!.attached;
-    let set = attached.get(listenerIndex);
-    if (!set) attached.set(listenerIndex, (set = new Set()));
-    set.add(routeKey);
-  }
-  for (const a of record.ancestors) policies.noteAncestor(a.namespace, a.name, a.portName, a.gatewayKey);
-  for (const upstream of record.upstreams) if (!upstreams.has(upstream.name)) upstreams.set(upstream.name, upstream);
-  for (const c of record.contributions) {
-    const gateway = ours.get(c.gatewayKey)!;
-    contributions.push({ gateway, listener: gateway.listeners[c.listenerIndex]!, hostname: c.hostname, source: c.source, entries: c.entries, key: c.key, memo: c });
-  }
+  // Route translations write into their own lists; these are the frame's alone.
+  return { ctx, indexes, classStatuses: classes.statuses, existing, ours, policies, lookup, diagnostics: [...ctx.diagnostics.items] };
 }
 
 export interface SortedRoutes {
@@ -151,8 +187,14 @@ export interface SortedRoutes {
   unique: boolean;
 }
 
+/**
+ * Routes by namespace/name, the oldest first among objects that share one (it is the one
+ * used). Records add up in any order; this one is the order of their statuses in the result.
+ */
 function sortRoutes(list: unknown, ns: string): SortedRoutes {
-  const entries = sortEntriesByAge(canonicalObjects<HTTPRoute>(Array.isArray(list) ? list : undefined, ns), ns).map((e) => ({ ...e, key: `${e.identity.namespace}/${e.identity.name}` }));
+  const entries = withTimes(canonicalObjects<HTTPRoute>(Array.isArray(list) ? list : undefined, ns), ns)
+    .sort((a, b) => compareStrings(a.identity.namespace, b.identity.namespace) || compareStrings(a.identity.name, b.identity.name) || compareTimes(a.time, b.time))
+    .map(({ object, identity }) => ({ object, identity, key: `${identity.namespace}/${identity.name}` }));
   const keys = new Set(entries.map((e) => e.key));
   return { entries, unique: keys.size === entries.length };
 }
@@ -163,13 +205,19 @@ function sortByAge<T>(objects: T[], ns: string): T[] {
 
 /** `compareByAge` order, with each timestamp parsed once rather than once per comparison. */
 function sortEntriesByAge<T>(objects: T[], ns: string): { object: T; identity: Identity }[] {
-  return objects
-    .map((object) => {
-      const identity = identityOf(object, ns);
-      const time = Date.parse(identity.creationTimestamp);
-      return { object, identity, time: Number.isNaN(time) ? Number.POSITIVE_INFINITY : time };
-    })
-    .sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -1 : 1) : compareStrings(a.identity.namespace, b.identity.namespace) || compareStrings(a.identity.name, b.identity.name)));
+  return withTimes(objects, ns).sort((a, b) => compareTimes(a.time, b.time) || compareStrings(a.identity.namespace, b.identity.namespace) || compareStrings(a.identity.name, b.identity.name));
+}
+
+function withTimes<T>(objects: T[], ns: string): { object: T; identity: Identity; time: number }[] {
+  return objects.map((object) => {
+    const identity = identityOf(object, ns);
+    const time = Date.parse(identity.creationTimestamp);
+    return { object, identity, time: Number.isNaN(time) ? Number.POSITIVE_INFINITY : time };
+  });
+}
+
+function compareTimes(a: number, b: number): number {
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 function isObject(value: unknown): value is ClusterSnapshot {

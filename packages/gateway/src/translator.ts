@@ -3,19 +3,24 @@
 // inputs have not changed:
 // - certificate inspections, by SHA-256 of the material (parsing dominates a translation);
 // - the lookup indexes, while the non-route objects are the same objects;
+// - the frame (GatewayClasses, Gateways, BackendTLSPolicies as evaluated), while the non-route
+//   objects and the translation time are unchanged;
 // - each HTTPRoute's record (attachment, rules, backends, upstreams, diagnostics), keyed by
 //   the route object and its resourceVersion, while everything routes read is unchanged:
 //   every non-route object (identity and resourceVersion) and the Gateways' resolved state
 //   (which also depends on the clock, through certificate validity);
-// - each route's status, while its record and the translation time are unchanged.
+// - with a kept frame, what the records add up to (route-aggregate.ts) and the endpoints
+//   (endpoints.ts): a changed route's old record is taken out and its new one put in, and
+//   only the endpoints it touches are rebuilt;
+// - each route's status, while its record and the translation time are unchanged, and each
+//   Gateway's and policy's status while its attached routes, conflicts and ancestors are.
 // Objects are treated as immutable, as an informer cache hands them out: an object changed in
 // place must get a new resourceVersion (as the API server gives it). Results share unchanged
 // parts with earlier results: treat them as read-only.
-import { CertificateCache, identityOf, isRecord, type ClusterSnapshot, type ResourceStatus, type TranslationResult } from '@kupstream/core';
-import type { GatewayState } from './gateways.js';
+import { CertificateCache, identityOf, isRecord, metaTime, type ClusterSnapshot, type ResourceStatus, type TranslationResult } from '@kupstream/core';
 import type { RouteRecord } from './http-routes.js';
 import { resolveGatewayOptions, type GatewayTranslateOptions } from './options.js';
-import { runTranslation, type SortedRoutes, type TranslationReuse } from './translate.js';
+import { runTranslation, type Frame, type RouteState, type SortedRoutes, type StatusOutcome, type TranslationReuse } from './translate.js';
 import type { HTTPRoute } from '@kupstream/gateway-api-types';
 import type { SnapshotIndexes } from './context.js';
 
@@ -33,6 +38,8 @@ interface RouteEntry {
   record: RouteRecord;
   status?: ResourceStatus;
   statusTime?: number;
+  /** The status holds no time of its own (every condition kept the object's transition time): valid at any time. */
+  timeless?: boolean;
 }
 
 /** Per list: object -> how often it is listed and its resourceVersion. */
@@ -45,9 +52,10 @@ export function createGatewayTranslator(options: GatewayTranslateOptions = {}): 
   // Keyed by the route objects themselves: entries go with the routes the host drops.
   const routes = new WeakMap<object, RouteEntry>();
   let objects: ObjectVersions | undefined;
-  let indexes: SnapshotIndexes | undefined;
-  let gatewaySignature: string | undefined;
+  let kept: { frame: Frame; indexes: SnapshotIndexes; time: number; signature: string; state?: RouteState } | undefined;
   let order: { list: unknown[]; sorted: SortedRoutes; position: Map<object, number> } | undefined;
+  // Statuses of Gateways and policies, by the frame's objects: they go with the frame.
+  let statuses = new WeakMap<object, { signature: string; outcome: StatusOutcome; time: number; timeless: boolean }>();
   // Bumped whenever anything routes read may have changed: older route records are stale.
   let generation = 0;
 
@@ -55,42 +63,62 @@ export function createGatewayTranslator(options: GatewayTranslateOptions = {}): 
     translate(snapshot) {
       const resolved = resolveGatewayOptions(fixed);
       const time = resolved.now.getTime();
-      let objectsChanged = false;
       const reuse: TranslationReuse = {
-        indexes(input, build) {
+        frame(input, build) {
           const next = versionsOf(input);
-          objectsChanged = objects === undefined || !sameVersions(objects, next);
+          const objectsChanged = objects === undefined || !sameVersions(objects, next);
           objects = next;
-          if (objectsChanged || !indexes) indexes = build();
-          return indexes;
+          if (!objectsChanged && kept && kept.time === time) return kept.frame;
+          // Unchanged objects at another time: the indexes hold, the certificates' validity may not.
+          const frame = build(objectsChanged ? undefined : kept?.indexes);
+          const signature = signatureOf(frame);
+          if (!objectsChanged && kept && signature === kept.signature) {
+            // The same evaluation at another time: the kept Gateways and policies (which records,
+            // aggregates and endpoints point at) stand for this time's equal ones; the rest
+            // (time, credentials, class statuses, diagnostics) is this time's.
+            const { ours, existing, policies, lookup } = kept.frame;
+            kept = { ...kept, frame: { ...frame, ours, existing, policies, lookup }, time };
+            return kept.frame;
+          }
+          generation++;
+          kept = { frame, indexes: frame.indexes, time, signature };
+          statuses = new WeakMap();
+          return frame;
         },
-        gatewaysBuilt(ours, existing) {
-          const signature = signatureOf(ours, existing);
-          if (objectsChanged || signature !== gatewaySignature) generation++;
-          gatewaySignature = signature;
+        routeState(frame, create) {
+          if (kept?.frame !== frame) return create();
+          return (kept.state ??= create());
         },
         routeOrder(list, sort) {
-          const kept = order && Array.isArray(list) ? reorder(order, list, resolved.defaultNamespace) : undefined;
-          const sorted = kept ?? sort();
-          order = Array.isArray(list) ? { list: [...list], sorted, position: kept ? order!.position : positions(sorted) } : undefined;
+          const reordered = order && Array.isArray(list) ? reorder(order, list, resolved.defaultNamespace) : undefined;
+          const sorted = reordered ?? sort();
+          order = Array.isArray(list) ? { list: [...list], sorted, position: reordered ? order!.position : positions(sorted) } : undefined;
           return sorted;
         },
         route(route, translate) {
           const resourceVersion = resourceVersionOf(route);
-          const kept = routes.get(route);
-          if (kept && kept.generation === generation && kept.resourceVersion === resourceVersion) return kept.record;
-          const entry: RouteEntry = { generation, resourceVersion, record: translate() };
-          routes.set(route, entry);
-          return entry.record;
+          const entry = routes.get(route);
+          if (entry && entry.generation === generation && entry.resourceVersion === resourceVersion) return entry.record;
+          const next: RouteEntry = { generation, resourceVersion, record: translate() };
+          routes.set(route, next);
+          return next.record;
         },
         routeStatus(route, stamp) {
           const entry = routes.get(route);
           if (!entry) return stamp();
-          if (entry.status === undefined || entry.statusTime !== time) {
+          if (entry.status === undefined || (entry.statusTime !== time && !entry.timeless)) {
             entry.status = stamp();
             entry.statusTime = time;
+            entry.timeless = !mentionsTime(entry.status, resolved.now);
           }
           return entry.status;
+        },
+        status(owner, signature, compute) {
+          const memo = statuses.get(owner);
+          if (memo?.signature === signature && (memo.time === time || memo.timeless)) return memo.outcome;
+          const outcome = compute();
+          statuses.set(owner, { signature, outcome, time, timeless: !mentionsTime(outcome.status, resolved.now) });
+          return outcome;
         },
       };
       const result = runTranslation(snapshot, resolved, certificates, reuse);
@@ -155,11 +183,20 @@ function sameVersions(a: ObjectVersions, b: ObjectVersions): boolean {
   return true;
 }
 
-/** What routes read of the Gateways, as text: it changes with the clock when a certificate expires. */
-function signatureOf(ours: ReadonlyMap<string, GatewayState>, existing: ReadonlySet<string>): string {
-  const parts = [[...existing].join(' ')];
-  for (const [key, gateway] of ours) parts.push(JSON.stringify([key, gateway.invalid, gateway.clientCertificate, gateway.listeners]));
+/**
+ * What routes read of the frame, as text: the Gateways' resolved state and the policies'
+ * verdicts. Both change with the clock when a certificate expires.
+ */
+function signatureOf(frame: Frame): string {
+  const parts = [[...frame.existing].join(' ')];
+  for (const [key, gateway] of frame.ours) parts.push(JSON.stringify([key, gateway.invalid, gateway.clientCertificate, gateway.listeners]));
+  for (const p of frame.policies.policies) parts.push(JSON.stringify([p.ref, p.verification, p.hostname, p.accepted, p.resolvedRefs]));
   return parts.join('\n');
+}
+
+/** Whether a status was stamped with `now` (a condition that changed): then it is only valid at that time. */
+function mentionsTime(status: ResourceStatus | undefined, now: Date): boolean {
+  return status !== undefined && JSON.stringify(status).includes(metaTime(now));
 }
 
 function resourceVersionOf(object: unknown): string | undefined {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { toStableJson, type ClusterSnapshot, type TranslationResult } from '@kupstream/core';
 import { GOLDEN_NOW } from '@kupstream/golden';
+import { createCa } from '@kupstream/test-pki';
 import { createGatewayTranslator, translateGatewayApi } from '../src/index.js';
 import { mergedSnapshot, RICH_CASES } from './merged-snapshot.js';
 
@@ -23,6 +24,8 @@ const edit = fc.oneof(
   fc.record({ type: fc.constant('reclone' as const), kind: fc.nat(), object: fc.nat() }),
   fc.record({ type: fc.constant('reverse' as const), kind: fc.nat() }),
   fc.record({ type: fc.constant('clock' as const), days: fc.integer({ min: -800, max: 800 }) }),
+  // A controller's clock between two watch events: nothing expires, statuses may restamp.
+  fc.record({ type: fc.constant('tick' as const), seconds: fc.integer({ min: 0, max: 120 }) }),
 );
 type Edit = typeof edit extends fc.Arbitrary<infer T> ? T : never;
 
@@ -43,6 +46,7 @@ function bumped(object: unknown): unknown {
 /** The snapshot after the edit (unchanged lists and objects stay the same objects), and the clock. */
 function apply(snapshot: Lists, step: Edit, now: Date): { snapshot: Lists; now: Date } {
   if (step.type === 'clock') return { snapshot, now: new Date(GOLDEN_NOW.getTime() + step.days * DAY) };
+  if (step.type === 'tick') return { snapshot, now: new Date(now.getTime() + step.seconds * 1000) };
   const kinds = Object.keys(snapshot).filter((k) => snapshot[k]!.length > 0);
   const kind = kinds[step.kind % kinds.length]!;
   const list = [...snapshot[kind]!];
@@ -132,6 +136,52 @@ describe('createGatewayTranslator', function () {
     }
     assert.ok(reused > 5, `only ${reused} routes reused`);
     assert.equal(toStableJson(second), toStableJson(translateGatewayApi({ ...base, httpRoutes: routes } as ClusterSnapshot, options)));
+  });
+
+  it('keeps routes across a moving clock: the same endpoints, statuses restamped only where time shows', () => {
+    let now = GOLDEN_NOW;
+    const options = { now: () => now, assumeClassesWhenAbsent: true };
+    const translator = createGatewayTranslator(options);
+    const first = translator.translate(base as ClusterSnapshot);
+    // Write the statuses back, as a controller does: their conditions now hold a transition time.
+    const written = { ...base, httpRoutes: base.httpRoutes!.map((route) => {
+      const r = route as { metadata?: { name?: string; namespace?: string } };
+      const status = first.statuses.find((s) => s.kind === 'HTTPRoute' && s.name === r.metadata?.name && s.namespace === (r.metadata?.namespace ?? 'default'));
+      return status ? { ...r, status: status.status } : r;
+    }) };
+    now = new Date(GOLDEN_NOW.getTime() + 30_000);
+    const second = translator.translate(written as ClusterSnapshot);
+    now = new Date(GOLDEN_NOW.getTime() + 60_000);
+    const third = translator.translate(written as ClusterSnapshot);
+    assert.equal(observed(third), observed(translateGatewayApi(written as ClusterSnapshot, options)));
+    const kept = third.endpoints.filter((e, i) => e === second.endpoints[i]).length;
+    assert.ok(kept > 5 && kept === second.endpoints.length, `${kept} of ${second.endpoints.length} endpoints kept`);
+    const routeStatuses = (r: TranslationResult) => r.statuses.filter((s) => s.kind === 'HTTPRoute');
+    const same = routeStatuses(third).filter((s, i) => s === routeStatuses(second)[i]).length;
+    assert.ok(same > 5, `${same} route statuses kept`);
+  });
+
+  it('re-evaluates a BackendTLSPolicy whose CA expires between calls with no object changed', async () => {
+    const ca = await createCa({ subject: 'CN=ShortLivedCA', notBefore: new Date(GOLDEN_NOW.getTime() - DAY), notAfter: new Date(GOLDEN_NOW.getTime() + DAY) });
+    const snapshot = {
+      gateways: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'default' }, spec: { gatewayClassName: 'ngrok', listeners: [{ name: 'web', hostname: 'app.example.com', port: 80, protocol: 'HTTP' }] } }],
+      httpRoutes: [{ metadata: { name: 'route', namespace: 'default' }, spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] } }],
+      services: [{ metadata: { name: 'svc', namespace: 'default' }, spec: { ports: [{ name: 'https', port: 443, appProtocol: 'https' }] } }],
+      configMaps: [{ metadata: { name: 'backend-ca', namespace: 'default' }, data: { 'ca.crt': ca.certPem } }],
+      backendTLSPolicies: [{
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: { name: 'verify', namespace: 'default' },
+        spec: { targetRefs: [{ group: '', kind: 'Service', name: 'svc' }], validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }], hostname: 'svc.internal' } },
+      }],
+    } as ClusterSnapshot;
+    let now = GOLDEN_NOW;
+    const options = { now: () => now, assumeClassesWhenAbsent: true };
+    const translator = createGatewayTranslator(options);
+    const before = translator.translate(snapshot);
+    assert.ok(!before.diagnostics.some((d) => d.code === 'CertificateExpired'));
+    now = new Date(GOLDEN_NOW.getTime() + 2 * DAY);
+    const after = translator.translate(snapshot);
+    assert.ok(after.diagnostics.some((d) => d.code === 'CertificateExpired' && d.resource.kind === 'BackendTLSPolicy'));
+    assert.equal(observed(after), observed(translateGatewayApi(snapshot, options)));
   });
 
   it('keeps nothing global: two translators and the one-shot API do not see each other', () => {
