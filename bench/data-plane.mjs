@@ -41,7 +41,7 @@ export const TARGETS = {
   peakRssMiB256: 200,
 };
 
-const median = (values) => {
+export const median = (values) => {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (!sorted.length) return NaN;
   const mid = sorted.length >> 1;
@@ -66,14 +66,14 @@ function probe(port, path) {
   });
 }
 
-async function checkProxy(name, port) {
+export async function checkProxy(name, port) {
   const small = await probe(port, '/small');
   if (small.status !== 200 || small.head !== SMALL_BODY) throw new Error(`${name}: GET /small answered ${small.status} ${small.error ?? ''} ${JSON.stringify(small.head.slice(0, 80))}`);
   const bulk = await probe(port, '/bulk');
   if (bulk.status !== 200 || bulk.length !== BULK_BYTES) throw new Error(`${name}: GET /bulk answered ${bulk.status} with ${bulk.length} bytes`);
 }
 
-async function measure(proxy, scenario, seconds) {
+export async function measure(proxy, scenario, seconds) {
   const before = cpuTimes(proxy.pid);
   const peakReset = scenario.peak ? resetPeakRss(proxy.pid) : false;
   const run = await wrk({ port: proxy.port, path: scenario.path, host: HOSTNAME, connections: scenario.connections, seconds, close: scenario.close });

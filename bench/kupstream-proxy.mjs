@@ -9,6 +9,7 @@ import { spawnTracked, tempDir } from './processes.mjs';
 
 const CLI = fileURLToPath(new URL('../packages/cli/dist/cli.js', import.meta.url));
 const COUNT_TLS = new URL('./count-tls.mjs', import.meta.url).href;
+const AGENT_BUILD_HOOK = new URL('./agent-build-hook.mjs', import.meta.url).href;
 
 export const HOSTNAME = 'example-hostname.ngrok.io';
 export const SERVICE = 'example-service.default:443';
@@ -53,10 +54,10 @@ export function seedManifests(client) {
 }
 
 /**
- * @param {{ client: { certPem: string, keyPem: string }, upstreamPort: number, cpuProfDir?: string, nodeArgs?: string[] }} options
+ * @param {{ client: { certPem: string, keyPem: string }, upstreamPort: number, cpuProfDir?: string, nodeArgs?: string[], env?: Record<string, string> }} options
  * @returns {Promise<{ port: number, pid: number, tlsCounts(): Promise<{ secureContexts: number, tlsConnects: number } | undefined>, stop(): Promise<void> }>}
  */
-export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArgs = [] }) {
+export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArgs = [], env = {} }) {
   const dir = await tempDir('kupstream-bench-serve-');
   const manifests = join(dir, 'manifests');
   await mkdir(manifests, { mode: 0o700 });
@@ -64,9 +65,11 @@ export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArg
     await writeFile(join(manifests, `${object.kind.toLowerCase()}.json`), JSON.stringify(object, null, 2), { mode: 0o600 });
   }
   const counts = join(dir, 'tls-counts.json');
-  const node = [...nodeArgs, '--import', COUNT_TLS, ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
+  // KUPSTREAM_BENCH_AGENT (here or in the environment) serves with another build of the agent.
+  const build = env.KUPSTREAM_BENCH_AGENT ?? process.env.KUPSTREAM_BENCH_AGENT;
+  const node = [...nodeArgs, ...(build ? ['--import', AGENT_BUILD_HOOK] : []), '--import', COUNT_TLS, ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
   const proc = spawnTracked(process.execPath, [...node, CLI, 'serve', '-f', manifests, '--listen', '127.0.0.1:0', '--resolve', `${SERVICE}=127.0.0.1:${upstreamPort}`, '--shutdown-timeout', '2s'], {
-    env: { ...process.env, KUPSTREAM_BENCH_TLS_COUNTS: counts, NODE_OPTIONS: '' },
+    env: { ...process.env, ...env, KUPSTREAM_BENCH_TLS_COUNTS: counts, NODE_OPTIONS: '' },
   });
   let stderr = '';
   proc.child.stderr.on('data', (chunk) => {

@@ -85,11 +85,14 @@ interface DialPlan {
     checkServerIdentity: IdentityCheck;
     sessionKey: string;
     presented: boolean;
+    /** `FailureContext.identity`: `namespace/name@version sha256`. */
+    failureIdentity: string;
   };
 }
 
 const connections = new WeakMap<net.Socket, ConnectionInfo>();
 const sharedSessions = new WeakMap<CredentialStore, SessionCache>();
+const generations = new WeakMap<CredentialStore, { value: number }>();
 
 /** What the dialer knows about a socket it made. */
 export function connectionInfo(socket: net.Socket): ConnectionInfo | undefined {
@@ -112,12 +115,40 @@ export function sessionCacheFor(store: CredentialStore): SessionCache {
   return cache;
 }
 
+/**
+ * Counts a store's changes, so dialers can keep their plan until the next one. Prepended:
+ * every other 'change' listener (pool retirement asks `identity()`) already sees the new count.
+ */
+function generationOf(store: CredentialStore): { value: number } {
+  let generation = generations.get(store);
+  if (!generation) {
+    const created = { value: 0 };
+    store.prependListener('change', () => void created.value++);
+    generations.set(store, created);
+    generation = created;
+  }
+  return generation;
+}
+
 export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialerOptions): UpstreamDialer {
   const { credentials, resolve } = options;
   const timeouts: Timeouts = resolveTimeouts({ connect: options.connectTimeout, handshake: options.handshakeTimeout, postHandshake: options.postHandshakeTimeout });
   const contexts = options.secureContexts ?? secureContextCacheFor(credentials);
   const sessions = options.sessionCache === false ? undefined : (options.sessionCache ?? sessionCacheFor(credentials));
+  const generation = generationOf(credentials);
   let target: UpstreamTarget | undefined;
+  // The plan only changes with the store (a rotation is a 'change'), so it is kept until
+  // the next one instead of rebuilding keys and checks on every request and dial.
+  // Failures are not kept: a fail-closed plan is tried again next time.
+  let planned: { generation: number; plan: DialPlan } | undefined;
+
+  function currentPlan(): DialPlan {
+    if (planned && planned.generation === generation.value) return planned.plan;
+    const at = generation.value;
+    const made = plan();
+    planned = { generation: at, plan: made };
+    return made;
+  }
 
   function plan(): DialPlan {
     if (upstream.unavailable) {
@@ -160,6 +191,7 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
         checkServerIdentity: identityCheck(verification),
         sessionKey: key,
         presented: client !== undefined,
+        failureIdentity: `${entry.identity}${entry.clientSha256 ? ` ${entry.clientSha256}` : ''}`,
       },
     };
   }
@@ -169,7 +201,7 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
     const context: FailureContext = {
       phase: net.isIP(address.host) ? 'tcp' : 'dns',
       upstream: upstream.name,
-      identity: dial.tls ? `${dial.tls.entry.identity}${dial.tls.entry.clientSha256 ? ` ${dial.tls.entry.clientSha256}` : ''}` : 'plain',
+      identity: dial.tls ? dial.tls.failureIdentity : 'plain',
       presentedCertificate: dial.tls?.presented ?? false,
     };
     const info: ConnectionInfo = {
@@ -195,92 +227,11 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
         checkServerIdentity: dial.tls.checkServerIdentity,
         ...(session ? { session } : {}),
       });
-      const key = dial.tls.sessionKey;
-      socket.on('session', (ticket: Buffer) => sessions?.set(key, ticket));
     }
     connections.set(socket, info);
-    typeErrors(socket, context);
-
-    const ready = new Promise<net.Socket>((resolveReady, rejectReady) => {
-      let timer: NodeJS.Timeout | undefined;
-      let settled = false;
-      const arm = (ms: number, code: 'connect_timeout' | 'handshake_timeout', phase: UpstreamErrorPhase) => {
-        clearTimeout(timer);
-        timer = setTimeout(() => socket.destroy(new UpstreamError(code, `${code === 'connect_timeout' ? 'connect' : 'TLS handshake'} did not finish within ${ms} ms (${upstream.name})`, { phase, upstream: upstream.name, ...(context.identity ? { identity: context.identity } : {}) })), ms);
-      };
-      const settle = (err?: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.off('error', onError);
-        socket.off('end', onEnd);
-        socket.off('close', onClose);
-        if (err) {
-          if (offeredSession && dial.tls) sessions?.delete(dial.tls.sessionKey);
-          // Late errors of a failed dial (an 'error' after 'end') must not go unhandled.
-          socket.on('error', () => undefined);
-          socket.destroy();
-          rejectReady(err);
-          return;
-        }
-        info.ready = true;
-        context.phase = 'request';
-        context.established = true;
-        resolveReady(socket);
-      };
-      const onError = (err: Error) => settle(err);
-      const onClose = () => {
-        // A close with no error after a TLS 1.3 handshake is how a Node server rejects our certificate.
-        const err =
-          context.phase === 'post-handshake' && context.presentedCertificate
-            ? new UpstreamError('client_certificate_rejected', `upstream closed the connection after the handshake; it rejected the client certificate (${upstream.name})`, { phase: 'post-handshake', upstream: upstream.name, ...(context.identity ? { identity: context.identity } : {}) })
-            : classifyUpstreamError(Object.assign(new Error('upstream closed the connection before it was ready'), { code: 'ECONNRESET' }), context);
-        settle(err);
-        // A client that took the socket synchronously (http.Agent) would only see "socket hang up";
-        // tell it why. This listener runs before theirs, and an 'error' first suppresses that message.
-        if (socket.listenerCount('error') > 0) socket.emit('error', err);
-      };
-      // In the TLS 1.3 verdict window 'end' counts as the close: an http client reports
-      // "socket hang up" on 'end', before 'close'. Elsewhere the error that follows says more.
-      const onEnd = () => {
-        if (context.phase === 'post-handshake') onClose();
-      };
-      socket.on('error', onError);
-      socket.on('end', onEnd);
-      socket.on('close', onClose);
-      arm(timeouts.connect, 'connect_timeout', 'tcp');
-      tcp.once('lookup', () => {
-        if (context.phase === 'dns') context.phase = 'tcp';
-      });
-      tcp.once('connect', () => {
-        if (!dial.tls) return settle();
-        context.phase = 'tls';
-        arm(timeouts.handshake, 'handshake_timeout', 'tls');
-      });
-      if (!dial.tls) return;
-      const tlsSocket = socket as tls.TLSSocket;
-      tlsSocket.once('secureConnect', () => {
-        info.tlsVersion = tlsSocket.getProtocol() ?? undefined;
-        info.alpnProtocol = tlsSocket.alpnProtocol ?? false;
-        info.sessionReused = tlsSocket.isSessionReused();
-        context.tlsVersion = info.tlsVersion;
-        // A resumed session was issued after the server accepted this very identity (the
-        // cache only holds tickets that arrived as a verdict), so there is nothing to wait for.
-        if (info.tlsVersion !== 'TLSv1.3' || info.sessionReused) return settle();
-        // TLS 1.3: the client finishes first; the server's verdict on our certificate comes
-        // after secureConnect — a session ticket when it accepted, an alert or a close when not.
-        context.phase = 'post-handshake';
-        // Settle outside the 'session' callback: a write made inside it (OpenSSL is still
-        // reading the ticket) is never flushed — measured on Node 20.20.
-        tlsSocket.once('session', () => setImmediate(() => settle()));
-        clearTimeout(timer);
-        timer = setTimeout(() => settle(), timeouts.postHandshake);
-      });
-    });
-    // Readiness is observed by the callers that want it; never an unhandled rejection.
-    ready.catch(() => undefined);
-    if (dial.tls) holdWrites(socket, ready);
-    return { socket, ready };
+    const dialing = new Dialing(socket, tcp, info, context, timeouts, dial.tls && sessions ? { cache: sessions, key: dial.tls.sessionKey, offered: offeredSession } : undefined);
+    if (dial.tls) holdWrites(socket, dialing.ready);
+    return { socket, ready: dialing.ready };
   }
 
   function failedSocket(err: Error): net.Socket {
@@ -292,10 +243,10 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
   return {
     upstream,
     credentials,
-    identity: () => plan().identity,
+    identity: () => currentPlan().identity,
     connect(dialOptions) {
       try {
-        return start(plan(), dialOptions).ready;
+        return start(currentPlan(), dialOptions).ready;
       } catch (err) {
         return Promise.reject(classifyUpstreamError(err, { phase: 'config', upstream: upstream.name }));
       }
@@ -303,7 +254,7 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
     createConnection: ((_options?: unknown, callback?: (err: Error | null, socket: net.Socket | null) => void): net.Socket => {
       let started;
       try {
-        started = start(plan(), undefined);
+        started = start(currentPlan(), undefined);
       } catch (err) {
         const typed = classifyUpstreamError(err, { phase: 'config', upstream: upstream.name });
         if (callback) nextTick(callback, typed, null);
@@ -313,6 +264,175 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
       return started.socket;
     }) as UpstreamDialer['createConnection'],
   };
+}
+
+// Dials in progress, by their TLS socket and by its TCP socket. The listeners below are
+// shared by every dial and find their dial here, instead of a set of closures per dial.
+const dials = new WeakMap<net.Socket, Dialing>();
+
+/**
+ * One connection from dial to verdict: resolves `ready` once the connection is fit for
+ * requests, or rejects with the typed error and destroys it. Also stores the session
+ * tickets the connection receives (for its whole life).
+ */
+class Dialing {
+  readonly ready: Promise<net.Socket>;
+  settled = false;
+  timer: NodeJS.Timeout | undefined;
+  timeoutCode: 'connect_timeout' | 'handshake_timeout' = 'connect_timeout';
+  timeoutPhase: UpstreamErrorPhase = 'tcp';
+  timeoutMs = 0;
+  #resolve!: (socket: net.Socket) => void;
+  #reject!: (err: Error) => void;
+
+  constructor(
+    readonly socket: net.Socket,
+    tcp: net.Socket,
+    readonly info: ConnectionInfo,
+    readonly context: FailureContext,
+    readonly timeouts: Timeouts,
+    readonly sessions: { cache: SessionCache; key: string; offered: boolean } | undefined,
+  ) {
+    this.ready = new Promise<net.Socket>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // Readiness is observed by the callers that want it; never an unhandled rejection.
+    this.ready.catch(ignore);
+    dials.set(socket, this);
+    if (tcp !== socket) dials.set(tcp, this);
+    typeErrors(socket, context);
+    if (sessions) socket.on('session', storeTicket);
+    socket.on('error', onDialError);
+    socket.on('end', onDialEnd);
+    socket.on('close', onDialClose);
+    this.arm(timeouts.connect, 'connect_timeout', 'tcp');
+    tcp.once('lookup', onDialLookup);
+    tcp.once('connect', onDialConnect);
+    if (socket !== tcp) socket.once('secureConnect', onDialSecure);
+  }
+
+  get upstream(): string {
+    return this.info.upstream;
+  }
+
+  arm(ms: number, code: 'connect_timeout' | 'handshake_timeout', phase: UpstreamErrorPhase): void {
+    clearTimeout(this.timer);
+    this.timeoutMs = ms;
+    this.timeoutCode = code;
+    this.timeoutPhase = phase;
+    this.timer = setTimeout(dialTimedOut, ms, this);
+  }
+
+  settle(err?: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const { socket, context } = this;
+    socket.off('error', onDialError);
+    socket.off('end', onDialEnd);
+    socket.off('close', onDialClose);
+    if (err) {
+      if (this.sessions?.offered) this.sessions.cache.delete(this.sessions.key);
+      // Late errors of a failed dial (an 'error' after 'end') must not go unhandled.
+      socket.on('error', ignore);
+      socket.destroy();
+      this.#reject(err);
+      return;
+    }
+    this.info.ready = true;
+    context.phase = 'request';
+    context.established = true;
+    typeLaterErrors(socket);
+    this.#resolve(socket);
+  }
+
+  /** The connection closed (or ended in the TLS 1.3 verdict window) before it was ready. */
+  closed(): void {
+    const { socket, context } = this;
+    // A close with no error after a TLS 1.3 handshake is how a Node server rejects our certificate.
+    const err =
+      context.phase === 'post-handshake' && context.presentedCertificate
+        ? new UpstreamError('client_certificate_rejected', `upstream closed the connection after the handshake; it rejected the client certificate (${this.upstream})`, { phase: 'post-handshake', upstream: this.upstream, ...(context.identity ? { identity: context.identity } : {}) })
+        : classifyUpstreamError(Object.assign(new Error('upstream closed the connection before it was ready'), { code: 'ECONNRESET' }), context);
+    this.settle(err);
+    // A client that took the socket synchronously (http.Agent) would only see "socket hang up";
+    // tell it why. This listener runs before theirs, and an 'error' first suppresses that message.
+    if (socket.listenerCount('error') > 0) socket.emit('error', err);
+  }
+
+  secureConnect(): void {
+    const tlsSocket = this.socket as tls.TLSSocket;
+    const { info, context } = this;
+    info.tlsVersion = tlsSocket.getProtocol() ?? undefined;
+    info.alpnProtocol = tlsSocket.alpnProtocol ?? false;
+    info.sessionReused = tlsSocket.isSessionReused();
+    context.tlsVersion = info.tlsVersion;
+    // A resumed session was issued after the server accepted this very identity (the
+    // cache only holds tickets that arrived as a verdict), so there is nothing to wait for.
+    if (info.tlsVersion !== 'TLSv1.3' || info.sessionReused) return this.settle();
+    // TLS 1.3: the client finishes first; the server's verdict on our certificate comes
+    // after secureConnect — a session ticket when it accepted, an alert or a close when not.
+    context.phase = 'post-handshake';
+    tlsSocket.once('session', onVerdictTicket);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(settleDial, this.timeouts.postHandshake, this);
+  }
+}
+
+function ignore(): void {}
+
+function dialTimedOut(dialing: Dialing): void {
+  const { timeoutCode: code, timeoutMs: ms, timeoutPhase: phase, context } = dialing;
+  dialing.socket.destroy(new UpstreamError(code, `${code === 'connect_timeout' ? 'connect' : 'TLS handshake'} did not finish within ${ms} ms (${dialing.upstream})`, { phase, upstream: dialing.upstream, ...(context.identity ? { identity: context.identity } : {}) }));
+}
+
+function settleDial(dialing: Dialing): void {
+  dialing.settle();
+}
+
+function onDialError(this: net.Socket, err: Error): void {
+  dials.get(this)?.settle(err);
+}
+
+function onDialClose(this: net.Socket): void {
+  dials.get(this)?.closed();
+}
+
+// In the TLS 1.3 verdict window 'end' counts as the close: an http client reports
+// "socket hang up" on 'end', before 'close'. Elsewhere the error that follows says more.
+function onDialEnd(this: net.Socket): void {
+  const dialing = dials.get(this);
+  if (dialing?.context.phase === 'post-handshake') dialing.closed();
+}
+
+function onDialLookup(this: net.Socket): void {
+  const dialing = dials.get(this);
+  if (dialing?.context.phase === 'dns') dialing.context.phase = 'tcp';
+}
+
+function onDialConnect(this: net.Socket): void {
+  const dialing = dials.get(this);
+  if (!dialing) return;
+  if (dialing.socket === this) return dialing.settle();
+  dialing.context.phase = 'tls';
+  dialing.arm(dialing.timeouts.handshake, 'handshake_timeout', 'tls');
+}
+
+function onDialSecure(this: net.Socket): void {
+  dials.get(this)?.secureConnect();
+}
+
+// Settle outside the 'session' callback: a write made inside it (OpenSSL is still
+// reading the ticket) is never flushed — measured on Node 20.20.
+function onVerdictTicket(this: net.Socket): void {
+  const dialing = dials.get(this);
+  if (dialing) setImmediate(settleDial, dialing);
+}
+
+function storeTicket(this: net.Socket, ticket: Buffer): void {
+  const sessions = dials.get(this)?.sessions;
+  sessions?.cache.set(sessions.key, ticket);
 }
 
 /**
@@ -336,9 +456,10 @@ function holdWrites(socket: net.Socket, ready: Promise<net.Socket>): void {
   if (proto._writev) socket._writev = hold(proto._writev, (args) => args[1]);
   const release = (result: Error | null) => {
     verdict = result;
-    // Later writes take the plain path again.
-    Reflect.deleteProperty(socket, '_write');
-    Reflect.deleteProperty(socket, '_writev');
+    // Later writes take the plain path again. Assigned back rather than deleted: deleting
+    // a property V8 did not add last turns the socket into a slow dictionary-mode object.
+    socket._write = proto._write;
+    if (proto._writev) socket._writev = proto._writev;
     for (const run of held.splice(0)) run();
   };
   ready.then(
@@ -347,11 +468,54 @@ function holdWrites(socket: net.Socket, ready: Promise<net.Socket>): void {
   );
 }
 
-/** Every 'error' the socket emits is classified in the context of the dial (once). */
+const failureContexts = new WeakMap<net.Socket, FailureContext>();
+const typedEmits = new WeakMap<net.Socket, net.Socket['emit']>();
+
+/** Until the connection is ready, every 'error' the socket emits is classified in the context of the dial (once). */
 function typeErrors(socket: net.Socket, context: FailureContext): void {
+  failureContexts.set(socket, context);
   const emit = socket.emit;
-  socket.emit = function (this: net.Socket, event: string | symbol, ...args: unknown[]): boolean {
+  const typed = function (this: net.Socket, event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'error') args[0] = classifyUpstreamError(args[0], context);
     return Reflect.apply(emit, this, [event, ...args]) as boolean;
   } as typeof socket.emit;
+  socket.emit = typed;
+  typedEmits.set(socket, typed);
+}
+
+type TlsErrorEmitter = net.Socket & { _emitTLSError?: (err: Error) => void };
+
+/**
+ * Once ready, the emit wrapper goes (it ran for every 'data' event of a pooled connection).
+ * After that, errors of an established connection start in destroy(err), or in
+ * TLSSocket#_emitTLSError for alerts: those two are typed instead.
+ */
+function typeLaterErrors(socket: net.Socket): void {
+  const proto = Object.getPrototypeOf(socket) as TlsErrorEmitter;
+  // Someone wrapped emit after us: leave theirs (and ours under it) in place.
+  if (socket.emit !== typedEmits.get(socket)) return;
+  socket.emit = proto.emit;
+  socket.destroy = typedDestroy;
+  if (typeof proto._emitTLSError === 'function') (socket as TlsErrorEmitter)._emitTLSError = typedTlsError;
+}
+
+function typedDestroy(this: net.Socket, err?: Error, callback?: (err: Error | null) => void): net.Socket {
+  const context = failureContexts.get(this);
+  const destroy = (Object.getPrototypeOf(this) as net.Socket).destroy as (this: net.Socket, err?: Error, callback?: (err: Error | null) => void) => net.Socket;
+  return destroy.call(this, err && context && !isUndiciOwn(err) ? classifyUpstreamError(err, context) : err, callback);
+}
+
+/**
+ * undici closes connections itself with its own errors (`UND_ERR_INFO` for a deliberate
+ * close, `UND_ERR_SOCKET` when the peer closed) and reads their codes back to decide
+ * whether queued requests may move to a new connection. Those pass through as they are.
+ */
+function isUndiciOwn(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('UND_ERR_');
+}
+
+function typedTlsError(this: TlsErrorEmitter, err: Error): void {
+  const context = failureContexts.get(this);
+  (Object.getPrototypeOf(this) as TlsErrorEmitter)._emitTLSError?.call(this, context ? classifyUpstreamError(err, context) : err);
 }

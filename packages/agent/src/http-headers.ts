@@ -6,21 +6,46 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 /** Copies headers without hop-by-hop ones, including those the Connection header names. */
 export function endToEnd(headers: IncomingHttpHeaders | http2Headers): OutgoingHttpHeaders {
   const connection = headers.connection;
-  const named = new Set(
-    (Array.isArray(connection) ? connection.join(',') : String(connection ?? ''))
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  // Runs twice per proxied request: no Set unless a Connection header names something
+  // besides `keep-alive` (hop-by-hop anyway, and what most upstreams send).
+  const named = connection === undefined || (typeof connection === 'string' && connection.toLowerCase() === 'keep-alive') ? undefined : namedIn(connection);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name) || named.has(name)) continue;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name) || named?.has(name)) continue;
     out[name] = value;
   }
   return out;
 }
 
+function namedIn(connection: string | string[] | number): Set<string> {
+  return new Set(
+    (Array.isArray(connection) ? connection.join(',') : String(connection))
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
 type http2Headers = Record<string, string | string[] | number | undefined>;
+
+/**
+ * undici's raw response headers (name, value, name, value, …) as the end-to-end headers
+ * to answer with. Values stay latin1, so bytes pass through unchanged; a repeated header
+ * becomes an array, which `writeHead` writes back as separate lines.
+ */
+export function endToEndRaw(raw: Buffer[]): OutgoingHttpHeaders {
+  const parsed: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    const prior = parsed[name];
+    if (prior === undefined) parsed[name] = value;
+    else if (Array.isArray(prior)) prior.push(value);
+    else parsed[name] = [prior, value];
+  }
+  return endToEnd(parsed);
+}
 
 /** Adds X-Forwarded-For/-Host/-Proto, appending to an existing X-Forwarded-For. */
 export function addForwarded(headers: OutgoingHttpHeaders, client: string | undefined, host: string, proto: string): void {

@@ -3,13 +3,16 @@
 // connection is never reused under another identity — unlike https.Agent, whose pool
 // key ignores `secureContext`. When the store changes, pools whose identity is no longer
 // current are retired: idle connections close now, busy ones after their response.
-import http from 'node:http';
+// HTTP/1.1 pools are undici Pools whose connections come from the dialer.
 import http2 from 'node:http2';
 import type net from 'node:net';
-import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import type { CredentialStore, Upstream } from '@kupstream/core';
+import type { Dispatcher } from 'undici';
+import Client from 'undici/lib/dispatcher/client.js';
+import Pool from 'undici/lib/dispatcher/pool.js';
 import { connectionInfo, createUpstreamDialer, sessionCacheFor, type DialOptions, type UpstreamDialer } from './dialer.js';
+import { Http1Forwarding, type ConnectionUse } from './http1-forwarding.js';
 import { secureContextCacheFor } from './secure-context-cache.js';
 import { classifyUpstreamError, UpstreamError } from './upstream-errors.js';
 import { upstreamTarget, type Resolve } from './upstream-target.js';
@@ -34,45 +37,80 @@ export interface UpstreamPoolStats {
   handshakes: { full: number; resumed: number };
 }
 
-/** An http.Agent whose connections come from one dialer and that can be retired. */
-class DialerAgent extends http.Agent {
+/** An undici Client that counts the requests each of its connections carried. */
+class DialedClient extends Client {
+  constructor(
+    origin: URL,
+    options: Client.Options,
+    readonly use: ConnectionUse,
+  ) {
+    super(origin, options);
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    if (handler instanceof Http1Forwarding) handler.connection = this.use;
+    return super.dispatch(options, handler);
+  }
+}
+
+/** An undici Pool whose connections come from one dialer and that can be retired. */
+class DialerPool {
   retired = false;
+  readonly pool: Pool;
+
   constructor(
     readonly dialer: UpstreamDialer,
     readonly identity: string,
-    options: http.AgentOptions,
-    readonly dial: () => Promise<net.Socket>,
+    options: { connections: number; idle: number },
+    dial: () => Promise<net.Socket>,
   ) {
-    super(options);
-  }
-
-  // Asynchronous on purpose: the request is written only once the dialer confirmed the
-  // connection (after the TLS 1.3 verdict on our certificate), never onto a doomed socket.
-  override createConnection(_options: unknown, callback?: (err: Error | null, socket: Duplex) => void): undefined {
-    this.dial().then(
-      (socket) => callback?.(null, socket),
-      (err: Error) => callback?.(err, undefined as unknown as Duplex),
-    );
-    return undefined;
-  }
-
-  override keepSocketAlive(socket: Duplex): boolean {
-    if (this.retired) return false;
-    return (super.keepSocketAlive as (s: Duplex) => boolean)(socket);
+    const target = upstreamTarget(dialer.upstream);
+    // Plain http: the dialer already did the TLS. The Host header is the request's own.
+    const origin = `http://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+    this.pool = new Pool(origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: options.idle,
+      keepAliveMaxTimeout: options.idle,
+      // The proxy's own response deadline applies; bodies may pause as long as they like (as before).
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      factory: (url, clientOptions) => {
+        const use: ConnectionUse = { written: 0 };
+        // Called back only once the dialer confirmed the connection (after the TLS 1.3
+        // verdict on our certificate), so no request goes onto a doomed socket.
+        const connect = (_o: unknown, callback: (...args: [null, net.Socket] | [Error, null]) => void) => {
+          dial().then(
+            (socket) => {
+              use.written = 0;
+              callback(null, socket);
+            },
+            (err: Error) => callback(err, null),
+          );
+        };
+        return new DialedClient(url, { ...(clientOptions as Client.Options), connect: connect as Client.Options['connect'] }, use);
+      },
+    });
   }
 
   retire(): void {
     this.retired = true;
-    for (const sockets of Object.values(this.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    // close(): idle connections go at once, busy ones after their requests.
+    this.pool.close().catch(() => undefined);
   }
 
-  /** Sockets still serving a request. */
+  destroy(): void {
+    this.pool.destroy().catch(() => undefined);
+  }
+
+  /** Connections carrying a request. */
   get busy(): number {
-    return Object.values(this.sockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+    const stats = this.pool.stats;
+    return stats.connected - stats.free;
   }
 
   get idle(): number {
-    return Object.values(this.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+    return this.pool.stats.free;
   }
 }
 
@@ -81,6 +119,8 @@ interface DialerEntry {
   upstream: Upstream;
   json: string;
   dialer: UpstreamDialer;
+  /** The pool of the last identity asked for, skipping the key and map per request. */
+  last?: { identity: string; pool: DialerPool };
 }
 
 interface H2Entry {
@@ -93,8 +133,8 @@ interface H2Entry {
 export class UpstreamPools {
   readonly #options: PoolOptions;
   readonly #dialers = new Map<string, DialerEntry>();
-  readonly #agents = new Map<string, DialerAgent>();
-  readonly #retiredAgents = new Set<DialerAgent>();
+  readonly #agents = new Map<string, DialerPool>();
+  readonly #retiredAgents = new Set<DialerPool>();
   readonly #sessions = new Map<string, H2Entry>();
   #serial = 0;
   readonly #handshakes = new Map<string, { full: number; resumed: number }>();
@@ -109,13 +149,17 @@ export class UpstreamPools {
 
   /** The dialer of an upstream; reused while the upstream's model is unchanged. */
   dialer(upstream: Upstream): UpstreamDialer {
+    return this.#entry(upstream).dialer;
+  }
+
+  #entry(upstream: Upstream): DialerEntry {
     const current = this.#dialers.get(upstream.name);
-    if (current?.upstream === upstream) return current.dialer;
+    if (current?.upstream === upstream) return current;
     // A new model object with an equal upstream keeps its dialer, and so its pools.
     const json = JSON.stringify(upstream);
     if (current && current.json === json) {
       current.upstream = upstream;
-      return current.dialer;
+      return current;
     }
     const { credentials, resolve, timeouts } = this.#options;
     const dialer = createUpstreamDialer(upstream, {
@@ -125,27 +169,34 @@ export class UpstreamPools {
       handshakeTimeout: timeouts.handshake,
       postHandshakeTimeout: timeouts.postHandshake,
     });
-    this.#dialers.set(upstream.name, { serial: ++this.#serial, upstream, json, dialer });
+    const entry: DialerEntry = { serial: ++this.#serial, upstream, json, dialer };
+    this.#dialers.set(upstream.name, entry);
     this.#retireStale();
-    return dialer;
+    return entry;
   }
 
-  /** Keep-alive HTTP/1.1 agent for the upstream's current identity (throws when fail-closed). */
-  agent(upstream: Upstream): http.Agent {
-    const dialer = this.dialer(upstream);
-    const key = `${this.#dialers.get(upstream.name)?.serial ?? 0}#${dialer.identity()}`;
-    let agent = this.#agents.get(key);
-    if (!agent) {
-      agent = new DialerAgent(dialer, key, { keepAlive: true, scheduling: 'lifo', maxSockets: this.#options.maxSocketsPerPool, timeout: this.#options.timeouts.idle }, () => this.#dial(dialer));
-      this.#agents.set(key, agent);
+  /** Keep-alive HTTP/1.1 pool for the upstream's current identity (throws when fail-closed). */
+  http1(upstream: Upstream): Dispatcher {
+    const entry = this.#entry(upstream);
+    const { dialer } = entry;
+    const identity = dialer.identity();
+    // A retired pool is never handed out again, even for an identity that came back.
+    if (entry.last && entry.last.identity === identity && !entry.last.pool.retired) return entry.last.pool.pool;
+    const key = `${entry.serial}#${identity}`;
+    let pool = this.#agents.get(key);
+    if (!pool) {
+      pool = new DialerPool(dialer, key, { connections: this.#options.maxSocketsPerPool, idle: this.#options.timeouts.idle }, () => this.#dial(dialer));
+      this.#agents.set(key, pool);
     }
-    return agent;
+    entry.last = { identity, pool };
+    return pool.pool;
   }
 
   /** One HTTP/2 session per (upstream, identity), multiplexing every request. */
   http2Session(upstream: Upstream): Promise<http2.ClientHttp2Session> {
-    const dialer = this.dialer(upstream);
-    const key = `${this.#dialers.get(upstream.name)?.serial ?? 0}#${dialer.identity()}`;
+    const dialerEntry = this.#entry(upstream);
+    const { dialer } = dialerEntry;
+    const key = `${dialerEntry.serial}#${dialer.identity()}`;
     const existing = this.#sessions.get(key);
     if (existing && !(existing.settled && (existing.settled.closed || existing.settled.destroyed))) return existing.session;
     const entry: H2Entry = { dialer, identity: key, session: Promise.resolve(undefined as unknown as http2.ClientHttp2Session) };
@@ -244,7 +295,7 @@ export class UpstreamPools {
     }
   }
 
-  #retireAgent(agent: DialerAgent): void {
+  #retireAgent(agent: DialerPool): void {
     agent.retire();
     this.#retiredAgents.add(agent);
     for (const retired of this.#retiredAgents) if (retired.busy === 0) this.#retiredAgents.delete(retired);

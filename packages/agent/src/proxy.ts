@@ -1,21 +1,25 @@
 // createProxy: the model served as a reverse proxy. HTTP/1.1 and HTTP/2 upstreams through
 // per-identity pools, Upgrade tunnels, L4 (tcp/tls) forwarding, typed failures as 502/504
 // (500 for an unavailable upstream) with `x-kupstream-error`, and an atomic model swap.
-// Bodies stream with backpressure (pipe), never buffered.
+// HTTP/1.1 goes through undici Pools (http1-forwarding.ts); bodies stream with
+// backpressure, never buffered.
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
-import type { Duplex } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type { CredentialStore, TranslationModel, Upstream } from '@kupstream/core';
+import type { Dispatcher } from 'undici';
 import { applyFilters, modifyHeaders, type RequestPlan } from './filters.js';
 import { addForwarded, endToEnd, forHttp2, requestHead } from './http-headers.js';
+import { Http1Forwarding } from './http1-forwarding.js';
 import { UpstreamPools, type UpstreamPoolStats } from './pools.js';
 import type { ProxyAddresses } from './proxy-protocol.js';
-import { compileRouteTable, pickBackend, type CompiledRoute, type RouteHit, type RouteTable } from './router.js';
+import { compileRouteTable, pickBackend, type CompiledRoute, type RequestFacts, type RouteHit, type RouteTable } from './router.js';
+import { DeadlineQueue } from './timeouts/deadlines.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_MAX_SOCKETS_PER_POOL, resolveTimeouts, type Timeouts } from './timeouts/defaults.js';
 import { classifyUpstreamError, UpstreamError, type UpstreamErrorCode } from './upstream-errors.js';
-import { upstreamTarget, type Resolve } from './upstream-target.js';
+import { cachedUpstreamTarget, type Resolve } from './upstream-target.js';
 
 export interface ProxyOptions {
   /** A model, or a TranslationResult (whose `credentials` are used when none are given). */
@@ -122,6 +126,21 @@ interface Routed {
   plan: RequestPlan;
 }
 
+/** What routes test, with the query parsed only if a route tests query parameters. */
+class IncomingFacts implements RequestFacts {
+  #query: URLSearchParams | undefined;
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly search: string,
+    readonly headers: http.IncomingHttpHeaders,
+  ) {}
+
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.search));
+  }
+}
+
 function schemeOf(url: string): string {
   return url.slice(0, url.indexOf(':')).toLowerCase();
 }
@@ -140,6 +159,8 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   readonly #random: () => number;
   readonly #maxBody: number;
   readonly #tunnels = new Set<Duplex>();
+  /** Response timeouts of every request, behind one timer (they share one duration). */
+  readonly #responseDeadlines: DeadlineQueue;
   #inFlight = 0;
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
@@ -150,6 +171,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     if (!credentials) throw new TypeError('createProxy needs credentials (a CredentialStore), or a TranslationResult as model');
     this.#credentials = credentials;
     this.#timeouts = resolveTimeouts(options.timeouts);
+    this.#responseDeadlines = new DeadlineQueue(this.#timeouts.response);
     this.#random = options.random ?? Math.random;
     this.#maxBody = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     this.#table = compileRouteTable(options.model);
@@ -217,7 +239,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const ctx: RequestContext = { method: req.method ?? 'GET', path };
     if (this.#closing) return { ctx, refusal: { status: 503, code: 'proxy_closed' } };
     const hostHeader = hostHeaderOf(req);
-    const hit = table.route(hostHeader, { method: ctx.method, path, query: new URLSearchParams(search), headers: req.headers });
+    const hit = table.route(hostHeader, new IncomingFacts(ctx.method, path, search, req.headers));
     if (!hit) return { ctx, refusal: { status: 404, code: 'route_not_found' } };
     ctx.endpoint = hit.route.endpoint.name;
     ctx.route = hit.route.route.name;
@@ -232,7 +254,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const { ctx, table, hostHeader, hit, scheme, plan } = routed;
     if (plan.redirect) {
       res.writeHead(plan.redirect.status, { location: plan.redirect.location, 'content-length': 0 }).end();
-      this.emit('response', { ...ctx, status: plan.redirect.status });
+      if (this.listenerCount('response') > 0) this.emit('response', { ...ctx, status: plan.redirect.status });
       return;
     }
     if (hit.route.route.response) return this.#answer(res, ctx, hit.route.route.response.status);
@@ -271,40 +293,76 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   }
 
   #forwardHttp1(req: http.IncomingMessage, res: http.ServerResponse, upstream: Upstream, plan: RequestPlan, ctx: RequestContext, attempt = 0): void {
+    if (upstream.proxyProtocolVersion) return this.#forwardUnpooled(req, res, upstream, plan, ctx);
+    let pool;
+    try {
+      pool = this.#pools.http1(upstream);
+    } catch (err) {
+      return this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name }));
+    }
+    const replayable = isReplayable(req);
+    const forwarding = new Http1Forwarding(
+      res,
+      plan.responseModifiers,
+      {
+        // The event object is only built for someone listening (the request log, metrics).
+        responding: (status) => {
+          if (this.listenerCount('response') > 0) res.once('finish', () => this.emit('response', { ...ctx, status }));
+        },
+        failed: (err, reusedConnection) => {
+          const error = classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true });
+          // A kept-alive connection the upstream closed just as we reused it: the request never
+          // reached it, so a bodiless idempotent request is sent once more on a fresh connection.
+          if (attempt === 0 && reusedConnection && replayable && error.code === 'connection_reset' && error.phase === 'request' && !res.headersSent && !res.destroyed) {
+            return this.#forwardHttp1(req, res, upstream, plan, ctx, 1);
+          }
+          this.#fail(res, ctx, error);
+        },
+      },
+      this.#responseDeadlines,
+      undefined,
+    );
+    forwarding.deadline = this.#responseDeadlines.add(() => forwarding.cancel(new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, { phase: 'request', upstream: upstream.name })));
+    // A client that goes away takes its upstream request with it.
+    res.once('close', () => {
+      if (!res.writableFinished) forwarding.cancel(new UpstreamError('connection_reset', 'the client went away', { phase: 'request', upstream: upstream.name }));
+    });
+    let body: PassThrough | null = null;
+    if (replayable) {
+      req.resume();
+    } else {
+      // Through a PassThrough: undici destroys a body it gives up on, and that must not be the client's request.
+      body = new PassThrough();
+      this.#limitBody(req, res, ctx, () => forwarding.cancel(new UpstreamError('connection_reset', 'request body too large', { phase: 'request', upstream: upstream.name })));
+      req.pipe(body);
+    }
+    pool.dispatch({ path: `${plan.path}${plan.search}`, method: ctx.method as Dispatcher.HttpMethod, headers: plan.headers as Record<string, string | string[]>, body }, forwarding);
+  }
+
+  /** PROXY protocol upstreams: one fresh connection per request, as the header names one client. */
+  #forwardUnpooled(req: http.IncomingMessage, res: http.ServerResponse, upstream: Upstream, plan: RequestPlan, ctx: RequestContext): void {
     let options: http.RequestOptions;
     try {
-      const target = upstreamTarget(upstream);
-      options = { host: target.host, port: target.port, method: ctx.method, path: `${plan.path}${plan.search}`, headers: plan.headers, setHost: false };
-      if (upstream.proxyProtocolVersion) {
-        // The PROXY header names one client, so such connections are never pooled.
-        // (No `agent` at all: with `agent: false` Node makes a fresh Agent and ignores createConnection.)
-        const addresses = proxyAddresses(req.socket);
-        options.headers = { ...plan.headers, connection: 'close' };
-        options.createConnection = ((_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
-          this.#pools.connect(upstream, addresses ? { proxyProtocol: addresses } : {}).then((s) => cb(null, s), (err: Error) => cb(err));
-          return undefined;
-        }) as unknown as http.RequestOptions['createConnection'];
-      } else {
-        options.agent = this.#pools.agent(upstream);
-      }
+      const target = cachedUpstreamTarget(upstream);
+      const addresses = proxyAddresses(req.socket);
+      options = { host: target.host, port: target.port, method: ctx.method, path: `${plan.path}${plan.search}`, headers: { ...plan.headers, connection: 'close' }, setHost: false };
+      // (No `agent` at all: with `agent: false` Node makes a fresh Agent and ignores createConnection.)
+      options.createConnection = ((_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
+        this.#pools.connect(upstream, addresses ? { proxyProtocol: addresses } : {}).then((s) => cb(null, s), (err: Error) => cb(err));
+        return undefined;
+      }) as unknown as http.RequestOptions['createConnection'];
     } catch (err) {
       return this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name }));
     }
     const upReq = http.request(options);
-    const timer = setTimeout(() => upReq.destroy(new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, { phase: 'request', upstream: upstream.name })), this.#timeouts.response);
-    const replayable = isReplayable(req);
+    const deadlines = this.#responseDeadlines;
+    const deadline = deadlines.add(() => upReq.destroy(new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, { phase: 'request', upstream: upstream.name })));
     upReq.on('error', (err) => {
-      clearTimeout(timer);
-      const error = classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true });
-      // A kept-alive connection the upstream closed just as we reused it: the request never
-      // reached it, so a bodiless idempotent request is sent once more on a fresh connection.
-      if (attempt === 0 && upReq.reusedSocket && replayable && error.code === 'connection_reset' && !res.headersSent && !res.destroyed) {
-        return this.#forwardHttp1(req, res, upstream, plan, ctx, 1);
-      }
-      this.#fail(res, ctx, error);
+      deadlines.cancel(deadline);
+      this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true }));
     });
     upReq.on('response', (upRes) => {
-      clearTimeout(timer);
+      deadlines.cancel(deadline);
       const headers = endToEnd(upRes.headers);
       for (const modifier of plan.responseModifiers) modifyHeaders(headers, modifier);
       const status = upRes.statusCode ?? 502;
@@ -312,14 +370,14 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       upRes.pipe(res);
       // The upstream went away mid-body: reported, and the client's response is cut short.
       upRes.on('error', (err) => this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true })));
-      res.once('finish', () => this.emit('response', { ...ctx, status }));
+      if (this.listenerCount('response') > 0) res.once('finish', () => this.emit('response', { ...ctx, status }));
     });
     // A client that goes away takes its upstream request with it.
     res.once('close', () => {
-      clearTimeout(timer);
+      deadlines.cancel(deadline);
       if (!res.writableFinished) upReq.destroy();
     });
-    if (replayable) {
+    if (isReplayable(req)) {
       req.resume();
       upReq.end();
     } else {
@@ -331,7 +389,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   #forwardHttp2(req: http.IncomingMessage, res: http.ServerResponse, upstream: Upstream, plan: RequestPlan, ctx: RequestContext): void {
     let secure: boolean;
     try {
-      secure = upstreamTarget(upstream).secure;
+      secure = cachedUpstreamTarget(upstream).secure;
     } catch (err) {
       return this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name }));
     }
@@ -347,22 +405,23 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
         } catch (err) {
           return this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name }));
         }
-        const timer = setTimeout(() => stream.destroy(new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, { phase: 'request', upstream: upstream.name })), this.#timeouts.response);
+        const deadlines = this.#responseDeadlines;
+        const deadline = deadlines.add(() => stream.destroy(new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, { phase: 'request', upstream: upstream.name })));
         stream.on('error', (err) => {
-          clearTimeout(timer);
+          deadlines.cancel(deadline);
           this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true }));
         });
         stream.on('response', (h2headers) => {
-          clearTimeout(timer);
+          deadlines.cancel(deadline);
           const status = Number(h2headers[':status'] ?? 502);
           const out = endToEnd(h2headers);
           for (const modifier of plan.responseModifiers) modifyHeaders(out, modifier);
           res.writeHead(status, out);
           stream.pipe(res);
-          res.once('finish', () => this.emit('response', { ...ctx, status }));
+          if (this.listenerCount('response') > 0) res.once('finish', () => this.emit('response', { ...ctx, status }));
         });
         stream.on('close', () => {
-          clearTimeout(timer);
+          deadlines.cancel(deadline);
           if (!res.headersSent && stream.rstCode) this.#fail(res, ctx, new UpstreamError('protocol_error', `upstream reset the HTTP/2 stream (code ${stream.rstCode})`, { phase: 'request', upstream: upstream.name }));
         });
         res.once('close', () => {
@@ -468,7 +527,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const body = `${status} ${STATUS_TEXT[status] ?? http.STATUS_CODES[status] ?? ''}${code ? `: ${code}` : ''}\n`;
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...(code ? { 'x-kupstream-error': code } : {}), ...extra });
     res.end(body);
-    this.emit('response', { ...ctx, status, ...(code ? { code } : {}) });
+    if (this.listenerCount('response') > 0) this.emit('response', { ...ctx, status, ...(code ? { code } : {}) });
   }
 
   #fail(res: http.ServerResponse, ctx: RequestContext, error: UpstreamError): void {

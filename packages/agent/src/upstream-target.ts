@@ -41,6 +41,22 @@ export function upstreamTarget(upstream: Upstream): UpstreamTarget {
   return { scheme, host, port, secure };
 }
 
+const targets = new WeakMap<Upstream, { url: string; tls: Upstream['tls']; target: UpstreamTarget }>();
+
+/**
+ * upstreamTarget, parsed once per Upstream object (the proxy asks on every request, and
+ * `new URL()` showed in its profile). Re-parsed if the object's url or tls changed; a
+ * URL that does not parse throws every time, as upstreamTarget does. Callers must not
+ * mutate the result.
+ */
+export function cachedUpstreamTarget(upstream: Upstream): UpstreamTarget {
+  const hit = targets.get(upstream);
+  if (hit && hit.url === upstream.url && hit.tls === upstream.tls) return hit.target;
+  const target = upstreamTarget(upstream);
+  targets.set(upstream, { url: upstream.url, tls: upstream.tls, target });
+  return target;
+}
+
 export function resolveTarget(target: UpstreamTarget, resolve: Resolve | undefined): { host: string; port: number } {
   return resolve?.(target.host, target.port) ?? { host: target.host, port: target.port };
 }
