@@ -1,6 +1,7 @@
 // Proxy A: the real `kupstream serve` binary on generated manifests — the seed's Gateway,
 // HTTPRoute and annotated Service plus a client-cert-secret made at run time — with
 // --resolve pointing the Service at the bench's mTLS upstream.
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +58,17 @@ export function seedManifests(client) {
  * @param {{ client: { certPem: string, keyPem: string }, upstreamPort: number, cpuProfDir?: string, nodeArgs?: string[], env?: Record<string, string> }} options
  * @returns {Promise<{ port: number, pid: number, tlsCounts(): Promise<{ secureContexts: number, tlsConnects: number } | undefined>, stop(): Promise<void> }>}
  */
-export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArgs = [], env = {} }) {
+/**
+ * The Node flags `kupstream serve` is deployed with, read from deploy/Dockerfile's ENTRYPOINT
+ * (["node", ...flags, cli.js]), so the bench measures the configuration that ships.
+ */
+export const SERVE_NODE_FLAGS = (() => {
+  const dockerfile = readFileSync(fileURLToPath(new URL('../deploy/Dockerfile', import.meta.url)), 'utf8');
+  const entrypoint = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)?.[1] ?? '[]');
+  return entrypoint.slice(1, -1);
+})();
+
+export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArgs = SERVE_NODE_FLAGS, env = {} }) {
   const dir = await tempDir('kupstream-bench-serve-');
   const manifests = join(dir, 'manifests');
   await mkdir(manifests, { mode: 0o700 });

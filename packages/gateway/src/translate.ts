@@ -57,7 +57,7 @@ export interface TranslationReuse {
   routeOrder(list: unknown, sort: () => SortedRoutes): SortedRoutes;
   /** The route's record, translated by `translate` unless a valid one is kept. */
   route(route: HTTPRoute, translate: () => RouteRecord): RouteRecord;
-  /** The route's status, stamped by `stamp` unless one stamped at the same time is kept. */
+  /** The route's status, stamped by `stamp` unless a kept one is valid at this time. */
   routeStatus(route: HTTPRoute, stamp: () => ResourceStatus): ResourceStatus;
   /** A Gateway's or a policy's status within the frame, computed by `compute` unless kept for the same `signature`. */
   status(owner: object, signature: string, compute: () => StatusOutcome): StatusOutcome;
