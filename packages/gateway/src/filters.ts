@@ -94,13 +94,8 @@ function readPathModifier(value: unknown, matches: readonly Match[]): PathModifi
   return `path.type ${JSON.stringify(value.type)} is not ReplaceFullPath or ReplacePrefixMatch`;
 }
 
-function readRedirect(value: unknown, matches: readonly Match[]): Extract<Filter, { type: 'RequestRedirect' }>['requestRedirect'] | string {
-  if (!isRecord(value)) return 'must be an object';
-  const out: Extract<Filter, { type: 'RequestRedirect' }>['requestRedirect'] = {};
-  if (value.scheme !== undefined) {
-    if (value.scheme !== 'http' && value.scheme !== 'https') return 'scheme must be http or https';
-    out.scheme = value.scheme;
-  }
+/** `hostname` and `path`, which RequestRedirect and URLRewrite read alike; a problem as text. */
+function readHostnameAndPath(value: Record<string, unknown>, matches: readonly Match[], out: { hostname?: string; path?: Exclude<ReturnType<typeof readPathModifier>, string> }): string | undefined {
   if (value.hostname !== undefined) {
     if (typeof value.hostname !== 'string' || !isValidHostname(value.hostname) || value.hostname.startsWith('*')) return 'hostname must be a DNS name';
     out.hostname = value.hostname;
@@ -110,6 +105,18 @@ function readRedirect(value: unknown, matches: readonly Match[]): Extract<Filter
     if (typeof path === 'string') return path;
     out.path = path;
   }
+  return undefined;
+}
+
+function readRedirect(value: unknown, matches: readonly Match[]): Extract<Filter, { type: 'RequestRedirect' }>['requestRedirect'] | string {
+  if (!isRecord(value)) return 'must be an object';
+  const out: Extract<Filter, { type: 'RequestRedirect' }>['requestRedirect'] = {};
+  if (value.scheme !== undefined) {
+    if (value.scheme !== 'http' && value.scheme !== 'https') return 'scheme must be http or https';
+    out.scheme = value.scheme;
+  }
+  const problem = readHostnameAndPath(value, matches, out);
+  if (problem) return problem;
   if (value.port !== undefined) {
     if (typeof value.port !== 'number' || !Number.isInteger(value.port) || value.port < 1 || value.port > 65535) return 'port must be from 1 to 65535';
     out.port = value.port;
@@ -123,14 +130,7 @@ function readRedirect(value: unknown, matches: readonly Match[]): Extract<Filter
 function readRewrite(value: unknown, matches: readonly Match[]): Extract<Filter, { type: 'URLRewrite' }>['urlRewrite'] | string {
   if (!isRecord(value)) return 'must be an object';
   const out: Extract<Filter, { type: 'URLRewrite' }>['urlRewrite'] = {};
-  if (value.hostname !== undefined) {
-    if (typeof value.hostname !== 'string' || !isValidHostname(value.hostname) || value.hostname.startsWith('*')) return 'hostname must be a DNS name';
-    out.hostname = value.hostname;
-  }
-  if (value.path !== undefined) {
-    const path = readPathModifier(value.path, matches);
-    if (typeof path === 'string') return path;
-    out.path = path;
-  }
+  const problem = readHostnameAndPath(value, matches, out);
+  if (problem) return problem;
   return out;
 }
