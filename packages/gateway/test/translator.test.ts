@@ -138,6 +138,54 @@ describe('createGatewayTranslator', function () {
     assert.equal(toStableJson(second), toStableJson(translateGatewayApi({ ...base, httpRoutes: routes } as ClusterSnapshot, options)));
   });
 
+  it('patches shared endpoints and contested URLs like a fresh translation, over random route edits (property)', () => {
+    // Two Gateways (the older wins) with listeners on the same hostnames, so URLs are contested
+    // and endpoints gather many routes: what the endpoint table and the aggregates patch.
+    const gateway = (name: string, created: string) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'default', creationTimestamp: created },
+      spec: { gatewayClassName: 'ngrok', listeners: [
+        { name: 'a', hostname: 'a.example.com', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
+        { name: 'wild', hostname: '*.example.com', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
+      ] },
+    });
+    const services = ['s1', 's2', 's3'].map((name) => ({ metadata: { name, namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80 }] } }));
+    const routeSpec = fc.record({
+      gateways: fc.subarray(['old', 'new'], { minLength: 1 }),
+      hostnames: fc.subarray(['a.example.com', 'b.example.com', 'c.example.com'], { minLength: 1 }),
+      path: fc.constantFrom('/', '/x', '/x/y'),
+      type: fc.constantFrom('PathPrefix', 'Exact'),
+      service: fc.constantFrom('s1', 's2', 's3', 'missing'),
+      weight: fc.nat({ max: 3 }),
+    });
+    const route = (name: string, version: number, spec: { gateways: string[]; hostnames: string[]; path: string; type: string; service: string; weight: number }) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute',
+      metadata: { name, namespace: 'default', resourceVersion: String(version), creationTimestamp: `2026-01-01T00:00:${String(Number(name.slice(1)) % 60).padStart(2, '0')}Z` },
+      spec: { parentRefs: spec.gateways.map((g) => ({ name: g })), hostnames: spec.hostnames, rules: [{ matches: [{ path: { type: spec.type, value: spec.path } }], backendRefs: [{ name: spec.service, port: 80, weight: spec.weight }] }] },
+    });
+    const step = fc.record({ at: fc.nat(), remove: fc.boolean(), spec: routeSpec });
+    fc.assert(
+      fc.property(fc.array(routeSpec, { minLength: 1, maxLength: 12 }), fc.array(step, { minLength: 1, maxLength: 10 }), (initial, steps) => {
+        const options = { now: () => GOLDEN_NOW, assumeClassesWhenAbsent: true };
+        let version = 1;
+        let routes = initial.map((spec, i) => route(`r${i}`, version++, spec));
+        const snapshot = () => ({ gateways: [gateway('old', '2026-01-01T00:00:00Z'), gateway('new', '2026-02-01T00:00:00Z')], services, httpRoutes: routes }) as unknown as ClusterSnapshot;
+        const translator = createGatewayTranslator(options);
+        const fixed = snapshot();
+        translator.translate(fixed);
+        for (const { at, remove, spec } of steps) {
+          routes = [...routes];
+          const i = at % (routes.length + 1);
+          if (remove && i < routes.length) routes.splice(i, 1);
+          else if (i < routes.length) routes[i] = route((routes[i] as { metadata: { name: string } }).metadata.name, version++, spec);
+          else routes.push(route(`r${100 + version}`, version++, spec));
+          const next = { ...fixed, httpRoutes: routes } as ClusterSnapshot;
+          assert.equal(observed(translator.translate(next)), observed(translateGatewayApi(next, options)));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('keeps routes across a moving clock: the same endpoints, statuses restamped only where time shows', () => {
     let now = GOLDEN_NOW;
     const options = { now: () => now, assumeClassesWhenAbsent: true };
