@@ -7,7 +7,7 @@ import { toStableJson } from '@kupstream/core';
 import { createCa, issue } from '@kupstream/test-pki';
 import { syntheticCluster } from './synthetic-cluster.mjs';
 
-const RUNS = 5;
+const RUNS = 9;
 const WARMUP = 2;
 const INCREMENTAL_WARMUP = 5;
 const INCREMENTAL_RUNS = 9;
