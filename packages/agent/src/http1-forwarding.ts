@@ -30,6 +30,8 @@ export interface ConnectionUse {
 export class Http1Forwarding implements Dispatcher.DispatchHandler {
   /** Set by the pool's Client when it takes the request. */
   connection: ConnectionUse | undefined;
+  /** The response deadline, cancelled once headers arrive or the request fails. */
+  deadline: Deadline | undefined;
   #abort: ((err?: Error) => void) | undefined;
   #reused = false;
   #cancelled: Error | undefined;
@@ -41,7 +43,6 @@ export class Http1Forwarding implements Dispatcher.DispatchHandler {
     readonly modifiers: HeaderModifier[],
     readonly outcome: Http1Outcome,
     readonly deadlines: DeadlineQueue,
-    public deadline: Deadline | undefined,
   ) {}
 
   /** Stops the request with this error (reported through `failed`), wherever it is. */

@@ -60,7 +60,6 @@ class DialerPool {
 
   constructor(
     readonly dialer: UpstreamDialer,
-    readonly identity: string,
     options: { connections: number; idle: number },
     dial: () => Promise<net.Socket>,
   ) {
@@ -133,8 +132,8 @@ interface H2Entry {
 export class UpstreamPools {
   readonly #options: PoolOptions;
   readonly #dialers = new Map<string, DialerEntry>();
-  readonly #agents = new Map<string, DialerPool>();
-  readonly #retiredAgents = new Set<DialerPool>();
+  readonly #pools = new Map<string, DialerPool>();
+  readonly #retiredPools = new Set<DialerPool>();
   readonly #sessions = new Map<string, H2Entry>();
   #serial = 0;
   readonly #handshakes = new Map<string, { full: number; resumed: number }>();
@@ -183,10 +182,10 @@ export class UpstreamPools {
     // A retired pool is never handed out again, even for an identity that came back.
     if (entry.last && entry.last.identity === identity && !entry.last.pool.retired) return entry.last.pool.pool;
     const key = `${entry.serial}#${identity}`;
-    let pool = this.#agents.get(key);
+    let pool = this.#pools.get(key);
     if (!pool) {
-      pool = new DialerPool(dialer, key, { connections: this.#options.maxSocketsPerPool, idle: this.#options.timeouts.idle }, () => this.#dial(dialer));
-      this.#agents.set(key, pool);
+      pool = new DialerPool(dialer, { connections: this.#options.maxSocketsPerPool, idle: this.#options.timeouts.idle }, () => this.#dial(dialer));
+      this.#pools.set(key, pool);
     }
     entry.last = { identity, pool };
     return pool.pool;
@@ -282,10 +281,10 @@ export class UpstreamPools {
   }
 
   #retireStale(): void {
-    for (const [key, agent] of this.#agents) {
-      if (this.#isCurrent(agent.dialer, key)) continue;
-      this.#agents.delete(key);
-      this.#retireAgent(agent);
+    for (const [key, pool] of this.#pools) {
+      if (this.#isCurrent(pool.dialer, key)) continue;
+      this.#pools.delete(key);
+      this.#retirePool(pool);
     }
     for (const [key, entry] of this.#sessions) {
       if (this.#isCurrent(entry.dialer, key)) continue;
@@ -295,15 +294,15 @@ export class UpstreamPools {
     }
   }
 
-  #retireAgent(agent: DialerPool): void {
-    agent.retire();
-    this.#retiredAgents.add(agent);
-    for (const retired of this.#retiredAgents) if (retired.busy === 0) this.#retiredAgents.delete(retired);
+  #retirePool(pool: DialerPool): void {
+    pool.retire();
+    this.#retiredPools.add(pool);
+    for (const retired of this.#retiredPools) if (retired.busy === 0) this.#retiredPools.delete(retired);
   }
 
-  /** Counts for inspection and tests. */
+  /** Counts for inspection and tests (`agents`: the HTTP/1.1 pools, named before undici). */
   stats(): { agents: number; retiredAgents: number; sessions: number } {
-    return { agents: this.#agents.size, retiredAgents: [...this.#retiredAgents].filter((a) => a.busy > 0).length, sessions: this.#sessions.size };
+    return { agents: this.#pools.size, retiredAgents: [...this.#retiredPools].filter((a) => a.busy > 0).length, sessions: this.#sessions.size };
   }
 
   /** Per-upstream connection and handshake counts, one entry per name given, in that order. */
@@ -313,12 +312,12 @@ export class UpstreamPools {
       const handshakes = this.#handshakes.get(name);
       out.set(name, { upstream: name, active: 0, idle: 0, handshakes: { full: handshakes?.full ?? 0, resumed: handshakes?.resumed ?? 0 } });
     }
-    // Retired agents still finishing a response are connections of their upstream too.
-    for (const agent of [...this.#agents.values(), ...this.#retiredAgents]) {
-      const entry = out.get(agent.dialer.upstream.name);
+    // Retired pools still finishing a response are connections of their upstream too.
+    for (const pool of [...this.#pools.values(), ...this.#retiredPools]) {
+      const entry = out.get(pool.dialer.upstream.name);
       if (!entry) continue;
-      entry.active += agent.busy;
-      entry.idle += agent.retired ? 0 : agent.idle;
+      entry.active += pool.busy;
+      entry.idle += pool.retired ? 0 : pool.idle;
     }
     for (const h2 of this.#sessions.values()) {
       const session = h2.settled;
@@ -345,7 +344,7 @@ export class UpstreamPools {
   /** Destroys every connection at once (after draining). */
   destroy(): void {
     this.close();
-    for (const agent of this.#retiredAgents) agent.destroy();
-    this.#retiredAgents.clear();
+    for (const pool of this.#retiredPools) pool.destroy();
+    this.#retiredPools.clear();
   }
 }

@@ -254,7 +254,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const { ctx, table, hostHeader, hit, scheme, plan } = routed;
     if (plan.redirect) {
       res.writeHead(plan.redirect.status, { location: plan.redirect.location, 'content-length': 0 }).end();
-      if (this.listenerCount('response') > 0) this.emit('response', { ...ctx, status: plan.redirect.status });
+      this.#report(ctx, plan.redirect.status);
       return;
     }
     if (hit.route.route.response) return this.#answer(res, ctx, hit.route.route.response.status);
@@ -305,10 +305,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       res,
       plan.responseModifiers,
       {
-        // The event object is only built for someone listening (the request log, metrics).
-        responding: (status) => {
-          if (this.listenerCount('response') > 0) res.once('finish', () => this.emit('response', { ...ctx, status }));
-        },
+        responding: (status) => this.#reportOnFinish(res, ctx, status),
         failed: (err, reusedConnection) => {
           const error = classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true });
           // A kept-alive connection the upstream closed just as we reused it: the request never
@@ -320,7 +317,6 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
         },
       },
       this.#responseDeadlines,
-      undefined,
     );
     forwarding.deadline = this.#responseDeadlines.add(() => forwarding.cancel(new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, { phase: 'request', upstream: upstream.name })));
     // A client that goes away takes its upstream request with it.
@@ -370,7 +366,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       upRes.pipe(res);
       // The upstream went away mid-body: reported, and the client's response is cut short.
       upRes.on('error', (err) => this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true })));
-      if (this.listenerCount('response') > 0) res.once('finish', () => this.emit('response', { ...ctx, status }));
+      this.#reportOnFinish(res, ctx, status);
     });
     // A client that goes away takes its upstream request with it.
     res.once('close', () => {
@@ -418,7 +414,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
           for (const modifier of plan.responseModifiers) modifyHeaders(out, modifier);
           res.writeHead(status, out);
           stream.pipe(res);
-          if (this.listenerCount('response') > 0) res.once('finish', () => this.emit('response', { ...ctx, status }));
+          this.#reportOnFinish(res, ctx, status);
         });
         stream.on('close', () => {
           deadlines.cancel(deadline);
@@ -523,11 +519,21 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     req.on('data', count);
   }
 
+  // 'response' event objects are only built for someone listening (the request log, metrics).
+  #report(ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode): void {
+    if (this.listenerCount('response') > 0) this.emit('response', { ...ctx, status, ...(code ? { code } : {}) });
+  }
+
+  /** Reports the response once it is fully written. */
+  #reportOnFinish(res: http.ServerResponse, ctx: RequestContext, status: number): void {
+    if (this.listenerCount('response') > 0) res.once('finish', () => this.#report(ctx, status));
+  }
+
   #answer(res: http.ServerResponse, ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode, extra: http.OutgoingHttpHeaders = {}): void {
     const body = `${status} ${STATUS_TEXT[status] ?? http.STATUS_CODES[status] ?? ''}${code ? `: ${code}` : ''}\n`;
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...(code ? { 'x-kupstream-error': code } : {}), ...extra });
     res.end(body);
-    if (this.listenerCount('response') > 0) this.emit('response', { ...ctx, status, ...(code ? { code } : {}) });
+    this.#report(ctx, status, code);
   }
 
   #fail(res: http.ServerResponse, ctx: RequestContext, error: UpstreamError): void {

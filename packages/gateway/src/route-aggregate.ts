@@ -76,10 +76,6 @@ export class RouteAggregate {
     return this.#ancestors.get(policy)?.keys() ?? [];
   }
 
-  upstream(name: string): Upstream | undefined {
-    return this.#upstreams.get(name)?.value;
-  }
-
   upstreams(): IterableIterator<Counted<Upstream>> {
     return this.#upstreams.values();
   }
