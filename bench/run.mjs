@@ -42,7 +42,7 @@ writeFileSync(out, [
   '',
   '## Translation at scale (`translateGatewayApi` vs `structuredClone` of the same snapshot)',
   '',
-  'Each row: 2 warm-up rounds, then 5 alternating rounds of translate and clone (the issue's median of 5) (a full GC before each timed call); the incremental column uses a `createGatewayTranslator()` primed with the cluster, 5 warm-up changes, then the median of 9 (one HTTPRoute changed per call).',
+  'Each row: 2 warm-up rounds, then 5 alternating rounds of translate and clone, as the issue asks (a full GC before each timed call); the incremental column uses a `createGatewayTranslator()` primed with the cluster, 5 warm-up changes, then the median of 9 (one HTTPRoute changed per call).',
   '',
   ...table,
   '',
