@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { createCa, createSeedPki, issue, type Issued, type SeedPki } from '@kupstream/test-pki';

@@ -1,7 +1,7 @@
 // Rotation, update() and close(): the proxy's life while requests keep coming.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type tls from 'node:tls';
 import { createSeedPki, issue, type SeedPki } from '@kupstream/test-pki';
 import { CLIENT_SECRET, storeWith, toLoopback, upstream } from './support/fixtures.js';
@@ -31,7 +31,7 @@ describe('proxy lifecycle', () => {
     accepted.length = 0;
     const statuses: number[] = [];
     const subjects: string[] = [];
-    let rotatedAt = -1;
+    let rotatedAt: number;
     let stop = false;
     const worker = async () => {
       while (!stop) {

@@ -1,7 +1,7 @@
 // Upgrade (websocket-style) passthrough, L4 tcp/tls endpoints, PROXY protocol v1/v2.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { createSeedPki, type SeedPki } from '@kupstream/test-pki';

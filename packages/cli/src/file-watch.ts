@@ -107,7 +107,7 @@ function directoryTree(dir: string, seen: Set<string>): string[] {
   if (seen.has(real)) return []; // a symlink loop, or a directory reached twice
   seen.add(real);
   const dirs = [dir];
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir);
   } catch {

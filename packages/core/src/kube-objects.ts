@@ -34,7 +34,7 @@ export interface ConfigMap extends KubeObject {
   binaryData?: Record<string, string>;
 }
 
-export interface Namespace extends KubeObject {}
+export type Namespace = KubeObject;
 
 export interface ServicePort {
   name?: string;

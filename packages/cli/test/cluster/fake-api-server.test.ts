@@ -5,6 +5,7 @@ import { gateway, service } from './fixtures.js';
 
 interface Answer {
   status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers of many shapes, read field by field in the assertions
   body: any;
 }
 
@@ -33,7 +34,7 @@ describe('fake API server', () => {
     assert.equal(services.status, 200);
     assert.equal(services.body.kind, 'ServiceList');
     assert.equal(services.body.metadata.resourceVersion, server.resourceVersion);
-    assert.deepEqual(services.body.items.map((i: any) => `${i.metadata.namespace}/${i.metadata.name}`), ['a/one', 'b/two']);
+    assert.deepEqual(services.body.items.map((i: { metadata: { namespace?: string; name: string } }) => `${i.metadata.namespace}/${i.metadata.name}`), ['a/one', 'b/two']);
     assert.equal(services.body.items[0].kind, undefined);
     const gateways = await call('GET', '/apis/gateway.networking.k8s.io/v1/namespaces/a/gateways');
     assert.equal(gateways.body.kind, 'GatewayList');
@@ -50,7 +51,7 @@ describe('fake API server', () => {
     assert.equal(first.body.metadata.remainingItemCount, 1);
     server.put(service('default', 'd'));
     const second = await call('GET', `/api/v1/services?limit=2&continue=${first.body.metadata.continue}`);
-    assert.deepEqual(second.body.items.map((i: any) => i.metadata.name), ['c']);
+    assert.deepEqual(second.body.items.map((i: { metadata: { namespace?: string; name: string } }) => i.metadata.name), ['c']);
     assert.equal(second.body.metadata.continue, undefined);
     assert.equal(second.body.metadata.resourceVersion, first.body.metadata.resourceVersion);
   });

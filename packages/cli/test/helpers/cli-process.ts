@@ -84,7 +84,7 @@ export async function startServe(args: string[], { waitForServing = true }: { wa
     return running;
   } catch (error) {
     await stop('SIGKILL');
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\nstderr:\n${stderr}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\nstderr:\n${stderr}`, { cause: error });
   }
 }
 
