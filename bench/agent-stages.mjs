@@ -31,7 +31,10 @@ async function childHandshakes(build, { client, upstreamPort, upstreamPid, secon
 let input = ''; for await (const chunk of process.stdin) input += chunk;
 const r = await handshakeRates({ ...JSON.parse(input), rounds: 1 });
 console.log('HANDSHAKES ' + JSON.stringify(r.perRound[0]));`;
-  const proc = spawnTracked(process.execPath, ['--import', HOOK, '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KUPSTREAM_BENCH_AGENT: build, NODE_OPTIONS: '' } });
+  const proc = spawnTracked(process.execPath, ['--import', HOOK, '--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, KUPSTREAM_BENCH_AGENT: build, NODE_OPTIONS: '' },
+  });
   proc.child.stdin.end(JSON.stringify({ client, upstreamPort, upstreamPid, seconds }));
   let out = '';
   let err = '';
@@ -44,7 +47,15 @@ console.log('HANDSHAKES ' + JSON.stringify(r.perRound[0]));`;
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, 'handshake-seconds': { type: 'string', default: '2' }, scenarios: { type: 'string', default: 'keepalive,bulk' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      seconds: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '3' },
+      'handshake-seconds': { type: 'string', default: '2' },
+      scenarios: { type: 'string', default: 'keepalive,bulk' },
+    },
+  });
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);
   const handshakeSeconds = Number(values['handshake-seconds']);
@@ -59,10 +70,25 @@ async function main() {
   ensureDebianTools();
   await withCleanup(async () => {
     const pki = await createSeedPki({ serverNames: [SERVICE.split(':')[0]] });
-    const upstream = await startMtlsUpstream({ serverCertPem: pki.server.certPem, serverKeyPem: pki.server.keyPem, clientCaPem: pki.ca.certPem });
-    const proxies = { nginx: await startNginxReference({ upstreamPort: upstream.port, clientCertPem: pki.client.certPem, clientKeyPem: pki.client.keyPem, serverName: SERVICE.split(':')[0] }) };
+    const upstream = await startMtlsUpstream({
+      serverCertPem: pki.server.certPem,
+      serverKeyPem: pki.server.keyPem,
+      clientCaPem: pki.ca.certPem,
+    });
+    const proxies = {
+      nginx: await startNginxReference({
+        upstreamPort: upstream.port,
+        clientCertPem: pki.client.certPem,
+        clientKeyPem: pki.client.keyPem,
+        serverName: SERVICE.split(':')[0],
+      }),
+    };
     for (const stage of stages) {
-      proxies[stage.name] = await startKupstream({ client: pki.client, upstreamPort: upstream.port, env: { KUPSTREAM_BENCH_AGENT: stage.build } });
+      proxies[stage.name] = await startKupstream({
+        client: pki.client,
+        upstreamPort: upstream.port,
+        env: { KUPSTREAM_BENCH_AGENT: stage.build },
+      });
     }
     const names = Object.keys(proxies);
     for (const name of names) await checkProxy(name, proxies[name].port);
@@ -80,20 +106,32 @@ async function main() {
         for (const name of order) {
           const r = await measure(proxies[name], scenario, seconds);
           runs[scenario.id][name].push(r);
-          console.error(`  round ${round + 1} ${scenario.id.padEnd(9)} ${name.padEnd(12)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s ${r.mbPerSecond.toFixed(1).padStart(7)} MB/s cpu ${r.cpuUsPerRequest.toFixed(0)} µs/req`);
+          console.error(
+            `  round ${round + 1} ${scenario.id.padEnd(9)} ${name.padEnd(12)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s ${r.mbPerSecond.toFixed(1).padStart(7)} MB/s cpu ${r.cpuUsPerRequest.toFixed(0)} µs/req`,
+          );
         }
       }
       for (const stage of handshakeSeconds > 0 ? (round % 2 ? [...stages].reverse() : stages) : []) {
-        const r = await childHandshakes(stage.build, { client: pki.client, upstreamPort: upstream.port, upstreamPid: upstream.pid, seconds: handshakeSeconds });
+        const r = await childHandshakes(stage.build, {
+          client: pki.client,
+          upstreamPort: upstream.port,
+          upstreamPid: upstream.pid,
+          seconds: handshakeSeconds,
+        });
         handshakes[stage.name].push(r);
-        console.error(`  round ${round + 1} handshakes ${stage.name.padEnd(12)} full ${r.full.perSecond.toFixed(0)}/s resumed ${r.resumed.perSecond.toFixed(0)}/s (${(r.resumed.perSecond / r.full.perSecond).toFixed(2)}×), client CPU ${r.full.clientCpuUs.toFixed(0)} / ${r.resumed.clientCpuUs.toFixed(0)} µs`);
+        console.error(
+          `  round ${round + 1} handshakes ${stage.name.padEnd(12)} full ${r.full.perSecond.toFixed(0)}/s resumed ${r.resumed.perSecond.toFixed(0)}/s (${(r.resumed.perSecond / r.full.perSecond).toFixed(2)}×), client CPU ${r.full.clientCpuUs.toFixed(0)} / ${r.resumed.clientCpuUs.toFixed(0)} µs`,
+        );
       }
     }
     // Per round, against nginx or the first build in the same round; then the median.
-    const paired = (scenario, name, other, field) => (runs[scenario] ? median(runs[scenario][name].map((r, i) => r[field] / runs[scenario][other][i][field])) : NaN);
+    const paired = (scenario, name, other, field) =>
+      runs[scenario] ? median(runs[scenario][name].map((r, i) => r[field] / runs[scenario][other][i][field])) : NaN;
     const fmt = (value, digits, unit = '') => (Number.isFinite(value) ? `${value.toFixed(digits)}${unit}` : '');
     const first = stages[0].name;
-    console.log(`| build | CPU µs/keep-alive request | CPU per request vs ${first} | keep-alive req/s vs nginx | 10 MiB MB/s vs nginx | resumed/full handshakes/s | dialer CPU µs per resumed handshake |`);
+    console.log(
+      `| build | CPU µs/keep-alive request | CPU per request vs ${first} | keep-alive req/s vs nginx | 10 MiB MB/s vs nginx | resumed/full handshakes/s | dialer CPU µs per resumed handshake |`,
+    );
     console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const name of names) {
       const hs = handshakes[name] ?? [];

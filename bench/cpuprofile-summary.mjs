@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 export function summarizeProfile(file, top = 25) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const self = new Map();
-  for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const byFunction = new Map();
   const byFile = new Map();
   let total = 0;
@@ -26,7 +27,12 @@ export function summarizeProfile(file, top = 25) {
   const rank = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top);
   return {
     totalMs: total / 1000,
-    functions: rank(byFunction).map(([key, us]) => ({ name: key.split(' ')[0], where: key.split(' ').slice(1).join(' '), selfMs: us / 1000, share: us / total })),
+    functions: rank(byFunction).map(([key, us]) => ({
+      name: key.split(' ')[0],
+      where: key.split(' ').slice(1).join(' '),
+      selfMs: us / 1000,
+      share: us / total,
+    })),
     files: rank(byFile).map(([f, us]) => ({ file: f, selfMs: us / 1000, share: us / total })),
   };
 }
@@ -34,7 +40,9 @@ export function summarizeProfile(file, top = 25) {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const summary = summarizeProfile(process.argv[2], Number(process.argv[3] ?? 25));
   console.log(`total sampled ${summary.totalMs.toFixed(0)} ms\n\nself time by function:`);
-  for (const f of summary.functions) console.log(`${(f.share * 100).toFixed(1).padStart(5)} % ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}  ${f.where}`);
+  for (const f of summary.functions)
+    console.log(`${(f.share * 100).toFixed(1).padStart(5)} % ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}  ${f.where}`);
   console.log('\nself time by file:');
-  for (const f of summary.files) console.log(`${(f.share * 100).toFixed(1).padStart(5)} % ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.file}`);
+  for (const f of summary.files)
+    console.log(`${(f.share * 100).toFixed(1).padStart(5)} % ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.file}`);
 }

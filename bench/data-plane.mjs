@@ -68,15 +68,24 @@ function probe(port, path) {
 
 export async function checkProxy(name, port) {
   const small = await probe(port, '/small');
-  if (small.status !== 200 || small.head !== SMALL_BODY) throw new Error(`${name}: GET /small answered ${small.status} ${small.error ?? ''} ${JSON.stringify(small.head.slice(0, 80))}`);
+  if (small.status !== 200 || small.head !== SMALL_BODY)
+    throw new Error(`${name}: GET /small answered ${small.status} ${small.error ?? ''} ${JSON.stringify(small.head.slice(0, 80))}`);
   const bulk = await probe(port, '/bulk');
-  if (bulk.status !== 200 || bulk.length !== BULK_BYTES) throw new Error(`${name}: GET /bulk answered ${bulk.status} with ${bulk.length} bytes`);
+  if (bulk.status !== 200 || bulk.length !== BULK_BYTES)
+    throw new Error(`${name}: GET /bulk answered ${bulk.status} with ${bulk.length} bytes`);
 }
 
 export async function measure(proxy, scenario, seconds) {
   const before = cpuTimes(proxy.pid);
   const peakReset = scenario.peak ? resetPeakRss(proxy.pid) : false;
-  const run = await wrk({ port: proxy.port, path: scenario.path, host: HOSTNAME, connections: scenario.connections, seconds, close: scenario.close });
+  const run = await wrk({
+    port: proxy.port,
+    path: scenario.path,
+    host: HOSTNAME,
+    connections: scenario.connections,
+    seconds,
+    close: scenario.close,
+  });
   const after = cpuTimes(proxy.pid);
   const user = after.user - before.user;
   const system = after.system - before.system;
@@ -109,15 +118,26 @@ export async function dataPlaneSuite(options = {}) {
   ensureDebianTools({ log });
   return withCleanup(async () => {
     const pki = await createSeedPki({ serverNames: [SERVICE.split(':')[0]] });
-    const upstream = await startMtlsUpstream({ serverCertPem: pki.server.certPem, serverKeyPem: pki.server.keyPem, clientCaPem: pki.ca.certPem });
+    const upstream = await startMtlsUpstream({
+      serverCertPem: pki.server.certPem,
+      serverKeyPem: pki.server.keyPem,
+      clientCaPem: pki.ca.certPem,
+    });
     const proxies = {
       kupstream: await startKupstream({ client: pki.client, upstreamPort: upstream.port, cpuProfDir }),
-      nginx: await startNginxReference({ upstreamPort: upstream.port, clientCertPem: pki.client.certPem, clientKeyPem: pki.client.keyPem, serverName: SERVICE.split(':')[0] }),
+      nginx: await startNginxReference({
+        upstreamPort: upstream.port,
+        clientCertPem: pki.client.certPem,
+        clientKeyPem: pki.client.keyPem,
+        serverName: SERVICE.split(':')[0],
+      }),
       'node-floor': await startNodeFloor({ client: pki.client, upstreamPort: upstream.port }),
     };
     try {
       for (const name of PROXIES) await checkProxy(name, proxies[name].port);
-      log(`data plane: upstream 127.0.0.1:${upstream.port}; ${PROXIES.map((name) => `${name} :${proxies[name].port} (pid ${proxies[name].pid})`).join(', ')}; ${rounds} rounds of ${seconds} s runs`);
+      log(
+        `data plane: upstream 127.0.0.1:${upstream.port}; ${PROXIES.map((name) => `${name} :${proxies[name].port} (pid ${proxies[name].pid})`).join(', ')}; ${rounds} rounds of ${seconds} s runs`,
+      );
       // Warm-up: JIT, upstream pools and TLS sessions, before anything is recorded. Node's
       // CPU per request settles after about 5 s of load here; nginx does not need it.
       for (const name of PROXIES) {
@@ -133,14 +153,24 @@ export async function dataPlaneSuite(options = {}) {
           for (const name of round % 2 ? names.reverse() : names) {
             const r = await measure(proxies[name], scenario, seconds);
             runs[scenario.id][name].push(r);
-            log(`  round ${round + 1} ${scenario.id.padEnd(9)} ${name.padEnd(10)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s ${r.mbPerSecond.toFixed(1).padStart(7)} MB/s p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms cpu ${r.cpuUsPerRequest.toFixed(0)} µs/req (${(r.userShareOfCpu * 100).toFixed(0)} % user)${r.peakRssMiB ? ` peak RSS ${r.peakRssMiB.toFixed(0)} MiB` : ''}${r.errors ? ` errors ${r.errors}` : ''}`);
+            log(
+              `  round ${round + 1} ${scenario.id.padEnd(9)} ${name.padEnd(10)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s ${r.mbPerSecond.toFixed(1).padStart(7)} MB/s p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms cpu ${r.cpuUsPerRequest.toFixed(0)} µs/req (${(r.userShareOfCpu * 100).toFixed(0)} % user)${r.peakRssMiB ? ` peak RSS ${r.peakRssMiB.toFixed(0)} MiB` : ''}${r.errors ? ` errors ${r.errors}` : ''}`,
+            );
           }
         }
       }
-      const lifetimePeak = Object.fromEntries(PROXIES.map((name) => [name, Math.max(...SCENARIOS.flatMap((s) => runs[s.id][name].map((r) => r.peakSoFarMiB)))]));
+      const lifetimePeak = Object.fromEntries(
+        PROXIES.map((name) => [name, Math.max(...SCENARIOS.flatMap((s) => runs[s.id][name].map((r) => r.peakSoFarMiB)))]),
+      );
 
       log(`data plane: upstream handshakes through the agent's dialer, ${rounds} × ${handshakeSeconds} s per mode`);
-      const handshakes = await handshakeRates({ client: pki.client, upstreamPort: upstream.port, upstreamPid: upstream.pid, seconds: handshakeSeconds, rounds });
+      const handshakes = await handshakeRates({
+        client: pki.client,
+        upstreamPort: upstream.port,
+        upstreamPid: upstream.pid,
+        seconds: handshakeSeconds,
+        rounds,
+      });
       // The preload writes its final counts on exit, so stop the proxy before reading them.
       await proxies.kupstream.stop();
       const proxyTls = await proxies.kupstream.tlsCounts();
@@ -203,11 +233,19 @@ function summarize({ seconds, rounds, runs, lifetimePeak, handshakes, proxyTls, 
     ratio: median(handshakes.perRound.map((r) => r.resumed.perSecond / r.full.perSecond)),
     resumedShare: median(handshakes.perRound.map((r) => r.resumed.reusedShare)),
     fullReusedShare: median(handshakes.perRound.map((r) => r.full.reusedShare)),
-    clientCpuUs: { full: median(handshakes.perRound.map((r) => r.full.clientCpuUs)), resumed: median(handshakes.perRound.map((r) => r.resumed.clientCpuUs)) },
-    upstreamCpuUs: { full: median(handshakes.perRound.map((r) => r.full.upstreamCpuUs)), resumed: median(handshakes.perRound.map((r) => r.resumed.upstreamCpuUs)) },
+    clientCpuUs: {
+      full: median(handshakes.perRound.map((r) => r.full.clientCpuUs)),
+      resumed: median(handshakes.perRound.map((r) => r.resumed.clientCpuUs)),
+    },
+    upstreamCpuUs: {
+      full: median(handshakes.perRound.map((r) => r.full.upstreamCpuUs)),
+      resumed: median(handshakes.perRound.map((r) => r.resumed.upstreamCpuUs)),
+    },
     // Both ends' CPU per full handshake over per resumed one: the rate ratio a CPU-bound
     // machine would show, less sensitive to the scheduler than the rates themselves.
-    cpuRatio: median(handshakes.perRound.map((r) => (r.full.clientCpuUs + r.full.upstreamCpuUs) / (r.resumed.clientCpuUs + r.resumed.upstreamCpuUs))),
+    cpuRatio: median(
+      handshakes.perRound.map((r) => (r.full.clientCpuUs + r.full.upstreamCpuUs) / (r.resumed.clientCpuUs + r.resumed.upstreamCpuUs)),
+    ),
     connections: handshakes.connections,
     concurrency: handshakes.concurrency,
     secureContextBuilds: handshakes.secureContextBuilds,
@@ -215,10 +253,25 @@ function summarize({ seconds, rounds, runs, lifetimePeak, handshakes, proxyTls, 
   const peak256 = rows.find((r) => r.scenario === 'c256' && r.proxy === 'kupstream').peakRssMiB;
   const perConnectionContexts = handshakes.secureContextBuilds <= 1 && (!proxyTls || proxyTls.secureContexts <= 1);
   const targets = [
-    { name: 'keep-alive req/s vs nginx', value: ratios.keepAlive, target: `≥ ${TARGETS.keepAlive}×`, met: ratios.keepAlive >= TARGETS.keepAlive },
+    {
+      name: 'keep-alive req/s vs nginx',
+      value: ratios.keepAlive,
+      target: `≥ ${TARGETS.keepAlive}×`,
+      met: ratios.keepAlive >= TARGETS.keepAlive,
+    },
     { name: '10 MiB body MB/s vs nginx', value: ratios.bulk, target: `≥ ${TARGETS.bulk}×`, met: ratios.bulk >= TARGETS.bulk },
-    { name: 'resumed / full upstream handshakes per second', value: handshakeSummary.ratio, target: `≥ ${TARGETS.resumedOverFull}×`, met: handshakeSummary.ratio >= TARGETS.resumedOverFull },
-    { name: 'kupstream peak RSS under 256 connections (MiB)', value: peak256, target: `≤ ${TARGETS.peakRssMiB256}`, met: peak256 <= TARGETS.peakRssMiB256 },
+    {
+      name: 'resumed / full upstream handshakes per second',
+      value: handshakeSummary.ratio,
+      target: `≥ ${TARGETS.resumedOverFull}×`,
+      met: handshakeSummary.ratio >= TARGETS.resumedOverFull,
+    },
+    {
+      name: 'kupstream peak RSS under 256 connections (MiB)',
+      value: peak256,
+      target: `≤ ${TARGETS.peakRssMiB256}`,
+      met: peak256 <= TARGETS.peakRssMiB256,
+    },
     {
       name: 'SecureContext builds (dialer loop; serve process)',
       value: `${handshakes.secureContextBuilds} for ${handshakes.connections} connections; ${proxyTls ? `${proxyTls.secureContexts} for ${proxyTls.tlsConnects}` : 'not counted'}`,
@@ -226,7 +279,17 @@ function summarize({ seconds, rounds, runs, lifetimePeak, handshakes, proxyTls, 
       met: perConnectionContexts,
     },
   ];
-  return { seconds, rounds, rows, ratios, handshakes: handshakeSummary, proxyTls, lifetimePeakRssMiB: lifetimePeak, targets, ...(cpuProfDir ? { cpuProfDir } : {}) };
+  return {
+    seconds,
+    rounds,
+    rows,
+    ratios,
+    handshakes: handshakeSummary,
+    proxyTls,
+    lifetimePeakRssMiB: lifetimePeak,
+    targets,
+    ...(cpuProfDir ? { cpuProfDir } : {}),
+  };
 }
 
 const fmt = (x, digits = 2) => (x === undefined || !Number.isFinite(x) ? '—' : Number(x).toFixed(digits));
@@ -236,24 +299,39 @@ export function formatDataPlane(result) {
   const h = result.handshakes;
   return [
     `Medians of ${result.rounds} alternating rounds of ${result.seconds} s per proxy and scenario (wrk on loopback, shared noisy machine).`,
-    'CPU is the proxy process\'s user + system time during the run divided by the requests it served.',
+    "CPU is the proxy process's user + system time during the run divided by the requests it served.",
     '',
     '| scenario | proxy | req/s | MB/s | p50 ms | p99 ms | CPU µs/request | of it user mode | CPU cores used | peak RSS MiB | socket/status errors |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...result.rows.map((r) => `| ${r.label} | ${r.proxy} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.mbPerSecond, 1)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.cpuUsPerRequest, 0)} | ${fmt(r.userShareOfCpu * 100, 0)} % | ${fmt(r.cpuShare)} | ${r.peakRssMiB === undefined ? '' : fmt(r.peakRssMiB, 0)} | ${r.errors} |`),
+    ...result.rows.map(
+      (r) =>
+        `| ${r.label} | ${r.proxy} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.mbPerSecond, 1)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.cpuUsPerRequest, 0)} | ${fmt(r.userShareOfCpu * 100, 0)} % | ${fmt(r.cpuShare)} | ${r.peakRssMiB === undefined ? '' : fmt(r.peakRssMiB, 0)} | ${r.errors} |`,
+    ),
     '',
     `Ratios kupstream / nginx (per round, median): keep-alive ${fmt(result.ratios.keepAlive)}×, new connections ${fmt(result.ratios.newConnections)}×, 10 MiB body ${fmt(result.ratios.bulk)}×, 256 connections ${fmt(result.ratios.keepAlive256)}×; CPU per request ${fmt(result.ratios.cpuPerRequestKeepAlive)}× (keep-alive) and ${fmt(result.ratios.cpuPerRequestBulk)}× (10 MiB); p99 ${fmt(result.ratios.p99KeepAlive)}× (keep-alive).`,
     `Diagnostic floor (a bare Node proxy on the agent's dialer, not a target): ${fmt(result.ratios.floorKeepAlive)}× nginx keep-alive, ${fmt(result.ratios.floorBulk)}× nginx on the 10 MiB body; kupstream reaches ${fmt(result.ratios.kupstreamOverFloorKeepAlive)}× and ${fmt(result.ratios.kupstreamOverFloorBulk)}× of that floor and spends ${fmt(result.ratios.cpuPerRequestKeepAliveOverFloor)}× its CPU per keep-alive request.`,
-    ...(result.rows.some((r) => r.peakRssRunOnly === false) ? ['Peak RSS of the 256-connection runs is since process start: the kernel refused to reset VmHWM (/proc/PID/clear_refs).'] : []),
+    ...(result.rows.some((r) => r.peakRssRunOnly === false)
+      ? ['Peak RSS of the 256-connection runs is since process start: the kernel refused to reset VmHWM (/proc/PID/clear_refs).']
+      : []),
     `Peak RSS over the whole suite (warm-up and 10 MiB bodies included): kupstream ${fmt(result.lifetimePeakRssMiB.kupstream, 0)} MiB, nginx ${fmt(result.lifetimePeakRssMiB.nginx, 0)} MiB, node-floor ${fmt(result.lifetimePeakRssMiB['node-floor'], 0)} MiB.`,
     `Upstream handshakes through the agent's dialer (${h.concurrency} in flight, mTLS, TLS 1.3, RSA 2048 certificates): full ${fmt(h.fullPerSecond, 0)}/s, resumed ${fmt(h.resumedPerSecond, 0)}/s (${fmt(h.resumedShare * 100, 0)} % of them resumed); CPU per handshake in the dialing Node process ${fmt(h.clientCpuUs.full, 0)} µs full vs ${fmt(h.clientCpuUs.resumed, 0)} µs resumed, in the nginx upstream ${fmt(h.upstreamCpuUs.full, 0)} µs vs ${fmt(h.upstreamCpuUs.resumed, 0)} µs (both ends: ${fmt(h.cpuRatio)}× cheaper resumed).`,
     '',
-    ...result.targets.map((t) => `- ${t.name}: **${typeof t.value === 'number' ? fmt(t.value) : t.value}** (target ${t.target}: ${t.met ? 'met' : 'NOT met'})`),
+    ...result.targets.map(
+      (t) => `- ${t.name}: **${typeof t.value === 'number' ? fmt(t.value) : t.value}** (target ${t.target}: ${t.met ? 'met' : 'NOT met'})`,
+    ),
   ];
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, 'handshake-seconds': { type: 'string' }, 'cpu-prof': { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string' },
+      rounds: { type: 'string' },
+      'handshake-seconds': { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
   const result = await dataPlaneSuite({
     ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),

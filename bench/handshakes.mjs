@@ -79,7 +79,12 @@ export async function handshakeRates({ client, upstreamPort, upstreamPid, second
       for (const mode of order) {
         const r = await loop(mode === 'full' ? full : resumed, seconds, concurrency, upstreamPid);
         connections += r.count;
-        result[mode] = { perSecond: r.count / r.seconds, reusedShare: r.reused / r.count, clientCpuUs: r.clientCpuUs, upstreamCpuUs: r.upstreamCpuUs };
+        result[mode] = {
+          perSecond: r.count / r.seconds,
+          reusedShare: r.reused / r.count,
+          clientCpuUs: r.clientCpuUs,
+          upstreamCpuUs: r.upstreamCpuUs,
+        };
       }
       perRound.push(result);
     }

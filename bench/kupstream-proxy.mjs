@@ -35,13 +35,23 @@ export function seedManifests(client) {
       spec: {
         hostnames: [HOSTNAME],
         parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'example-gateway', namespace: 'default' }],
-        rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ group: '', kind: 'Service', name: 'example-service', port: 443, weight: 1 }] }],
+        rules: [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+            backendRefs: [{ group: '', kind: 'Service', name: 'example-service', port: 443, weight: 1 }],
+          },
+        ],
       },
     },
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'example-service', namespace: 'default', labels: { app: 'example-app' }, annotations: { 'k8s.ngrok.com/app-protocols': '{"https-port":"https","http-port":"http"}' } },
+      metadata: {
+        name: 'example-service',
+        namespace: 'default',
+        labels: { app: 'example-app' },
+        annotations: { 'k8s.ngrok.com/app-protocols': '{"https-port":"https","http-port":"http"}' },
+      },
       spec: {
         ports: [
           { name: 'https-port', port: 443, protocol: 'TCP', targetPort: 8443 },
@@ -78,10 +88,32 @@ export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArg
   const counts = join(dir, 'tls-counts.json');
   // KUPSTREAM_BENCH_AGENT (here or in the environment) serves with another build of the agent.
   const build = env.KUPSTREAM_BENCH_AGENT ?? process.env.KUPSTREAM_BENCH_AGENT;
-  const node = [...nodeArgs, ...(build ? ['--import', AGENT_BUILD_HOOK] : []), '--import', COUNT_TLS, ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
-  const proc = spawnTracked(process.execPath, [...node, CLI, 'serve', '-f', manifests, '--listen', '127.0.0.1:0', '--resolve', `${SERVICE}=127.0.0.1:${upstreamPort}`, '--shutdown-timeout', '2s'], {
-    env: { ...process.env, ...env, KUPSTREAM_BENCH_TLS_COUNTS: counts, NODE_OPTIONS: '' },
-  });
+  const node = [
+    ...nodeArgs,
+    ...(build ? ['--import', AGENT_BUILD_HOOK] : []),
+    '--import',
+    COUNT_TLS,
+    ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+  ];
+  const proc = spawnTracked(
+    process.execPath,
+    [
+      ...node,
+      CLI,
+      'serve',
+      '-f',
+      manifests,
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      `${SERVICE}=127.0.0.1:${upstreamPort}`,
+      '--shutdown-timeout',
+      '2s',
+    ],
+    {
+      env: { ...process.env, ...env, KUPSTREAM_BENCH_TLS_COUNTS: counts, NODE_OPTIONS: '' },
+    },
+  );
   let stderr = '';
   proc.child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000);

@@ -18,7 +18,10 @@ export async function startNginx(dir, conf, ports) {
   const proc = spawnTracked(NGINX, ['-p', dir, '-c', file, '-e', errorLog, '-g', 'daemon off;'], { stdio: 'ignore' });
   const failed = new Promise((_, reject) => proc.child.once('error', (err) => reject(new Error(`cannot run ${NGINX}: ${err.message}`))));
   try {
-    await Promise.race([Promise.all(ports.map((port) => waitForPort(port, proc.child, () => readFile(errorLog, 'utf8').catch(() => '')))), failed]);
+    await Promise.race([
+      Promise.all(ports.map((port) => waitForPort(port, proc.child, () => readFile(errorLog, 'utf8').catch(() => '')))),
+      failed,
+    ]);
   } catch (err) {
     await proc.stop();
     throw err;

@@ -13,7 +13,10 @@ import { spawnTracked } from './processes.mjs';
 
 /** Starts the floor proxy as a child process; resolves with its port and pid. */
 export async function startNodeFloor({ client, upstreamPort }) {
-  const proc = spawnTracked(process.execPath, [new URL(import.meta.url).pathname, String(upstreamPort)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const proc = spawnTracked(process.execPath, [new URL(import.meta.url).pathname, String(upstreamPort)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   proc.child.stdin.end(JSON.stringify({ certPem: client.certPem, keyPem: client.keyPem }));
   let stderr = '';
   proc.child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
@@ -38,7 +41,10 @@ async function main() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
   // Ready-checked connections, as the agent's own pools do (createConnection is async here).
   agent.createConnection = (_options, callback) => {
-    dialer.connect().then((socket) => callback(null, socket), (err) => callback(err));
+    dialer.connect().then(
+      (socket) => callback(null, socket),
+      (err) => callback(err),
+    );
     return undefined;
   };
   const [host, port] = SERVICE.split(':');

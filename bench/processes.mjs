@@ -98,7 +98,8 @@ export async function freePort() {
 export async function waitForPort(port, child, describeExit = async () => '') {
   const deadline = Date.now() + 15000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process exited (${child.exitCode ?? child.signalCode}) before listening on ${port}: ${await describeExit()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`process exited (${child.exitCode ?? child.signalCode}) before listening on ${port}: ${await describeExit()}`);
     if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after 15 s`);
     const ok = await new Promise((resolve) => {
       const socket = net.connect({ host: '127.0.0.1', port }, () => {

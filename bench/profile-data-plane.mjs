@@ -21,17 +21,37 @@ if (!scenario) throw new Error(`unknown scenario ${id}: ${SCENARIOS.map((s) => s
 ensureDebianTools();
 await withCleanup(async () => {
   const pki = await createSeedPki({ serverNames: [SERVICE.split(':')[0]] });
-  const upstream = await startMtlsUpstream({ serverCertPem: pki.server.certPem, serverKeyPem: pki.server.keyPem, clientCaPem: pki.ca.certPem });
+  const upstream = await startMtlsUpstream({
+    serverCertPem: pki.server.certPem,
+    serverKeyPem: pki.server.keyPem,
+    clientCaPem: pki.ca.certPem,
+  });
   const cpuProfDir = await tempDir('kupstream-bench-prof-');
   const proxy = await startKupstream({ client: pki.client, upstreamPort: upstream.port, cpuProfDir });
   try {
-    await wrk({ port: proxy.port, path: scenario.path, host: HOSTNAME, connections: scenario.connections, seconds: 3, close: scenario.close });
+    await wrk({
+      port: proxy.port,
+      path: scenario.path,
+      host: HOSTNAME,
+      connections: scenario.connections,
+      seconds: 3,
+      close: scenario.close,
+    });
     const before = cpuTimes(proxy.pid);
-    const run = await wrk({ port: proxy.port, path: scenario.path, host: HOSTNAME, connections: scenario.connections, seconds: Number(seconds), close: scenario.close });
+    const run = await wrk({
+      port: proxy.port,
+      path: scenario.path,
+      host: HOSTNAME,
+      connections: scenario.connections,
+      seconds: Number(seconds),
+      close: scenario.close,
+    });
     const after = cpuTimes(proxy.pid);
     const user = after.user - before.user;
     const used = user + after.system - before.system;
-    console.log(`${scenario.label}: ${(run.requests / run.seconds).toFixed(0)} req/s, ${(run.bytes / run.seconds / 1e6).toFixed(1)} MB/s, ${((used * 1e6) / run.requests).toFixed(0)} µs CPU/request (${((user / used) * 100).toFixed(0)} % user; under the profiler), errors ${run.errors + run.statusErrors}`);
+    console.log(
+      `${scenario.label}: ${(run.requests / run.seconds).toFixed(0)} req/s, ${(run.bytes / run.seconds / 1e6).toFixed(1)} MB/s, ${((used * 1e6) / run.requests).toFixed(0)} µs CPU/request (${((user / used) * 100).toFixed(0)} % user; under the profiler), errors ${run.errors + run.statusErrors}`,
+    );
   } finally {
     await proxy.stop();
     await upstream.stop();

@@ -31,7 +31,8 @@ if (process.argv[2] === '--summary') {
 function summarize(file, top) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const dt = new Map();
-  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const self = new Map();
   let total = 0;
   for (const node of profile.nodes) {
@@ -43,5 +44,6 @@ function summarize(file, top) {
   }
   const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, top);
   console.log(`total ${(total / 1000).toFixed(0)} ms`);
-  for (const [key, us] of rows) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
+  for (const [key, us] of rows)
+    console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
 }

@@ -16,7 +16,10 @@ const spread = ([min, max], digits = 1) => `${fmt(min, digits)}–${fmt(max, dig
 const table = [
   '| N routes | objects | endpoints | upstreams | diagnostics | translate ms (median of 5; range) | structuredClone ms (median of 5; range) | one route changed ms (median of 9; range) | heap at the end of a translation MiB (garbage included) | result heap MiB | peak RSS MiB |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...t.rows.map((r) => `| ${r.n} | ${r.objects} | ${r.endpoints} | ${r.upstreams} | ${r.diagnostics} | ${fmt(r.translateMs, 1)} (${spread(r.translateSpread)}) | ${fmt(r.cloneMs, 1)} (${spread(r.cloneSpread)}) | ${fmt(r.incrementalMs, 1)} (${spread(r.incrementalSpread)}) | ${fmt(r.peakHeapMiB, 1)} | ${fmt(r.heapMiB, 1)} | ${fmt(r.peakRssMiB, 0)} |`),
+  ...t.rows.map(
+    (r) =>
+      `| ${r.n} | ${r.objects} | ${r.endpoints} | ${r.upstreams} | ${r.diagnostics} | ${fmt(r.translateMs, 1)} (${spread(r.translateSpread)}) | ${fmt(r.cloneMs, 1)} (${spread(r.cloneSpread)}) | ${fmt(r.incrementalMs, 1)} (${spread(r.incrementalSpread)}) | ${fmt(r.peakHeapMiB, 1)} | ${fmt(r.heapMiB, 1)} | ${fmt(r.peakRssMiB, 0)} |`,
+  ),
 ];
 const verdict = (ok) => (ok ? 'met' : 'NOT met');
 const summary = [
@@ -29,25 +32,32 @@ console.log(table.join('\n'));
 console.log(summary.join('\n'));
 
 // `--translation-only` skips the data plane (about 5 minutes; it installs nginx and wrk when missing).
-const dataPlane = process.argv.includes('--translation-only') ? undefined : formatDataPlane(await dataPlaneSuite({ log: (line) => console.error(line) }));
+const dataPlane = process.argv.includes('--translation-only')
+  ? undefined
+  : formatDataPlane(await dataPlaneSuite({ log: (line) => console.error(line) }));
 if (dataPlane) console.log(dataPlane.join('\n'));
 
 const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
-const notes = previous.includes('\n## Notes\n') ? previous.slice(previous.indexOf('\n## Notes\n')) : '\n## Notes\n\n(What each optimization bought, with the profile behind it.)\n';
-writeFileSync(out, [
-  '# Benchmarks',
-  '',
-  `Written by \`pnpm bench\` on ${new Date().toISOString()} (Node ${process.version}, ${process.platform}/${process.arch}).`,
-  'Ratios are against references measured in the same run; milliseconds are for context only.',
-  '',
-  '## Translation at scale (`translateGatewayApi` vs `structuredClone` of the same snapshot)',
-  '',
-  'Each row: 2 warm-up rounds, then 5 alternating rounds of translate and clone, as the issue asks (a full GC before each timed call); the incremental column uses a `createGatewayTranslator()` primed with the cluster, 5 warm-up changes, then the median of 9 (one HTTPRoute changed per call).',
-  '',
-  ...table,
-  '',
-  ...summary,
-  '',
-  ...(dataPlane ? ['## Data plane (`kupstream serve` vs nginx, the same mTLS upstream)', '', ...dataPlane, ''] : []),
-].join('\n') + notes);
+const notes = previous.includes('\n## Notes\n')
+  ? previous.slice(previous.indexOf('\n## Notes\n'))
+  : '\n## Notes\n\n(What each optimization bought, with the profile behind it.)\n';
+writeFileSync(
+  out,
+  [
+    '# Benchmarks',
+    '',
+    `Written by \`pnpm bench\` on ${new Date().toISOString()} (Node ${process.version}, ${process.platform}/${process.arch}).`,
+    'Ratios are against references measured in the same run; milliseconds are for context only.',
+    '',
+    '## Translation at scale (`translateGatewayApi` vs `structuredClone` of the same snapshot)',
+    '',
+    'Each row: 2 warm-up rounds, then 5 alternating rounds of translate and clone, as the issue asks (a full GC before each timed call); the incremental column uses a `createGatewayTranslator()` primed with the cluster, 5 warm-up changes, then the median of 9 (one HTTPRoute changed per call).',
+    '',
+    ...table,
+    '',
+    ...summary,
+    '',
+    ...(dataPlane ? ['## Data plane (`kupstream serve` vs nginx, the same mTLS upstream)', '', ...dataPlane, ''] : []),
+  ].join('\n') + notes,
+);
 console.error(`wrote ${out}`);

@@ -14,46 +14,74 @@ export function syntheticCluster(n, { clientCerts, caPem }) {
   const serviceCount = Math.max(2, Math.floor(n / 2));
   const policyCount = Math.max(1, Math.floor(n / 20));
 
-  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns(i), labels: { team: `t${i % 4}` } } }));
-  const gatewayClasses = [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'ngrok', generation: 1 }, spec: { controllerName: 'ngrok.com/gateway-controller' } }];
+  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: ns(i), labels: { team: `t${i % 4}` } },
+  }));
+  const gatewayClasses = [
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GatewayClass',
+      metadata: { name: 'ngrok', generation: 1 },
+      spec: { controllerName: 'ngrok.com/gateway-controller' },
+    },
+  ];
   const secrets = [];
   const gateways = Array.from({ length: gatewayCount }, (_, g) => {
     const namespace = ns(g);
     const clientCert = clientCerts[g % clientCerts.length];
     secrets.push({
-      apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
       metadata: { name: `client-${g}`, namespace },
       data: { 'tls.crt': Buffer.from(clientCert.certPem).toString('base64'), 'tls.key': Buffer.from(clientCert.keyPem).toString('base64') },
     });
     return {
-      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway',
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
       metadata: { name: `gw-${g}`, namespace, generation: 1, creationTimestamp: created(g) },
       spec: {
         gatewayClassName: 'ngrok',
         tls: { backend: { clientCertificateRef: { name: `client-${g}` } } },
         listeners: Array.from({ length: 4 }, (_, l) => ({
-          name: `l${l}`, hostname: `*.z${l}.gw${g}.example.com`, port: 443, protocol: 'HTTPS',
+          name: `l${l}`,
+          hostname: `*.z${l}.gw${g}.example.com`,
+          port: 443,
+          protocol: 'HTTPS',
           allowedRoutes: { namespaces: { from: 'All' } },
         })),
       },
     };
   });
   const services = Array.from({ length: serviceCount }, (_, s) => ({
-    apiVersion: 'v1', kind: 'Service',
+    apiVersion: 'v1',
+    kind: 'Service',
     metadata: { name: `svc-${s}`, namespace: ns(s), annotations: { 'k8s.ngrok.com/app-protocols': '{"https":"HTTPS","http":"HTTP"}' } },
-    spec: { ports: [{ name: 'https', port: 443, targetPort: 8443 }, { name: 'http', port: 80, targetPort: 8080, appProtocol: s % 3 === 0 ? 'kubernetes.io/h2c' : undefined }] },
+    spec: {
+      ports: [
+        { name: 'https', port: 443, targetPort: 8443 },
+        { name: 'http', port: 80, targetPort: 8080, appProtocol: s % 3 === 0 ? 'kubernetes.io/h2c' : undefined },
+      ],
+    },
   }));
   const referenceGrants = Array.from({ length: NAMESPACES }, (_, i) => ({
-    apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant',
+    apiVersion: 'gateway.networking.k8s.io/v1beta1',
+    kind: 'ReferenceGrant',
     metadata: { name: 'from-all-routes', namespace: ns(i) },
-    spec: { from: Array.from({ length: NAMESPACES }, (_, j) => ({ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: ns(j) })), to: [{ group: '', kind: 'Service' }] },
+    spec: {
+      from: Array.from({ length: NAMESPACES }, (_, j) => ({ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: ns(j) })),
+      to: [{ group: '', kind: 'Service' }],
+    },
   }));
   const configMaps = [];
   const backendTLSPolicies = Array.from({ length: policyCount }, (_, p) => {
     const s = (p * 7) % serviceCount;
     configMaps.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `ca-${p}`, namespace: ns(s) }, data: { 'ca.crt': caPem } });
     return {
-      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy',
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'BackendTLSPolicy',
       metadata: { name: `btls-${p}`, namespace: ns(s), generation: 1, creationTimestamp: created(p) },
       spec: {
         targetRefs: [{ group: '', kind: 'Service', name: `svc-${s}`, sectionName: 'https' }],
@@ -69,7 +97,8 @@ export function syntheticCluster(n, { clientCerts, caPem }) {
     const localService = sameNs[r % sameNs.length] ?? services[(r * 2) % serviceCount];
     const remote = services[(r * 13 + 1) % serviceCount];
     return {
-      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute',
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
       metadata: { name: `route-${r}`, namespace, generation: 1, resourceVersion: '1', creationTimestamp: created(r) },
       spec: {
         parentRefs: [{ name: `gw-${g}`, namespace: ns(g) }],
@@ -84,5 +113,17 @@ export function syntheticCluster(n, { clientCerts, caPem }) {
       },
     };
   });
-  return JSON.parse(JSON.stringify({ gatewayClasses, gateways, httpRoutes, referenceGrants, backendTLSPolicies, services, secrets, configMaps, namespaces }));
+  return JSON.parse(
+    JSON.stringify({
+      gatewayClasses,
+      gateways,
+      httpRoutes,
+      referenceGrants,
+      backendTLSPolicies,
+      services,
+      secrets,
+      configMaps,
+      namespaces,
+    }),
+  );
 }

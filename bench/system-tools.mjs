@@ -12,7 +12,10 @@ function hasWrk() {
 }
 
 function apt(args) {
-  const run = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const run = spawnSync('apt-get', args, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   return run.status === 0;
 }
 
@@ -20,7 +23,8 @@ function apt(args) {
 export function ensureDebianTools({ log = (line) => console.error(line) } = {}) {
   const missing = [...(existsSync(NGINX) ? [] : ['nginx']), ...(hasWrk() ? [] : ['wrk'])];
   if (!missing.length) return;
-  if (process.getuid?.() !== 0) throw new Error(`the data-plane suite needs ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`the data-plane suite needs ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
   log(`data plane: installing ${missing.join(', ')} from Debian`);
   // The nginx package starts a system-wide nginx on :80 from its postinst; the suite runs
   // its own instances, so services are kept from starting (as .ci/run does).

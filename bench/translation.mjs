@@ -71,7 +71,9 @@ export async function benchPki(maxN) {
   const validity = { notBefore: new Date(NOW_DATE.getTime() - DAY), notAfter: new Date(NOW_DATE.getTime() + 365 * DAY) };
   const ca = await createCa({ subject: 'CN=BenchCA', ...validity });
   const gateways = Math.max(1, Math.floor(maxN / 100));
-  const clientCerts = await Promise.all(Array.from({ length: gateways }, (_, g) => issue(ca, { subject: `CN=BenchClient${g}`, extendedKeyUsage: ['clientAuth'], ...validity })));
+  const clientCerts = await Promise.all(
+    Array.from({ length: gateways }, (_, g) => issue(ca, { subject: `CN=BenchClient${g}`, extendedKeyUsage: ['clientAuth'], ...validity })),
+  );
   return { clientCerts, caPem: ca.certPem, now: NOW };
 }
 

@@ -25,7 +25,20 @@ export async function wrk({ port, path, host, connections, threads = 2, seconds,
     scriptPath = join(await tempDir('kupstream-bench-wrk-'), 'report.lua');
     await writeFile(scriptPath, SCRIPT);
   }
-  const args = ['-t', String(Math.min(threads, connections)), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', scriptPath, '-H', `Host: ${host}`];
+  const args = [
+    '-t',
+    String(Math.min(threads, connections)),
+    '-c',
+    String(connections),
+    '-d',
+    `${seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    scriptPath,
+    '-H',
+    `Host: ${host}`,
+  ];
   if (close) args.push('-H', 'Connection: close');
   args.push(`http://127.0.0.1:${port}${path}`);
   const proc = spawnTracked('wrk', args);

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const dirs = ['packages', 'examples', 'tools'].flatMap((group) =>
   existsSync(join(root, group))
-    ? readdirSync(join(root, group), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(root, group, d.name))
+    ? readdirSync(join(root, group), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => join(root, group, d.name))
     : [],
 );
 const withTests = dirs.filter((dir) => {

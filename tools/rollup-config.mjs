@@ -15,10 +15,26 @@ export function libraryConfig(configUrl, { entries = { index: 'src/index.ts' }, 
   return {
     input: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, join(dir, file)])),
     external,
-    plugins: [typescript({ tsconfig: join(dir, 'tsconfig.build.json'), declaration: false, declarationMap: false, outDir: undefined, emitDeclarationOnly: false, noEmit: false })],
+    plugins: [
+      typescript({
+        tsconfig: join(dir, 'tsconfig.build.json'),
+        declaration: false,
+        declarationMap: false,
+        outDir: undefined,
+        emitDeclarationOnly: false,
+        noEmit: false,
+      }),
+    ],
     output: [
       { dir: join(dir, 'dist'), format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', banner },
-      { dir: join(dir, 'dist'), format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', banner },
+      {
+        dir: join(dir, 'dist'),
+        format: 'cjs',
+        entryFileNames: '[name].cjs',
+        chunkFileNames: 'chunks/[name]-[hash].cjs',
+        exports: 'named',
+        banner,
+      },
     ],
     onwarn(warning, warn) {
       if (warning.code === 'CIRCULAR_DEPENDENCY') throw new Error(warning.message);

@@ -7,7 +7,11 @@ import { translateIngresses } from '@kupstream/ingress';
 
 /** Everything kupstream translates, merged into one result. */
 export function translateAll(snapshot, now = () => new Date()) {
-  return mergeResults(translateGatewayApi(snapshot, { now }), translateIngresses(snapshot, { now }), translateAgentEndpoints(snapshot, { now }));
+  return mergeResults(
+    translateGatewayApi(snapshot, { now }),
+    translateIngresses(snapshot, { now }),
+    translateAgentEndpoints(snapshot, { now }),
+  );
 }
 
 /**
@@ -30,7 +34,14 @@ export function connectInformer(informer, store, toPlain = (object) => object) {
  * @param {(result: import('@kupstream/core').TranslationResult) => void} [options.onResult] e.g. `proxy.update(result)`
  * @param {(error: unknown) => void} [options.onError]
  */
-export function createController({ writeStatus, translate = translateAll, debounceMs = 50, retryMs = 1000, onResult, onError = console.error }) {
+export function createController({
+  writeStatus,
+  translate = translateAll,
+  debounceMs = 50,
+  retryMs = 1000,
+  onResult,
+  onError = console.error,
+}) {
   const store = new SnapshotStore();
   const written = new Map(); // object key -> the status we last wrote
   const idleWaiters = [];
@@ -72,10 +83,13 @@ export function createController({ writeStatus, translate = translateAll, deboun
       timer = undefined;
       queued++;
       // One translation at a time; a burst that arrives meanwhile gets the next one.
-      running = running.then(reconcile).catch(onError).finally(() => {
-        queued--;
-        if (!timer && queued === 0) idleWaiters.splice(0).forEach((resolve) => resolve());
-      });
+      running = running
+        .then(reconcile)
+        .catch(onError)
+        .finally(() => {
+          queued--;
+          if (!timer && queued === 0) idleWaiters.splice(0).forEach((resolve) => resolve());
+        });
     }, delay);
   }
   const unsubscribe = store.subscribe(() => schedule(debounceMs));
@@ -102,11 +116,13 @@ export function createController({ writeStatus, translate = translateAll, deboun
  */
 export function keepTransitionTimes(next, previous) {
   if (Array.isArray(next)) {
-    const same = (a, b) => ['type', 'name', 'parentRef', 'ancestorRef'].some((k) => k in b && JSON.stringify(a?.[k]) === JSON.stringify(b[k]));
+    const same = (a, b) =>
+      ['type', 'name', 'parentRef', 'ancestorRef'].some((k) => k in b && JSON.stringify(a?.[k]) === JSON.stringify(b[k]));
     return next.map((item) => keepTransitionTimes(item, Array.isArray(previous) ? previous.find((p) => same(p, item)) : undefined));
   }
   if (next === null || typeof next !== 'object') return next;
   const out = Object.fromEntries(Object.entries(next).map(([key, value]) => [key, keepTransitionTimes(value, previous?.[key])]));
-  if ('lastTransitionTime' in next && previous?.status === next.status && previous?.lastTransitionTime) out.lastTransitionTime = previous.lastTransitionTime;
+  if ('lastTransitionTime' in next && previous?.status === next.status && previous?.lastTransitionTime)
+    out.lastTransitionTime = previous.lastTransitionTime;
   return out;
 }

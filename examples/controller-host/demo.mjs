@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { connectInformer, createController } from './controller.mjs';
 import { ReplayInformer, readManifests } from './lib/replay-informer.mjs';
 
-const PLURALS = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', BackendTLSPolicy: 'backendtlspolicies', Ingress: 'ingresses', AgentEndpoint: 'agentendpoints' };
+const PLURALS = {
+  GatewayClass: 'gatewayclasses',
+  Gateway: 'gateways',
+  HTTPRoute: 'httproutes',
+  BackendTLSPolicy: 'backendtlspolicies',
+  Ingress: 'ingresses',
+  AgentEndpoint: 'agentendpoints',
+};
 
 /** The status subresource URL of an object, as the API server names it. */
 function statusPath({ apiVersion, kind, namespace, name }) {
@@ -20,9 +27,16 @@ const controller = createController({
     // does: store the status and send the object back through the watch.
     console.log(`  PATCH ${statusPath(ref)}  (application/merge-patch+json)\n    ${JSON.stringify(patch)}`);
     const current = controller.store.get(ref);
-    informer.emit('MODIFIED', { ...current, metadata: { ...current.metadata, resourceVersion: String(++resourceVersion) }, status: patch.status });
+    informer.emit('MODIFIED', {
+      ...current,
+      metadata: { ...current.metadata, resourceVersion: String(++resourceVersion) },
+      status: patch.status,
+    });
   },
-  onResult: (result) => console.log(`  translated: ${result.endpoints.length} endpoint(s), ${result.upstreams.length} upstream(s), ${result.statuses.length} status(es)`),
+  onResult: (result) =>
+    console.log(
+      `  translated: ${result.endpoints.length} endpoint(s), ${result.upstreams.length} upstream(s), ${result.statuses.length} status(es)`,
+    ),
 });
 connectInformer(informer, controller.store);
 
@@ -37,7 +51,10 @@ const objects = readManifests(fileURLToPath(new URL('./manifests', import.meta.u
 const route = objects.find((o) => o.kind === 'HTTPRoute');
 const service = objects.find((o) => o.kind === 'Service');
 
-await step('ADDED: what the informers list at start-up', objects.map((o) => ['ADDED', o]));
+await step(
+  'ADDED: what the informers list at start-up',
+  objects.map((o) => ['ADDED', o]),
+);
 await step('MODIFIED: the Service gets a label (its statuses stay the same)', [
   ['MODIFIED', { ...service, metadata: { ...service.metadata, resourceVersion: '2000', labels: { tier: 'web' } } }],
 ]);

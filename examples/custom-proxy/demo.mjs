@@ -23,10 +23,18 @@ const upstreamServer = await startMtlsUpstream({ cert: pki.server.certPem, key: 
 // 2. The model: where the upstream is and which Secret holds its client certificate.
 //    Any translator works; an AgentEndpoint is the shortest way to say it.
 const result = translateAgentEndpoints({
-  agentEndpoints: [{
-    apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1', kind: 'AgentEndpoint', metadata: { name: 'orders', namespace: 'shop' },
-    spec: { url: 'https://orders.example.com', upstream: { url: 'https://orders.shop:8443' }, clientCertificateRefs: [{ name: 'orders-client' }] },
-  }],
+  agentEndpoints: [
+    {
+      apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1',
+      kind: 'AgentEndpoint',
+      metadata: { name: 'orders', namespace: 'shop' },
+      spec: {
+        url: 'https://orders.example.com',
+        upstream: { url: 'https://orders.shop:8443' },
+        clientCertificateRefs: [{ name: 'orders-client' }],
+      },
+    },
+  ],
   secrets: [tlsSecret('orders-client', pki.client, 'shop')],
 });
 const upstream = result.upstreams[0];
@@ -35,7 +43,9 @@ console.log(`upstream ${upstream.url}, client certificate ${upstream.tls.clientC
 // orders.shop does not resolve here: send it to the loopback server (like curl --resolve).
 const resolve = (host, port) => (host === 'orders.shop' && port === 8443 ? { host: '127.0.0.1', port: upstreamServer.port } : undefined);
 const proxy = await startProxy({ upstream, credentials: result.credentials, resolve, log: (line) => console.log(`  [proxy] ${line}`) });
-const dispatcher = new UndiciAgent({ connect: createUpstreamDialer(upstream, { credentials: result.credentials, resolve }).createConnection });
+const dispatcher = new UndiciAgent({
+  connect: createUpstreamDialer(upstream, { credentials: result.credentials, resolve }).createConnection,
+});
 
 try {
   console.log(`\n== two requests through the custom proxy on http://127.0.0.1:${proxy.port}`);
@@ -66,7 +76,10 @@ try {
   result.credentials.delete({ namespace: 'shop', name: 'orders-client' });
   const refused = await get(proxy.port, '/orders/5');
   console.log(`  ${refused.status} x-upstream-error: ${refused.headers['x-upstream-error']}`);
-  check(refused.status === 502 && refused.headers['x-upstream-error'] === 'client_certificate_missing', 'answered 502 client_certificate_missing, nothing dialed without the certificate');
+  check(
+    refused.status === 502 && refused.headers['x-upstream-error'] === 'client_certificate_missing',
+    'answered 502 client_certificate_missing, nothing dialed without the certificate',
+  );
 } catch (error) {
   check(false, `unexpected error: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
@@ -81,9 +94,14 @@ process.exitCode = failures.length ? 1 : 0;
 /** GET through the proxy, as any HTTP client would. */
 function get(port, path) {
   return new Promise((done, fail) => {
-    http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk) => (body += chunk)).on('end', () => done({ status: res.statusCode, headers: res.headers, body }));
-    }).on('error', fail);
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let body = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (chunk) => (body += chunk))
+          .on('end', () => done({ status: res.statusCode, headers: res.headers, body }));
+      })
+      .on('error', fail);
   });
 }

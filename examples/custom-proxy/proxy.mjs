@@ -45,13 +45,20 @@ export async function startProxy({ upstream, credentials, resolve, log = console
     } catch (error) {
       return fail(error);
     }
-    const headers = { ...req.headers, host: upstreamHost, 'x-request-id': id, 'x-forwarded-host': req.headers.host,
-      'x-forwarded-for': [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ') };
+    const headers = {
+      ...req.headers,
+      host: upstreamHost,
+      'x-request-id': id,
+      'x-forwarded-host': req.headers.host,
+      'x-forwarded-for': [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', '),
+    };
     for (const name of HOP_BY_HOP) delete headers[name];
 
     const forward = http.request({ agent, identity, method: req.method, path: req.url, headers }, (answer) => {
       // Which client identity the connection used: worth logging, and never key material.
-      log(`${id} ${req.method} ${req.url} -> ${answer.statusCode} as ${connectionInfo(forward.socket)?.clientIdentity} in ${Math.round(performance.now() - started)} ms`);
+      log(
+        `${id} ${req.method} ${req.url} -> ${answer.statusCode} as ${connectionInfo(forward.socket)?.clientIdentity} in ${Math.round(performance.now() - started)} ms`,
+      );
       res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-request-id': id });
       answer.pipe(res);
     });
@@ -62,10 +69,11 @@ export async function startProxy({ upstream, credentials, resolve, log = console
   await new Promise((done) => server.listen(0, '127.0.0.1', done));
   return {
     port: server.address().port,
-    close: () => new Promise((done) => {
-      agent.destroy();
-      server.closeAllConnections();
-      server.close(() => done());
-    }),
+    close: () =>
+      new Promise((done) => {
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }

@@ -25,8 +25,13 @@ const heading = (text) => console.log(`\n== ${text}`);
 /** Reads a scenario's manifests like `kubectl apply -f DIR` would see them. */
 function loadSnapshot(dir, extra = []) {
   const snapshot = {};
-  const objects = readdirSync(dir).sort().flatMap((file) =>
-    parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((doc) => doc.toJS()).filter(Boolean));
+  const objects = readdirSync(dir)
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(join(dir, file), 'utf8'))
+        .map((doc) => doc.toJS())
+        .filter(Boolean),
+    );
   for (const object of [...objects, ...extra]) {
     const key = snapshotKeyFor(object.apiVersion, object.kind);
     if (!key) continue;
@@ -39,7 +44,11 @@ function loadSnapshot(dir, extra = []) {
 
 function translate(snapshot) {
   const options = { assumeClassesWhenAbsent: true };
-  return mergeResults(translateGatewayApi(snapshot, options), translateIngresses(snapshot, options), translateAgentEndpoints(snapshot, options));
+  return mergeResults(
+    translateGatewayApi(snapshot, options),
+    translateIngresses(snapshot, options),
+    translateAgentEndpoints(snapshot, options),
+  );
 }
 
 function describeModel(result) {
@@ -47,7 +56,9 @@ function describeModel(result) {
     console.log(`  endpoint ${endpoint.url}  (from ${endpoint.sources.map((s) => `${s.kind} ${s.namespace}/${s.name}`).join(', ')})`);
     for (const route of endpoint.routes) {
       const match = route.matches.map((m) => (m.path ? `${m.path.type} ${m.path.value}` : 'any')).join(' | ') || 'everything';
-      console.log(`    route ${match} -> ${route.backends.map((b) => `${b.upstream} (weight ${b.weight})`).join(', ') || `answer ${route.response?.status}`}`);
+      console.log(
+        `    route ${match} -> ${route.backends.map((b) => `${b.upstream} (weight ${b.weight})`).join(', ') || `answer ${route.response?.status}`}`,
+      );
     }
   }
   for (const upstream of result.upstreams) {
@@ -56,11 +67,14 @@ function describeModel(result) {
     if (!tls) continue;
     console.log(`    TLS: SNI ${tls.serverName}, ALPN ${tls.alpn.join(',')}, min ${tls.minVersion}, verification ${tls.verification.mode}`);
     const cert = tls.clientCertificate;
-    console.log(cert
-      ? `    client certificate: ${cert.subject} issued by ${cert.issuer}, from Secret ${cert.secret.namespace}/${cert.secret.name}, expires ${cert.notAfter}`
-      : '    client certificate: none');
+    console.log(
+      cert
+        ? `    client certificate: ${cert.subject} issued by ${cert.issuer}, from Secret ${cert.secret.namespace}/${cert.secret.name}, expires ${cert.notAfter}`
+        : '    client certificate: none',
+    );
   }
-  for (const d of result.diagnostics) console.log(`  ${d.severity}: ${d.code} on ${d.resource.kind} ${d.resource.namespace ?? ''}/${d.resource.name}: ${d.message}`);
+  for (const d of result.diagnostics)
+    console.log(`  ${d.severity}: ${d.code} on ${d.resource.kind} ${d.resource.namespace ?? ''}/${d.resource.name}: ${d.message}`);
 }
 
 heading('1. The seed PKI, generated now (steps 1–8 of the seed)');
@@ -83,8 +97,14 @@ try {
   const json = toStableJson(gateway);
   check(!json.includes('PRIVATE KEY'), 'the translated model holds no private key');
   const upstream = gateway.upstreams.find((u) => u.url === 'https://example-service.default:443');
-  check(gateway.endpoints.some((e) => e.url === 'https://example-hostname.ngrok.io'), 'endpoint https://example-hostname.ngrok.io');
-  check(upstream?.tls?.clientCertificate?.secret.name === 'client-cert-secret', 'upstream https://example-service.default:443 presents default/client-cert-secret');
+  check(
+    gateway.endpoints.some((e) => e.url === 'https://example-hostname.ngrok.io'),
+    'endpoint https://example-hostname.ngrok.io',
+  );
+  check(
+    upstream?.tls?.clientCertificate?.secret.name === 'client-cert-secret',
+    'upstream https://example-service.default:443 presents default/client-cert-secret',
+  );
 
   const agent = await serveModel(gateway, { 'example-service.default:443': mtlsUpstream.port }, { inspector: true });
   servers.push(agent);
@@ -96,7 +116,10 @@ try {
   const listed = JSON.stringify(seen);
   check(listed.includes('example-hostname.ngrok.io') && listed.includes('/hello'), 'the inspector lists the request');
   const upstreamsView = JSON.stringify(await (await fetch(`${agent.inspectorUrl}api/upstreams`)).json());
-  check(upstreamsView.includes('CN=ExampleClient') && !upstreamsView.includes('PRIVATE KEY'), 'the inspector shows the upstream with CN=ExampleClient, and no key');
+  check(
+    upstreamsView.includes('CN=ExampleClient') && !upstreamsView.includes('PRIVATE KEY'),
+    'the inspector shows the upstream with CN=ExampleClient, and no key',
+  );
 
   heading('4. The same route without the client certificate (Gateway without backendTLS)');
   const withoutCert = structuredClone(gatewaySnapshot);
@@ -104,9 +127,14 @@ try {
   const bare = translate(withoutCert);
   await agent.swap(bare);
   const refused = await request(agent.port, 'example-hostname.ngrok.io', '/hello');
-  console.log(`  GET http://example-hostname.ngrok.io/hello through the agent -> ${refused.status} x-kupstream-error: ${refused.headers['x-kupstream-error']}: ${refused.body.trim()}`);
+  console.log(
+    `  GET http://example-hostname.ngrok.io/hello through the agent -> ${refused.status} x-kupstream-error: ${refused.headers['x-kupstream-error']}: ${refused.body.trim()}`,
+  );
   console.log(`  upstream log: ${mtlsUpstream.log.at(-1) ?? '(nothing)'}`);
-  check(refused.status === 502 && /client.certificate/.test(String(refused.headers['x-kupstream-error'])), 'the upstream refused the handshake without a client certificate');
+  check(
+    refused.status === 502 && /client.certificate/.test(String(refused.headers['x-kupstream-error'])),
+    'the upstream refused the handshake without a client certificate',
+  );
 
   heading('5. AgentEndpoint with clientCertificateRefs');
   const aep = translate(loadSnapshot(join(here, 'manifests/agent-endpoint'), [secret]));
@@ -115,7 +143,10 @@ try {
   servers.push(aepAgent);
   const aepAnswer = await request(aepAgent.port, 'example-hostname.ngrok.io', '/');
   console.log(`  GET http://example-hostname.ngrok.io/ through the agent -> ${aepAnswer.status}: ${aepAnswer.body.trim()}`);
-  check(aepAnswer.status === 200 && aepAnswer.body.includes('CN=ExampleClient'), 'https://my-service.my-namespace:8443 saw CN=ExampleClient');
+  check(
+    aepAnswer.status === 200 && aepAnswer.body.includes('CN=ExampleClient'),
+    'https://my-service.my-namespace:8443 saw CN=ExampleClient',
+  );
 
   heading('6. Ingress to the annotated Service: https upstream, no client certificate');
   const ingress = translate(loadSnapshot(join(here, 'manifests/ingress')));
@@ -125,7 +156,10 @@ try {
   const ingressAnswer = await request(ingressAgent.port, 'example-hostname.ngrok.io', '/');
   console.log(`  GET http://example-hostname.ngrok.io/ through the agent -> ${ingressAnswer.status}: ${ingressAnswer.body.trim()}`);
   check(ingressAnswer.status === 200 && ingressAnswer.body.includes('over TLS'), 'the https upstream answered over TLS');
-  check(ingress.upstreams.every((u) => !u.tls?.clientCertificate), 'the Ingress upstream presents no client certificate');
+  check(
+    ingress.upstreams.every((u) => !u.tls?.clientCertificate),
+    'the Ingress upstream presents no client certificate',
+  );
 } catch (error) {
   failures.push(`unexpected error: ${error instanceof Error ? error.message : String(error)}`);
   console.log(`  FAIL ${failures.at(-1)}`);

@@ -23,6 +23,12 @@ export class ReplayInformer {
 
 /** The objects of every YAML file in `dir`, in file order. */
 export function readManifests(dir) {
-  return readdirSync(dir).filter((file) => /\.ya?ml$/.test(file)).sort().flatMap((file) =>
-    parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((doc) => doc.toJS()).filter(Boolean));
+  return readdirSync(dir)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(join(dir, file), 'utf8'))
+        .map((doc) => doc.toJS())
+        .filter(Boolean),
+    );
 }

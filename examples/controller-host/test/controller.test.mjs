@@ -66,7 +66,11 @@ describe('controller host', () => {
 
     await apply(['DELETED', byKind('HTTPRoute')]);
 
-    assert.deepEqual(writes.map((w) => `${w.kind} ${w.name}`), ['Gateway shop'], 'a deleted object gets no status');
+    assert.deepEqual(
+      writes.map((w) => `${w.kind} ${w.name}`),
+      ['Gateway shop'],
+      'a deleted object gets no status',
+    );
     const [after] = writes;
     assert.equal(after.status.listeners[0].attachedRoutes, 0);
     // Translated a minute later, but Accepted stayed True: its lastTransitionTime stays put.
@@ -96,10 +100,19 @@ describe('controller host', () => {
 
     // A new controller lists the objects with the statuses the first one wrote.
     writes = [];
-    controller = createController({ debounceMs: 20, translate: (s) => translateAll(s, () => new Date('2026-06-02T00:00:00Z')), writeStatus: (ref, patch) => writes.push({ ...ref, ...patch }) });
+    controller = createController({
+      debounceMs: 20,
+      translate: (s) => translateAll(s, () => new Date('2026-06-02T00:00:00Z')),
+      writeStatus: (ref, patch) => writes.push({ ...ref, ...patch }),
+    });
     informer = new ReplayInformer();
     connectInformer(informer, controller.store);
-    await apply(...manifests.map((o) => ['ADDED', statuses.has(`${o.kind}/${o.metadata.name}`) ? { ...o, status: statuses.get(`${o.kind}/${o.metadata.name}`) } : o]));
+    await apply(
+      ...manifests.map((o) => [
+        'ADDED',
+        statuses.has(`${o.kind}/${o.metadata.name}`) ? { ...o, status: statuses.get(`${o.kind}/${o.metadata.name}`) } : o,
+      ]),
+    );
     assert.deepEqual(writes, []);
   });
 

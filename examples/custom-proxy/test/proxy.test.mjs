@@ -8,20 +8,34 @@ import { startMtlsUpstream } from '../lib/upstream.mjs';
 
 function modelFor(pki) {
   return translateAgentEndpoints({
-    agentEndpoints: [{
-      apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1', kind: 'AgentEndpoint', metadata: { name: 'orders', namespace: 'shop' },
-      spec: { url: 'https://orders.example.com', upstream: { url: 'https://orders.shop:8443' }, clientCertificateRefs: [{ name: 'orders-client' }] },
-    }],
+    agentEndpoints: [
+      {
+        apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1',
+        kind: 'AgentEndpoint',
+        metadata: { name: 'orders', namespace: 'shop' },
+        spec: {
+          url: 'https://orders.example.com',
+          upstream: { url: 'https://orders.shop:8443' },
+          clientCertificateRefs: [{ name: 'orders-client' }],
+        },
+      },
+    ],
     secrets: [tlsSecret('orders-client', pki.client, 'shop')],
   });
 }
 
 function post(port, path, body) {
   return new Promise((done, fail) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'x-request-id': 'req-42' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk) => (text += chunk)).on('end', () => done({ status: res.statusCode, headers: res.headers, body: text }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'x-request-id': 'req-42' } },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (chunk) => (text += chunk))
+          .on('end', () => done({ status: res.statusCode, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
@@ -38,8 +52,14 @@ describe('startProxy', () => {
     const upstreamServer = await startMtlsUpstream({ cert: pki.server.certPem, key: pki.server.keyPem, clientCa });
     const result = modelFor(pki);
     const log = [];
-    const resolve = (host, port) => (host === 'orders.shop' && port === 8443 ? { host: '127.0.0.1', port: upstreamServer.port } : undefined);
-    const proxy = await startProxy({ upstream: result.upstreams[0], credentials: result.credentials, resolve, log: (line) => log.push(line) });
+    const resolve = (host, port) =>
+      host === 'orders.shop' && port === 8443 ? { host: '127.0.0.1', port: upstreamServer.port } : undefined;
+    const proxy = await startProxy({
+      upstream: result.upstreams[0],
+      credentials: result.credentials,
+      resolve,
+      log: (line) => log.push(line),
+    });
     try {
       await body(proxy, log);
     } finally {

@@ -18,7 +18,15 @@ export async function startUpstream({ cert, key, clientCa }) {
   );
   server.on('tlsClientError', (error) => log.push(`refused a TLS handshake: ${error.code ?? error.message}`));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: server.address().port, log, close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }) };
+  return {
+    port: server.address().port,
+    log,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /**

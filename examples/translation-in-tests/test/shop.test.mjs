@@ -42,7 +42,10 @@ describe('translating the shop manifests', () => {
   it('gives shop.example.com one endpoint whose routes put /api before /', () => {
     const result = translate(['gateway.yaml', 'shop-route.yaml', 'services.yaml']);
 
-    assert.deepEqual(result.endpoints.map((e) => e.url), ['https://shop.example.com']);
+    assert.deepEqual(
+      result.endpoints.map((e) => e.url),
+      ['https://shop.example.com'],
+    );
     // Longest PathPrefix first, whatever the rule order in the HTTPRoute.
     const routes = result.endpoints[0].routes.map((r) => [r.matches[0].path.value, r.backends.map((b) => b.upstream)]);
     assert.deepEqual(routes, [

@@ -132,7 +132,11 @@ function generationOf(store: CredentialStore): { value: number } {
 
 export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialerOptions): UpstreamDialer {
   const { credentials, resolve } = options;
-  const timeouts: Timeouts = resolveTimeouts({ connect: options.connectTimeout, handshake: options.handshakeTimeout, postHandshake: options.postHandshakeTimeout });
+  const timeouts: Timeouts = resolveTimeouts({
+    connect: options.connectTimeout,
+    handshake: options.handshakeTimeout,
+    postHandshake: options.postHandshakeTimeout,
+  });
   const contexts = options.secureContexts ?? secureContextCacheFor(credentials);
   const sessions = options.sessionCache === false ? undefined : (options.sessionCache ?? sessionCacheFor(credentials));
   const generation = generationOf(credentials);
@@ -152,7 +156,11 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
 
   function plan(): DialPlan {
     if (upstream.unavailable) {
-      throw new UpstreamError('upstream_unavailable', `upstream is not dialed: ${upstream.unavailable.reason}`, { phase: 'config', upstream: upstream.name, cause: upstream.unavailable.code });
+      throw new UpstreamError('upstream_unavailable', `upstream is not dialed: ${upstream.unavailable.reason}`, {
+        phase: 'config',
+        upstream: upstream.name,
+        cause: upstream.unavailable.code,
+      });
     }
     target ??= upstreamTarget(upstream);
     const settings = upstream.tls;
@@ -162,12 +170,21 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
       client = credentials.get(settings.clientCertificate.secret);
       if (!client) {
         const { namespace, name } = settings.clientCertificate.secret;
-        throw new UpstreamError('client_certificate_missing', `client certificate Secret ${namespace}/${name} is not in the credential store`, { phase: 'config', upstream: upstream.name });
+        throw new UpstreamError(
+          'client_certificate_missing',
+          `client certificate Secret ${namespace}/${name} is not in the credential store`,
+          { phase: 'config', upstream: upstream.name },
+        );
       }
     }
     const { verification } = settings;
     const caSha256 = verification.mode === 'ca' ? verification.caSha256 : undefined;
-    const entry = contexts.get({ ...(client ? { client } : {}), ...(caSha256 ? { caSha256 } : {}), minVersion: settings.minVersion, upstream: upstream.name });
+    const entry = contexts.get({
+      ...(client ? { client } : {}),
+      ...(caSha256 ? { caSha256 } : {}),
+      minVersion: settings.minVersion,
+      upstream: upstream.name,
+    });
     // Never an IP literal as SNI (RFC 6066); IP SANs are still verified.
     const servername = net.isIP(settings.serverName) ? undefined : settings.serverName;
     const verifies = verificationKey(verification);
@@ -211,7 +228,13 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
       ...(dial.tls?.entry.clientSha256 ? { clientSha256: dial.tls.entry.clientSha256 } : {}),
       ready: false,
     };
-    const tcp = net.connect({ host: address.host, port: address.port, noDelay: true, keepAlive: true, ...(options.lookup ? { lookup: options.lookup } : {}) });
+    const tcp = net.connect({
+      host: address.host,
+      port: address.port,
+      noDelay: true,
+      keepAlive: true,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    });
     if (upstream.proxyProtocolVersion) tcp.write(proxyProtocolHeader(upstream.proxyProtocolVersion, dialOptions?.proxyProtocol));
     let socket: net.Socket = tcp;
     let offeredSession = false;
@@ -229,7 +252,14 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
       });
     }
     connections.set(socket, info);
-    const dialing = new Dialing(socket, tcp, info, context, timeouts, dial.tls && sessions ? { cache: sessions, key: dial.tls.sessionKey, offered: offeredSession } : undefined);
+    const dialing = new Dialing(
+      socket,
+      tcp,
+      info,
+      context,
+      timeouts,
+      dial.tls && sessions ? { cache: sessions, key: dial.tls.sessionKey, offered: offeredSession } : undefined,
+    );
     if (dial.tls) holdWrites(socket, dialing.ready);
     return { socket, ready: dialing.ready };
   }
@@ -260,7 +290,11 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
         if (callback) nextTick(callback, typed, null);
         return failedSocket(typed);
       }
-      if (callback) started.ready.then((socket) => callback(null, socket), (err: Error) => callback(err, null));
+      if (callback)
+        started.ready.then(
+          (socket) => callback(null, socket),
+          (err: Error) => callback(err, null),
+        );
       return started.socket;
     }) as UpstreamDialer['createConnection'],
   };
@@ -353,8 +387,15 @@ class Dialing {
     // A close with no error after a TLS 1.3 handshake is how a Node server rejects our certificate.
     const err =
       context.phase === 'post-handshake' && context.presentedCertificate
-        ? new UpstreamError('client_certificate_rejected', `upstream closed the connection after the handshake; it rejected the client certificate (${this.upstream})`, { phase: 'post-handshake', upstream: this.upstream, ...(context.identity ? { identity: context.identity } : {}) })
-        : classifyUpstreamError(Object.assign(new Error('upstream closed the connection before it was ready'), { code: 'ECONNRESET' }), context);
+        ? new UpstreamError(
+            'client_certificate_rejected',
+            `upstream closed the connection after the handshake; it rejected the client certificate (${this.upstream})`,
+            { phase: 'post-handshake', upstream: this.upstream, ...(context.identity ? { identity: context.identity } : {}) },
+          )
+        : classifyUpstreamError(
+            Object.assign(new Error('upstream closed the connection before it was ready'), { code: 'ECONNRESET' }),
+            context,
+          );
     this.settle(err);
     // A client that took the socket synchronously (http.Agent) would only see "socket hang up";
     // tell it why. This listener runs before theirs, and an 'error' first suppresses that message.
@@ -384,7 +425,13 @@ function ignore(): void {}
 
 function dialTimedOut(dialing: Dialing): void {
   const { timeoutCode: code, timeoutMs: ms, timeoutPhase: phase, context } = dialing;
-  dialing.socket.destroy(new UpstreamError(code, `${code === 'connect_timeout' ? 'connect' : 'TLS handshake'} did not finish within ${ms} ms (${dialing.upstream})`, { phase, upstream: dialing.upstream, ...(context.identity ? { identity: context.identity } : {}) }));
+  dialing.socket.destroy(
+    new UpstreamError(
+      code,
+      `${code === 'connect_timeout' ? 'connect' : 'TLS handshake'} did not finish within ${ms} ms (${dialing.upstream})`,
+      { phase, upstream: dialing.upstream, ...(context.identity ? { identity: context.identity } : {}) },
+    ),
+  );
 }
 
 function settleDial(dialing: Dialing): void {
@@ -501,7 +548,11 @@ function typeLaterErrors(socket: net.Socket): void {
 
 function typedDestroy(this: net.Socket, err?: Error, callback?: (err: Error | null) => void): net.Socket {
   const context = failureContexts.get(this);
-  const destroy = (Object.getPrototypeOf(this) as net.Socket).destroy as (this: net.Socket, err?: Error, callback?: (err: Error | null) => void) => net.Socket;
+  const destroy = (Object.getPrototypeOf(this) as net.Socket).destroy as (
+    this: net.Socket,
+    err?: Error,
+    callback?: (err: Error | null) => void,
+  ) => net.Socket;
   return destroy.call(this, err && context && !isUndiciOwn(err) ? classifyUpstreamError(err, context) : err, callback);
 }
 

@@ -1,14 +1,27 @@
 // Header hygiene between the downstream client and the upstream (RFC 9110 §7.6.1).
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /** Copies headers without hop-by-hop ones, including those the Connection header names. */
 export function endToEnd(headers: IncomingHttpHeaders | http2Headers): OutgoingHttpHeaders {
   const connection = headers.connection;
   // Runs twice per proxied request: no Set unless a Connection header names something
   // besides `keep-alive` (hop-by-hop anyway, and what most upstreams send).
-  const named = connection === undefined || (typeof connection === 'string' && connection.toLowerCase() === 'keep-alive') ? undefined : namedIn(connection);
+  const named =
+    connection === undefined || (typeof connection === 'string' && connection.toLowerCase() === 'keep-alive')
+      ? undefined
+      : namedIn(connection);
   const out: OutgoingHttpHeaders = {};
   for (const name of Object.keys(headers)) {
     const value = headers[name];

@@ -2,7 +2,14 @@
 
 // Dialing one upstream (TLS / mutual TLS, typed failures).
 export { createUpstreamDialer, connectionInfo } from './dialer.js';
-export type { UpstreamDialer, UpstreamDialerOptions, DialOptions, ConnectionCallback, ConnectorCallback, ConnectionInfo } from './dialer.js';
+export type {
+  UpstreamDialer,
+  UpstreamDialerOptions,
+  DialOptions,
+  ConnectionCallback,
+  ConnectorCallback,
+  ConnectionInfo,
+} from './dialer.js';
 export { dialerAgent } from './dialer-agent.js';
 export type { DialerAgentOptions } from './dialer-agent.js';
 export { upstreamTarget } from './upstream-target.js';
@@ -12,7 +19,16 @@ export type { UpstreamErrorCode, UpstreamErrorPhase, UpstreamErrorDetails, Failu
 
 // Serving a model.
 export { createProxy } from './proxy.js';
-export type { Proxy, ProxyOptions, ProxyEvents, ProxyStats, ProxyResponseCode, RequestContext, UpstreamErrorEvent, ResponseEvent } from './proxy.js';
+export type {
+  Proxy,
+  ProxyOptions,
+  ProxyEvents,
+  ProxyStats,
+  ProxyResponseCode,
+  RequestContext,
+  UpstreamErrorEvent,
+  ResponseEvent,
+} from './proxy.js';
 export type { UpstreamPoolStats } from './pools.js';
 
 // Building blocks, shareable between dialers.
@@ -23,7 +39,13 @@ export { sessionCacheFor } from './dialer.js';
 export type { SessionKeyParts } from './session-cache.js';
 export { proxyProtocolHeader } from './proxy-protocol.js';
 export type { ProxyAddresses } from './proxy-protocol.js';
-export { DEFAULT_TIMEOUTS, DEFAULT_MAX_CACHED_SESSIONS, DEFAULT_MAX_SOCKETS_PER_POOL, DEFAULT_SERVER_TIMEOUTS, DEFAULT_MAX_REQUEST_BODY_BYTES } from './timeouts/defaults.js';
+export {
+  DEFAULT_TIMEOUTS,
+  DEFAULT_MAX_CACHED_SESSIONS,
+  DEFAULT_MAX_SOCKETS_PER_POOL,
+  DEFAULT_SERVER_TIMEOUTS,
+  DEFAULT_MAX_REQUEST_BODY_BYTES,
+} from './timeouts/defaults.js';
 export type { Timeouts, ServerTimeouts } from './timeouts/defaults.js';
 
 // The host's server: timeouts and header limits against idle and slow clients.

@@ -184,7 +184,9 @@ export class UpstreamPools {
     const key = `${entry.serial}#${identity}`;
     let pool = this.#pools.get(key);
     if (!pool) {
-      pool = new DialerPool(dialer, { connections: this.#options.maxSocketsPerPool, idle: this.#options.timeouts.idle }, () => this.#dial(dialer));
+      pool = new DialerPool(dialer, { connections: this.#options.maxSocketsPerPool, idle: this.#options.timeouts.idle }, () =>
+        this.#dial(dialer),
+      );
       this.#pools.set(key, pool);
     }
     entry.last = { identity, pool };
@@ -241,7 +243,10 @@ export class UpstreamPools {
     const target = upstreamTarget(upstream);
     if (target.secure && (socket as tls.TLSSocket).alpnProtocol !== 'h2') {
       socket.destroy();
-      throw new UpstreamError('protocol_error', `upstream did not negotiate h2 (ALPN ${String((socket as tls.TLSSocket).alpnProtocol)})`, { phase: 'tls', upstream: upstream.name });
+      throw new UpstreamError('protocol_error', `upstream did not negotiate h2 (ALPN ${String((socket as tls.TLSSocket).alpnProtocol)})`, {
+        phase: 'tls',
+        upstream: upstream.name,
+      });
     }
     const authority = `${target.secure ? 'https' : 'http'}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
     const session = http2.connect(authority, { createConnection: () => socket });
@@ -290,7 +295,10 @@ export class UpstreamPools {
       if (this.#isCurrent(entry.dialer, key)) continue;
       this.#sessions.delete(key);
       // close(): no new streams; open ones finish, then the session ends.
-      entry.session.then((s) => s.close(), () => undefined);
+      entry.session.then(
+        (s) => s.close(),
+        () => undefined,
+      );
     }
   }
 
@@ -302,7 +310,11 @@ export class UpstreamPools {
 
   /** Counts for inspection and tests (`agents`: the HTTP/1.1 pools, named before undici). */
   stats(): { agents: number; retiredAgents: number; sessions: number } {
-    return { agents: this.#pools.size, retiredAgents: [...this.#retiredPools].filter((a) => a.busy > 0).length, sessions: this.#sessions.size };
+    return {
+      agents: this.#pools.size,
+      retiredAgents: [...this.#retiredPools].filter((a) => a.busy > 0).length,
+      sessions: this.#sessions.size,
+    };
   }
 
   /** Per-upstream connection and handshake counts, one entry per name given, in that order. */
@@ -331,7 +343,10 @@ export class UpstreamPools {
 
   /** Cached TLS sessions and SecureContexts of the store these pools dial with. */
   cacheStats(): { tlsSessions: number; secureContexts: number } {
-    return { tlsSessions: sessionCacheFor(this.#options.credentials).size, secureContexts: secureContextCacheFor(this.#options.credentials).size };
+    return {
+      tlsSessions: sessionCacheFor(this.#options.credentials).size,
+      secureContexts: secureContextCacheFor(this.#options.credentials).size,
+    };
   }
 
   /** Retires everything: idle connections close now, busy ones after their response. */

@@ -29,7 +29,10 @@ export function proxyProtocolHeader(version: 1 | 2, addresses: ProxyAddresses | 
   const resolved = addresses && family(addresses);
   if (version === 1) {
     if (!resolved || !addresses) return Buffer.from('PROXY UNKNOWN\r\n', 'latin1');
-    return Buffer.from(`PROXY TCP${resolved.family} ${resolved.source} ${resolved.destination} ${addresses.source.port} ${addresses.destination.port}\r\n`, 'latin1');
+    return Buffer.from(
+      `PROXY TCP${resolved.family} ${resolved.source} ${resolved.destination} ${addresses.source.port} ${addresses.destination.port}\r\n`,
+      'latin1',
+    );
   }
   if (!resolved || !addresses) {
     // LOCAL command: the upstream uses the connection's own addresses.
@@ -64,7 +67,8 @@ function ipv6Bytes(address: string): Buffer {
   const [head = '', tail] = text.split('::');
   const headGroups = head ? head.split(':') : [];
   const tailGroups = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  const groups =
+    tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
   groups.forEach((group, i) => out.writeUInt16BE(parseInt(group || '0', 16), i * 2));
   return out;
 }

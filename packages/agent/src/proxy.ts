@@ -109,11 +109,20 @@ function isReplayable(req: http.IncomingMessage): boolean {
   return IDEMPOTENT.has(req.method ?? '') && (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
 }
 
-const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 413: 'Content Too Large', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const STATUS_TEXT: Record<number, string> = {
+  404: 'Not Found',
+  413: 'Content Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 function credentialsOf(model: TranslationModel): CredentialStore | undefined {
   const value = (model as { credentials?: unknown }).credentials;
-  return value !== null && typeof value === 'object' && typeof (value as CredentialStore).replaceWith === 'function' ? (value as CredentialStore) : undefined;
+  return value !== null && typeof value === 'object' && typeof (value as CredentialStore).replaceWith === 'function'
+    ? (value as CredentialStore)
+    : undefined;
 }
 
 /** A request matched to a route of one model's table, with its filter plan. */
@@ -244,7 +253,12 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     ctx.endpoint = hit.route.endpoint.name;
     ctx.route = hit.route.route.name;
     const scheme = schemeOf(hit.route.endpoint.url);
-    const plan = applyFilters(hit.route.route.filters, { host: hostHeader, path, search, headers: endToEnd(req.headers), responseModifiers: [] }, scheme, hit.match);
+    const plan = applyFilters(
+      hit.route.route.filters,
+      { host: hostHeader, path, search, headers: endToEnd(req.headers), responseModifiers: [] },
+      scheme,
+      hit.match,
+    );
     return { ctx, table, hostHeader, hit, scheme, plan };
   }
 
@@ -261,7 +275,8 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const upstream = this.#upstreamFor(hit.route, res, ctx, table);
     if (!upstream) return;
     ctx.upstream = upstream.name;
-    if (Number(req.headers['content-length'] ?? 0) > this.#maxBody) return this.#answer(res, ctx, 413, 'request_body_too_large', { connection: 'close' });
+    if (Number(req.headers['content-length'] ?? 0) > this.#maxBody)
+      return this.#answer(res, ctx, 413, 'request_body_too_large', { connection: 'close' });
     plan.headers.host = plan.host;
     delete plan.headers.expect;
     addForwarded(plan.headers, req.socket.remoteAddress, hostHeader, scheme);
@@ -292,7 +307,14 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     return upstream;
   }
 
-  #forwardHttp1(req: http.IncomingMessage, res: http.ServerResponse, upstream: Upstream, plan: RequestPlan, ctx: RequestContext, attempt = 0): void {
+  #forwardHttp1(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    upstream: Upstream,
+    plan: RequestPlan,
+    ctx: RequestContext,
+    attempt = 0,
+  ): void {
     if (upstream.proxyProtocolVersion) return this.#forwardUnpooled(req, res, upstream, plan, ctx);
     let pool;
     try {
@@ -310,7 +332,15 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
           const error = classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true });
           // A kept-alive connection the upstream closed just as we reused it: the request never
           // reached it, so a bodiless idempotent request is sent once more on a fresh connection.
-          if (attempt === 0 && reusedConnection && replayable && error.code === 'connection_reset' && error.phase === 'request' && !res.headersSent && !res.destroyed) {
+          if (
+            attempt === 0 &&
+            reusedConnection &&
+            replayable &&
+            error.code === 'connection_reset' &&
+            error.phase === 'request' &&
+            !res.headersSent &&
+            !res.destroyed
+          ) {
             return this.#forwardHttp1(req, res, upstream, plan, ctx, 1);
           }
           this.#fail(res, ctx, error);
@@ -318,10 +348,18 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       },
       this.#responseDeadlines,
     );
-    forwarding.deadline = this.#responseDeadlines.add(() => forwarding.cancel(new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, { phase: 'request', upstream: upstream.name })));
+    forwarding.deadline = this.#responseDeadlines.add(() =>
+      forwarding.cancel(
+        new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, {
+          phase: 'request',
+          upstream: upstream.name,
+        }),
+      ),
+    );
     // A client that goes away takes its upstream request with it.
     res.once('close', () => {
-      if (!res.writableFinished) forwarding.cancel(new UpstreamError('connection_reset', 'the client went away', { phase: 'request', upstream: upstream.name }));
+      if (!res.writableFinished)
+        forwarding.cancel(new UpstreamError('connection_reset', 'the client went away', { phase: 'request', upstream: upstream.name }));
     });
     let body: PassThrough | null = null;
     if (replayable) {
@@ -329,10 +367,20 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     } else {
       // Through a PassThrough: undici destroys a body it gives up on, and that must not be the client's request.
       body = new PassThrough();
-      this.#limitBody(req, res, ctx, () => forwarding.cancel(new UpstreamError('connection_reset', 'request body too large', { phase: 'request', upstream: upstream.name })));
+      this.#limitBody(req, res, ctx, () =>
+        forwarding.cancel(new UpstreamError('connection_reset', 'request body too large', { phase: 'request', upstream: upstream.name })),
+      );
       req.pipe(body);
     }
-    pool.dispatch({ path: `${plan.path}${plan.search}`, method: ctx.method as Dispatcher.HttpMethod, headers: plan.headers as Record<string, string | string[]>, body }, forwarding);
+    pool.dispatch(
+      {
+        path: `${plan.path}${plan.search}`,
+        method: ctx.method as Dispatcher.HttpMethod,
+        headers: plan.headers as Record<string, string | string[]>,
+        body,
+      },
+      forwarding,
+    );
   }
 
   /** PROXY protocol upstreams: one fresh connection per request, as the header names one client. */
@@ -341,10 +389,20 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     try {
       const target = cachedUpstreamTarget(upstream);
       const addresses = proxyAddresses(req.socket);
-      options = { host: target.host, port: target.port, method: ctx.method, path: `${plan.path}${plan.search}`, headers: { ...plan.headers, connection: 'close' }, setHost: false };
+      options = {
+        host: target.host,
+        port: target.port,
+        method: ctx.method,
+        path: `${plan.path}${plan.search}`,
+        headers: { ...plan.headers, connection: 'close' },
+        setHost: false,
+      };
       // (No `agent` at all: with `agent: false` Node makes a fresh Agent and ignores createConnection.)
       options.createConnection = ((_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
-        this.#pools.connect(upstream, addresses ? { proxyProtocol: addresses } : {}).then((s) => cb(null, s), (err: Error) => cb(err));
+        this.#pools.connect(upstream, addresses ? { proxyProtocol: addresses } : {}).then(
+          (s) => cb(null, s),
+          (err: Error) => cb(err),
+        );
         return undefined;
       }) as unknown as http.RequestOptions['createConnection'];
     } catch (err) {
@@ -352,7 +410,14 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     }
     const upReq = http.request(options);
     const deadlines = this.#responseDeadlines;
-    const deadline = deadlines.add(() => upReq.destroy(new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, { phase: 'request', upstream: upstream.name })));
+    const deadline = deadlines.add(() =>
+      upReq.destroy(
+        new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, {
+          phase: 'request',
+          upstream: upstream.name,
+        }),
+      ),
+    );
     upReq.on('error', (err) => {
       deadlines.cancel(deadline);
       this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true }));
@@ -365,7 +430,9 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       res.writeHead(status, headers);
       upRes.pipe(res);
       // The upstream went away mid-body: reported, and the client's response is cut short.
-      upRes.on('error', (err) => this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true })));
+      upRes.on('error', (err) =>
+        this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true })),
+      );
       this.#reportOnFinish(res, ctx, status);
     });
     // A client that goes away takes its upstream request with it.
@@ -390,44 +457,67 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       return this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name }));
     }
     // Through a promise: a fail-closed identity throws, and must become a 502, not an exception.
-    Promise.resolve(upstream).then((u) => this.#pools.http2Session(u)).then(
-      (session: http2.ClientHttp2Session) => {
-        if (res.destroyed) return;
-        const headers = { ...forHttp2(plan.headers), ':method': ctx.method, ':path': `${plan.path}${plan.search}`, ':authority': plan.host, ':scheme': secure ? 'https' : 'http' };
-        let stream: http2.ClientHttp2Stream;
-        try {
-          stream = session.request(headers);
-          this.#pools.trackStream(session, stream);
-        } catch (err) {
-          return this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name }));
-        }
-        const deadlines = this.#responseDeadlines;
-        const deadline = deadlines.add(() => stream.destroy(new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, { phase: 'request', upstream: upstream.name })));
-        stream.on('error', (err) => {
-          deadlines.cancel(deadline);
-          this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true }));
-        });
-        stream.on('response', (h2headers) => {
-          deadlines.cancel(deadline);
-          const status = Number(h2headers[':status'] ?? 502);
-          const out = endToEnd(h2headers);
-          for (const modifier of plan.responseModifiers) modifyHeaders(out, modifier);
-          res.writeHead(status, out);
-          stream.pipe(res);
-          this.#reportOnFinish(res, ctx, status);
-        });
-        stream.on('close', () => {
-          deadlines.cancel(deadline);
-          if (!res.headersSent && stream.rstCode) this.#fail(res, ctx, new UpstreamError('protocol_error', `upstream reset the HTTP/2 stream (code ${stream.rstCode})`, { phase: 'request', upstream: upstream.name }));
-        });
-        res.once('close', () => {
-          if (!res.writableFinished && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
-        });
-        this.#limitBody(req, res, ctx, () => stream.close(http2.constants.NGHTTP2_CANCEL));
-        req.pipe(stream);
-      },
-      (err: unknown) => this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name })),
-    );
+    Promise.resolve(upstream)
+      .then((u) => this.#pools.http2Session(u))
+      .then(
+        (session: http2.ClientHttp2Session) => {
+          if (res.destroyed) return;
+          const headers = {
+            ...forHttp2(plan.headers),
+            ':method': ctx.method,
+            ':path': `${plan.path}${plan.search}`,
+            ':authority': plan.host,
+            ':scheme': secure ? 'https' : 'http',
+          };
+          let stream: http2.ClientHttp2Stream;
+          try {
+            stream = session.request(headers);
+            this.#pools.trackStream(session, stream);
+          } catch (err) {
+            return this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name }));
+          }
+          const deadlines = this.#responseDeadlines;
+          const deadline = deadlines.add(() =>
+            stream.destroy(
+              new UpstreamError('response_timeout', `no response headers within ${this.#timeouts.response} ms`, {
+                phase: 'request',
+                upstream: upstream.name,
+              }),
+            ),
+          );
+          stream.on('error', (err) => {
+            deadlines.cancel(deadline);
+            this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true }));
+          });
+          stream.on('response', (h2headers) => {
+            deadlines.cancel(deadline);
+            const status = Number(h2headers[':status'] ?? 502);
+            const out = endToEnd(h2headers);
+            for (const modifier of plan.responseModifiers) modifyHeaders(out, modifier);
+            res.writeHead(status, out);
+            stream.pipe(res);
+            this.#reportOnFinish(res, ctx, status);
+          });
+          stream.on('close', () => {
+            deadlines.cancel(deadline);
+            if (!res.headersSent && stream.rstCode)
+              this.#fail(
+                res,
+                ctx,
+                new UpstreamError('protocol_error', `upstream reset the HTTP/2 stream (code ${stream.rstCode})`, {
+                  phase: 'request',
+                  upstream: upstream.name,
+                }),
+              );
+          });
+          res.once('close', () => {
+            if (!res.writableFinished && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+          });
+          this.#limitBody(req, res, ctx, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+          req.pipe(stream);
+        },
+        (err: unknown) => this.#fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name })),
+      );
   }
 
   readonly upgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -435,12 +525,20 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const routed = this.#route(req);
     if ('refusal' in routed) return this.#answerRaw(socket, routed.ctx, routed.refusal.status, routed.refusal.code);
     const { ctx, table, hostHeader, hit, scheme, plan } = routed;
-    if (plan.redirect || hit.route.route.response) return this.#answerRaw(socket, ctx, hit.route.route.response?.status ?? 500, 'no_backend');
+    if (plan.redirect || hit.route.route.response)
+      return this.#answerRaw(socket, ctx, hit.route.route.response?.status ?? 500, 'no_backend');
     const upstream = this.#upstreamFor(hit.route, undefined, ctx, table);
     if (!upstream) return this.#answerRaw(socket, ctx, 500, 'no_backend');
     ctx.upstream = upstream.name;
     if (upstream.protocol === 'http2') {
-      return this.#failRaw(socket, ctx, new UpstreamError('protocol_error', 'Upgrade is not supported towards an HTTP/2 upstream', { phase: 'config', upstream: upstream.name }));
+      return this.#failRaw(
+        socket,
+        ctx,
+        new UpstreamError('protocol_error', 'Upgrade is not supported towards an HTTP/2 upstream', {
+          phase: 'config',
+          upstream: upstream.name,
+        }),
+      );
     }
     // The end-to-end headers plus the Upgrade pair itself, which is what the tunnel is for.
     const headers = { ...plan.headers, host: plan.host, connection: 'upgrade', upgrade: req.headers.upgrade ?? '' };
@@ -529,9 +627,20 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     if (this.listenerCount('response') > 0) res.once('finish', () => this.#report(ctx, status));
   }
 
-  #answer(res: http.ServerResponse, ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode, extra: http.OutgoingHttpHeaders = {}): void {
+  #answer(
+    res: http.ServerResponse,
+    ctx: RequestContext,
+    status: number,
+    code?: ProxyResponseCode | UpstreamErrorCode,
+    extra: http.OutgoingHttpHeaders = {},
+  ): void {
     const body = `${status} ${STATUS_TEXT[status] ?? http.STATUS_CODES[status] ?? ''}${code ? `: ${code}` : ''}\n`;
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...(code ? { 'x-kupstream-error': code } : {}), ...extra });
+    res.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      ...(code ? { 'x-kupstream-error': code } : {}),
+      ...extra,
+    });
     res.end(body);
     this.#report(ctx, status, code);
   }
@@ -547,7 +656,9 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
 
   #answerRaw(socket: Duplex, ctx: RequestContext, status: number, code: ProxyResponseCode | UpstreamErrorCode): void {
     const body = `${status} ${STATUS_TEXT[status] ?? ''}: ${code}\n`;
-    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-kupstream-error: ${code}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-kupstream-error: ${code}\r\nconnection: close\r\n\r\n${body}`,
+    );
     this.emit('response', { ...ctx, status, code });
   }
 

@@ -5,7 +5,14 @@
 // version is in the key); the old one is dropped when the store says it changed.
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
-import { checkCaBundle, checkKeyPair, type CredentialChange, type CredentialStore, type StoredClientCredential, type TlsVersion } from '@kupstream/core';
+import {
+  checkCaBundle,
+  checkKeyPair,
+  type CredentialChange,
+  type CredentialStore,
+  type StoredClientCredential,
+  type TlsVersion,
+} from '@kupstream/core';
 import { UpstreamError } from './upstream-errors.js';
 
 export interface ContextRequest {
@@ -66,7 +73,11 @@ export class SecureContextCache {
       const check = checkKeyPair(request.client.certChainPem, request.client.keyPem, this.#now(), 'client');
       const fatal = check.problems.filter((p) => p.fatal);
       if (!check.usable) {
-        throw new UpstreamError('client_certificate_invalid', `client certificate ${request.client.key} cannot be used: ${fatal.map((p) => p.code).join(', ')}`, details);
+        throw new UpstreamError(
+          'client_certificate_invalid',
+          `client certificate ${request.client.key} cannot be used: ${fatal.map((p) => p.code).join(', ')}`,
+          details,
+        );
       }
       options.cert = request.client.certChainPem;
       options.key = request.client.keyPem;
@@ -75,10 +86,12 @@ export class SecureContextCache {
     }
     if (request.caSha256 !== undefined) {
       const pem = this.#store.getCaBundle(request.caSha256);
-      if (pem === undefined) throw new UpstreamError('ca_bundle_missing', `CA bundle ${request.caSha256.slice(0, 16)}… is not in the credential store`, details);
+      if (pem === undefined)
+        throw new UpstreamError('ca_bundle_missing', `CA bundle ${request.caSha256.slice(0, 16)}… is not in the credential store`, details);
       // Node accepts a garbage `ca` silently and fails every handshake later: parse it first.
       const bundle = checkCaBundle(pem, this.#now());
-      if (!bundle.pem) throw new UpstreamError('ca_bundle_missing', `CA bundle ${request.caSha256.slice(0, 16)}… holds no certificate`, details);
+      if (!bundle.pem)
+        throw new UpstreamError('ca_bundle_missing', `CA bundle ${request.caSha256.slice(0, 16)}… holds no certificate`, details);
       options.ca = bundle.pem;
       entry.caSha256 = request.caSha256;
     }
@@ -113,4 +126,3 @@ export function secureContextCacheFor(store: CredentialStore): SecureContextCach
   }
   return cache;
 }
-

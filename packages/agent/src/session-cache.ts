@@ -21,7 +21,9 @@ export interface SessionKeyParts {
 }
 
 export function sessionKey(parts: SessionKeyParts): string {
-  return [parts.host, parts.port, parts.servername, parts.verification, parts.caSha256, parts.identity, parts.clientSha256].map(String).join('|');
+  return [parts.host, parts.port, parts.servername, parts.verification, parts.caSha256, parts.identity, parts.clientSha256]
+    .map(String)
+    .join('|');
 }
 
 export class SessionCache {

@@ -71,7 +71,15 @@ export class UpstreamError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { code: this.code, phase: this.phase, status: this.status, upstream: this.upstream, cause: this.causeCode, identity: this.identity, message: this.message };
+    return {
+      code: this.code,
+      phase: this.phase,
+      status: this.status,
+      upstream: this.upstream,
+      cause: this.causeCode,
+      identity: this.identity,
+      message: this.message,
+    };
   }
 }
 
@@ -146,7 +154,12 @@ function codeOf(err: unknown): string | undefined {
 export function classifyUpstreamError(err: unknown, context: FailureContext): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const cause = codeOf(err);
-  const details: UpstreamErrorDetails = { phase: context.phase, ...(context.upstream ? { upstream: context.upstream } : {}), ...(cause ? { cause } : {}), ...(context.identity ? { identity: context.identity } : {}) };
+  const details: UpstreamErrorDetails = {
+    phase: context.phase,
+    ...(context.upstream ? { upstream: context.upstream } : {}),
+    ...(cause ? { cause } : {}),
+    ...(context.identity ? { identity: context.identity } : {}),
+  };
   const where = context.upstream ? ` (${context.upstream})` : '';
   const make = (code: UpstreamErrorCode, text: string, phase: UpstreamErrorPhase = context.phase) =>
     new UpstreamError(code, `${text}${where}${cause ? ` [${cause}]` : ''}`, { ...details, phase });
@@ -167,14 +180,19 @@ export function classifyUpstreamError(err: unknown, context: FailureContext): Up
     const reason = err instanceof Error && 'reason' in err && typeof err.reason === 'string' ? `: ${err.reason}` : '';
     return make('hostname_mismatch', `upstream certificate does not match the expected name${reason}`, 'verify');
   }
-  if (cause === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') return make('client_certificate_required', 'upstream requires a client certificate', 'tls');
+  if (cause === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED')
+    return make('client_certificate_required', 'upstream requires a client certificate', 'tls');
   if (cause === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' && !context.presentedCertificate && context.phase !== 'request') {
     // TLS 1.2 servers answer a missing required certificate with a generic handshake_failure.
     return make('client_certificate_required', 'upstream refused the handshake; it probably requires a client certificate', 'tls');
   }
   if (CLIENT_CERT_REJECTED_ALERTS.has(cause)) {
     return context.presentedCertificate
-      ? make('client_certificate_rejected', 'upstream rejected the client certificate', context.phase === 'request' ? 'post-handshake' : context.phase)
+      ? make(
+          'client_certificate_rejected',
+          'upstream rejected the client certificate',
+          context.phase === 'request' ? 'post-handshake' : context.phase,
+        )
       : make('client_certificate_required', 'upstream requires a client certificate', 'tls');
   }
   if (PROTOCOL.has(cause) || cause.startsWith('ERR_SSL_') || cause.startsWith('HPE_') || cause.startsWith('ERR_HTTP2_')) {

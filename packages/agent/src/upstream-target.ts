@@ -23,7 +23,10 @@ export function upstreamTarget(upstream: Upstream): UpstreamTarget {
   try {
     url = new URL(upstream.url);
   } catch {
-    throw new UpstreamError('invalid_upstream', `upstream URL ${JSON.stringify(upstream.url)} does not parse`, { phase: 'config', upstream: upstream.name });
+    throw new UpstreamError('invalid_upstream', `upstream URL ${JSON.stringify(upstream.url)} does not parse`, {
+      phase: 'config',
+      upstream: upstream.name,
+    });
   }
   const scheme = url.protocol.slice(0, -1);
   if (scheme !== 'http' && scheme !== 'https' && scheme !== 'tcp' && scheme !== 'tls') {
@@ -31,12 +34,18 @@ export function upstreamTarget(upstream: Upstream): UpstreamTarget {
   }
   const port = url.port ? Number(url.port) : DEFAULT_PORTS[scheme];
   if (port === undefined || !url.hostname) {
-    throw new UpstreamError('invalid_upstream', `upstream URL ${upstream.url} needs a host and a port`, { phase: 'config', upstream: upstream.name });
+    throw new UpstreamError('invalid_upstream', `upstream URL ${upstream.url} needs a host and a port`, {
+      phase: 'config',
+      upstream: upstream.name,
+    });
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const secure = scheme === 'https' || scheme === 'tls';
   if (secure && !upstream.tls) {
-    throw new UpstreamError('invalid_upstream', `upstream ${upstream.url} is ${scheme} but carries no tls settings`, { phase: 'config', upstream: upstream.name });
+    throw new UpstreamError('invalid_upstream', `upstream ${upstream.url} is ${scheme} but carries no tls settings`, {
+      phase: 'config',
+      upstream: upstream.name,
+    });
   }
   return { scheme, host, port, secure };
 }

@@ -32,7 +32,15 @@ describe('caches', () => {
   });
 
   it('session cache: LRU-bounded, per-identity deletion, keys differ by every authentication input', () => {
-    const parts = { host: 'h', port: 443, servername: 'h', verification: 'none', caSha256: 'default', identity: 'ns/a@1', clientSha256: 'AA' };
+    const parts = {
+      host: 'h',
+      port: 443,
+      servername: 'h',
+      verification: 'none',
+      caSha256: 'default',
+      identity: 'ns/a@1',
+      clientSha256: 'AA',
+    };
     const keys = [
       sessionKey(parts),
       sessionKey({ ...parts, identity: 'ns/a@2' }),

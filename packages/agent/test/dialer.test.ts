@@ -41,7 +41,13 @@ describe('createUpstreamDialer', () => {
     pki = await createSeedPki({ serverNames: ['example-service.default', 'api.internal'] });
     const otherCa = await createCa({ subject: 'CN=OtherCA', keyType: 'ec' });
     rogue = await issue(otherCa, { subject: 'CN=Rogue', extendedKeyUsage: ['clientAuth'], keyType: 'ec' });
-    expiredServer = await issue(pki.ca, { subject: 'CN=old', dnsNames: ['example-service.default'], notBefore: new Date(Date.now() - 10 * 864e5), notAfter: new Date(Date.now() - 864e5), keyType: 'ec' });
+    expiredServer = await issue(pki.ca, {
+      subject: 'CN=old',
+      dnsNames: ['example-service.default'],
+      notBefore: new Date(Date.now() - 10 * 864e5),
+      notAfter: new Date(Date.now() - 864e5),
+      keyType: 'ec',
+    });
     ipServer = await issue(pki.ca, { subject: 'CN=ip', ipAddresses: ['127.0.0.1'], keyType: 'ec' });
   });
 
@@ -53,7 +59,10 @@ describe('createUpstreamDialer', () => {
     after(() => server.close());
 
     it('presents the client certificate from the store, with the model SNI and ALPN', async () => {
-      const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+      const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+        credentials: storeWith(pki.client),
+        resolve: toLoopback(server.port),
+      });
       const { status, echo } = await getVia(dialer);
       assert.equal(status, 200);
       assert.equal(echo.subject, 'CN=ExampleClient');
@@ -62,7 +71,10 @@ describe('createUpstreamDialer', () => {
     });
 
     it('connect() resolves a ready TLS socket and describes it', async () => {
-      const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+      const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+        credentials: storeWith(pki.client),
+        resolve: toLoopback(server.port),
+      });
       const socket = (await dialer.connect()) as tls.TLSSocket;
       const info = connectionInfo(socket);
       socket.destroy();
@@ -85,7 +97,10 @@ describe('createUpstreamDialer', () => {
     });
 
     it('through http.Agent too, the TLS 1.3 rejection is a typed error, not "socket hang up"', async () => {
-      const rejected = createUpstreamDialer(upstream({ client: rogue }), { credentials: storeWith(rogue), resolve: toLoopback(server.port) });
+      const rejected = createUpstreamDialer(upstream({ client: rogue }), {
+        credentials: storeWith(rogue),
+        resolve: toLoopback(server.port),
+      });
       await assert.rejects(getVia(rejected), (err: Error) => err instanceof UpstreamError && err.code === 'client_certificate_rejected');
       const missing = createUpstreamDialer(upstream({ client: false }), { credentials: storeWith(), resolve: toLoopback(server.port) });
       await assert.rejects(getVia(missing), (err: Error) => err instanceof UpstreamError && err.code === 'client_certificate_required');
@@ -101,7 +116,10 @@ describe('createUpstreamDialer', () => {
 
     it('never dials an unavailable upstream', async () => {
       const before = server.connections;
-      const model = { ...upstream({ client: pki.client }), unavailable: { code: 'InvalidClientCertificateRef', reason: 'Secret default/x not found' } };
+      const model = {
+        ...upstream({ client: pki.client }),
+        unavailable: { code: 'InvalidClientCertificateRef', reason: 'Secret default/x not found' },
+      };
       const dialer = createUpstreamDialer(model, { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
       const err = await rejectsWith(dialer.connect(), 'upstream_unavailable');
       assert.equal(err.causeCode, 'InvalidClientCertificateRef');
@@ -111,7 +129,11 @@ describe('createUpstreamDialer', () => {
 
     it('a resumed TLS 1.3 session is ready without the verdict wait (the server sends no ticket then)', async () => {
       // The cached ticket was itself the server's acceptance of this identity.
-      const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port), postHandshakeTimeout: 20_000 });
+      const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+        credentials: storeWith(pki.client),
+        resolve: toLoopback(server.port),
+        postHandshakeTimeout: 20_000,
+      });
       (await dialer.connect()).destroy();
       let guard: NodeJS.Timeout | undefined;
       const waitedForVerdict = new Promise<'waited'>((resolve) => (guard = setTimeout(() => resolve('waited'), 10_000)));
@@ -154,7 +176,10 @@ describe('createUpstreamDialer', () => {
     after(() => server.close());
 
     it('presents the client certificate', async () => {
-      const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+      const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+        credentials: storeWith(pki.client),
+        resolve: toLoopback(server.port),
+      });
       assert.equal((await getVia(dialer)).echo.subject, 'CN=ExampleClient');
     });
     it('client_certificate_required without one', async () => {
@@ -166,7 +191,10 @@ describe('createUpstreamDialer', () => {
       await rejectsWith(dialer.connect(), 'client_certificate_rejected');
     });
     it('refuses to go below the model minimum version: protocol_error', async () => {
-      const dialer = createUpstreamDialer(upstream({ client: pki.client, minVersion: 'TLSv1.3' }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+      const dialer = createUpstreamDialer(upstream({ client: pki.client, minVersion: 'TLSv1.3' }), {
+        credentials: storeWith(pki.client),
+        resolve: toLoopback(server.port),
+      });
       await rejectsWith(dialer.connect(), 'protocol_error');
     });
   });
@@ -186,49 +214,86 @@ describe('createUpstreamDialer', () => {
 
     it('ca: trusts the bundle from the store and checks the hostname', async () => {
       const model = upstream({ client: pki.client, verification: caVerification(pki.ca.certPem, 'example-service.default') });
-      const dialer = createUpstreamDialer(model, { credentials: storeWith(pki.client, [pki.ca.certPem]), resolve: toLoopback(server.port) });
+      const dialer = createUpstreamDialer(model, {
+        credentials: storeWith(pki.client, [pki.ca.certPem]),
+        resolve: toLoopback(server.port),
+      });
       assert.equal((await getVia(dialer)).echo.subject, 'CN=ExampleClient');
     });
     it('ca: SNI and the checked name come from the model (serverName api.internal)', async () => {
-      const model = upstream({ client: pki.client, serverName: 'api.internal', verification: caVerification(pki.ca.certPem, 'api.internal') });
-      const dialer = createUpstreamDialer(model, { credentials: storeWith(pki.client, [pki.ca.certPem]), resolve: toLoopback(server.port) });
+      const model = upstream({
+        client: pki.client,
+        serverName: 'api.internal',
+        verification: caVerification(pki.ca.certPem, 'api.internal'),
+      });
+      const dialer = createUpstreamDialer(model, {
+        credentials: storeWith(pki.client, [pki.ca.certPem]),
+        resolve: toLoopback(server.port),
+      });
       assert.equal((await getVia(dialer)).echo.servername, 'api.internal');
     });
     it('ca: hostname_mismatch', async () => {
       const model = upstream({ client: pki.client, verification: caVerification(pki.ca.certPem, 'other.default') });
-      const dialer = createUpstreamDialer(model, { credentials: storeWith(pki.client, [pki.ca.certPem]), resolve: toLoopback(server.port) });
+      const dialer = createUpstreamDialer(model, {
+        credentials: storeWith(pki.client, [pki.ca.certPem]),
+        resolve: toLoopback(server.port),
+      });
       const before = server.connections;
       const err = await rejectsWith(dialer.connect(), 'hostname_mismatch');
       assert.equal(err.phase, 'verify');
       assert.equal(server.connections, before + 1);
     });
     it('ca: subjectAltNames replace the hostname check', async () => {
-      const ok = upstream({ client: pki.client, verification: caVerification(pki.ca.certPem, 'not-in-cert.default', [{ type: 'Hostname', hostname: 'api.internal' }]) });
+      const ok = upstream({
+        client: pki.client,
+        verification: caVerification(pki.ca.certPem, 'not-in-cert.default', [{ type: 'Hostname', hostname: 'api.internal' }]),
+      });
       const okDialer = createUpstreamDialer(ok, { credentials: storeWith(pki.client, [pki.ca.certPem]), resolve: toLoopback(server.port) });
       (await okDialer.connect()).destroy();
-      const bad = upstream({ client: pki.client, verification: caVerification(pki.ca.certPem, 'example-service.default', [{ type: 'URI', uri: 'spiffe://cluster/ns/default/sa/x' }]) });
-      const badDialer = createUpstreamDialer(bad, { credentials: storeWith(pki.client, [pki.ca.certPem]), resolve: toLoopback(server.port) });
+      const bad = upstream({
+        client: pki.client,
+        verification: caVerification(pki.ca.certPem, 'example-service.default', [{ type: 'URI', uri: 'spiffe://cluster/ns/default/sa/x' }]),
+      });
+      const badDialer = createUpstreamDialer(bad, {
+        credentials: storeWith(pki.client, [pki.ca.certPem]),
+        resolve: toLoopback(server.port),
+      });
       await rejectsWith(badDialer.connect(), 'hostname_mismatch');
     });
     it('ca: a server from another CA is certificate_untrusted', async () => {
       const otherCa = await createCa({ subject: 'CN=Unrelated', keyType: 'ec' });
       const model = upstream({ client: pki.client, verification: caVerification(otherCa.certPem, 'example-service.default') });
-      const dialer = createUpstreamDialer(model, { credentials: storeWith(pki.client, [otherCa.certPem]), resolve: toLoopback(server.port) });
+      const dialer = createUpstreamDialer(model, {
+        credentials: storeWith(pki.client, [otherCa.certPem]),
+        resolve: toLoopback(server.port),
+      });
       await rejectsWith(dialer.connect(), 'certificate_untrusted');
     });
     it('ca: certificate_not_yet_valid', async () => {
-      const future = await issue(pki.ca, { subject: 'CN=future', dnsNames: ['example-service.default'], notBefore: new Date(Date.now() + 864e5), notAfter: new Date(Date.now() + 10 * 864e5), keyType: 'ec' });
+      const future = await issue(pki.ca, {
+        subject: 'CN=future',
+        dnsNames: ['example-service.default'],
+        notBefore: new Date(Date.now() + 864e5),
+        notAfter: new Date(Date.now() + 10 * 864e5),
+        keyType: 'ec',
+      });
       const early = await httpsEchoServer({ cert: future.certPem, key: future.keyPem });
       try {
         const model = upstream({ client: false, verification: caVerification(pki.ca.certPem, 'example-service.default') });
-        await rejectsWith(createUpstreamDialer(model, { credentials: storeWith(undefined, [pki.ca.certPem]), resolve: toLoopback(early.port) }).connect(), 'certificate_not_yet_valid');
+        await rejectsWith(
+          createUpstreamDialer(model, { credentials: storeWith(undefined, [pki.ca.certPem]), resolve: toLoopback(early.port) }).connect(),
+          'certificate_not_yet_valid',
+        );
       } finally {
         await early.close();
       }
     });
     it('ca: certificate_expired', async () => {
       const model = upstream({ client: pki.client, verification: caVerification(pki.ca.certPem, 'example-service.default') });
-      const dialer = createUpstreamDialer(model, { credentials: storeWith(pki.client, [pki.ca.certPem]), resolve: toLoopback(expired.port) });
+      const dialer = createUpstreamDialer(model, {
+        credentials: storeWith(pki.client, [pki.ca.certPem]),
+        resolve: toLoopback(expired.port),
+      });
       await rejectsWith(dialer.connect(), 'certificate_expired');
     });
     it('ca: fails closed when the bundle is not in the store', async () => {
@@ -238,23 +303,39 @@ describe('createUpstreamDialer', () => {
       await rejectsWith(dialer.connect(), 'ca_bundle_missing');
       assert.equal(server.connections, before);
     });
-    it('system: a private CA is not in Node\'s root store', async () => {
+    it("system: a private CA is not in Node's root store", async () => {
       const model = upstream({ client: pki.client, verification: systemVerification('example-service.default') });
       const dialer = createUpstreamDialer(model, { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
       await rejectsWith(dialer.connect(), 'certificate_untrusted');
     });
     it('none: encrypts without checking the server, still presents the client certificate', async () => {
-      const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(expired.port) });
+      const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+        credentials: storeWith(pki.client),
+        resolve: toLoopback(expired.port),
+      });
       assert.equal((await getVia(dialer)).echo.subject, 'CN=ExampleClient');
     });
     it('an IP literal is never sent as SNI, and IP SANs are verified', async () => {
-      const model = upstream({ host: '127.0.0.1', port: byIp.port, client: pki.client, verification: caVerification(pki.ca.certPem, '127.0.0.1') });
+      const model = upstream({
+        host: '127.0.0.1',
+        port: byIp.port,
+        client: pki.client,
+        verification: caVerification(pki.ca.certPem, '127.0.0.1'),
+      });
       const dialer = createUpstreamDialer(model, { credentials: storeWith(pki.client, [pki.ca.certPem]) });
       const { echo } = await getVia(dialer);
       assert.equal(echo.servername, false);
       assert.equal(echo.subject, 'CN=ExampleClient');
-      const wrong = upstream({ host: '127.0.0.1', port: server.port, client: pki.client, verification: caVerification(pki.ca.certPem, '127.0.0.1') });
-      await rejectsWith(createUpstreamDialer(wrong, { credentials: storeWith(pki.client, [pki.ca.certPem]) }).connect(), 'hostname_mismatch');
+      const wrong = upstream({
+        host: '127.0.0.1',
+        port: server.port,
+        client: pki.client,
+        verification: caVerification(pki.ca.certPem, '127.0.0.1'),
+      });
+      await rejectsWith(
+        createUpstreamDialer(wrong, { credentials: storeWith(pki.client, [pki.ca.certPem]) }).connect(),
+        'hostname_mismatch',
+      );
     });
   });
 
@@ -273,7 +354,10 @@ describe('createUpstreamDialer', () => {
 
   describe('network failures', () => {
     it('connection_refused', async () => {
-      const dialer = createUpstreamDialer(upstream({ client: false }), { credentials: storeWith(), resolve: toLoopback(await closedPort()) });
+      const dialer = createUpstreamDialer(upstream({ client: false }), {
+        credentials: storeWith(),
+        resolve: toLoopback(await closedPort()),
+      });
       const err = await rejectsWith(dialer.connect(), 'connection_refused');
       assert.equal(err.phase, 'tcp');
     });
@@ -283,7 +367,11 @@ describe('createUpstreamDialer', () => {
       assert.equal(err.phase, 'dns');
     });
     it('connect_timeout covers DNS: a lookup that never answers (504)', async () => {
-      const dialer = createUpstreamDialer(upstream({ client: false }), { credentials: storeWith(), lookup: () => undefined, connectTimeout: 150 });
+      const dialer = createUpstreamDialer(upstream({ client: false }), {
+        credentials: storeWith(),
+        lookup: () => undefined,
+        connectTimeout: 150,
+      });
       const err = await rejectsWith(dialer.connect(), 'connect_timeout');
       assert.equal(err.status, 504);
     });
@@ -292,15 +380,23 @@ describe('createUpstreamDialer', () => {
       try {
         const asked: string[] = [];
         // Node 20 asks with { all: true } (happy eyeballs) and expects a list.
-        const lookup = ((hostname: string, options: { all?: boolean }, callback: (err: NodeJS.ErrnoException | null, address: unknown, family?: number) => void) => {
+        const lookup = ((
+          hostname: string,
+          options: { all?: boolean },
+          callback: (err: NodeJS.ErrnoException | null, address: unknown, family?: number) => void,
+        ) => {
           asked.push(hostname);
-          if (hostname !== 'example-service.default') return callback(Object.assign(new Error(`${hostname} not found`), { code: 'ENOTFOUND' }), undefined);
+          if (hostname !== 'example-service.default')
+            return callback(Object.assign(new Error(`${hostname} not found`), { code: 'ENOTFOUND' }), undefined);
           if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
           else callback(null, '127.0.0.1', 4);
         }) as unknown as net.LookupFunction;
         const ok = createUpstreamDialer(upstream({ scheme: 'http', port: plain.port }), { credentials: storeWith(), lookup });
         assert.equal((await getVia(ok, '/dns')).echo.url, '/dns');
-        const missing = createUpstreamDialer(upstream({ scheme: 'http', host: 'missing.default', port: plain.port }), { credentials: storeWith(), lookup });
+        const missing = createUpstreamDialer(upstream({ scheme: 'http', host: 'missing.default', port: plain.port }), {
+          credentials: storeWith(),
+          lookup,
+        });
         await rejectsWith(missing.connect(), 'dns_failure');
         assert.deepEqual(asked, ['example-service.default', 'missing.default']);
       } finally {
@@ -315,7 +411,11 @@ describe('createUpstreamDialer', () => {
     it('handshake_timeout when the upstream accepts TCP and never answers TLS (504)', async () => {
       const silent = await silentServer();
       try {
-        const dialer = createUpstreamDialer(upstream({ client: false }), { credentials: storeWith(), resolve: toLoopback(silent.port), handshakeTimeout: 200 });
+        const dialer = createUpstreamDialer(upstream({ client: false }), {
+          credentials: storeWith(),
+          resolve: toLoopback(silent.port),
+          handshakeTimeout: 200,
+        });
         const err = await rejectsWith(dialer.connect(), 'handshake_timeout');
         assert.equal(err.status, 504);
       } finally {
@@ -334,7 +434,10 @@ describe('createUpstreamDialer', () => {
     it('plain http upstreams get a plain socket', async () => {
       const plain = await httpEchoServer();
       try {
-        const dialer = createUpstreamDialer(upstream({ scheme: 'http', port: 80 }), { credentials: storeWith(), resolve: toLoopback(plain.port) });
+        const dialer = createUpstreamDialer(upstream({ scheme: 'http', port: 80 }), {
+          credentials: storeWith(),
+          resolve: toLoopback(plain.port),
+        });
         const { echo } = await getVia(dialer, '/plain');
         assert.equal(echo.url, '/plain');
         assert.equal(echo.subject, null);

@@ -21,7 +21,12 @@ describe('downstream limits (issue 8)', () => {
       if (req.url === '/slow') return void held.then(() => echoHandler()(req, res));
       echoHandler()(req, res);
     });
-    proxy = createProxy({ model: seedModel(upstream({ scheme: 'http', port: 80 })), credentials: storeWith(), resolve: toLoopback(backend.port), maxRequestBodyBytes: 64 * 1024 });
+    proxy = createProxy({
+      model: seedModel(upstream({ scheme: 'http', port: 80 })),
+      credentials: storeWith(),
+      resolve: toLoopback(backend.port),
+      maxRequestBodyBytes: 64 * 1024,
+    });
     const server = http.createServer();
     applyServerTimeouts(server, { idle: 1000, headers: 1500, maxHeaderBytes: 8 * 1024 });
     proxy.attach(server);
@@ -35,11 +40,20 @@ describe('downstream limits (issue 8)', () => {
   });
 
   it('states its defaults, and applies them when given none', () => {
-    assert.deepEqual(DEFAULT_SERVER_TIMEOUTS, { headers: 20_000, request: 300_000, keepAlive: 5_000, idle: 30_000, maxHeaderBytes: 16 * 1024 });
+    assert.deepEqual(DEFAULT_SERVER_TIMEOUTS, {
+      headers: 20_000,
+      request: 300_000,
+      keepAlive: 5_000,
+      idle: 30_000,
+      maxHeaderBytes: 16 * 1024,
+    });
     assert.equal(DEFAULT_MAX_REQUEST_BODY_BYTES, 10 * 1024 * 1024);
     const server = http.createServer();
     applyServerTimeouts(server);
-    assert.deepEqual([server.headersTimeout, server.requestTimeout, server.keepAliveTimeout, server.timeout, Reflect.get(server, 'maxHeaderSize')], [20_000, 300_000, 5_000, 30_000, 16 * 1024]);
+    assert.deepEqual(
+      [server.headersTimeout, server.requestTimeout, server.keepAliveTimeout, server.timeout, Reflect.get(server, 'maxHeaderSize')],
+      [20_000, 300_000, 5_000, 30_000, 16 * 1024],
+    );
   });
 
   it('500 idle and half-open client connections neither block requests nor stay open', async () => {
@@ -54,7 +68,9 @@ describe('downstream limits (issue 8)', () => {
       clients.push(socket);
     }
     try {
-      await Promise.all(clients.map((s) => new Promise<void>((resolve) => (s.readyState === 'open' ? resolve() : s.once('connect', () => resolve())))));
+      await Promise.all(
+        clients.map((s) => new Promise<void>((resolve) => (s.readyState === 'open' ? resolve() : s.once('connect', () => resolve())))),
+      );
       // A request held by the upstream longer than the idle timeout is not idle.
       const slow = request(front.port, HOST, '/slow');
       for (let i = 0; i < 20; i++) assert.equal((await request(front.port, HOST, `/normal/${i}`)).status, 200);
@@ -80,10 +96,13 @@ describe('downstream limits (issue 8)', () => {
     assert.equal(declared.status, 413);
     assert.equal(declared.headers['x-kupstream-error'], 'request_body_too_large');
     const chunked = await new Promise<{ status: number; code: string | string[] | undefined }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: front.port, method: 'POST', path: '/upload', headers: { host: HOST }, agent: false }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, code: res.headers['x-kupstream-error'] });
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: front.port, method: 'POST', path: '/upload', headers: { host: HOST }, agent: false },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, code: res.headers['x-kupstream-error'] });
+        },
+      );
       req.on('error', reject);
       // 96 KiB in 8 KiB chunks, without Content-Length.
       for (let i = 0; i < 12; i++) req.write('c'.repeat(8 * 1024));

@@ -22,14 +22,19 @@ describe('embedding the dialer', () => {
   after(() => server.close());
 
   it('https.request with a keep-alive https.Agent whose createConnection is the dialer', async () => {
-    const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     const agent = new https.Agent({ keepAlive: true });
     agent.createConnection = dialer.createConnection;
     try {
       const ports: number[] = [];
       for (let i = 0; i < 2; i++) {
         const echo = await new Promise<Echo>((resolve, reject) => {
-          https.get({ host: 'example-service.default', path: `/n${i}`, agent }, (res) => readJson<Echo>(res).then(resolve, reject)).on('error', reject);
+          https
+            .get({ host: 'example-service.default', path: `/n${i}`, agent }, (res) => readJson<Echo>(res).then(resolve, reject))
+            .on('error', reject);
         });
         assert.equal(echo.subject, 'CN=ExampleClient');
         ports.push(echo.remotePort);
@@ -41,7 +46,10 @@ describe('embedding the dialer', () => {
   });
 
   it("undici's Agent with connect: dialer.createConnection", async () => {
-    const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     const dispatcher = new UndiciAgent({ connect: dialer.createConnection });
     try {
       const res = await undiciRequest('https://example-service.default/undici', { dispatcher });
@@ -54,26 +62,40 @@ describe('embedding the dialer', () => {
     }
   });
 
-  it("undici sees the typed error when the upstream refuses (no certificate)", async () => {
+  it('undici sees the typed error when the upstream refuses (no certificate)', async () => {
     const dialer = createUpstreamDialer(upstream({ client: false }), { credentials: storeWith(), resolve: toLoopback(server.port) });
     const dispatcher = new UndiciAgent({ connect: dialer.createConnection });
     try {
-      await assert.rejects(undiciRequest('https://example-service.default/', { dispatcher }), (err: Error & { code?: string }) => err.code === 'client_certificate_required');
+      await assert.rejects(
+        undiciRequest('https://example-service.default/', { dispatcher }),
+        (err: Error & { code?: string }) => err.code === 'client_certificate_required',
+      );
     } finally {
       await dispatcher.close();
     }
   });
 
   it('http2.connect with createConnection, against an HTTP/2 server that requires client certificates', async () => {
-    const h2server = http2.createSecureServer({ cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true });
+    const h2server = http2.createSecureServer({
+      cert: pki.server.certPem,
+      key: pki.server.keyPem,
+      ca: pki.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
     h2server.on('stream', (stream, headers) => {
       const peer = (stream.session?.socket as tls.TLSSocket | undefined)?.getPeerCertificate();
       stream.respond({ ':status': 200, 'content-type': 'application/json' });
       stream.end(JSON.stringify({ subject: peer?.subject ? `CN=${peer.subject.CN}` : null, path: headers[':path'] }));
     });
     const running = await listen(h2server);
-    const dialer = createUpstreamDialer(upstream({ client: pki.client, protocol: 'http2' }), { credentials: storeWith(pki.client), resolve: toLoopback(running.port) });
-    const session = http2.connect('https://example-service.default', { createConnection: () => dialer.createConnection() as tls.TLSSocket });
+    const dialer = createUpstreamDialer(upstream({ client: pki.client, protocol: 'http2' }), {
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(running.port),
+    });
+    const session = http2.connect('https://example-service.default', {
+      createConnection: () => dialer.createConnection() as tls.TLSSocket,
+    });
     try {
       const body = await new Promise<string>((resolve, reject) => {
         const stream = session.request({ ':path': '/h2' });
@@ -96,7 +118,19 @@ describe('embedding the dialer', () => {
     const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (ctx: tls.SecureContext) =>
       new Promise<Echo>((resolve, reject) => {
-        https.get({ host: '127.0.0.1', port: server.port, path: '/', agent, secureContext: ctx, rejectUnauthorized: false } as https.RequestOptions, (res) => readJson<Echo>(res).then(resolve, reject)).on('error', reject);
+        https
+          .get(
+            {
+              host: '127.0.0.1',
+              port: server.port,
+              path: '/',
+              agent,
+              secureContext: ctx,
+              rejectUnauthorized: false,
+            } as https.RequestOptions,
+            (res) => readJson<Echo>(res).then(resolve, reject),
+          )
+          .on('error', reject);
       });
     try {
       const first = await get(tls.createSecureContext({ cert: pki.client.certPem, key: pki.client.keyPem }));
@@ -115,7 +149,10 @@ describe('embedding the dialer', () => {
     const a = upstream({ name: 'a', client: pki.client });
     const b = upstream({ name: 'b', client: second });
     if (b.tls?.clientCertificate) b.tls.clientCertificate.secret = otherSecret;
-    const m = model([endpoint('https://a.example', [route('a', [{ upstream: 'a' }])]), endpoint('https://b.example', [route('b', [{ upstream: 'b' }])])], [a, b]);
+    const m = model(
+      [endpoint('https://a.example', [route('a', [{ upstream: 'a' }])]), endpoint('https://b.example', [route('b', [{ upstream: 'b' }])])],
+      [a, b],
+    );
     const harness = await startProxy({ model: m, credentials: store, resolve: toLoopback(server.port) });
     try {
       const seen: Record<string, Set<string>> = { a: new Set(), b: new Set() };
@@ -140,12 +177,18 @@ describe('embedding the dialer', () => {
   });
 
   it('seed model through the proxy answers with the client subject (smoke for the CLI path)', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     try {
-      assert.equal((JSON.parse((await request(harness.server.port, 'example-hostname.ngrok.io')).body) as Echo).subject, 'CN=ExampleClient');
+      assert.equal(
+        (JSON.parse((await request(harness.server.port, 'example-hostname.ngrok.io')).body) as Echo).subject,
+        'CN=ExampleClient',
+      );
     } finally {
       await harness.close();
     }
   });
 });
-

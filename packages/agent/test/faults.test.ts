@@ -24,7 +24,13 @@ describe('upstream faults (issue 8)', () => {
     pki = await createSeedPki({ serverNames: ['example-service.default'] });
     const otherCa = await createCa({ subject: 'CN=OtherCA', keyType: 'ec' });
     foreign = await issue(otherCa, { subject: 'CN=impostor', dnsNames: ['example-service.default'], keyType: 'ec' });
-    expired = await issue(pki.ca, { subject: 'CN=old', dnsNames: ['example-service.default'], notBefore: new Date(Date.now() - 10 * 864e5), notAfter: new Date(Date.now() - 864e5), keyType: 'ec' });
+    expired = await issue(pki.ca, {
+      subject: 'CN=old',
+      dnsNames: ['example-service.default'],
+      notBefore: new Date(Date.now() - 10 * 864e5),
+      notAfter: new Date(Date.now() - 864e5),
+      keyType: 'ec',
+    });
   });
 
   function proxyTo(port: number, extra: { handshake?: number; verify?: boolean } = {}): Promise<Harness> {
@@ -150,7 +156,9 @@ describe('upstream faults (issue 8)', () => {
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 40; i++) {
-        statuses.push((await request(harness.server.port, HOST, `/${i}${i % 3 ? '' : '/end'}`, { method: methods[i % 4] ?? 'GET' })).status);
+        statuses.push(
+          (await request(harness.server.port, HOST, `/${i}${i % 3 ? '' : '/end'}`, { method: methods[i % 4] ?? 'GET' })).status,
+        );
       }
       assert.deepEqual([...new Set(statuses)], [200]);
       assert.deepEqual(events, []);

@@ -10,11 +10,17 @@ import { createUpstreamDialer, dialerAgent, UpstreamError, type UpstreamDialer }
 import { CLIENT_SECRET, storeWith, toLoopback, upstream } from './support/fixtures.js';
 import { httpsEchoServer, readJson, type Echo, type RunningServer } from './support/servers.js';
 
-function send(agent: http.Agent, init: { method?: string; body?: string; headers?: http.OutgoingHttpHeaders } = {}): Promise<{ status: number; echo: Echo }> {
+function send(
+  agent: http.Agent,
+  init: { method?: string; body?: string; headers?: http.OutgoingHttpHeaders } = {},
+): Promise<{ status: number; echo: Echo }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: 'example-service.default', path: '/', agent, method: init.method ?? 'GET', headers: init.headers ?? {} }, (res) => {
-      readJson<Echo>(res).then((echo) => resolve({ status: res.statusCode ?? 0, echo }), reject);
-    });
+    const req = http.request(
+      { host: 'example-service.default', path: '/', agent, method: init.method ?? 'GET', headers: init.headers ?? {} },
+      (res) => {
+        readJson<Echo>(res).then((echo) => resolve({ status: res.statusCode ?? 0, echo }), reject);
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -49,7 +55,10 @@ describe('the dialer in a plain http.Agent', () => {
         received.length = 0;
         // A body far larger than the whole handshake: had it been written, the server would have read it.
         const body = 'x'.repeat(64 * 1024);
-        await assert.rejects(send(agent, { method: 'POST', body }), (err: Error) => err instanceof UpstreamError && err.code === 'client_certificate_rejected' && err.phase === 'post-handshake');
+        await assert.rejects(
+          send(agent, { method: 'POST', body }),
+          (err: Error) => err instanceof UpstreamError && err.code === 'client_certificate_rejected' && err.phase === 'post-handshake',
+        );
         while (received.length === 0) await new Promise((r) => setTimeout(r, 5));
         assert.ok(received[0]! < 16 * 1024, `the server read ${received[0]} bytes`);
       } finally {
@@ -59,7 +68,10 @@ describe('the dialer in a plain http.Agent', () => {
   }
 
   it('the one-liner serves requests once the verdict is in (keep-alive reuses the connection)', async () => {
-    const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     const agent = oneLiner(dialer, { keepAlive: true });
     try {
       const first = await send(agent, { method: 'POST', body: 'hello' });
@@ -89,7 +101,9 @@ describe('the dialer in a plain http.Agent', () => {
     const store = storeWith(pki.client);
     const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: store, resolve: toLoopback(server.port) });
     const agent = dialerAgent(dialer, { maxSockets: 4 });
-    const closed = new Promise<void>((resolve) => server.server.once('secureConnection', (socket: net.Socket) => socket.once('close', () => resolve())));
+    const closed = new Promise<void>((resolve) =>
+      server.server.once('secureConnection', (socket: net.Socket) => socket.once('close', () => resolve())),
+    );
     try {
       const first = await send(agent);
       const again = await send(agent);
@@ -103,7 +117,12 @@ describe('the dialer in a plain http.Agent', () => {
       assert.notEqual(after.echo.remotePort, first.echo.remotePort);
       store.delete(CLIENT_SECRET);
       await assert.rejects(send(agent), (err: Error) => err instanceof UpstreamError && err.code === 'client_certificate_missing');
-      assert.ok(Object.values(agent.freeSockets).flat().every((socket) => socket?.destroyed), 'the deleted identity keeps no idle connection');
+      assert.ok(
+        Object.values(agent.freeSockets)
+          .flat()
+          .every((socket) => socket?.destroyed),
+        'the deleted identity keeps no idle connection',
+      );
     } finally {
       agent.destroy();
     }
@@ -114,11 +133,16 @@ describe('the dialer in a plain http.Agent', () => {
   });
 
   it('dialerAgent with protocol https: works with https.request', async () => {
-    const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     const agent = dialerAgent(dialer, { protocol: 'https:' });
     try {
       const echo = await new Promise<Echo>((resolve, reject) => {
-        httpsModule.get({ host: 'example-service.default', path: '/tls', agent }, (res) => readJson<Echo>(res).then(resolve, reject)).on('error', reject);
+        httpsModule
+          .get({ host: 'example-service.default', path: '/tls', agent }, (res) => readJson<Echo>(res).then(resolve, reject))
+          .on('error', reject);
       });
       assert.equal(echo.subject, 'CN=ExampleClient');
       assert.equal(echo.url, '/tls');

@@ -50,7 +50,13 @@ describe('HTTP/2 upstreams', () => {
   let cleartext: RunningServer<http2.Http2Server>;
   before(async () => {
     pki = await createSeedPki();
-    const s = http2.createSecureServer({ cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true });
+    const s = http2.createSecureServer({
+      cert: pki.server.certPem,
+      key: pki.server.keyPem,
+      ca: pki.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
     h2Echo(s);
     secure = await listen(s);
     const c = http2.createServer();
@@ -62,17 +68,34 @@ describe('HTTP/2 upstreams', () => {
   });
 
   it('negotiates h2 by ALPN, presents the client certificate, multiplexes on one session', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client, protocol: 'http2' })), credentials: storeWith(pki.client), resolve: toLoopback(secure.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client, protocol: 'http2' })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(secure.port),
+    });
     try {
-      const answers = await Promise.all([1, 2, 3].map((i) => request(harness.server.port, 'example-hostname.ngrok.io', `/h2/${i}?q=${i}`, { method: 'PUT', body: `body-${i}` })));
+      const answers = await Promise.all(
+        [1, 2, 3].map((i) =>
+          request(harness.server.port, 'example-hostname.ngrok.io', `/h2/${i}?q=${i}`, { method: 'PUT', body: `body-${i}` }),
+        ),
+      );
       const echoes = answers.map((a) => {
         assert.equal(a.status, 201, a.body);
         assert.equal(a.headers['x-upstream'], 'h2');
         return JSON.parse(a.body) as H2Echo;
       });
-      assert.deepEqual(echoes.map((e) => e.subject), ['CN=ExampleClient', 'CN=ExampleClient', 'CN=ExampleClient']);
-      assert.deepEqual(echoes.map((e) => e.path), ['/h2/1?q=1', '/h2/2?q=2', '/h2/3?q=3']);
-      assert.deepEqual(echoes.map((e) => e.body), ['body-1', 'body-2', 'body-3']);
+      assert.deepEqual(
+        echoes.map((e) => e.subject),
+        ['CN=ExampleClient', 'CN=ExampleClient', 'CN=ExampleClient'],
+      );
+      assert.deepEqual(
+        echoes.map((e) => e.path),
+        ['/h2/1?q=1', '/h2/2?q=2', '/h2/3?q=3'],
+      );
+      assert.deepEqual(
+        echoes.map((e) => e.body),
+        ['body-1', 'body-2', 'body-3'],
+      );
       assert.equal(echoes[0]?.alpn, 'h2');
       assert.equal(echoes[0]?.authority, 'example-hostname.ngrok.io');
       assert.equal(new Set(echoes.map((e) => e.session)).size, 1);
@@ -83,7 +106,11 @@ describe('HTTP/2 upstreams', () => {
   });
 
   it('an h2 upstream refusing the missing certificate is 502 client_certificate_required', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: false, protocol: 'http2' })), credentials: storeWith(), resolve: toLoopback(secure.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: false, protocol: 'http2' })),
+      credentials: storeWith(),
+      resolve: toLoopback(secure.port),
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io');
       assert.equal(answer.status, 502);
@@ -94,7 +121,11 @@ describe('HTTP/2 upstreams', () => {
   });
 
   it('speaks prior-knowledge h2c to http:// upstreams with protocol http2', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ scheme: 'http', port: 80, protocol: 'http2' })), credentials: storeWith(), resolve: toLoopback(cleartext.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ scheme: 'http', port: 80, protocol: 'http2' })),
+      credentials: storeWith(),
+      resolve: toLoopback(cleartext.port),
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io', '/h2c', { method: 'POST', body: 'plain' });
       assert.equal(answer.status, 201, answer.body);

@@ -25,7 +25,11 @@ describe('proxy lifecycle', () => {
 
   it('rotates the client certificate under a request loop with no failed request; old connections drain', async () => {
     const store = storeWith(pki.client);
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: store, resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: store,
+      resolve: toLoopback(server.port),
+    });
     const downstream = new http.Agent({ keepAlive: true, maxSockets: 4 });
     const rotated = await issue(pki.ca, { subject: 'CN=RotatedClient', extendedKeyUsage: ['clientAuth'], keyType: 'ec' });
     accepted.length = 0;
@@ -35,7 +39,11 @@ describe('proxy lifecycle', () => {
     let stop = false;
     const worker = async () => {
       while (!stop) {
-        const answer = await request(harness.server.port, 'example-hostname.ngrok.io', '/loop', { agent: downstream, method: 'POST', body: 'x'.repeat(512) });
+        const answer = await request(harness.server.port, 'example-hostname.ngrok.io', '/loop', {
+          agent: downstream,
+          method: 'POST',
+          body: 'x'.repeat(512),
+        });
         statuses.push(answer.status);
         subjects.push(answer.status === 200 ? ((JSON.parse(answer.body) as Echo).subject ?? '') : answer.body);
       }
@@ -50,7 +58,10 @@ describe('proxy lifecycle', () => {
       await Promise.all(workers);
       assert.deepEqual([...new Set(statuses)], [200], `failed answers: ${subjects.filter((s) => !s.startsWith('CN=')).join(' | ')}`);
       // Requests still in flight at the switch finish on their old connection; after them, only the new identity.
-      assert.equal(subjects.slice(rotatedAt + 8).every((s) => s === 'CN=RotatedClient'), true);
+      assert.equal(
+        subjects.slice(rotatedAt + 8).every((s) => s === 'CN=RotatedClient'),
+        true,
+      );
       assert.ok(subjects.slice(0, rotatedAt).every((s) => s === 'CN=ExampleClient'));
       // Every connection made with the old certificate closes by itself (drained), none is left open.
       const old = accepted.filter((a) => a.subject === 'CN=ExampleClient');
@@ -65,7 +76,11 @@ describe('proxy lifecycle', () => {
 
   it('deleting the Secret from the store fails closed at once', async () => {
     const store = storeWith(pki.client);
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: store, resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: store,
+      resolve: toLoopback(server.port),
+    });
     try {
       assert.equal((await request(harness.server.port, 'example-hostname.ngrok.io')).status, 200);
       store.delete(CLIENT_SECRET);
@@ -88,7 +103,11 @@ describe('proxy lifecycle', () => {
     const b = upstream({ name: 'fast', host: 'fast.default', client: pki.client });
     const ports: Record<string, number> = { 'slow.default': slow.port, 'fast.default': server.port };
     const resolve = (host: string) => ({ host: '127.0.0.1', port: ports[host] ?? 1 });
-    const harness = await startProxy({ model: model([endpoint('https://app.example', [route('r', [{ upstream: 'slow' }])])], [a]), credentials: storeWith(pki.client), resolve });
+    const harness = await startProxy({
+      model: model([endpoint('https://app.example', [route('r', [{ upstream: 'slow' }])])], [a]),
+      credentials: storeWith(pki.client),
+      resolve,
+    });
     try {
       const first = request(harness.server.port, 'app.example', '/first');
       while (slow.connections === 0) await new Promise((r) => setImmediate(r));
@@ -109,7 +128,11 @@ describe('proxy lifecycle', () => {
 
   it('update() with a TranslationResult-like model and new credentials rotates through the same store', async () => {
     const store = storeWith(pki.client);
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: store, resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: store,
+      resolve: toLoopback(server.port),
+    });
     try {
       const rotated = await issue(pki.ca, { subject: 'CN=FromUpdate', extendedKeyUsage: ['clientAuth'], keyType: 'ec' });
       harness.proxy.update(seedModel(upstream({ client: rotated })), storeWith(rotated));
@@ -123,8 +146,15 @@ describe('proxy lifecycle', () => {
   it('close() lets the request in flight finish, then refuses new ones with 503 proxy_closed', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const slow = await httpsEchoServer({ cert: pki.server.certPem, key: pki.server.keyPem, clientCa: pki.ca.certPem }, (req, res) => void held.then(() => echoHandler()(req, res)));
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(slow.port) });
+    const slow = await httpsEchoServer(
+      { cert: pki.server.certPem, key: pki.server.keyPem, clientCa: pki.ca.certPem },
+      (req, res) => void held.then(() => echoHandler()(req, res)),
+    );
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(slow.port),
+    });
     try {
       const inFlight = request(harness.server.port, 'example-hostname.ngrok.io', '/slow');
       while (slow.connections === 0) await new Promise((r) => setImmediate(r));

@@ -25,7 +25,9 @@ function send(port: number, agent: http.Agent): Promise<Outcome> {
     const req = http.request({ host: '127.0.0.1', port, path: '/load', headers: { host: 'example-hostname.ngrok.io' }, agent }, (res) => {
       res.resume();
       const code = res.headers['x-kupstream-error'];
-      res.on('end', () => resolve({ startedAt, endedAt: Date.now(), status: res.statusCode ?? 0, ...(typeof code === 'string' ? { code } : {}) }));
+      res.on('end', () =>
+        resolve({ startedAt, endedAt: Date.now(), status: res.statusCode ?? 0, ...(typeof code === 'string' ? { code } : {}) }),
+      );
       res.on('error', () => resolve({ startedAt, endedAt: Date.now(), status: 0 }));
     });
     req.on('error', () => resolve({ startedAt, endedAt: Date.now(), status: 0 }));
@@ -41,10 +43,15 @@ describe('load: upstream stopped and restarted under 256 connections (issue 8)',
   });
 
   it('answers 502/503 while the upstream is down and 200 within 5 s after it returns', async () => {
-    const start = (port = 0) => httpsEchoServer({ cert: pki.server.certPem, key: pki.server.keyPem, clientCa: pki.ca.certPem }, undefined, port);
+    const start = (port = 0) =>
+      httpsEchoServer({ cert: pki.server.certPem, key: pki.server.keyPem, clientCa: pki.ca.certPem }, undefined, port);
     let server: RunningServer<https.Server> | undefined = await start();
     const port = server.port;
-    const harness: Harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(port) });
+    const harness: Harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(port),
+    });
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
     const outcomes: Outcome[] = [];
     let stop = false;
@@ -74,8 +81,14 @@ describe('load: upstream stopped and restarted under 256 connections (issue 8)',
       assert.deepEqual(statuses(outcomes.slice(0, downFrom)), ['200']);
       const whileDown = outcomes.filter((o) => o.startedAt > downAt && o.endedAt < upAt);
       assert.ok(whileDown.length > 0);
-      assert.ok(whileDown.every((o) => o.status === 502 || o.status === 503), `while down: ${statuses(whileDown).join(', ')}`);
-      assert.ok(outcomes.every((o) => o.status !== 0), 'no client connection failed');
+      assert.ok(
+        whileDown.every((o) => o.status === 502 || o.status === 503),
+        `while down: ${statuses(whileDown).join(', ')}`,
+      );
+      assert.ok(
+        outcomes.every((o) => o.status !== 0),
+        'no client connection failed',
+      );
       assert.ok(firstOk - upAt < 5000, `first 200 came ${firstOk - upAt} ms after the upstream returned`);
       assert.deepEqual(statuses(outcomes.filter((o) => o.startedAt > firstOk)), ['200']);
       assert.equal(harness.proxy.stats().inFlight, 0);

@@ -50,7 +50,11 @@ describe('against nginx (ssl_verify_client on)', () => {
 
   it('verifies nginx (ca mode), sends SNI, presents CN=ExampleClient', async () => {
     const model = upstream({ client: pki.client, verification: caVerification(pki.ca.certPem, 'example-service.default') });
-    const harness = await startProxy({ model: seedModel(model), credentials: storeWith(pki.client, [pki.ca.certPem]), resolve: toLoopback(nginx.tlsPort) });
+    const harness = await startProxy({
+      model: seedModel(model),
+      credentials: storeWith(pki.client, [pki.ca.certPem]),
+      resolve: toLoopback(nginx.tlsPort),
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io', '/seed?x=1');
       assert.equal(answer.status, 200, answer.body);
@@ -66,7 +70,10 @@ describe('against nginx (ssl_verify_client on)', () => {
   });
 
   it('resumes the TLS session with nginx on the next connection of the same identity', async () => {
-    const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(nginx.tlsPort) });
+    const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(nginx.tlsPort),
+    });
     const first = JSON.parse((await getVia(dialer)).body) as NginxEcho;
     const second = JSON.parse((await getVia(dialer)).body) as NginxEcho;
     assert.equal(first.reused, '.');
@@ -76,7 +83,11 @@ describe('against nginx (ssl_verify_client on)', () => {
 
   it('nginx answers 400 when no client certificate is sent; the proxy passes the answer through', async () => {
     // nginx completes the handshake and refuses at the HTTP layer, so this is the upstream's answer, not a proxy error.
-    const harness = await startProxy({ model: seedModel(upstream({ client: false })), credentials: storeWith(), resolve: toLoopback(nginx.tlsPort) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: false })),
+      credentials: storeWith(),
+      resolve: toLoopback(nginx.tlsPort),
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io');
       assert.equal(answer.status, 400);
@@ -88,7 +99,11 @@ describe('against nginx (ssl_verify_client on)', () => {
   });
 
   it('nginx refuses a certificate from another CA (400, certificate error)', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: rogue })), credentials: storeWith(rogue), resolve: toLoopback(nginx.tlsPort) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: rogue })),
+      credentials: storeWith(rogue),
+      resolve: toLoopback(nginx.tlsPort),
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io');
       assert.equal(answer.status, 400);
@@ -100,7 +115,11 @@ describe('against nginx (ssl_verify_client on)', () => {
 
   it('a wrong expected hostname is hostname_mismatch before any request byte reaches nginx', async () => {
     const model = upstream({ client: pki.client, verification: caVerification(pki.ca.certPem, 'someone-else.default') });
-    const harness = await startProxy({ model: seedModel(model), credentials: storeWith(pki.client, [pki.ca.certPem]), resolve: toLoopback(nginx.tlsPort) });
+    const harness = await startProxy({
+      model: seedModel(model),
+      credentials: storeWith(pki.client, [pki.ca.certPem]),
+      resolve: toLoopback(nginx.tlsPort),
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io');
       assert.equal(answer.status, 502);
@@ -112,15 +131,22 @@ describe('against nginx (ssl_verify_client on)', () => {
 
   for (const version of [1, 2] as const) {
     it(`PROXY protocol v${version}: nginx's $proxy_protocol_addr/port name the original client`, async () => {
-      const harness = await startProxy({ model: seedModel(upstream({ client: pki.client, proxyProtocolVersion: version })), credentials: storeWith(pki.client), resolve: toLoopback(nginx.proxyProtocolPort) });
+      const harness = await startProxy({
+        model: seedModel(upstream({ client: pki.client, proxyProtocolVersion: version })),
+        credentials: storeWith(pki.client),
+        resolve: toLoopback(nginx.proxyProtocolPort),
+      });
       try {
         let clientPort = 0;
         const body = await new Promise<string>((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port: harness.server.port, path: '/', headers: { host: 'example-hostname.ngrok.io' } }, (res) => {
-            let text = '';
-            res.on('data', (c: Buffer) => (text += c.toString()));
-            res.on('end', () => resolve(text));
-          });
+          const req = http.request(
+            { host: '127.0.0.1', port: harness.server.port, path: '/', headers: { host: 'example-hostname.ngrok.io' } },
+            (res) => {
+              let text = '';
+              res.on('data', (c: Buffer) => (text += c.toString()));
+              res.on('end', () => resolve(text));
+            },
+          );
           req.on('socket', (s) => s.once('connect', () => (clientPort = s.localPort ?? 0)));
           req.on('error', reject);
           req.end();
@@ -136,7 +162,11 @@ describe('against nginx (ssl_verify_client on)', () => {
   }
 
   it('HTTP/2 to nginx by ALPN h2 with the client certificate', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client, protocol: 'http2' })), credentials: storeWith(pki.client), resolve: toLoopback(nginx.http2Port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client, protocol: 'http2' })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(nginx.http2Port),
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io', '/h2');
       assert.equal(answer.status, 200, answer.body);
@@ -148,7 +178,10 @@ describe('against nginx (ssl_verify_client on)', () => {
   });
 
   it('connectionInfo reports TLS 1.3 and the identity for nginx connections', async () => {
-    const dialer = createUpstreamDialer(upstream({ client: pki.client }), { credentials: storeWith(pki.client), resolve: toLoopback(nginx.tlsPort) });
+    const dialer = createUpstreamDialer(upstream({ client: pki.client }), {
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(nginx.tlsPort),
+    });
     const socket = await dialer.connect();
     const info = connectionInfo(socket);
     socket.destroy();

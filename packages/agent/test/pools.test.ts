@@ -34,7 +34,11 @@ describe('pools', () => {
       if (n > 1) return void req.socket.destroy();
       echoHandler()(req, res);
     });
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(flaky.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(flaky.port),
+    });
     try {
       assert.equal((await request(harness.server.port, 'example-hostname.ngrok.io', '/1')).status, 200);
       assert.equal((await request(harness.server.port, 'example-hostname.ngrok.io', '/2')).status, 200);
@@ -50,7 +54,12 @@ describe('pools', () => {
   });
 
   it('closes pooled connections that stay idle for timeouts.idle', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(server.port), timeouts: { idle: 100 } });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+      timeouts: { idle: 100 },
+    });
     try {
       const closed = nextConnectionClosed(server.server);
       assert.equal((await request(harness.server.port, 'example-hostname.ngrok.io')).status, 200);
@@ -62,7 +71,11 @@ describe('pools', () => {
 
   it('update() that drops an upstream drains its idle connections', async () => {
     const a = upstream({ name: 'a', client: pki.client });
-    const harness = await startProxy({ model: model([endpoint('https://app.example', [route('r', [{ upstream: 'a' }])])], [a]), credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: model([endpoint('https://app.example', [route('r', [{ upstream: 'a' }])])], [a]),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     try {
       const closed = nextConnectionClosed(server.server);
       assert.equal((await request(harness.server.port, 'app.example')).status, 200);
@@ -75,7 +88,11 @@ describe('pools', () => {
   });
 
   it('emits a response event per answered request', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     const events: ResponseEvent[] = [];
     harness.proxy.on('response', (e) => events.push(e));
     try {
@@ -127,7 +144,13 @@ describe('pools', () => {
     let h2: RunningServer<http2.Http2SecureServer>;
     const sessionsClosed: Promise<void>[] = [];
     before(async () => {
-      const s = http2.createSecureServer({ cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true });
+      const s = http2.createSecureServer({
+        cert: pki.server.certPem,
+        key: pki.server.keyPem,
+        ca: pki.ca.certPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      });
       s.on('session', (session) => sessionsClosed.push(new Promise((resolve) => session.once('close', () => resolve()))));
       s.on('stream', (stream) => {
         const peer = (stream.session?.socket as tls.TLSSocket | undefined)?.getPeerCertificate();
@@ -140,9 +163,16 @@ describe('pools', () => {
 
     it('a rotated identity opens a new session; the old one is closed', async () => {
       const store = storeWith(pki.client);
-      const harness = await startProxy({ model: seedModel(upstream({ client: pki.client, protocol: 'http2' })), credentials: store, resolve: toLoopback(h2.port) });
+      const harness = await startProxy({
+        model: seedModel(upstream({ client: pki.client, protocol: 'http2' })),
+        credentials: store,
+        resolve: toLoopback(h2.port),
+      });
       try {
-        assert.equal((JSON.parse((await request(harness.server.port, 'example-hostname.ngrok.io')).body) as Echo).subject, 'CN=ExampleClient');
+        assert.equal(
+          (JSON.parse((await request(harness.server.port, 'example-hostname.ngrok.io')).body) as Echo).subject,
+          'CN=ExampleClient',
+        );
         const rotated = await issue(pki.ca, { subject: 'CN=RotatedH2', extendedKeyUsage: ['clientAuth'], keyType: 'ec' });
         store.set(CLIENT_SECRET, { certChainPem: rotated.certPem, keyPem: rotated.keyPem });
         assert.equal((JSON.parse((await request(harness.server.port, 'example-hostname.ngrok.io')).body) as Echo).subject, 'CN=RotatedH2');
@@ -157,7 +187,11 @@ describe('pools', () => {
 
     it('fails closed (502 client_certificate_missing) without dialing', async () => {
       const before = h2.connections;
-      const harness = await startProxy({ model: seedModel(upstream({ client: pki.client, protocol: 'http2' })), credentials: storeWith(), resolve: toLoopback(h2.port) });
+      const harness = await startProxy({
+        model: seedModel(upstream({ client: pki.client, protocol: 'http2' })),
+        credentials: storeWith(),
+        resolve: toLoopback(h2.port),
+      });
       try {
         const answer = await request(harness.server.port, 'example-hostname.ngrok.io');
         assert.equal(answer.status, 502);
@@ -169,4 +203,3 @@ describe('pools', () => {
     });
   });
 });
-

@@ -17,7 +17,11 @@ describe('createProxy (HTTP/1.1, the seed scenario)', () => {
 
   it('routes Host example-hostname.ngrok.io to the mTLS upstream, which sees CN=ExampleClient', async () => {
     const up = upstream({ client: pki.client });
-    const harness = await startProxy({ model: seedModel(up), credentials: storeWith(pki.client), resolve: toLoopback(upstreamServer.port) });
+    const harness = await startProxy({
+      model: seedModel(up),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(upstreamServer.port),
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io:8080', '/hello?x=1', { method: 'POST', body: 'ping' });
       assert.equal(answer.status, 200, answer.body);
@@ -92,7 +96,10 @@ describe('createProxy (HTTP/1.1, the seed scenario)', () => {
 
   it('an unreachable upstream is 502 connection_refused; an unavailable one 500 upstream_unavailable (Gateway API: invalid backend)', async () => {
     const refused = upstream({ name: 'refused', client: false });
-    const unavailable = { ...upstream({ name: 'unavailable', client: false }), unavailable: { code: 'RefNotPermitted', reason: 'no ReferenceGrant' } };
+    const unavailable = {
+      ...upstream({ name: 'unavailable', client: false }),
+      unavailable: { code: 'RefNotPermitted', reason: 'no ReferenceGrant' },
+    };
     const m = model(
       [
         endpoint('https://a.example', [route('a', [{ upstream: 'refused' }])]),
@@ -116,22 +123,41 @@ describe('createProxy (HTTP/1.1, the seed scenario)', () => {
     const m = model(
       [
         endpoint('https://app.example', [
-          route('old', [], { matches: [{ path: { type: 'PathPrefix', value: '/old' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/new' }, statusCode: 301 } }] }),
+          route('old', [], {
+            matches: [{ path: { type: 'PathPrefix', value: '/old' } }],
+            filters: [
+              {
+                type: 'RequestRedirect',
+                requestRedirect: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/new' }, statusCode: 301 },
+              },
+            ],
+          }),
           route('api', [{ upstream: 'a' }], {
             matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
             filters: [
               { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-team', value: 'core' }], remove: ['x-secret'] } },
-              { type: 'URLRewrite', urlRewrite: { hostname: 'internal.default', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v1' } } },
+              {
+                type: 'URLRewrite',
+                urlRewrite: { hostname: 'internal.default', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v1' } },
+              },
               { type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'x-served-by', value: 'kupstream' }] } },
             ],
           }),
-          route('split', [{ upstream: 'a', weight: 1 }, { upstream: 'b', weight: 3 }]),
+          route('split', [
+            { upstream: 'a', weight: 1 },
+            { upstream: 'b', weight: 3 },
+          ]),
         ]),
       ],
       [a, b],
     );
     let tick = 0;
-    const harness = await startProxy({ model: m, credentials: storeWith(pki.client), resolve: toLoopback(upstreamServer.port), random: () => (tick++ % 4) / 4 });
+    const harness = await startProxy({
+      model: m,
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(upstreamServer.port),
+      random: () => (tick++ % 4) / 4,
+    });
     try {
       const redirect = await request(harness.server.port, 'app.example', '/old/page?x=1');
       assert.equal(redirect.status, 301);
@@ -144,7 +170,8 @@ describe('createProxy (HTTP/1.1, the seed scenario)', () => {
       assert.equal(echo.headers['x-secret'], undefined);
       assert.equal(api.headers['x-served-by'], 'kupstream');
       const servernames: string[] = [];
-      for (let i = 0; i < 8; i++) servernames.push(String((JSON.parse((await request(harness.server.port, 'app.example', '/split')).body) as Echo).servername));
+      for (let i = 0; i < 8; i++)
+        servernames.push(String((JSON.parse((await request(harness.server.port, 'app.example', '/split')).body) as Echo).servername));
       assert.deepEqual(servernames.filter((n) => n === 'a.default').length, 2);
       assert.deepEqual(servernames.filter((n) => n === 'b.default').length, 6);
     } finally {

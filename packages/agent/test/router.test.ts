@@ -12,8 +12,12 @@ describe('router', () => {
   const routes: Route[] = [
     route('exact', [{ upstream: 'u' }], { matches: [{ path: { type: 'Exact', value: '/exact' } }] }),
     route('regex', [{ upstream: 'u' }], { matches: [{ path: { type: 'RegularExpression', value: '/items/[0-9]+' } }] }),
-    route('header', [{ upstream: 'u' }], { matches: [{ path: { type: 'PathPrefix', value: '/h' }, headers: [{ name: 'X-Env', type: 'Exact', value: 'canary' }] }] }),
-    route('header-re', [{ upstream: 'u' }], { matches: [{ path: { type: 'PathPrefix', value: '/h' }, headers: [{ name: 'x-env', type: 'RegularExpression', value: 'prod-.*' }] }] }),
+    route('header', [{ upstream: 'u' }], {
+      matches: [{ path: { type: 'PathPrefix', value: '/h' }, headers: [{ name: 'X-Env', type: 'Exact', value: 'canary' }] }],
+    }),
+    route('header-re', [{ upstream: 'u' }], {
+      matches: [{ path: { type: 'PathPrefix', value: '/h' }, headers: [{ name: 'x-env', type: 'RegularExpression', value: 'prod-.*' }] }],
+    }),
     route('query', [{ upstream: 'u' }], { matches: [{ queryParams: [{ name: 'v', type: 'Exact', value: '2' }] }] }),
     route('method', [{ upstream: 'u' }], { matches: [{ method: 'DELETE' }] }),
     route('bad-regex', [{ upstream: 'u' }], { matches: [{ path: { type: 'RegularExpression', value: '([' } }] }),
@@ -64,7 +68,20 @@ describe('router', () => {
     assert.deepEqual(table.l4Urls, ['tcp://1.tcp.example.com:12345']);
   });
   it('weights: proportional choice, zero weight never chosen, none left → undefined', () => {
-    const r = compileRouteTable(model([endpoint('https://w.example', [route('w', [{ upstream: 'a', weight: 1 }, { upstream: 'b', weight: 3 }, { upstream: 'z', weight: 0 }])])], [])).route('w.example', facts('/'));
+    const r = compileRouteTable(
+      model(
+        [
+          endpoint('https://w.example', [
+            route('w', [
+              { upstream: 'a', weight: 1 },
+              { upstream: 'b', weight: 3 },
+              { upstream: 'z', weight: 0 },
+            ]),
+          ]),
+        ],
+        [],
+      ),
+    ).route('w.example', facts('/'));
     assert.ok(r);
     const counts: Record<string, number> = {};
     for (let i = 0; i < 400; i++) {
@@ -72,7 +89,10 @@ describe('router', () => {
       counts[b?.upstream ?? ''] = (counts[b?.upstream ?? ''] ?? 0) + 1;
     }
     assert.deepEqual(counts, { a: 100, b: 300 });
-    const none = compileRouteTable(model([endpoint('https://n.example', [route('n', [{ upstream: 'a', weight: 0 }])])], [])).route('n.example', facts('/'));
+    const none = compileRouteTable(model([endpoint('https://n.example', [route('n', [{ upstream: 'a', weight: 0 }])])], [])).route(
+      'n.example',
+      facts('/'),
+    );
     assert.ok(none);
     assert.equal(pickBackend(none.route, Math.random), undefined);
   });
@@ -90,7 +110,10 @@ describe('filters', () => {
   it('header modifiers, rewrite and redirect', () => {
     const plan = applyFilters(
       [
-        { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-Set', value: '1' }], add: [{ name: 'x-add', value: 'b' }], remove: ['x-drop'] } },
+        {
+          type: 'RequestHeaderModifier',
+          requestHeaderModifier: { set: [{ name: 'X-Set', value: '1' }], add: [{ name: 'x-add', value: 'b' }], remove: ['x-drop'] },
+        },
         { type: 'URLRewrite', urlRewrite: { hostname: 'internal.svc', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } } },
         { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'x-resp', value: 'y' }] } },
       ],
@@ -102,7 +125,12 @@ describe('filters', () => {
     assert.equal(plan.host, 'internal.svc');
     assert.equal(plan.path, '/v2/items');
     assert.equal(plan.responseModifiers.length, 1);
-    const redirect = applyFilters([{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', port: 8443, statusCode: 301 } }], { host: 'app.example.com:80', path: '/x', search: '?a=b', headers: {}, responseModifiers: [] }, 'http', undefined);
+    const redirect = applyFilters(
+      [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', port: 8443, statusCode: 301 } }],
+      { host: 'app.example.com:80', path: '/x', search: '?a=b', headers: {}, responseModifiers: [] },
+      'http',
+      undefined,
+    );
     assert.deepEqual(redirect.redirect, { status: 301, location: 'https://app.example.com:8443/x?a=b' });
   });
 });

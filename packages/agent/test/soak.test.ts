@@ -41,7 +41,11 @@ describe(`soak: ${REQUESTS} proxied requests (issue 8)`, function () {
       res.end('ok');
     });
     store = storeWith(pki.client);
-    harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: store, resolve: toLoopback(server.port) });
+    harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: store,
+      resolve: toLoopback(server.port),
+    });
   });
   after(async () => {
     await harness.close();

@@ -27,9 +27,19 @@ describe('streaming and proxy timeouts', () => {
       finishResponse = () => res.end('last\n');
       req.resume();
     });
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     try {
-      const req = http.request({ host: '127.0.0.1', port: harness.server.port, method: 'POST', path: '/stream', headers: { host: 'example-hostname.ngrok.io', 'transfer-encoding': 'chunked' } });
+      const req = http.request({
+        host: '127.0.0.1',
+        port: harness.server.port,
+        method: 'POST',
+        path: '/stream',
+        headers: { host: 'example-hostname.ngrok.io', 'transfer-encoding': 'chunked' },
+      });
       const response = new Promise<http.IncomingMessage>((resolve, reject) => {
         req.on('response', resolve);
         req.on('error', reject);
@@ -52,7 +62,12 @@ describe('streaming and proxy timeouts', () => {
 
   it('504 handshake_timeout through the proxy when the upstream never answers TLS', async () => {
     const silent = await silentServer();
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(silent.port), timeouts: { handshake: 150 } });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(silent.port),
+      timeouts: { handshake: 150 },
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io');
       assert.equal(answer.status, 504);
@@ -66,7 +81,12 @@ describe('streaming and proxy timeouts', () => {
 
   it('504 response_timeout when the upstream takes the request and never answers', async () => {
     const mute = await httpsEchoServer({ cert: pki.server.certPem, key: pki.server.keyPem, clientCa: pki.ca.certPem }, () => undefined);
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(mute.port), timeouts: { response: 150 } });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(mute.port),
+      timeouts: { response: 150 },
+    });
     try {
       const answer = await request(harness.server.port, 'example-hostname.ngrok.io');
       assert.equal(answer.status, 504);

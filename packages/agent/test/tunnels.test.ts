@@ -39,15 +39,18 @@ async function proxyProtocolUpstream(pki: SeedPki): Promise<{ running: RunningSe
   });
   const secureContext = tls.createSecureContext({ cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem });
   const server = net.createServer((raw) => {
-    void readUntil(raw, (d) => headerLength(d) !== undefined).then((data) => {
-      const length = headerLength(data) ?? 0;
-      headers.push(data.subarray(0, length));
-      raw.pause();
-      raw.unshift(data.subarray(length));
-      const socket = new tls.TLSSocket(raw, { isServer: true, secureContext, requestCert: true, rejectUnauthorized: true });
-      socket.on('error', () => socket.destroy());
-      httpServer.emit('connection', socket);
-    }, () => raw.destroy());
+    void readUntil(raw, (d) => headerLength(d) !== undefined).then(
+      (data) => {
+        const length = headerLength(data) ?? 0;
+        headers.push(data.subarray(0, length));
+        raw.pause();
+        raw.unshift(data.subarray(length));
+        const socket = new tls.TLSSocket(raw, { isServer: true, secureContext, requestCert: true, rejectUnauthorized: true });
+        socket.on('error', () => socket.destroy());
+        httpServer.emit('connection', socket);
+      },
+      () => raw.destroy(),
+    );
   });
   return { running: await listen(server), headers };
 }
@@ -70,7 +73,9 @@ describe('tunnels and PROXY protocol', () => {
     // A toy Upgrade protocol: after 101, the upstream answers each chunk upper-cased, prefixed by the client subject.
     server.server.on('upgrade', (req: http.IncomingMessage, socket: tls.TLSSocket, head: Buffer) => {
       const subject = `CN=${socket.getPeerCertificate().subject?.CN ?? ''}`;
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${req.headers.upgrade ?? ''}\r\nx-subject: ${subject}\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${req.headers.upgrade ?? ''}\r\nx-subject: ${subject}\r\n\r\n`,
+      );
       if (head.length) socket.write(head.toString().toUpperCase());
       socket.on('data', (chunk: Buffer) => socket.write(chunk.toString().toUpperCase()));
     });
@@ -78,10 +83,19 @@ describe('tunnels and PROXY protocol', () => {
   after(() => server.close());
 
   it('passes an Upgrade through to the mTLS upstream and streams both ways', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     try {
       const { res, socket } = await new Promise<{ res: http.IncomingMessage; socket: net.Socket }>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: harness.server.port, path: '/ws', headers: { host: 'example-hostname.ngrok.io', connection: 'Upgrade', upgrade: 'shout' } });
+        const req = http.request({
+          host: '127.0.0.1',
+          port: harness.server.port,
+          path: '/ws',
+          headers: { host: 'example-hostname.ngrok.io', connection: 'Upgrade', upgrade: 'shout' },
+        });
         req.on('upgrade', (response, sock) => resolve({ res: response, socket: sock }));
         req.on('response', (r) => reject(new Error(`no upgrade: ${r.statusCode}`)));
         req.on('error', reject);
@@ -99,10 +113,19 @@ describe('tunnels and PROXY protocol', () => {
   });
 
   it('an Upgrade towards a refusing upstream gets a raw 502 with the code', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: false })), credentials: storeWith(), resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: false })),
+      credentials: storeWith(),
+      resolve: toLoopback(server.port),
+    });
     try {
       const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: harness.server.port, path: '/ws', headers: { host: 'example-hostname.ngrok.io', connection: 'Upgrade', upgrade: 'shout' } });
+        const req = http.request({
+          host: '127.0.0.1',
+          port: harness.server.port,
+          path: '/ws',
+          headers: { host: 'example-hostname.ngrok.io', connection: 'Upgrade', upgrade: 'shout' },
+        });
         req.on('response', resolve);
         req.on('upgrade', () => reject(new Error('upgraded')));
         req.on('error', reject);
@@ -117,13 +140,20 @@ describe('tunnels and PROXY protocol', () => {
   });
 
   it('forwards a tcp:// endpoint at L4 to a tls:// upstream with the client certificate', async () => {
-    const tlsEcho = tls.createServer({ cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true }, (socket) => {
-      socket.write(`hello ${`CN=${socket.getPeerCertificate().subject?.CN ?? ''}`} sni=${String(socket.servername)}\n`);
-      socket.pipe(socket);
-    });
+    const tlsEcho = tls.createServer(
+      { cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
+      (socket) => {
+        socket.write(`hello ${`CN=${socket.getPeerCertificate().subject?.CN ?? ''}`} sni=${String(socket.servername)}\n`);
+        socket.pipe(socket);
+      },
+    );
     const echoServer = await listen(tlsEcho);
     const up = upstream({ name: 'l4', scheme: 'tls', port: 7443, client: pki.client });
-    const harness = await startProxy({ model: model([endpoint('tcp://1.tcp.example.com:12345', [route('tcp', [{ upstream: 'l4' }])])], [up]), credentials: storeWith(pki.client), resolve: toLoopback(echoServer.port) });
+    const harness = await startProxy({
+      model: model([endpoint('tcp://1.tcp.example.com:12345', [route('tcp', [{ upstream: 'l4' }])])], [up]),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(echoServer.port),
+    });
     const front = await listen(net.createServer(harness.proxy.connectionHandler('tcp://1.tcp.example.com:12345')));
     try {
       const client = net.connect({ host: '127.0.0.1', port: front.port });
@@ -149,11 +179,17 @@ describe('tunnels and PROXY protocol', () => {
       try {
         let clientPort = 0;
         const answer = await new Promise<{ status: number; echo: Echo }>((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port: harness.server.port, path: '/pp', headers: { host: 'example-hostname.ngrok.io' }, agent: false }, (res) => {
-            let body = '';
-            res.on('data', (c: Buffer) => (body += c.toString()));
-            res.on("end", () => { if (res.statusCode !== 200) return reject(new Error(`${res.statusCode} ${JSON.stringify(res.headers)} ${body}`)); resolve({ status: res.statusCode, echo: JSON.parse(body) as Echo }); });
-          });
+          const req = http.request(
+            { host: '127.0.0.1', port: harness.server.port, path: '/pp', headers: { host: 'example-hostname.ngrok.io' }, agent: false },
+            (res) => {
+              let body = '';
+              res.on('data', (c: Buffer) => (body += c.toString()));
+              res.on('end', () => {
+                if (res.statusCode !== 200) return reject(new Error(`${res.statusCode} ${JSON.stringify(res.headers)} ${body}`));
+                resolve({ status: res.statusCode, echo: JSON.parse(body) as Echo });
+              });
+            },
+          );
           req.on('socket', (s) => s.once('connect', () => (clientPort = s.localPort ?? 0)));
           req.on('error', reject);
           req.end();
@@ -161,9 +197,13 @@ describe('tunnels and PROXY protocol', () => {
         assert.equal(answer.status, 200);
         assert.equal(answer.echo.subject, 'CN=ExampleClient');
         assert.equal(headers.length, 1);
-        const expected = proxyProtocolHeader(version, { source: { address: '127.0.0.1', port: clientPort }, destination: { address: '127.0.0.1', port: harness.server.port } });
+        const expected = proxyProtocolHeader(version, {
+          source: { address: '127.0.0.1', port: clientPort },
+          destination: { address: '127.0.0.1', port: harness.server.port },
+        });
         assert.deepEqual(headers[0], expected);
-        if (version === 1) assert.equal(headers[0]?.toString('latin1'), `PROXY TCP4 127.0.0.1 127.0.0.1 ${clientPort} ${harness.server.port}\r\n`);
+        if (version === 1)
+          assert.equal(headers[0]?.toString('latin1'), `PROXY TCP4 127.0.0.1 127.0.0.1 ${clientPort} ${harness.server.port}\r\n`);
         else {
           const h = headers[0]!;
           assert.deepEqual([...h.subarray(12, 16)], [0x21, 0x11, 0x00, 0x0c]);
@@ -178,7 +218,10 @@ describe('tunnels and PROXY protocol', () => {
   }
 
   it('PROXY v2 header encodes IPv6 and falls back to LOCAL / UNKNOWN without addresses', () => {
-    const v6 = proxyProtocolHeader(2, { source: { address: '2001:db8::1', port: 1 }, destination: { address: '::ffff:10.0.0.1', port: 2 } });
+    const v6 = proxyProtocolHeader(2, {
+      source: { address: '2001:db8::1', port: 1 },
+      destination: { address: '::ffff:10.0.0.1', port: 2 },
+    });
     assert.equal(v6[13], 0x21);
     assert.equal(v6.readUInt16BE(14), 36);
     assert.equal(v6.subarray(16, 32).toString('hex'), '20010db8000000000000000000000001');
@@ -190,8 +233,13 @@ describe('tunnels and PROXY protocol', () => {
   it('the dialer itself writes the PROXY header on connect()', async () => {
     const { running, headers } = await proxyProtocolUpstream(pki);
     try {
-      const dialer = createUpstreamDialer(upstream({ client: pki.client, proxyProtocolVersion: 1 }), { credentials: storeWith(pki.client), resolve: toLoopback(running.port) });
-      const socket = await dialer.connect({ proxyProtocol: { source: { address: '203.0.113.7', port: 40000 }, destination: { address: '198.51.100.1', port: 443 } } });
+      const dialer = createUpstreamDialer(upstream({ client: pki.client, proxyProtocolVersion: 1 }), {
+        credentials: storeWith(pki.client),
+        resolve: toLoopback(running.port),
+      });
+      const socket = await dialer.connect({
+        proxyProtocol: { source: { address: '203.0.113.7', port: 40000 }, destination: { address: '198.51.100.1', port: 443 } },
+      });
       socket.write('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
       const response = await readUntil(socket, (d) => d.includes('"subject"'));
       assert.match(response.toString(), /CN=ExampleClient/);
@@ -203,7 +251,11 @@ describe('tunnels and PROXY protocol', () => {
   });
 
   it('keeps routing while tunnels are open and request() still works on the same proxy', async () => {
-    const harness = await startProxy({ model: seedModel(upstream({ client: pki.client })), credentials: storeWith(pki.client), resolve: toLoopback(server.port) });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
     try {
       assert.equal((await request(harness.server.port, 'example-hostname.ngrok.io')).status, 200);
     } finally {

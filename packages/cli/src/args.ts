@@ -2,7 +2,17 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_NAMESPACE } from '@kupstream/core';
 import { UsageError, errorMessage } from './errors.js';
-import { parseDuration, parseHostPort, parseL4Mapping, parseNamespace, parseResolveOverride, parseRfc3339, type HostPort, type L4Mapping, type ResolveOverride } from './flag-values.js';
+import {
+  parseDuration,
+  parseHostPort,
+  parseL4Mapping,
+  parseNamespace,
+  parseResolveOverride,
+  parseRfc3339,
+  type HostPort,
+  type L4Mapping,
+  type ResolveOverride,
+} from './flag-values.js';
 
 export type CommandName = 'translate' | 'serve';
 export type OutputFormat = 'json' | 'yaml';
@@ -151,7 +161,10 @@ function parseServe(args: string[]): Command {
     resolve,
     l4,
     adminAllowRemote: values['admin-allow-remote'] ?? false,
-    shutdownTimeoutMs: values['shutdown-timeout'] === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseDuration('--shutdown-timeout', values['shutdown-timeout']),
+    shutdownTimeoutMs:
+      values['shutdown-timeout'] === undefined
+        ? DEFAULT_SHUTDOWN_TIMEOUT_MS
+        : parseDuration('--shutdown-timeout', values['shutdown-timeout']),
     logFormat: oneOf('serve', '--log-format', values['log-format'] ?? 'text', ['text', 'json'] as const),
   };
   if (values.admin !== undefined) flags.admin = nonEmpty('--admin', values.admin, 'serve');
@@ -165,7 +178,10 @@ function parseServe(args: string[]): Command {
     };
   } else if (leaseNamespace !== undefined || leaseName !== undefined) {
     // The Lease only decides who writes statuses; without --write-status nobody does.
-    throw new UsageError(`${leaseNamespace !== undefined ? '--lease-namespace' : '--lease-name'} needs --write-status (the Lease elects the replica that writes statuses)`, 'serve');
+    throw new UsageError(
+      `${leaseNamespace !== undefined ? '--lease-namespace' : '--lease-name'} needs --write-status (the Lease elects the replica that writes statuses)`,
+      'serve',
+    );
   }
   return { name: 'serve', flags };
 }
@@ -179,7 +195,9 @@ function oneOf<const T extends string>(command: CommandName, flag: string, value
 /** A Kubernetes object name (RFC 1123 subdomain), e.g. a Lease's. */
 function parseObjectName(flag: string, value: string): string {
   if (value.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value)) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected an object name (lower-case letters, digits, '-' and '.', at most 253 characters)`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)}: expected an object name (lower-case letters, digits, '-' and '.', at most 253 characters)`,
+    );
   }
   return value;
 }
@@ -197,15 +215,28 @@ interface ManifestValues {
 
 function manifestFlags(command: CommandName, values: ManifestValues): ManifestFlags {
   const files = values.filename ?? [];
-  for (const file of files) if (file === '') throw new UsageError('-f needs a file, a directory or - (stdin), got an empty string', command);
+  for (const file of files)
+    if (file === '') throw new UsageError('-f needs a file, a directory or - (stdin), got an empty string', command);
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('-f - (stdin) can be given only once', command);
-  if (files.length && values.kubeconfig !== undefined) throw new UsageError('-f and --kubeconfig exclude each other: read manifests or a cluster', command);
+  if (files.length && values.kubeconfig !== undefined)
+    throw new UsageError('-f and --kubeconfig exclude each other: read manifests or a cluster', command);
   const writeStatus = values['write-status'] ?? false;
-  if (files.length && writeStatus) throw new UsageError('--write-status needs a cluster (--kubeconfig FILE, or in a pod): manifests read with -f have no API server to write to', command);
+  if (files.length && writeStatus)
+    throw new UsageError(
+      '--write-status needs a cluster (--kubeconfig FILE, or in a pod): manifests read with -f have no API server to write to',
+      command,
+    );
   const flags: ManifestFlags = {
     files,
     // No -f: the objects come from the cluster, as kubectl would find it.
-    ...(files.length === 0 ? { cluster: { ...(values.kubeconfig !== undefined ? { kubeconfig: nonEmpty('--kubeconfig', values.kubeconfig, command) } : {}), writeStatus } } : {}),
+    ...(files.length === 0
+      ? {
+          cluster: {
+            ...(values.kubeconfig !== undefined ? { kubeconfig: nonEmpty('--kubeconfig', values.kubeconfig, command) } : {}),
+            writeStatus,
+          },
+        }
+      : {}),
     namespace: values.namespace === undefined ? DEFAULT_NAMESPACE : parseNamespace('--namespace', values.namespace),
     loadBalancerHostnames: values['load-balancer-hostname'] ?? [],
   };

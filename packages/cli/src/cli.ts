@@ -24,8 +24,11 @@ const lastResort = (error: unknown) => {
 process.on('uncaughtException', lastResort);
 process.on('unhandledRejection', lastResort);
 
-runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signal: stop.signal }).then((code) => {
-  process.exitCode = code;
-  // Everything is closed by now; should a handle linger anyway, do not hang the shell.
-  setTimeout(() => process.exit(code), 2000).unref();
-}, lastResort);
+runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signal: stop.signal }).then(
+  (code) => {
+    process.exitCode = code;
+    // Everything is closed by now; should a handle linger anyway, do not hang the shell.
+    setTimeout(() => process.exit(code), 2000).unref();
+  },
+  lastResort,
+);

@@ -17,7 +17,10 @@ export interface ClusterConnection {
 export function connectCluster(flags: ClusterFlags, command: CommandName, env: NodeJS.ProcessEnv = process.env): ClusterConnection {
   const path = flags.kubeconfig ?? kubeconfigFromEnv(env.KUBECONFIG);
   if (path === undefined && !env.KUBERNETES_SERVICE_HOST) {
-    throw new UsageError('no input: give -f FILE|DIR|- to read manifests, or --kubeconfig FILE (or $KUBECONFIG, or run in a pod) to read a cluster', command);
+    throw new UsageError(
+      'no input: give -f FILE|DIR|- to read manifests, or --kubeconfig FILE (or $KUBECONFIG, or run in a pod) to read a cluster',
+      command,
+    );
   }
   try {
     return { kubeConfig: loadKubeConfig(path, { env }), source: path ?? 'in-cluster' };

@@ -21,7 +21,12 @@ export interface ClusterModelSource extends ModelSource {
   readonly watch: ClusterWatch | undefined;
 }
 
-export function clusterModelSource(flags: ServeFlags, connection: ClusterConnection, log: Logger, publisher?: () => StatusPublisher | undefined): ClusterModelSource {
+export function clusterModelSource(
+  flags: ServeFlags,
+  connection: ClusterConnection,
+  log: Logger,
+  publisher?: () => StatusPublisher | undefined,
+): ClusterModelSource {
   let watch: ClusterWatch | undefined;
   // In a cluster a Gateway of a class we do not see belongs to another controller.
   const settings = { ...flags, assumeClassesWhenAbsent: false };

@@ -6,7 +6,9 @@ export function summarizeDiagnostics(diagnostics: readonly Diagnostic[]): string
   const errors = count('error');
   const warnings = count('warning');
   const infos = count('info');
-  const lines = [`${diagnostics.length} diagnostic${plural(diagnostics.length)}: ${errors} error${plural(errors)}, ${warnings} warning${plural(warnings)}, ${infos} info`];
+  const lines = [
+    `${diagnostics.length} diagnostic${plural(diagnostics.length)}: ${errors} error${plural(errors)}, ${warnings} warning${plural(warnings)}, ${infos} info`,
+  ];
   for (const d of diagnostics) if (d.severity !== 'info') lines.push(`  ${formatDiagnostic(d)}`);
   return lines;
 }

@@ -51,7 +51,9 @@ export function parseHostPort(flag: string, value: string, { allowZero = false }
 export function parseResolveOverride(value: string): ResolveOverride {
   const eq = value.indexOf('=');
   if (eq < 0) {
-    throw new UsageError(`--resolve ${JSON.stringify(value)}: expected HOST:PORT=ADDR:PORT, e.g. example-service.default:443=127.0.0.1:9443`);
+    throw new UsageError(
+      `--resolve ${JSON.stringify(value)}: expected HOST:PORT=ADDR:PORT, e.g. example-service.default:443=127.0.0.1:9443`,
+    );
   }
   return { from: parseHostPort('--resolve', value.slice(0, eq)), to: parseHostPort('--resolve', value.slice(eq + 1)) };
 }
@@ -61,7 +63,9 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** A Kubernetes namespace name (RFC 1123 label). */
 export function parseNamespace(flag: string, value: string): string {
   if (value.length > 63 || !DNS_LABEL.test(value)) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a namespace name (lower-case letters, digits and '-', at most 63 characters)`);
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)}: expected a namespace name (lower-case letters, digits and '-', at most 63 characters)`,
+    );
   }
   return value;
 }
@@ -73,7 +77,8 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
 export function parseDuration(flag: string, value: string): number {
   const match = DURATION.exec(value.trim());
   const ms = match ? Math.round(Number(match[1]) * UNIT_MS[(match[2] ?? 's') as keyof typeof UNIT_MS]) : NaN;
-  if (!Number.isFinite(ms) || ms > 3_600_000) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a duration such as 10s, 500ms or 1m (at most 1h)`);
+  if (!Number.isFinite(ms) || ms > 3_600_000)
+    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a duration such as 10s, 500ms or 1m (at most 1h)`);
   return ms;
 }
 

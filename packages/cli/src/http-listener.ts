@@ -9,7 +9,14 @@ import type { HostPort } from './flag-values.js';
 export function listen(server: Server, address: HostPort): Promise<string> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'EADDRINUSE' ? 'the address is in use' : error.code === 'EADDRNOTAVAIL' ? 'the address is not local' : error.code === 'EACCES' ? 'permission denied' : error.message;
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'the address is in use'
+          : error.code === 'EADDRNOTAVAIL'
+            ? 'the address is not local'
+            : error.code === 'EACCES'
+              ? 'permission denied'
+              : error.message;
       reject(new StartupError(`cannot listen on ${address.host}:${address.port}: ${why}`));
     };
     server.once('error', onError);

@@ -43,7 +43,9 @@ export class L4Listeners {
 
   /** Opens listeners for new L4 endpoints and closes those of removed ones; calls run one after another. */
   sync(model: TranslationModel): Promise<void> {
-    this.#queue = this.#queue.then(() => this.#sync(model)).catch((error: unknown) => this.#options.log.warn(`L4 listeners: ${error instanceof Error ? error.message : String(error)}`));
+    this.#queue = this.#queue
+      .then(() => this.#sync(model))
+      .catch((error: unknown) => this.#options.log.warn(`L4 listeners: ${error instanceof Error ? error.message : String(error)}`));
     return this.#queue;
   }
 
@@ -131,7 +133,14 @@ export class L4Listeners {
     });
     if (bound instanceof Error) {
       // One endpoint that cannot bind must not take the others (or HTTP) down; the next reload retries.
-      const why = bound.code === 'EADDRINUSE' ? 'the address is in use' : bound.code === 'EACCES' ? 'permission denied (a port below 1024 needs privileges; see --l4)' : bound.code === 'EADDRNOTAVAIL' ? 'the address is not local' : bound.message;
+      const why =
+        bound.code === 'EADDRINUSE'
+          ? 'the address is in use'
+          : bound.code === 'EACCES'
+            ? 'permission denied (a port below 1024 needs privileges; see --l4)'
+            : bound.code === 'EADDRNOTAVAIL'
+              ? 'the address is not local'
+              : bound.message;
       log.warn(`cannot forward ${url} on ${address.host}:${address.port}: ${why}`);
       return;
     }
@@ -144,4 +153,3 @@ export class L4Listeners {
     await announce(`kupstream: forwarding ${url} on ${host}:${bound.port}\n`);
   }
 }
-

@@ -29,12 +29,17 @@ export async function readSource(source: InputSource, readStdin: StdinReader): P
   }
   if (bytes.length > MAX_SOURCE_BYTES) return { ok: false, label, problem: `cannot read ${label}: ${tooLarge(bytes.length)}` };
   const nul = bytes.indexOf(0);
-  if (nul >= 0) return { ok: false, label, problem: `cannot parse ${label}: binary content (a NUL byte at offset ${nul}); expected YAML or JSON text` };
+  if (nul >= 0)
+    return { ok: false, label, problem: `cannot parse ${label}: binary content (a NUL byte at offset ${nul}); expected YAML or JSON text` };
   try {
     // fatal: invalid UTF-8 is reported instead of turned into U+FFFD; a BOM is dropped.
     return { ok: true, label, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
-    return { ok: false, label, problem: `cannot parse ${label}: not UTF-8 text (offset ${firstInvalidUtf8(bytes)}); expected YAML or JSON text` };
+    return {
+      ok: false,
+      label,
+      problem: `cannot parse ${label}: not UTF-8 text (offset ${firstInvalidUtf8(bytes)}); expected YAML or JSON text`,
+    };
   }
 }
 

@@ -17,7 +17,13 @@ export function clusterServe(flags: ServeFlags, cluster: ClusterFlags, log: Logg
   let publisher: StatusPublisher | undefined;
   const source = clusterModelSource(flags, connection, log, () => publisher);
   if (flags.lease) {
-    publisher = new StatusPublisher({ kubeConfig: connection.kubeConfig, lease: flags.lease, currentObject: (ref) => source.watch?.store.get(ref), log, onLeading });
+    publisher = new StatusPublisher({
+      kubeConfig: connection.kubeConfig,
+      lease: flags.lease,
+      currentObject: (ref) => source.watch?.store.get(ref),
+      log,
+      onLeading,
+    });
   }
   return { source, publisher };
 }

@@ -27,14 +27,20 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
   let publisher: StatusPublisher | undefined;
   if (flags.cluster) {
     // Loaded only in cluster mode: @kubernetes/client-node alone takes a second to load.
-    ({ source, publisher } = (await import('./serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) => admin?.setLeader(leading)));
+    ({ source, publisher } = (await import('./serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) =>
+      admin?.setLeader(leading),
+    ));
   } else {
     source = fileModelSource(flags, io, log);
   }
 
   // The proxy starts empty: nothing is routed until the first translation is applied,
   // and the listener opens only after that.
-  const proxy = createProxy({ model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }), credentials: new CredentialStore(), resolve: resolveFromOverrides(flags.resolve) });
+  const proxy = createProxy({
+    model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
+    credentials: new CredentialStore(),
+    resolve: resolveFromOverrides(flags.resolve),
+  });
   proxy.on('upstreamError', upstreamErrorLogger(log));
   const server = createServer();
   // Header, request, keep-alive and idle timeouts and a header size bound (the agent's stated

@@ -95,7 +95,11 @@ function classify(located: Located, namespace: string, diagnostics: Diagnostic[]
   }
   const { apiVersion, kind } = value;
   if (typeof apiVersion !== 'string' || apiVersion === '') {
-    return invalid(`apiVersion: expected a string such as gateway.networking.k8s.io/v1, found ${describeValue(apiVersion)}`, value, 'apiVersion');
+    return invalid(
+      `apiVersion: expected a string such as gateway.networking.k8s.io/v1, found ${describeValue(apiVersion)}`,
+      value,
+      'apiVersion',
+    );
   }
   if (typeof kind !== 'string' || kind === '') {
     return invalid(`kind: expected a string such as Gateway, found ${describeValue(kind)}`, value, 'kind');
@@ -115,7 +119,14 @@ function classify(located: Located, namespace: string, diagnostics: Diagnostic[]
   return { kind: 'object', key, object, identity: identityOf(key, object, ordinal), where };
 }
 
-function reportUnread(object: Record<string, unknown>, apiVersion: string, kind: string, where: string, namespace: string, diagnostics: Diagnostic[]): void {
+function reportUnread(
+  object: Record<string, unknown>,
+  apiVersion: string,
+  kind: string,
+  where: string,
+  namespace: string,
+  diagnostics: Diagnostic[],
+): void {
   const readFrom = READ_GROUPS.find((group) => snapshotKeyFor(group ? `${group}/v1` : 'v1', kind) !== undefined);
   if (readFrom !== undefined) {
     diagnostics.push({

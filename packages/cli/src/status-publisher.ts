@@ -36,7 +36,10 @@ export class StatusPublisher {
       leaseName: name,
       onStartedLeading: () => {
         log.line(`leading (Lease ${namespace}/${name}): this replica writes statuses`, { leader: true });
-        this.#writer = new StatusWriter(options.kubeConfig, { currentObject: options.currentObject, onError: (failure) => log.warn(`status not written: ${failure.message}`) });
+        this.#writer = new StatusWriter(options.kubeConfig, {
+          currentObject: options.currentObject,
+          onError: (failure) => log.warn(`status not written: ${failure.message}`),
+        });
         options.onLeading?.(true);
         if (this.#latest) void this.#write(this.#latest);
       },

@@ -17,7 +17,10 @@ export async function translateCluster(flags: TranslateFlags, cluster: ClusterFl
   log.line(`listing the cluster of ${source}`);
   let snapshot: ClusterSnapshot;
   try {
-    snapshot = await listClusterSnapshot(kubeConfig, { onProgress: (message) => log.line(message), ...(io.signal ? { signal: io.signal } : {}) });
+    snapshot = await listClusterSnapshot(kubeConfig, {
+      onProgress: (message) => log.line(message),
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
   } catch (error) {
     if (error instanceof ClusterAccessError) throw new StartupError(error.message);
     throw error;

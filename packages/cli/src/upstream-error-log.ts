@@ -25,6 +25,8 @@ export function upstreamErrorLogger(log: Logger, now: () => number = Date.now): 
     const more = seen && seen.suppressed ? ` (${seen.suppressed} more like it since the last report)` : '';
     last.set(key, { at, suppressed: 0 });
     const endpoint = failure.endpoint ? ` (endpoint ${failure.endpoint})` : '';
-    log.warn(`upstream ${failure.upstream ?? '(none)'} failed (${failure.error.code}) for ${failure.method} ${failure.path}${endpoint}: ${failure.error.message}${more}`);
+    log.warn(
+      `upstream ${failure.upstream ?? '(none)'} failed (${failure.error.code}) for ${failure.method} ${failure.path}${endpoint}: ${failure.error.message}${more}`,
+    );
   };
 }

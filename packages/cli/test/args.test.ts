@@ -17,9 +17,24 @@ function usageError(argv: string[], pattern: RegExp, command?: 'translate' | 'se
 describe('args: parseCommandLine', () => {
   it('parses translate with repeated -f, --now, --strict, --namespace and controller names', () => {
     const command = parseCommandLine([
-      'translate', '-f', 'a.yaml', '--filename', 'dir', '-f', '-', '--now', '2026-06-01T00:00:00Z', '--strict',
-      '-n', 'team-a', '--controller-name', 'example.com/gw', '--ingress-controller-name', 'example.com/ing',
-      '--load-balancer-hostname', 'lb.example.com',
+      'translate',
+      '-f',
+      'a.yaml',
+      '--filename',
+      'dir',
+      '-f',
+      '-',
+      '--now',
+      '2026-06-01T00:00:00Z',
+      '--strict',
+      '-n',
+      'team-a',
+      '--controller-name',
+      'example.com/gw',
+      '--ingress-controller-name',
+      'example.com/ing',
+      '--load-balancer-hostname',
+      'lb.example.com',
     ]);
     assert.equal(command.name, 'translate');
     if (command.name !== 'translate') return;
@@ -49,8 +64,15 @@ describe('args: parseCommandLine', () => {
 
   it('parses serve with --listen (port 0 allowed) and repeated --resolve', () => {
     const command = parseCommandLine([
-      'serve', '-f', 'dir', '--listen', '127.0.0.1:0',
-      '--resolve', 'Example-Service.default:443=127.0.0.1:9443', '--resolve', 'my-service.my-namespace:8443=[::1]:9444',
+      'serve',
+      '-f',
+      'dir',
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      'Example-Service.default:443=127.0.0.1:9443',
+      '--resolve',
+      'my-service.my-namespace:8443=[::1]:9444',
     ]);
     assert.ok(command.name === 'serve');
     assert.deepEqual(command.flags.listen, { host: '127.0.0.1', port: 0 });
@@ -60,10 +82,19 @@ describe('args: parseCommandLine', () => {
     ]);
   });
 
-  it('parses repeated --l4 into the model\'s form of the URL (lower case, tls:// without :443), port 0 allowed', () => {
+  it("parses repeated --l4 into the model's form of the URL (lower case, tls:// without :443), port 0 allowed", () => {
     const command = parseCommandLine([
-      'serve', '-f', 'dir', '--listen', '127.0.0.1:8080',
-      '--l4', 'TCP://1.tcp.Example.io:12345=127.0.0.1:0', '--l4', 'tls://App.example.io:443=[::1]:8443', '--l4', 'tls://b.example.io=127.0.0.1:9443',
+      'serve',
+      '-f',
+      'dir',
+      '--listen',
+      '127.0.0.1:8080',
+      '--l4',
+      'TCP://1.tcp.Example.io:12345=127.0.0.1:0',
+      '--l4',
+      'tls://App.example.io:443=[::1]:8443',
+      '--l4',
+      'tls://b.example.io=127.0.0.1:9443',
     ]);
     assert.ok(command.name === 'serve');
     assert.deepEqual(command.flags.l4, [
@@ -90,7 +121,16 @@ describe('args: parseCommandLine', () => {
     assert.ok(files.name === 'translate');
     assert.equal(files.flags.cluster, undefined);
 
-    const serve = parseCommandLine(['serve', '--listen', '127.0.0.1:0', '--write-status', '--lease-namespace', 'kupstream', '--lease-name', 'writer.v1']);
+    const serve = parseCommandLine([
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--write-status',
+      '--lease-namespace',
+      'kupstream',
+      '--lease-name',
+      'writer.v1',
+    ]);
     assert.ok(serve.name === 'serve');
     assert.deepEqual(serve.flags.cluster, { writeStatus: true });
     assert.deepEqual(serve.flags.lease, { namespace: 'kupstream', name: 'writer.v1' });
@@ -106,13 +146,31 @@ describe('args: parseCommandLine', () => {
     assert.equal(defaults.flags.adminAllowRemote, false);
     assert.equal(defaults.flags.shutdownTimeoutMs, 10_000);
     assert.equal(defaults.flags.logFormat, 'text');
-    const given = parseCommandLine(['serve', '-f', 'x', '--listen', '127.0.0.1:0', '--admin', '0.0.0.0:4040', '--admin-allow-remote', '--shutdown-timeout', '1.5s', '--log-format', 'json']);
+    const given = parseCommandLine([
+      'serve',
+      '-f',
+      'x',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin',
+      '0.0.0.0:4040',
+      '--admin-allow-remote',
+      '--shutdown-timeout',
+      '1.5s',
+      '--log-format',
+      'json',
+    ]);
     assert.ok(given.name === 'serve');
     assert.equal(given.flags.admin, '0.0.0.0:4040');
     assert.equal(given.flags.adminAllowRemote, true);
     assert.equal(given.flags.shutdownTimeoutMs, 1500);
     assert.equal(given.flags.logFormat, 'json');
-    for (const [text, ms] of [['250ms', 250], ['30', 30_000], ['1m', 60_000], ['0', 0]] as const) {
+    for (const [text, ms] of [
+      ['250ms', 250],
+      ['30', 30_000],
+      ['1m', 60_000],
+      ['0', 0],
+    ] as const) {
       const parsed = parseCommandLine(['serve', '-f', 'x', '--listen', '127.0.0.1:0', '--shutdown-timeout', text]);
       assert.ok(parsed.name === 'serve');
       assert.equal(parsed.flags.shutdownTimeoutMs, ms, text);
@@ -137,33 +195,101 @@ describe('args: parseCommandLine', () => {
     it('unknown command', () => usageError(['apply'], /unknown command "apply"/));
     it('unknown flag before the command', () => usageError(['--bogus'], /unknown flag --bogus/));
     it('unknown flag of translate', () => usageError(['translate', '-f', 'x', '--bogus'], /Unknown option '--bogus'/, 'translate'));
-    it('serve flag given to translate', () => usageError(['translate', '-f', 'x', '--listen', '1.2.3.4:1'], /Unknown option '--listen'/, 'translate'));
-    it('-f with --kubeconfig', () => usageError(['translate', '-f', 'x', '--kubeconfig', 'k'], /-f and --kubeconfig exclude each other/, 'translate'));
-    it('--write-status with -f', () => usageError(['translate', '-f', 'x', '--write-status'], /--write-status needs a cluster/, 'translate'));
-    it('--output that is not json or yaml', () => usageError(['translate', '-f', 'x', '-o', 'xml'], /--output "xml": expected json or yaml/, 'translate'));
-    it('--lease-name without --write-status', () => usageError(['serve', '--kubeconfig', 'k', '--listen', '127.0.0.1:1', '--lease-name', 'l'], /--lease-name needs --write-status/, 'serve'));
-    it('--lease-namespace that is not a name', () => usageError(['serve', '--kubeconfig', 'k', '--listen', '127.0.0.1:1', '--write-status', '--lease-namespace', 'Kup'], /--lease-namespace "Kup": expected a namespace name/, 'serve'));
-    it('--lease-name that is not an object name', () => usageError(['serve', '--kubeconfig', 'k', '--listen', '127.0.0.1:1', '--write-status', '--lease-name', 'a_b'], /--lease-name "a_b": expected an object name/, 'serve'));
-    it('--shutdown-timeout that is not a duration', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--shutdown-timeout', '5x'], /--shutdown-timeout "5x": expected a duration/, 'serve'));
-    it('--shutdown-timeout over an hour', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--shutdown-timeout', '61m'], /at most 1h/, 'serve'));
-    it('--log-format that is not text or json', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--log-format', 'xml'], /--log-format "xml": expected text or json/, 'serve'));
-    it('--admin-allow-remote without --admin', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--admin-allow-remote'], /--admin-allow-remote needs --admin/, 'serve'));
+    it('serve flag given to translate', () =>
+      usageError(['translate', '-f', 'x', '--listen', '1.2.3.4:1'], /Unknown option '--listen'/, 'translate'));
+    it('-f with --kubeconfig', () =>
+      usageError(['translate', '-f', 'x', '--kubeconfig', 'k'], /-f and --kubeconfig exclude each other/, 'translate'));
+    it('--write-status with -f', () =>
+      usageError(['translate', '-f', 'x', '--write-status'], /--write-status needs a cluster/, 'translate'));
+    it('--output that is not json or yaml', () =>
+      usageError(['translate', '-f', 'x', '-o', 'xml'], /--output "xml": expected json or yaml/, 'translate'));
+    it('--lease-name without --write-status', () =>
+      usageError(
+        ['serve', '--kubeconfig', 'k', '--listen', '127.0.0.1:1', '--lease-name', 'l'],
+        /--lease-name needs --write-status/,
+        'serve',
+      ));
+    it('--lease-namespace that is not a name', () =>
+      usageError(
+        ['serve', '--kubeconfig', 'k', '--listen', '127.0.0.1:1', '--write-status', '--lease-namespace', 'Kup'],
+        /--lease-namespace "Kup": expected a namespace name/,
+        'serve',
+      ));
+    it('--lease-name that is not an object name', () =>
+      usageError(
+        ['serve', '--kubeconfig', 'k', '--listen', '127.0.0.1:1', '--write-status', '--lease-name', 'a_b'],
+        /--lease-name "a_b": expected an object name/,
+        'serve',
+      ));
+    it('--shutdown-timeout that is not a duration', () =>
+      usageError(
+        ['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--shutdown-timeout', '5x'],
+        /--shutdown-timeout "5x": expected a duration/,
+        'serve',
+      ));
+    it('--shutdown-timeout over an hour', () =>
+      usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--shutdown-timeout', '61m'], /at most 1h/, 'serve'));
+    it('--log-format that is not text or json', () =>
+      usageError(
+        ['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--log-format', 'xml'],
+        /--log-format "xml": expected text or json/,
+        'serve',
+      ));
+    it('--admin-allow-remote without --admin', () =>
+      usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--admin-allow-remote'], /--admin-allow-remote needs --admin/, 'serve'));
     it('-f without a value', () => usageError(['translate', '-f'], /argument missing/, 'translate'));
-    it('a positional argument', () => usageError(['translate', 'x.yaml'], /unexpected argument "x.yaml": manifests are given with -f/, 'translate'));
+    it('a positional argument', () =>
+      usageError(['translate', 'x.yaml'], /unexpected argument "x.yaml": manifests are given with -f/, 'translate'));
     it('stdin twice', () => usageError(['translate', '-f', '-', '-f', '-'], /only once/, 'translate'));
-    it('--now that is not RFC 3339', () => usageError(['translate', '-f', 'x', '--now', '2026-06-01'], /--now "2026-06-01": expected an RFC 3339 timestamp/, 'translate'));
-    it('--now on a day that does not exist', () => usageError(['translate', '-f', 'x', '--now', '2026-02-30T00:00:00Z'], /expected an RFC 3339/, 'translate'));
-    it('--namespace that is not a name', () => usageError(['translate', '-f', 'x', '-n', 'Team_A'], /--namespace "Team_A": expected a namespace name/, 'translate'));
+    it('--now that is not RFC 3339', () =>
+      usageError(['translate', '-f', 'x', '--now', '2026-06-01'], /--now "2026-06-01": expected an RFC 3339 timestamp/, 'translate'));
+    it('--now on a day that does not exist', () =>
+      usageError(['translate', '-f', 'x', '--now', '2026-02-30T00:00:00Z'], /expected an RFC 3339/, 'translate'));
+    it('--namespace that is not a name', () =>
+      usageError(['translate', '-f', 'x', '-n', 'Team_A'], /--namespace "Team_A": expected a namespace name/, 'translate'));
     it('--strict with a value', () => usageError(['translate', '-f', 'x', '--strict=yes'], /--strict/, 'translate'));
     it('serve without --listen', () => usageError(['serve', '-f', 'x'], /--listen HOST:PORT is required/, 'serve'));
-    it('--listen without a port', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1'], /--listen "127.0.0.1": expected HOST:PORT/, 'serve'));
-    it('--listen with a port out of range', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:70000'], /port 70000 is out of range/, 'serve'));
-    it('--resolve without =', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--resolve', 'a:1'], /--resolve "a:1": expected HOST:PORT=ADDR:PORT/, 'serve'));
-    it('--resolve to port 0', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--resolve', 'a:1=127.0.0.1:0'], /port 0 is out of range/, 'serve'));
-    it('--l4 without =', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'tcp://a:1'], /--l4 "tcp:\/\/a:1": expected URL=HOST:PORT/, 'serve'));
-    it('--l4 with an http URL', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'https://a=127.0.0.1:0'], /the URL must be tcp:\/\/HOST:PORT or tls:\/\/HOST/, 'serve'));
-    it('--l4 with a tcp URL without a port', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'tcp://a=127.0.0.1:0'], /the URL must be tcp:\/\/HOST:PORT/, 'serve'));
-    it('--l4 twice for one endpoint', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'tls://a=127.0.0.1:0', '--l4', 'TLS://A:443=127.0.0.1:1'], /--l4 tls:\/\/a is given twice/, 'serve'));
-    it('--resolve twice for one upstream', () => usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--resolve', 'a:1=b:2', '--resolve', 'A:1=c:3'], /--resolve a:1 is given twice/, 'serve'));
+    it('--listen without a port', () =>
+      usageError(['serve', '-f', 'x', '--listen', '127.0.0.1'], /--listen "127.0.0.1": expected HOST:PORT/, 'serve'));
+    it('--listen with a port out of range', () =>
+      usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:70000'], /port 70000 is out of range/, 'serve'));
+    it('--resolve without =', () =>
+      usageError(
+        ['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--resolve', 'a:1'],
+        /--resolve "a:1": expected HOST:PORT=ADDR:PORT/,
+        'serve',
+      ));
+    it('--resolve to port 0', () =>
+      usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--resolve', 'a:1=127.0.0.1:0'], /port 0 is out of range/, 'serve'));
+    it('--l4 without =', () =>
+      usageError(
+        ['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'tcp://a:1'],
+        /--l4 "tcp:\/\/a:1": expected URL=HOST:PORT/,
+        'serve',
+      ));
+    it('--l4 with an http URL', () =>
+      usageError(
+        ['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'https://a=127.0.0.1:0'],
+        /the URL must be tcp:\/\/HOST:PORT or tls:\/\/HOST/,
+        'serve',
+      ));
+    it('--l4 with a tcp URL without a port', () =>
+      usageError(
+        ['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'tcp://a=127.0.0.1:0'],
+        /the URL must be tcp:\/\/HOST:PORT/,
+        'serve',
+      ));
+    it('--l4 twice for one endpoint', () =>
+      usageError(
+        ['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--l4', 'tls://a=127.0.0.1:0', '--l4', 'TLS://A:443=127.0.0.1:1'],
+        /--l4 tls:\/\/a is given twice/,
+        'serve',
+      ));
+    it('--resolve twice for one upstream', () =>
+      usageError(
+        ['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--resolve', 'a:1=b:2', '--resolve', 'A:1=c:3'],
+        /--resolve a:1 is given twice/,
+        'serve',
+      ));
   });
 });

@@ -10,7 +10,8 @@ import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 const gateway = (spec: string) => `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec: ${spec}\n`;
 const route = (spec: string) => `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec: ${spec}\n`;
 const ingress = (spec: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec: ${spec}\n`;
-const agentEndpoint = (spec: string) => `apiVersion: ngrok.k8s.ngrok.com/v1alpha1\nkind: AgentEndpoint\nmetadata: {name: a}\nspec: ${spec}\n`;
+const agentEndpoint = (spec: string) =>
+  `apiVersion: ngrok.k8s.ngrok.com/v1alpha1\nkind: AgentEndpoint\nmetadata: {name: a}\nspec: ${spec}\n`;
 const secret = (data: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/tls\ndata: ${data}\n`;
 const service = (annotations: string, ports: string) =>
   `apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\n  annotations: ${annotations}\nspec:\n  ports: ${ports}\n`;
@@ -19,20 +20,33 @@ const service = (annotations: string, ports: string) =>
 const DIAGNOSED: Record<string, string> = {
   'wrong types in a Gateway': gateway('{gatewayClassName: 5, listeners: "many", backendTLS: {clientCertificateRef: [1, 2]}}'),
   'nulls in a Gateway': gateway('{gatewayClassName: ngrok, listeners: [null, {name: null, port: null, protocol: null}]}'),
-  'wrong types in an HTTPRoute': route('{parentRefs: "gw", hostnames: 7, rules: [{matches: "all", backendRefs: [{name: 3, port: "443"}]}]}'),
+  'wrong types in an HTTPRoute': route(
+    '{parentRefs: "gw", hostnames: 7, rules: [{matches: "all", backendRefs: [{name: 3, port: "443"}]}]}',
+  ),
   'nested garbage in an HTTPRoute': route('{parentRefs: [{name: gw}], rules: [[[]], {filters: {a: {b: {c: []}}}}]}'),
   'wrong types in an Ingress': ingress('{ingressClassName: [], rules: [{host: 1, http: {paths: "/"}}], defaultBackend: 5}'),
   'wrong types in an AgentEndpoint': agentEndpoint('{url: 8080.5, upstream: "x", clientCertificateRefs: {name: s}, bindings: [1, 2]}'),
   'an AgentEndpoint with no spec': 'apiVersion: ngrok.k8s.ngrok.com/v1alpha1\nkind: AgentEndpoint\nmetadata: {name: a}\n',
   'objects without metadata': 'apiVersion: v1\nkind: Service\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nspec: {}\n',
-  'metadata of the wrong type': 'apiVersion: v1\nkind: Service\nmetadata: [a, b]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: 5, namespace: {}}\n',
+  'metadata of the wrong type':
+    'apiVersion: v1\nkind: Service\nmetadata: [a, b]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: 5, namespace: {}}\n',
   'invalid base64 and PEM in a Secret referenced by a Gateway':
-    secret('{tls.crt: "!!!not base64!!!", tls.key: "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCmdhcmJhZ2UKLS0tLS1FTkQgUFJJVkFURSBLRVktLS0tLQo="}') +
-    '---\n' + gateway('{gatewayClassName: ngrok, backendTLS: {clientCertificateRef: {name: s}}, listeners: [{name: l, hostname: a.example, port: 443, protocol: HTTPS}]}'),
-  'invalid JSON in the app-protocols annotation': service(`{k8s.ngrok.com/app-protocols: '{"https-port": '}`, '[{name: https-port, port: 443}]') +
-    '---\n' + ingress('{ingressClassName: ngrok, rules: [{host: a.example, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 443}}}}]}}]}'),
+    secret(
+      '{tls.crt: "!!!not base64!!!", tls.key: "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCmdhcmJhZ2UKLS0tLS1FTkQgUFJJVkFURSBLRVktLS0tLQo="}',
+    ) +
+    '---\n' +
+    gateway(
+      '{gatewayClassName: ngrok, backendTLS: {clientCertificateRef: {name: s}}, listeners: [{name: l, hostname: a.example, port: 443, protocol: HTTPS}]}',
+    ),
+  'invalid JSON in the app-protocols annotation':
+    service(`{k8s.ngrok.com/app-protocols: '{"https-port": '}`, '[{name: https-port, port: 443}]') +
+    '---\n' +
+    ingress(
+      '{ingressClassName: ngrok, rules: [{host: a.example, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 443}}}}]}}]}',
+    ),
   'scalars and lists as documents': '42\n---\n- a\n- b\n---\n"text"\n',
-  'unknown kinds and versions': 'apiVersion: example.com/v9\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: gateway.networking.k8s.io/v9\nkind: Gateway\nmetadata: {name: g}\n---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old}\n',
+  'unknown kinds and versions':
+    'apiVersion: example.com/v9\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: gateway.networking.k8s.io/v9\nkind: Gateway\nmetadata: {name: g}\n---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old}\n',
 };
 
 /** Parses and holds nothing wrong enough to report. */
@@ -57,7 +71,10 @@ describe('bad input corpus (runCli, all translators)', () => {
   });
   afterEach(() => dir.remove());
 
-  const translated = [...Object.entries(DIAGNOSED).map(([name, text]) => ({ name, text, diagnosed: true })), ...Object.entries(QUIET).map(([name, text]) => ({ name, text, diagnosed: false }))];
+  const translated = [
+    ...Object.entries(DIAGNOSED).map(([name, text]) => ({ name, text, diagnosed: true })),
+    ...Object.entries(QUIET).map(([name, text]) => ({ name, text, diagnosed: false })),
+  ];
   for (const { name, text, diagnosed } of translated) {
     it(`translates ${name}${diagnosed ? ', reporting instead of failing' : ''}`, async () => {
       dir.write('input.yaml', text);
@@ -78,7 +95,10 @@ describe('bad input corpus (runCli, all translators)', () => {
       assert.equal(code, 2, `exit ${code}; stderr: ${io.stderrText()}`);
       assert.equal(io.stdoutText(), '');
       const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      assert.match(io.stderrText(), new RegExp(`^kupstream: cannot parse ${escaped}( \\(document \\d+, line \\d+(, column \\d+)?\\))?: \\S`));
+      assert.match(
+        io.stderrText(),
+        new RegExp(`^kupstream: cannot parse ${escaped}( \\(document \\d+, line \\d+(, column \\d+)?\\))?: \\S`),
+      );
       assert.doesNotMatch(io.stderrText(), /\n\s+at |internal error/);
     });
   }

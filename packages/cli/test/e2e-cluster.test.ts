@@ -21,7 +21,12 @@ const REPLICA_TOKENS = { 'replica-a-token': 'kupstream-replica-a', 'replica-b-to
 /** Another controller's class and Gateway: in a cluster kupstream neither translates them nor touches their status. */
 const OTHER_CONTROLLER = [
   { apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'other' }, spec: { controllerName: 'example.com/other-controller' } },
-  { apiVersion: GW, kind: 'Gateway', metadata: { namespace: 'default', name: 'other-gateway' }, spec: { gatewayClassName: 'other', listeners: [{ name: 'web', hostname: 'other.example.com', port: 80, protocol: 'HTTP' }] } },
+  {
+    apiVersion: GW,
+    kind: 'Gateway',
+    metadata: { namespace: 'default', name: 'other-gateway' },
+    spec: { gatewayClassName: 'other', listeners: [{ name: 'web', hostname: 'other.example.com', port: 80, protocol: 'HTTP' }] },
+  },
 ];
 
 function assertNoStackTrace(text: string): void {
@@ -71,13 +76,21 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
         files.remove();
       }
       const model = JSON.parse(fromCluster.stdout) as TranslationModel;
-      assert.deepEqual(model.endpoints.map((e) => e.url), ['https://example-hostname.ngrok.io']);
+      assert.deepEqual(
+        model.endpoints.map((e) => e.url),
+        ['https://example-hostname.ngrok.io'],
+      );
       assert.equal(model.upstreams[0]?.tls?.clientCertificate?.subject, 'CN=ExampleClient');
-      for (const needle of keyMaterialNeedles(pki)) assert.ok(!fromCluster.stdout.includes(needle) && !fromCluster.stderr.includes(needle), 'key material in the output');
-      assert.deepEqual(api.calls.filter((c) => c.method !== 'GET'), [], 'translate without --write-status writes nothing');
+      for (const needle of keyMaterialNeedles(pki))
+        assert.ok(!fromCluster.stdout.includes(needle) && !fromCluster.stderr.includes(needle), 'key material in the output');
+      assert.deepEqual(
+        api.calls.filter((c) => c.method !== 'GET'),
+        [],
+        'translate without --write-status writes nothing',
+      );
     });
 
-    it('--write-status PATCHes each status once (not another controller\'s), and a second run finds nothing to change', async () => {
+    it("--write-status PATCHes each status once (not another controller's), and a second run finds nothing to change", async () => {
       for (const object of [...seedClusterObjects(pki), ...OTHER_CONTROLLER]) api.put(object);
       const run = await runBinary(['translate', '--kubeconfig', kubeconfig, '--now', NOW, '--write-status']);
       assert.equal(run.code, 0, run.stderr);
@@ -89,7 +102,12 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
         '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/example-gateway/status',
         '/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/example-route/status',
       ]);
-      for (const status of model.statuses) assert.deepEqual(api.get(status.apiVersion, status.kind, status.namespace, status.name)?.status, status.status, `${status.kind} status as printed`);
+      for (const status of model.statuses)
+        assert.deepEqual(
+          api.get(status.apiVersion, status.kind, status.namespace, status.name)?.status,
+          status.status,
+          `${status.kind} status as printed`,
+        );
       assert.equal(api.get(GW, 'Gateway', 'default', 'other-gateway')?.status, undefined);
       assert.match(run.stderr, /kupstream: wrote 3 statuses \(0 unchanged, 0 failed\)\n/);
 
@@ -102,10 +120,16 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
     it('cluster errors: exit 2 with one clear line, no stack trace', async () => {
       const badToken = dir.write('bad-token.yaml', api.kubeconfig({ token: 'not-a-known-token' }));
       const unreachable = dir.write('unreachable.yaml', api.kubeconfig().replace(/127\.0\.0\.1:\d+/, '127.0.0.1:1'));
-      const [unauthorized, refused] = await Promise.all([runBinary(['translate', '--kubeconfig', badToken]), runBinary(['translate', '--kubeconfig', unreachable])]);
+      const [unauthorized, refused] = await Promise.all([
+        runBinary(['translate', '--kubeconfig', badToken]),
+        runBinary(['translate', '--kubeconfig', unreachable]),
+      ]);
       assert.equal(unauthorized.code, 2);
       assert.equal(unauthorized.stdout, '');
-      assert.match(unauthorized.stderr, /kupstream: http:\/\/127\.0\.0\.1:\d+ did not accept the kubeconfig's credentials \(401\) to list /);
+      assert.match(
+        unauthorized.stderr,
+        /kupstream: http:\/\/127\.0\.0\.1:\d+ did not accept the kubeconfig's credentials \(401\) to list /,
+      );
       assertNoStackTrace(unauthorized.stderr);
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /kupstream: cannot reach http:\/\/127\.0\.0\.1:1 to list .*ECONNREFUSED/);
@@ -140,13 +164,23 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
       await Promise.all(replicas.splice(0).map((r) => r.stop('SIGKILL')));
     });
 
-    const replica = async (token: keyof typeof REPLICA_TOKENS, extra: string[] = [], options: { waitForServing?: boolean; writeStatus?: boolean } = {}) => {
+    const replica = async (
+      token: keyof typeof REPLICA_TOKENS,
+      extra: string[] = [],
+      options: { waitForServing?: boolean; writeStatus?: boolean } = {},
+    ) => {
       const config = dir.write(`${token}.yaml`, api.kubeconfig({ token, namespace: 'kupstream' }));
       const serve = await startServe(
         [
-          '--kubeconfig', config, '--listen', '127.0.0.1:0', ...(options.writeStatus === false ? [] : ['--write-status']),
-          '--resolve', `example-service.default:443=127.0.0.1:${mtls.port}`,
-          '--resolve', `second-service.default:443=127.0.0.1:${tls.port}`,
+          '--kubeconfig',
+          config,
+          '--listen',
+          '127.0.0.1:0',
+          ...(options.writeStatus === false ? [] : ['--write-status']),
+          '--resolve',
+          `example-service.default:443=127.0.0.1:${mtls.port}`,
+          '--resolve',
+          `second-service.default:443=127.0.0.1:${tls.port}`,
           ...extra,
         ],
         options,
@@ -160,7 +194,9 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
       return JSON.parse(reply.body) as UpstreamAnswer;
     };
     const patchesBy = (user: string) => api.calls.filter((c) => c.method === 'PATCH' && c.user === user);
-    const leaseHolder = () => (api.get('coordination.k8s.io/v1', 'Lease', 'kupstream', 'kupstream-status-writer')?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+    const leaseHolder = () =>
+      (api.get('coordination.k8s.io/v1', 'Lease', 'kupstream', 'kupstream-status-writer')?.spec as { holderIdentity?: string } | undefined)
+        ?.holderIdentity;
 
     it('serves the cluster, follows an HTTPRoute change, writes statuses once; /readyz waits for the initial sync', async () => {
       for (const object of seedClusterObjects(pki)) api.put(object);
@@ -180,7 +216,10 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
       await waitFor('the three status writes', () => patchesBy('kupstream-replica-a').length === 3);
       assert.match(leaseHolder() ?? '', /_[0-9a-f-]{36}$/, 'this replica holds the Lease (hostname_uuid)');
       const gateway = api.get(GW, 'Gateway', 'default', 'example-gateway');
-      assert.deepEqual(((gateway?.status as { conditions: { type: string; status: string }[] }).conditions).map((c) => `${c.type}=${c.status}`).sort(), ['Accepted=True', 'Programmed=True', 'ResolvedRefs=True']);
+      assert.deepEqual(
+        (gateway?.status as { conditions: { type: string; status: string }[] }).conditions.map((c) => `${c.type}=${c.status}`).sort(),
+        ['Accepted=True', 'Programmed=True', 'ResolvedRefs=True'],
+      );
 
       // Our writes come back as watch events; they must not cause more writes.
       await delay(1000);
@@ -189,7 +228,10 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
       api.put(routeTo('second-service'));
       await waitFor('routing to the second Service', async () => (await answer(serve)).upstream === 'tls');
       // The route's generation moved: its status is written again (observedGeneration 2).
-      await waitFor('the HTTPRoute status rewritten', () => patchesBy('kupstream-replica-a').filter((c) => c.path.endsWith('/httproutes/example-route/status')).length === 2);
+      await waitFor(
+        'the HTTPRoute status rewritten',
+        () => patchesBy('kupstream-replica-a').filter((c) => c.path.endsWith('/httproutes/example-route/status')).length === 2,
+      );
       assert.match(serve.stderr(), /kupstream: the cluster changed: serving 1 endpoint\n/);
 
       const code = await serve.stop('SIGTERM');
@@ -204,7 +246,10 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
       assert.equal((await answer(serve)).clientSubject, 'CN=ExampleClient');
       await delay(500);
       assert.equal(await serve.stop('SIGTERM'), 0, serve.stderr());
-      assert.deepEqual(api.calls.filter((c) => c.method !== 'GET' || c.resource?.resource === 'leases').map((c) => `${c.method} ${c.path}`), []);
+      assert.deepEqual(
+        api.calls.filter((c) => c.method !== 'GET' || c.resource?.resource === 'leases').map((c) => `${c.method} ${c.path}`),
+        [],
+      );
     });
 
     it('two replicas both serve; only the Lease holder writes; on its SIGTERM the other takes over', async () => {
@@ -214,7 +259,7 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
       const b = await replica('replica-b-token');
       assert.equal((await answer(a)).upstream, 'mtls');
       assert.equal((await answer(b)).upstream, 'mtls');
-      await waitFor('the leader\'s three status writes', () => patchesBy('kupstream-replica-a').length === 3);
+      await waitFor("the leader's three status writes", () => patchesBy('kupstream-replica-a').length === 3);
       await delay(500);
       assert.deepEqual(patchesBy('kupstream-replica-b'), [], 'a replica that does not lead writes nothing');
       assert.match(b.stderr(), /kupstream: the leader is /);
@@ -223,10 +268,16 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
       await waitFor('replica b to take over', () => /leading \(Lease kupstream\/kupstream-status-writer\)/.test(b.stderr()), 10_000);
       // The new leader writes what changed from now on.
       api.remove('v1', 'Secret', 'default', 'client-cert-secret');
-      await waitFor('the new leader to report the missing Secret', () => {
-        const conditions = (api.get(GW, 'Gateway', 'default', 'example-gateway')?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
-        return conditions?.some((c) => c.type === 'ResolvedRefs' && c.status === 'False');
-      }, 10_000);
+      await waitFor(
+        'the new leader to report the missing Secret',
+        () => {
+          const conditions = (
+            api.get(GW, 'Gateway', 'default', 'example-gateway')?.status as { conditions?: { type: string; status: string }[] } | undefined
+          )?.conditions;
+          return conditions?.some((c) => c.type === 'ResolvedRefs' && c.status === 'False');
+        },
+        10_000,
+      );
       assert.ok(patchesBy('kupstream-replica-b').length > 0);
     });
   });

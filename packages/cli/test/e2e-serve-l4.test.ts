@@ -10,7 +10,15 @@ import { stringify } from 'yaml';
 import { startServe, type ServeProcess } from './helpers/cli-process.js';
 import { httpGet } from './helpers/http-get.js';
 import { clientCertSecretYaml, keyMaterialNeedles } from './helpers/seed-manifests.js';
-import { connectError, connectLines, forwardedPort, lineClient, startTcpUpstream, startTlsLineUpstream, type L4Upstream } from './helpers/tcp-upstream.js';
+import {
+  connectError,
+  connectLines,
+  forwardedPort,
+  lineClient,
+  startTcpUpstream,
+  startTlsLineUpstream,
+  type L4Upstream,
+} from './helpers/tcp-upstream.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -77,7 +85,12 @@ describe('serve: tcp:// and tls:// endpoints forwarded at L4', function () {
   it('forwards bytes both ways between a tcp:// endpoint and a tcp:// upstream (--l4 mapping, port 0)', async () => {
     const echo = await tcpUpstream('echo');
     dir.write('db.yaml', agentEndpointYaml({ name: 'db', url: 'tcp://1.tcp.example.io:12345', upstream: 'tcp://db.default:5432' }));
-    const running = await serve(['--resolve', `db.default:5432=127.0.0.1:${echo.port}`, '--l4', 'TCP://1.tcp.Example.io:12345=127.0.0.1:0']);
+    const running = await serve([
+      '--resolve',
+      `db.default:5432=127.0.0.1:${echo.port}`,
+      '--l4',
+      'TCP://1.tcp.Example.io:12345=127.0.0.1:0',
+    ]);
     const port = await forwardedPort(running, 'tcp://1.tcp.example.io:12345');
     assert.notEqual(port, 12345);
     assert.match(running.stdout(), /serving 0 endpoints \(L4, on listeners of their own: tcp:\/\/1\.tcp\.example\.io:12345\) on http:/);
@@ -97,7 +110,7 @@ describe('serve: tcp:// and tls:// endpoints forwarded at L4', function () {
     }
   });
 
-  it('listens on the --listen host at the endpoint URL\'s port without --l4', async () => {
+  it("listens on the --listen host at the endpoint URL's port without --l4", async () => {
     const echo = await tcpUpstream('echo');
     const port = await freePort();
     dir.write('db.yaml', agentEndpointYaml({ name: 'db', url: `tcp://db.tcp.example.io:${port}`, upstream: 'tcp://db.default:5432' }));
@@ -111,12 +124,20 @@ describe('serve: tcp:// and tls:// endpoints forwarded at L4', function () {
     }
   });
 
-  it('dials a tls:// upstream with the AgentEndpoint\'s client certificate: the upstream sees CN=ExampleClient', async () => {
+  it("dials a tls:// upstream with the AgentEndpoint's client certificate: the upstream sees CN=ExampleClient", async () => {
     const upstream = await startTlsLineUpstream('mtls', { cert: pki.server.certPem, key: pki.server.keyPem, clientCa: pki.ca.certPem });
     upstreams.push(upstream);
     dir.write('secret.yaml', clientCertSecretYaml(pki));
-    dir.write('db.yaml', agentEndpointYaml({ name: 'db', url: 'tcp://1.tcp.example.io:12345', upstream: 'tls://db.default:5433', clientCertificate: true }));
-    const running = await serve(['--resolve', `db.default:5433=127.0.0.1:${upstream.port}`, '--l4', 'tcp://1.tcp.example.io:12345=127.0.0.1:0']);
+    dir.write(
+      'db.yaml',
+      agentEndpointYaml({ name: 'db', url: 'tcp://1.tcp.example.io:12345', upstream: 'tls://db.default:5433', clientCertificate: true }),
+    );
+    const running = await serve([
+      '--resolve',
+      `db.default:5433=127.0.0.1:${upstream.port}`,
+      '--l4',
+      'tcp://1.tcp.example.io:12345=127.0.0.1:0',
+    ]);
     const client = await connectLines(await forwardedPort(running, 'tcp://1.tcp.example.io:12345'));
     try {
       // Plain bytes in, the agent's mutual TLS out.
@@ -126,17 +147,29 @@ describe('serve: tcp:// and tls:// endpoints forwarded at L4', function () {
     } finally {
       client.close();
     }
-    for (const needle of keyMaterialNeedles(pki)) assert.ok(!running.stdout().includes(needle) && !running.stderr().includes(needle), 'key material in the output');
+    for (const needle of keyMaterialNeedles(pki))
+      assert.ok(!running.stdout().includes(needle) && !running.stderr().includes(needle), 'key material in the output');
   });
 
-  it('passes a tls:// endpoint\'s client TLS through to a tcp:// upstream untouched', async () => {
+  it("passes a tls:// endpoint's client TLS through to a tcp:// upstream untouched", async () => {
     const upstream = await startTlsLineUpstream('passthrough', { cert: pki.server.certPem, key: pki.server.keyPem });
     upstreams.push(upstream);
     dir.write('app.yaml', agentEndpointYaml({ name: 'app', url: 'tls://app.example.io', upstream: 'tcp://app.default:8443' }));
-    const running = await serve(['--resolve', `app.default:8443=127.0.0.1:${upstream.port}`, '--l4', 'tls://app.example.io:443=127.0.0.1:0']);
+    const running = await serve([
+      '--resolve',
+      `app.default:8443=127.0.0.1:${upstream.port}`,
+      '--l4',
+      'tls://app.example.io:443=127.0.0.1:0',
+    ]);
     const port = await forwardedPort(running, 'tls://app.example.io');
     // The client's handshake reaches the upstream: its certificate and the client's SNI come through.
-    const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'app.example.io', ca: pki.ca.certPem, checkServerIdentity: () => undefined });
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      servername: 'app.example.io',
+      ca: pki.ca.certPem,
+      checkServerIdentity: () => undefined,
+    });
     const client = lineClient(socket);
     try {
       await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
@@ -149,17 +182,32 @@ describe('serve: tcp:// and tls:// endpoints forwarded at L4', function () {
     }
     // A reload that makes the model terminate TLS for it closes the passthrough listener.
     dir.write('server-secret.yaml', stringify(tlsSecret('server-cert', pki.server)));
-    dir.write('app.yaml', agentEndpointYaml({ name: 'app', url: 'tls://app.example.io', upstream: 'tcp://app.default:8443', serverCertificate: 'server-cert' }));
-    await waitFor('the passthrough listener to close', () => running.stderr().includes('stopped forwarding tls://app.example.io: the model terminates TLS for it (tlsTermination)'));
+    dir.write(
+      'app.yaml',
+      agentEndpointYaml({ name: 'app', url: 'tls://app.example.io', upstream: 'tcp://app.default:8443', serverCertificate: 'server-cert' }),
+    );
+    await waitFor('the passthrough listener to close', () =>
+      running.stderr().includes('stopped forwarding tls://app.example.io: the model terminates TLS for it (tlsTermination)'),
+    );
     assert.equal(await connectError(port), 'ECONNREFUSED');
   });
 
   it('does not pass through a tls:// endpoint whose model terminates TLS (tlsTermination): a warning, no listener', async () => {
     const echo = await tcpUpstream('echo');
     dir.write('server-secret.yaml', stringify(tlsSecret('server-cert', pki.server)));
-    dir.write('app.yaml', agentEndpointYaml({ name: 'app', url: 'tls://app.example.io', upstream: 'tcp://app.default:8443', serverCertificate: 'server-cert' }));
+    dir.write(
+      'app.yaml',
+      agentEndpointYaml({ name: 'app', url: 'tls://app.example.io', upstream: 'tcp://app.default:8443', serverCertificate: 'server-cert' }),
+    );
     dir.write('db.yaml', agentEndpointYaml({ name: 'db', url: 'tcp://1.tcp.example.io:12345', upstream: 'tcp://db.default:5432' }));
-    const running = await serve(['--resolve', `db.default:5432=127.0.0.1:${echo.port}`, '--l4', 'tls://app.example.io=127.0.0.1:0', '--l4', 'tcp://1.tcp.example.io:12345=127.0.0.1:0']);
+    const running = await serve([
+      '--resolve',
+      `db.default:5432=127.0.0.1:${echo.port}`,
+      '--l4',
+      'tls://app.example.io=127.0.0.1:0',
+      '--l4',
+      'tcp://1.tcp.example.io:12345=127.0.0.1:0',
+    ]);
     await forwardedPort(running, 'tcp://1.tcp.example.io:12345');
     assert.match(running.stderr(), /not forwarding tls:\/\/app\.example\.io: the model terminates TLS for it \(tlsTermination\)/);
     assert.doesNotMatch(running.stdout(), /forwarding tls:\/\/app\.example\.io/);
@@ -170,8 +218,14 @@ describe('serve: tcp:// and tls:// endpoints forwarded at L4', function () {
     const other = await tcpUpstream('other');
     dir.write('a.yaml', agentEndpointYaml({ name: 'a', url: 'tcp://a.tcp.example.io:10001', upstream: 'tcp://a.default:5432' }));
     const running = await serve([
-      '--resolve', `a.default:5432=127.0.0.1:${echo.port}`, '--resolve', `b.default:5432=127.0.0.1:${other.port}`,
-      '--l4', 'tcp://a.tcp.example.io:10001=127.0.0.1:0', '--l4', 'tcp://b.tcp.example.io:10002=127.0.0.1:0',
+      '--resolve',
+      `a.default:5432=127.0.0.1:${echo.port}`,
+      '--resolve',
+      `b.default:5432=127.0.0.1:${other.port}`,
+      '--l4',
+      'tcp://a.tcp.example.io:10001=127.0.0.1:0',
+      '--l4',
+      'tcp://b.tcp.example.io:10002=127.0.0.1:0',
     ]);
     const portA = await forwardedPort(running, 'tcp://a.tcp.example.io:10001');
     assert.match(running.stderr(), /--l4 tcp:\/\/b\.tcp\.example\.io:10002 names no tcp:\/\/ or tls:\/\/ endpoint of the model \(yet\)/);
@@ -189,7 +243,9 @@ describe('serve: tcp:// and tls:// endpoints forwarded at L4', function () {
       }
 
       rmSync(join(dir.path, 'a.yaml'));
-      await waitFor('the listener of a to close', () => running.stderr().includes('stopped forwarding tcp://a.tcp.example.io:10001: the endpoint left the model'));
+      await waitFor('the listener of a to close', () =>
+        running.stderr().includes('stopped forwarding tcp://a.tcp.example.io:10001: the endpoint left the model'),
+      );
       assert.equal(await connectError(portA), 'ECONNREFUSED');
       // The connection made before the reload still forwards both ways.
       held.send('still there\n');
@@ -208,11 +264,18 @@ describe('serve: tcp:// and tls:// endpoints forwarded at L4', function () {
       dir.write('a.yaml', agentEndpointYaml({ name: 'a', url: 'tcp://a.tcp.example.io:10001', upstream: 'tcp://a.default:5432' }));
       dir.write('b.yaml', agentEndpointYaml({ name: 'b', url: 'tcp://b.tcp.example.io:10002', upstream: 'tcp://a.default:5432' }));
       const running = await serve([
-        '--resolve', `a.default:5432=127.0.0.1:${echo.port}`,
-        '--l4', `tcp://a.tcp.example.io:10001=127.0.0.1:${busyPort}`, '--l4', 'tcp://b.tcp.example.io:10002=127.0.0.1:0',
+        '--resolve',
+        `a.default:5432=127.0.0.1:${echo.port}`,
+        '--l4',
+        `tcp://a.tcp.example.io:10001=127.0.0.1:${busyPort}`,
+        '--l4',
+        'tcp://b.tcp.example.io:10002=127.0.0.1:0',
       ]);
       const portB = await forwardedPort(running, 'tcp://b.tcp.example.io:10002');
-      assert.match(running.stderr(), new RegExp(`cannot forward tcp://a\\.tcp\\.example\\.io:10001 on 127\\.0\\.0\\.1:${busyPort}: the address is in use`));
+      assert.match(
+        running.stderr(),
+        new RegExp(`cannot forward tcp://a\\.tcp\\.example\\.io:10001 on 127\\.0\\.0\\.1:${busyPort}: the address is in use`),
+      );
       assert.doesNotMatch(running.stderr(), /\n\s+at /, 'no stack trace');
       const client = await connectLines(portB);
       try {

@@ -58,11 +58,14 @@ function readProxyHeader(socket: Socket): Promise<ProxyHeader> {
 /** A TCP listener that reads the PROXY header, then serves mutual TLS on the same socket. */
 async function startProxyProtocolUpstream(pki: SeedPki) {
   const headers: ProxyHeader[] = [];
-  const tlsServer = createHttpsServer({ cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-    const peer = (req.socket as TLSSocket).getPeerCertificate();
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ clientSubject: peer?.subject ? `CN=${String(peer.subject.CN)}` : null, header: headers.at(-1) ?? null }));
-  });
+  const tlsServer = createHttpsServer(
+    { cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ clientSubject: peer?.subject ? `CN=${String(peer.subject.CN)}` : null, header: headers.at(-1) ?? null }));
+    },
+  );
   const sockets = new Set<Socket>();
   const tcp = createNetServer((socket) => {
     sockets.add(socket);
@@ -79,11 +82,12 @@ async function startProxyProtocolUpstream(pki: SeedPki) {
   return {
     port: (tcp.address() as AddressInfo).port,
     headers,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      tlsServer.close();
-      tcp.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        tlsServer.close();
+        tcp.close(() => resolve());
+      }),
   };
 }
 
@@ -116,7 +120,14 @@ describe('serve: AgentEndpoint with proxyProtocolVersion and a client certificat
       try {
         dir.write('agent-endpoint.yaml', agentEndpointYaml(version));
         dir.write('secret.yaml', clientCertSecretYaml(pki));
-        const serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--resolve', `my-service.my-namespace:8443=127.0.0.1:${upstream.port}`]);
+        const serve = await startServe([
+          '-f',
+          dir.path,
+          '--listen',
+          '127.0.0.1:0',
+          '--resolve',
+          `my-service.my-namespace:8443=127.0.0.1:${upstream.port}`,
+        ]);
         try {
           const answer = await httpGet(serve.port, 'pp.example.ngrok.io', '/orders');
           assert.equal(answer.status, 200, `${answer.body}\n${serve.stderr()}`);

@@ -5,7 +5,15 @@ import { createSeedPki, issue, tlsSecret, type SeedPki } from '@kupstream/test-p
 import { stringify } from 'yaml';
 import { assertBuilt, runBinary, startServe, type ServeProcess } from './helpers/cli-process.js';
 import { httpGet } from './helpers/http-get.js';
-import { SEED_AGENT_ENDPOINT, SEED_GATEWAY, SEED_HTTPROUTE, SEED_INGRESS, SEED_SERVICE, clientCertSecretYaml, keyMaterialNeedles } from './helpers/seed-manifests.js';
+import {
+  SEED_AGENT_ENDPOINT,
+  SEED_GATEWAY,
+  SEED_HTTPROUTE,
+  SEED_INGRESS,
+  SEED_SERVICE,
+  clientCertSecretYaml,
+  keyMaterialNeedles,
+} from './helpers/seed-manifests.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 import { startTlsUpstream, type TlsUpstream, type UpstreamAnswer } from './helpers/tls-upstream.js';
 import { waitFor } from './helpers/wait.js';
@@ -40,7 +48,11 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
   async function answerFor(host: string, path = '/'): Promise<UpstreamAnswer> {
     assert.ok(serve);
     const answer = await httpGet(serve.port, host, path);
-    assert.equal(answer.status, 200, `GET ${host}${path} → ${answer.status} ${JSON.stringify(answer.headers)} ${answer.body}\nserve stderr:\n${serve.stderr()}`);
+    assert.equal(
+      answer.status,
+      200,
+      `GET ${host}${path} → ${answer.status} ${JSON.stringify(answer.headers)} ${answer.body}\nserve stderr:\n${serve.stderr()}`,
+    );
     return JSON.parse(answer.body) as UpstreamAnswer;
   }
 
@@ -49,20 +61,35 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
     dir.write('httproute.yaml', SEED_HTTPROUTE);
     dir.write('service.yaml', SEED_SERVICE);
     dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
-    serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--resolve', `example-service.default:443=127.0.0.1:${mtlsUpstream.port}`]);
+    serve = await startServe([
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      `example-service.default:443=127.0.0.1:${mtlsUpstream.port}`,
+    ]);
     assert.match(serve.stdout(), /^kupstream: serving 1 endpoint on http:\/\/127\.0\.0\.1:\d+\n$/);
     const answer = await answerFor('example-hostname.ngrok.io', '/hello');
     assert.deepEqual(answer, { upstream: 'mtls', path: '/hello', host: answer.host, clientSubject: 'CN=ExampleClient' });
     const code = await serve.stop('SIGTERM');
     assert.equal(code, 0, serve.stderr());
     assert.match(serve.stderr(), /kupstream: stopped\n$/);
-    for (const needle of keyMaterialNeedles(pki)) assert.ok(!serve.stderr().includes(needle) && !serve.stdout().includes(needle), 'key material in the logs');
+    for (const needle of keyMaterialNeedles(pki))
+      assert.ok(!serve.stderr().includes(needle) && !serve.stdout().includes(needle), 'key material in the logs');
   });
 
   it('AgentEndpoint: the upstream https://my-service.my-namespace:8443 sees CN=ExampleClient', async () => {
     dir.write('agent-endpoint.yaml', SEED_AGENT_ENDPOINT);
     dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
-    serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--resolve', `my-service.my-namespace:8443=127.0.0.1:${mtlsUpstream.port}`]);
+    serve = await startServe([
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      `my-service.my-namespace:8443=127.0.0.1:${mtlsUpstream.port}`,
+    ]);
     const answer = await answerFor('example-hostname.ngrok.io');
     assert.equal(answer.upstream, 'mtls');
     assert.equal(answer.clientSubject, 'CN=ExampleClient');
@@ -71,7 +98,14 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
   it('Ingress: reaches the https upstream over TLS without a client certificate', async () => {
     dir.write('service.yaml', SEED_SERVICE);
     dir.write('ingress.yaml', SEED_INGRESS);
-    serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--resolve', `example-service.default:443=127.0.0.1:${tlsUpstream.port}`]);
+    serve = await startServe([
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      `example-service.default:443=127.0.0.1:${tlsUpstream.port}`,
+    ]);
     const answer = await answerFor('example-hostname.ngrok.io');
     assert.equal(answer.upstream, 'tls');
     assert.equal(answer.clientSubject, null);
@@ -81,9 +115,14 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
     dir.write('agent-endpoint.yaml', SEED_AGENT_ENDPOINT);
     dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
     serve = await startServe([
-      '-f', dir.path, '--listen', '127.0.0.1:0',
-      '--resolve', `my-service.my-namespace:8443=127.0.0.1:${mtlsUpstream.port}`,
-      '--resolve', `second-service.default:9443=127.0.0.1:${mtlsUpstream.port}`,
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      `my-service.my-namespace:8443=127.0.0.1:${mtlsUpstream.port}`,
+      '--resolve',
+      `second-service.default:9443=127.0.0.1:${mtlsUpstream.port}`,
     ]);
     const running = serve;
     assert.equal((await answerFor('example-hostname.ngrok.io')).clientSubject, 'CN=ExampleClient');
@@ -99,7 +138,10 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
 
     const broken = dir.write('second.yaml', 'apiVersion: ngrok.k8s.ngrok.com/v1alpha1\nkind: AgentEndpoint\nmetadata: {name: [oops\n');
     await waitFor('the reload error', () => running.stderr().includes('reload failed'));
-    assert.match(running.stderr(), new RegExp(`kupstream: cannot parse ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 1, line \\d+, column \\d+\\): `));
+    assert.match(
+      running.stderr(),
+      new RegExp(`kupstream: cannot parse ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 1, line \\d+, column \\d+\\): `),
+    );
     assert.equal((await answerFor('second.ngrok.io')).clientSubject, 'CN=ExampleClient', 'the previous configuration still serves');
 
     dir.write('second.yaml', secondEndpoint);
@@ -109,12 +151,22 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
   it('reloads a rotated client certificate: the upstream sees the new identity', async () => {
     dir.write('agent-endpoint.yaml', SEED_AGENT_ENDPOINT);
     dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
-    serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--resolve', `my-service.my-namespace:8443=127.0.0.1:${mtlsUpstream.port}`]);
+    serve = await startServe([
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      `my-service.my-namespace:8443=127.0.0.1:${mtlsUpstream.port}`,
+    ]);
     assert.equal((await answerFor('example-hostname.ngrok.io')).clientSubject, 'CN=ExampleClient');
 
     const rotated = await issue(pki.ca, { subject: 'CN=RotatedClient', extendedKeyUsage: ['clientAuth'] });
     dir.write('client-cert-secret.yaml', stringify(tlsSecret('client-cert-secret', rotated)));
-    await waitFor('the rotated certificate at the upstream', async () => (await answerFor('example-hostname.ngrok.io')).clientSubject === 'CN=RotatedClient');
+    await waitFor(
+      'the rotated certificate at the upstream',
+      async () => (await answerFor('example-hostname.ngrok.io')).clientSubject === 'CN=RotatedClient',
+    );
     assert.ok(!serve.stderr().includes('PRIVATE KEY'));
   });
 
@@ -124,10 +176,22 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
       dir.write('httproute.yaml', SEED_HTTPROUTE);
       dir.write('service.yaml', SEED_SERVICE);
       dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
-      serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--resolve', `example-service.default:443=127.0.0.1:${mtlsUpstream.port}`]);
+      serve = await startServe([
+        '-f',
+        dir.path,
+        '--listen',
+        '127.0.0.1:0',
+        '--admin',
+        '127.0.0.1:0',
+        '--resolve',
+        `example-service.default:443=127.0.0.1:${mtlsUpstream.port}`,
+      ]);
       const admin = serve.adminUrl();
       assert.ok(admin, serve.stdout());
-      assert.match(serve.stdout(), /^kupstream: admin at http:\/\/127\.0\.0\.1:\d+\/ \(inspector, \/healthz, \/readyz, \/metrics\)\nkupstream: serving 1 endpoint on /);
+      assert.match(
+        serve.stdout(),
+        /^kupstream: admin at http:\/\/127\.0\.0\.1:\d+\/ \(inspector, \/healthz, \/readyz, \/metrics\)\nkupstream: serving 1 endpoint on /,
+      );
       assert.equal((await fetch(`${admin}/healthz`)).status, 200);
       const ready = await fetch(`${admin}/readyz`);
       assert.equal(ready.status, 200);
@@ -141,13 +205,25 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
       assert.match(metrics, /kupstream_requests_total\{[^}]*endpoint="[^"]*example-hostname\.ngrok\.io[^"]*"/);
       assert.match(metrics, /\nkupstream_translation_duration_seconds_count 1\n/);
       // Pool and handshake facts come from the agent's proxy.stats() at scrape time.
-      assert.match(metrics, /\nkupstream_upstream_tls_handshakes_total\{[^}]*upstream="default\/example-service:443\+mtls:default\/client-cert-secret"[^}]*\} [1-9]/);
-      assert.match(metrics, /\nkupstream_upstream_pool_connections\{[^}]*upstream="default\/example-service:443\+mtls:default\/client-cert-secret"/);
+      assert.match(
+        metrics,
+        /\nkupstream_upstream_tls_handshakes_total\{[^}]*upstream="default\/example-service:443\+mtls:default\/client-cert-secret"[^}]*\} [1-9]/,
+      );
+      assert.match(
+        metrics,
+        /\nkupstream_upstream_pool_connections\{[^}]*upstream="default\/example-service:443\+mtls:default\/client-cert-secret"/,
+      );
 
       const { endpoints } = (await (await fetch(`${admin}/api/endpoints`)).json()) as { endpoints: { url: string }[] };
-      assert.deepEqual(endpoints.map((e) => e.url), ['https://example-hostname.ngrok.io']);
+      assert.deepEqual(
+        endpoints.map((e) => e.url),
+        ['https://example-hostname.ngrok.io'],
+      );
       const { requests } = (await (await fetch(`${admin}/api/requests`)).json()) as { requests: { path: string; status: number }[] };
-      assert.deepEqual(requests.map((r) => [r.path, r.status]), [['/counted', 200]]);
+      assert.deepEqual(
+        requests.map((r) => [r.path, r.status]),
+        [['/counted', 200]],
+      );
       const upstreams = await (await fetch(`${admin}/api/upstreams`)).text();
       assert.match(upstreams, /"subject":"CN=ExampleClient"/);
       for (const needle of keyMaterialNeedles(pki)) assert.ok(!upstreams.includes(needle), 'key material in the inspector API');
@@ -174,7 +250,15 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
     const startSlow = async (extra: string[]) => {
       dir.write('service.yaml', SEED_SERVICE);
       dir.write('ingress.yaml', SEED_INGRESS);
-      return startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--resolve', `example-service.default:443=127.0.0.1:${slowUpstream.port}`, ...extra]);
+      return startServe([
+        '-f',
+        dir.path,
+        '--listen',
+        '127.0.0.1:0',
+        '--resolve',
+        `example-service.default:443=127.0.0.1:${slowUpstream.port}`,
+        ...extra,
+      ]);
     };
 
     it('SIGTERM: no new connections, the request in flight completes, exit 0', async () => {
@@ -211,18 +295,37 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
   it('--log-format json: every stderr line is a JSON object with level, time and message, never key material', async () => {
     dir.write('agent-endpoint.yaml', SEED_AGENT_ENDPOINT);
     dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
-    serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--log-format', 'json', '--resolve', `my-service.my-namespace:8443=127.0.0.1:1`]);
+    serve = await startServe([
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--log-format',
+      'json',
+      '--resolve',
+      `my-service.my-namespace:8443=127.0.0.1:1`,
+    ]);
     // An upstream that refuses connections: a warning with its code.
     assert.equal((await httpGet(serve.port, 'example-hostname.ngrok.io')).status, 502);
     const code = await serve.stop('SIGTERM');
     assert.equal(code, 0);
-    const lines = serve.stderr().trimEnd().split('\n').map((line) => JSON.parse(line) as { level: string; time: string; msg: string });
+    const lines = serve
+      .stderr()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: string; time: string; msg: string });
     for (const line of lines) {
       assert.match(line.level, /^(info|warn|error)$/);
       assert.ok(!Number.isNaN(Date.parse(line.time)), line.time);
     }
-    assert.ok(lines.some((l) => l.level === 'info' && /^\d+ diagnostics?: /.test(l.msg)), serve.stderr());
-    assert.ok(lines.some((l) => l.level === 'warn' && /failed \(connection_refused\)/.test(l.msg)), serve.stderr());
+    assert.ok(
+      lines.some((l) => l.level === 'info' && /^\d+ diagnostics?: /.test(l.msg)),
+      serve.stderr(),
+    );
+    assert.ok(
+      lines.some((l) => l.level === 'warn' && /failed \(connection_refused\)/.test(l.msg)),
+      serve.stderr(),
+    );
     assert.equal(lines.at(-1)?.msg, 'stopped');
     for (const needle of keyMaterialNeedles(pki)) assert.ok(!serve.stderr().includes(needle), 'key material in the logs');
   });
@@ -239,6 +342,9 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
     const run = await runBinary(['serve', '-f', dir.path, '--listen', '127.0.0.1:0']);
     assert.equal(run.code, 2);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, new RegExp(`^kupstream: cannot parse ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 1, line 2, column 1\\): `));
+    assert.match(
+      run.stderr,
+      new RegExp(`^kupstream: cannot parse ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 1, line 2, column 1\\): `),
+    );
   });
 });

@@ -4,7 +4,15 @@ import type { TranslationModel, Upstream } from '@kupstream/core';
 import { createSeedPki, type SeedPki } from '@kupstream/test-pki';
 import { parse as parseYaml } from 'yaml';
 import { assertBuilt, runBinary, type CliRun } from './helpers/cli-process.js';
-import { SEED_AGENT_ENDPOINT, SEED_GATEWAY, SEED_HTTPROUTE, SEED_INGRESS, SEED_SERVICE, clientCertSecretYaml, keyMaterialNeedles } from './helpers/seed-manifests.js';
+import {
+  SEED_AGENT_ENDPOINT,
+  SEED_GATEWAY,
+  SEED_HTTPROUTE,
+  SEED_INGRESS,
+  SEED_SERVICE,
+  clientCertSecretYaml,
+  keyMaterialNeedles,
+} from './helpers/seed-manifests.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 
 /** The PKI is made now, valid from a day ago: a fixed --now for the whole run, inside that window. */
@@ -16,7 +24,9 @@ function parseOutput(run: CliRun): TranslationModel {
 }
 
 function assertNoKeyMaterial(pki: SeedPki, ...texts: string[]): void {
-  for (const text of texts) for (const needle of keyMaterialNeedles(pki)) assert.ok(!text.includes(needle), `output contains key material (${needle.slice(0, 12)}…)`);
+  for (const text of texts)
+    for (const needle of keyMaterialNeedles(pki))
+      assert.ok(!text.includes(needle), `output contains key material (${needle.slice(0, 12)}…)`);
 }
 
 function assertNoStackTrace(text: string): void {
@@ -55,10 +65,19 @@ describe('e2e: kupstream translate (built binary)', () => {
     assert.equal(upstream.tls?.clientCertificate?.sha256, pki.client.sha256);
     const backends = endpoint.routes.flatMap((r) => r.backends.map((b) => b.upstream));
     assert.ok(backends.includes(upstream.name), `the endpoint routes to ${backends.join(', ')}, not to ${upstream.name}`);
-    assert.ok(model.statuses.some((s) => s.kind === 'Gateway' && s.name === 'example-gateway'), 'a Gateway status');
-    assert.ok(model.statuses.some((s) => s.kind === 'HTTPRoute' && s.name === 'example-route'), 'an HTTPRoute status');
+    assert.ok(
+      model.statuses.some((s) => s.kind === 'Gateway' && s.name === 'example-gateway'),
+      'a Gateway status',
+    );
+    assert.ok(
+      model.statuses.some((s) => s.kind === 'HTTPRoute' && s.name === 'example-route'),
+      'an HTTPRoute status',
+    );
     // No GatewayClass in the seed: class "ngrok" is taken as ours, and said so.
-    assert.ok(model.diagnostics.some((d) => d.severity === 'info' && d.code === 'GatewayClassAssumed'), 'a GatewayClassAssumed diagnostic');
+    assert.ok(
+      model.diagnostics.some((d) => d.severity === 'info' && d.code === 'GatewayClassAssumed'),
+      'a GatewayClassAssumed diagnostic',
+    );
   });
 
   it('is deterministic: the same input gives byte-identical output', async () => {
@@ -96,17 +115,25 @@ describe('e2e: kupstream translate (built binary)', () => {
     dir.write('ingress.yaml', SEED_INGRESS);
     const run = await runBinary(['translate', '-f', dir.path, '--now', NOW]);
     const model = parseOutput(run);
-    assert.ok(model.endpoints.some((e) => e.url === 'https://example-hostname.ngrok.io'), run.stdout);
+    assert.ok(
+      model.endpoints.some((e) => e.url === 'https://example-hostname.ngrok.io'),
+      run.stdout,
+    );
     const upstream: Upstream | undefined = model.upstreams.find((u) => u.url === 'https://example-service.default:443');
     assert.ok(upstream, `no https upstream in ${run.stdout}`);
     assert.ok(upstream.tls, 'the upstream is dialed over TLS');
     assert.equal(upstream.tls.clientCertificate, undefined);
-    assert.ok(model.diagnostics.some((d) => d.severity === 'info' && d.code === 'IngressClassAssumed'), 'an IngressClassAssumed diagnostic');
+    assert.ok(
+      model.diagnostics.some((d) => d.severity === 'info' && d.code === 'IngressClassAssumed'),
+      'an IngressClassAssumed diagnostic',
+    );
   });
 
   it('reads stdin (-f -) and reports kinds it does not read, naming file and document', async () => {
     const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: example-app\n';
-    const run = await runBinary(['translate', '-f', '-', '--now', NOW], { input: `${SEED_AGENT_ENDPOINT}---\n${deployment}---\n${clientCertSecretYaml(pki)}` });
+    const run = await runBinary(['translate', '-f', '-', '--now', NOW], {
+      input: `${SEED_AGENT_ENDPOINT}---\n${deployment}---\n${clientCertSecretYaml(pki)}`,
+    });
     const model = parseOutput(run);
     assertNoKeyMaterial(pki, run.stdout, run.stderr);
     assert.ok(model.upstreams.some((u) => u.url === 'https://my-service.my-namespace:8443'));
@@ -114,7 +141,10 @@ describe('e2e: kupstream translate (built binary)', () => {
     assert.deepEqual(ignored?.resource, { kind: 'Deployment', namespace: 'default', name: 'example-app' });
     // The Deployment starts on the line after the AgentEndpoint and its `---`.
     const line = SEED_AGENT_ENDPOINT.split('\n').length + 1;
-    assert.equal(ignored?.message, `<stdin> (document 2, line ${line}): apps/v1 Deployment is not a kind kupstream reads; it is not translated`);
+    assert.equal(
+      ignored?.message,
+      `<stdin> (document 2, line ${line}): apps/v1 Deployment is not a kind kupstream reads; it is not translated`,
+    );
   });
 
   it('--strict exits 1 when an error diagnostic is in the output (0 without it)', async () => {
@@ -122,7 +152,11 @@ describe('e2e: kupstream translate (built binary)', () => {
     dir.write('broken.yaml', 'apiVersion: v1\nmetadata:\n  name: no-kind\n');
     const relaxed = await runBinary(['translate', '-f', dir.path, '--now', NOW]);
     assert.equal(relaxed.code, 0, relaxed.stderr);
-    assert.ok((JSON.parse(relaxed.stdout) as TranslationModel).diagnostics.some((d) => d.severity === 'error' && d.code === 'InvalidManifest' && d.field === 'kind'));
+    assert.ok(
+      (JSON.parse(relaxed.stdout) as TranslationModel).diagnostics.some(
+        (d) => d.severity === 'error' && d.code === 'InvalidManifest' && d.field === 'kind',
+      ),
+    );
     const strict = await runBinary(['translate', '-f', dir.path, '--now', NOW, '--strict']);
     assert.equal(strict.code, 1);
     assert.equal(strict.stdout, relaxed.stdout, 'the JSON is printed either way');
@@ -140,11 +174,19 @@ describe('e2e: kupstream translate (built binary)', () => {
 
     it('a YAML syntax error: file, document, line and column', async () => {
       dir.write('a-good.yaml', SEED_SERVICE);
-      const bad = dir.write('b-bad.yaml', `${SEED_GATEWAY}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ndata: {tls.crt: [unclosed\n`);
+      const bad = dir.write(
+        'b-bad.yaml',
+        `${SEED_GATEWAY}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ndata: {tls.crt: [unclosed\n`,
+      );
       const run = await runBinary(['translate', '-f', dir.path]);
       assert.equal(run.code, 2);
       assert.equal(run.stdout, '');
-      assert.match(run.stderr, new RegExp(`^kupstream: cannot parse ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 2, line 2[0-9], column \\d+\\): .+\\n$`));
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^kupstream: cannot parse ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 2, line 2[0-9], column \\d+\\): .+\\n$`,
+        ),
+      );
       assertNoStackTrace(run.stderr);
     });
 
@@ -185,8 +227,38 @@ describe('e2e: kupstream translate (built binary)', () => {
       const translate = await runBinary(['translate', '--help']);
       const serve = await runBinary(['serve', '--help']);
       for (const [run, flags] of [
-        [translate, ['--filename', '--kubeconfig', '--write-status', '--output json|yaml', '--strict', '--namespace', '--now', '--controller-name', '--ingress-controller-name', '--load-balancer-hostname']],
-        [serve, ['--filename', '--kubeconfig', '--write-status', '--listen', '--resolve', '--shutdown-timeout', '--log-format', '--admin HOST:PORT', '--admin-allow-remote', '--lease-namespace', '--lease-name', '--now']],
+        [
+          translate,
+          [
+            '--filename',
+            '--kubeconfig',
+            '--write-status',
+            '--output json|yaml',
+            '--strict',
+            '--namespace',
+            '--now',
+            '--controller-name',
+            '--ingress-controller-name',
+            '--load-balancer-hostname',
+          ],
+        ],
+        [
+          serve,
+          [
+            '--filename',
+            '--kubeconfig',
+            '--write-status',
+            '--listen',
+            '--resolve',
+            '--shutdown-timeout',
+            '--log-format',
+            '--admin HOST:PORT',
+            '--admin-allow-remote',
+            '--lease-namespace',
+            '--lease-name',
+            '--now',
+          ],
+        ],
       ] as const) {
         assert.equal(run.code, 0);
         assert.equal(run.stderr, '');
@@ -203,7 +275,10 @@ describe('e2e: kupstream translate (built binary)', () => {
       const json = await runBinary(['translate', '-f', dir.path, '--now', NOW]);
       const yaml = await runBinary(['translate', '-f', dir.path, '--now', NOW, '--output', 'yaml']);
       assert.equal(yaml.code, 0, yaml.stderr);
-      assert.match(yaml.stdout, /^endpoints:\n {2}- name: default\/example-gateway\/example\/example-hostname\.ngrok\.io\n {4}url: https:\/\/example-hostname\.ngrok\.io\n/);
+      assert.match(
+        yaml.stdout,
+        /^endpoints:\n {2}- name: default\/example-gateway\/example\/example-hostname\.ngrok\.io\n {4}url: https:\/\/example-hostname\.ngrok\.io\n/,
+      );
       // Parsed back and printed as JSON, it is byte for byte the JSON output: values and key order.
       assert.equal(`${JSON.stringify(parseYaml(yaml.stdout), null, 2)}\n`, json.stdout);
       assertNoKeyMaterial(pki, yaml.stdout, yaml.stderr);

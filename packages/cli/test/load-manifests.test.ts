@@ -36,14 +36,29 @@ describe('load-manifests: loadManifests', () => {
     dir.write('.hidden.yaml', service('hidden'));
     dir.write('.git/config.yaml', service('git'));
     const loaded = await loadManifests([dir.path], { namespace: 'default', readStdin: noStdin });
-    assert.deepEqual(loaded.sources.map((s) => (s.kind === 'file' ? s.path.slice(dir.path.length + 1) : '-')), ['a.yml', 'b.yaml', 'sub/c.json', 'sub/deeper/d.YAML']);
-    assert.deepEqual(loaded.snapshot.services?.map((s) => s.metadata?.name), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(
+      loaded.sources.map((s) => (s.kind === 'file' ? s.path.slice(dir.path.length + 1) : '-')),
+      ['a.yml', 'b.yaml', 'sub/c.json', 'sub/deeper/d.YAML'],
+    );
+    assert.deepEqual(
+      loaded.snapshot.services?.map((s) => s.metadata?.name),
+      ['a', 'b', 'c', 'd'],
+    );
   });
 
   it('reads a file given explicitly whatever its extension, and stdin, in command-line order', async () => {
     const file = dir.write('manifest.txt', service('from-file'));
-    const loaded = await loadManifests(['-', file], { namespace: 'ns1', readStdin: stdinReader(Readable.from([Buffer.from(service('from-stdin'))])) });
-    assert.deepEqual(loaded.snapshot.services?.map((s) => [s.metadata?.name, s.metadata?.namespace]), [['from-stdin', 'ns1'], ['from-file', 'ns1']]);
+    const loaded = await loadManifests(['-', file], {
+      namespace: 'ns1',
+      readStdin: stdinReader(Readable.from([Buffer.from(service('from-stdin'))])),
+    });
+    assert.deepEqual(
+      loaded.snapshot.services?.map((s) => [s.metadata?.name, s.metadata?.namespace]),
+      [
+        ['from-stdin', 'ns1'],
+        ['from-file', 'ns1'],
+      ],
+    );
   });
 
   it('names stdin <stdin> in messages', async () => {
@@ -62,12 +77,16 @@ describe('load-manifests: loadManifests', () => {
   });
 
   it('refuses a missing file, naming it', async () => {
-    assert.deepEqual(await problemsOf([join(dir.path, 'nope.yaml')]), [`cannot read ${join(dir.path, 'nope.yaml')}: no such file or directory`]);
+    assert.deepEqual(await problemsOf([join(dir.path, 'nope.yaml')]), [
+      `cannot read ${join(dir.path, 'nope.yaml')}: no such file or directory`,
+    ]);
   });
 
   it('refuses a directory without manifests', async () => {
     dir.write('readme.md', '# nothing');
-    assert.deepEqual(await problemsOf([dir.path]), [`cannot read ${dir.path}: the directory holds no manifest files (*.yaml, *.yml, *.json)`]);
+    assert.deepEqual(await problemsOf([dir.path]), [
+      `cannot read ${dir.path}: the directory holds no manifest files (*.yaml, *.yml, *.json)`,
+    ]);
   });
 
   it('refuses binary content and invalid UTF-8 with the offset', async () => {
@@ -85,8 +104,16 @@ describe('load-manifests: loadManifests', () => {
     const bad2 = dir.write('3-bad.json', '{"apiVersion": "v1",\n "kind": "Service"\n "metadata": {}}\n');
     const problems = await problemsOf([dir.path]);
     assert.equal(problems.length, 2);
-    assert.match(problems[0]!, new RegExp(`^cannot parse ${bad1.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 2, line \\d+, column \\d+\\): `));
-    assert.match(problems[1]!, new RegExp(`^cannot parse ${bad2.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 1, line 3, column 2\\): Missing , between flow map items$`));
+    assert.match(
+      problems[0]!,
+      new RegExp(`^cannot parse ${bad1.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 2, line \\d+, column \\d+\\): `),
+    );
+    assert.match(
+      problems[1]!,
+      new RegExp(
+        `^cannot parse ${bad2.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(document 1, line 3, column 2\\): Missing , between flow map items$`,
+      ),
+    );
   });
 
   it('survives a symlink loop between directories', async () => {
@@ -95,14 +122,19 @@ describe('load-manifests: loadManifests', () => {
     symlinkSync(join(dir.path, 'a'), join(dir.path, 'b', 'to-a'));
     symlinkSync(dir.path, join(dir.path, 'a', 'to-top'));
     const loaded = await loadManifests([dir.path], { namespace: 'default', readStdin: noStdin });
-    assert.deepEqual(loaded.snapshot.services?.map((s) => s.metadata?.name), ['s']);
+    assert.deepEqual(
+      loaded.snapshot.services?.map((s) => s.metadata?.name),
+      ['s'],
+    );
   });
 
   it('refuses input larger than the bound', async () => {
-    const huge = Readable.from((function* () {
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      for (let i = 0; i <= MAX_SOURCE_BYTES / chunk.length; i++) yield chunk;
-    })());
+    const huge = Readable.from(
+      (function* () {
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        for (let i = 0; i <= MAX_SOURCE_BYTES / chunk.length; i++) yield chunk;
+      })(),
+    );
     const problems = await problemsOf(['-'], stdinReader(huge));
     assert.match(problems[0]!, /^cannot read <stdin>: too large/);
   });

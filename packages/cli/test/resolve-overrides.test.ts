@@ -3,7 +3,9 @@ import { parseResolveOverride } from '../src/flag-values.js';
 import { resolveFromOverrides } from '../src/resolve-overrides.js';
 
 describe('resolve-overrides: --resolve as the agent resolve function', () => {
-  const resolve = resolveFromOverrides(['example-service.default:443=127.0.0.1:9443', 'my-service.my-namespace:8443=[::1]:9444'].map(parseResolveOverride));
+  const resolve = resolveFromOverrides(
+    ['example-service.default:443=127.0.0.1:9443', 'my-service.my-namespace:8443=[::1]:9444'].map(parseResolveOverride),
+  );
 
   it('maps a listed host:port to its address', () => {
     assert.deepEqual(resolve('example-service.default', 443), { host: '127.0.0.1', port: 9443 });

@@ -4,7 +4,15 @@ import type { TranslationModel } from '@kupstream/core';
 import { createSeedPki, type SeedPki } from '@kupstream/test-pki';
 import { runCli } from '../src/run-cli.js';
 import { memoryIo } from './helpers/memory-io.js';
-import { SEED_AGENT_ENDPOINT, SEED_GATEWAY, SEED_HTTPROUTE, SEED_INGRESS, SEED_SERVICE, clientCertSecretYaml, keyMaterialNeedles } from './helpers/seed-manifests.js';
+import {
+  SEED_AGENT_ENDPOINT,
+  SEED_GATEWAY,
+  SEED_HTTPROUTE,
+  SEED_INGRESS,
+  SEED_SERVICE,
+  clientCertSecretYaml,
+  keyMaterialNeedles,
+} from './helpers/seed-manifests.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 import { startTlsUpstream } from './helpers/tls-upstream.js';
 import { httpGet } from './helpers/http-get.js';
@@ -45,8 +53,11 @@ describe('runCli (in-process)', () => {
   });
 
   it('--controller-name selects the GatewayClass this controller serves', async () => {
-    const gatewayClass = (controller: string) => `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: ngrok}\nspec: {controllerName: ${controller}}\n`;
-    const input = [gatewayClass('example.com/gateway'), SEED_GATEWAY, SEED_HTTPROUTE, SEED_SERVICE, clientCertSecretYaml(pki)].join('---\n');
+    const gatewayClass = (controller: string) =>
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: ngrok}\nspec: {controllerName: ${controller}}\n`;
+    const input = [gatewayClass('example.com/gateway'), SEED_GATEWAY, SEED_HTTPROUTE, SEED_SERVICE, clientCertSecretYaml(pki)].join(
+      '---\n',
+    );
     const endpointsWith = async (args: string[]) => {
       const io = memoryIo(input);
       assert.equal(await runCli(['translate', '-f', '-', '--now', NOW, ...args], io), 0, io.stderrText());
@@ -57,7 +68,8 @@ describe('runCli (in-process)', () => {
   });
 
   it('--ingress-controller-name selects the IngressClass this controller serves', async () => {
-    const ingressClass = 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: ngrok}\nspec: {controller: example.com/ingress}\n';
+    const ingressClass =
+      'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: ngrok}\nspec: {controller: example.com/ingress}\n';
     const endpointsWith = async (args: string[]) => {
       const io = memoryIo([ingressClass, SEED_SERVICE, SEED_INGRESS].join('---\n'));
       assert.equal(await runCli(['translate', '-f', '-', '--now', NOW, ...args], io), 0, io.stderrText());
@@ -69,7 +81,11 @@ describe('runCli (in-process)', () => {
 
   it('--load-balancer-hostname reaches the Ingress status', async () => {
     const io = memoryIo([SEED_SERVICE, SEED_INGRESS].join('---\n'));
-    assert.equal(await runCli(['translate', '-f', '-', '--now', NOW, '--load-balancer-hostname', 'lb.example.com'], io), 0, io.stderrText());
+    assert.equal(
+      await runCli(['translate', '-f', '-', '--now', NOW, '--load-balancer-hostname', 'lb.example.com'], io),
+      0,
+      io.stderrText(),
+    );
     const status = (JSON.parse(io.stdoutText()) as TranslationModel).statuses.find((s) => s.kind === 'Ingress');
     assert.ok(JSON.stringify(status?.status).includes('"hostname":"lb.example.com"'), JSON.stringify(status));
   });
@@ -93,7 +109,10 @@ describe('runCli (in-process)', () => {
     const io = memoryIo(undefined, stop.signal);
     dir.write('aep.yaml', SEED_AGENT_ENDPOINT);
     dir.write('secret.yaml', clientCertSecretYaml(pki));
-    const running = runCli(['serve', '-f', dir.path, '--listen', '127.0.0.1:0', '--resolve', `my-service.my-namespace:8443=127.0.0.1:${upstream.port}`], io);
+    const running = runCli(
+      ['serve', '-f', dir.path, '--listen', '127.0.0.1:0', '--resolve', `my-service.my-namespace:8443=127.0.0.1:${upstream.port}`],
+      io,
+    );
     try {
       const port = await waitFor('the listening line', () => /on http:\/\/127\.0\.0\.1:(\d+)/.exec(io.stdoutText())?.[1]);
       const answer = await httpGet(Number(port), 'example-hostname.ngrok.io');

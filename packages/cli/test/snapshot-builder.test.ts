@@ -71,10 +71,16 @@ items:
   kind: Deployment
   metadata: {name: d}
 `);
-    assert.deepEqual(snapshot.services?.map((s) => s.metadata?.name), ['a', 'b']);
+    assert.deepEqual(
+      snapshot.services?.map((s) => s.metadata?.name),
+      ['a', 'b'],
+    );
     assert.equal(diagnostics.length, 1);
     assert.equal(diagnostics[0]?.code, LoaderCode.ignoredKind);
-    assert.equal(diagnostics[0]?.message, 'm.yaml (document 1, items[2], line 13): apps/v1 Deployment is not a kind kupstream reads; it is not translated');
+    assert.equal(
+      diagnostics[0]?.message,
+      'm.yaml (document 1, items[2], line 13): apps/v1 Deployment is not a kind kupstream reads; it is not translated',
+    );
   });
 
   it('reports a List whose items is not a list', () => {
@@ -85,7 +91,9 @@ items:
   });
 
   it('reports unknown kinds (info) naming file, document and line', () => {
-    const { diagnostics, objectCount } = build('apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n');
+    const { diagnostics, objectCount } = build(
+      'apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n',
+    );
     assert.equal(objectCount, 1);
     assert.deepEqual(diagnostics, [
       {
@@ -107,14 +115,36 @@ items:
   });
 
   it('reports documents that are not objects, or lack apiVersion or kind (errors)', () => {
-    const { diagnostics } = build('just a string\n---\n- a\n- b\n---\n42\n---\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: [x]\n');
+    const { diagnostics } = build(
+      'just a string\n---\n- a\n- b\n---\n42\n---\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: [x]\n',
+    );
     assert.deepEqual(
       diagnostics.map((d) => [d.severity, d.code, d.field, d.message]),
       [
-        ['error', 'InvalidManifest', undefined, 'm.yaml (document 1, line 1): expected a Kubernetes object (a mapping with apiVersion, kind and metadata), found a string'],
-        ['error', 'InvalidManifest', undefined, 'm.yaml (document 2, line 3): expected a Kubernetes object (a mapping with apiVersion, kind and metadata), found a list'],
-        ['error', 'InvalidManifest', undefined, 'm.yaml (document 3, line 6): expected a Kubernetes object (a mapping with apiVersion, kind and metadata), found a number'],
-        ['error', 'InvalidManifest', 'apiVersion', 'm.yaml (document 4, line 8): apiVersion: expected a string such as gateway.networking.k8s.io/v1, found nothing'],
+        [
+          'error',
+          'InvalidManifest',
+          undefined,
+          'm.yaml (document 1, line 1): expected a Kubernetes object (a mapping with apiVersion, kind and metadata), found a string',
+        ],
+        [
+          'error',
+          'InvalidManifest',
+          undefined,
+          'm.yaml (document 2, line 3): expected a Kubernetes object (a mapping with apiVersion, kind and metadata), found a list',
+        ],
+        [
+          'error',
+          'InvalidManifest',
+          undefined,
+          'm.yaml (document 3, line 6): expected a Kubernetes object (a mapping with apiVersion, kind and metadata), found a number',
+        ],
+        [
+          'error',
+          'InvalidManifest',
+          'apiVersion',
+          'm.yaml (document 4, line 8): apiVersion: expected a string such as gateway.networking.k8s.io/v1, found nothing',
+        ],
         ['error', 'InvalidManifest', 'kind', 'm.yaml (document 5, line 11): kind: expected a string such as Gateway, found a list'],
       ],
     );
@@ -128,18 +158,28 @@ items:
   });
 
   it('keeps the later of two identical objects and says so', () => {
-    const { snapshot, diagnostics } = build('apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: A}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec: {type: B}\n');
+    const { snapshot, diagnostics } = build(
+      'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: A}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\nspec: {type: B}\n',
+    );
     assert.equal(snapshot.services?.length, 1);
     assert.equal(snapshot.services?.[0]?.spec?.type, 'B');
     assert.equal(diagnostics[0]?.code, LoaderCode.duplicateObject);
     assert.equal(diagnostics[0]?.severity, 'warning');
-    assert.equal(diagnostics[0]?.message, 'm.yaml (document 2, line 6) repeats m.yaml (document 1, line 1) with other content; the later one is used, as kubectl apply would leave it');
+    assert.equal(
+      diagnostics[0]?.message,
+      'm.yaml (document 2, line 6) repeats m.yaml (document 1, line 1) with other content; the later one is used, as kubectl apply would leave it',
+    );
   });
 
   it('notes an identical repeat as info only', () => {
-    const { snapshot, diagnostics } = build('apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n');
+    const { snapshot, diagnostics } = build(
+      'apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n',
+    );
     assert.equal(snapshot.services?.length, 1);
-    assert.deepEqual(diagnostics.map((d) => [d.severity, d.code, d.message]), [['info', 'DuplicateObject', 'm.yaml (document 2, line 5) repeats m.yaml (document 1, line 1) identically']]);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.code, d.message]),
+      [['info', 'DuplicateObject', 'm.yaml (document 2, line 5) repeats m.yaml (document 1, line 1) identically']],
+    );
   });
 
   it('never merges objects without a name (the translators report each)', () => {

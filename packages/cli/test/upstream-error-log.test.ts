@@ -8,7 +8,13 @@ describe('upstream-error-log', () => {
     let clock = 1_000_000;
     const io = memoryIo();
     const report = upstreamErrorLogger(createLogger(io.stderr), () => clock);
-    const failure = (upstream: string, code: string) => ({ upstream, endpoint: 'default/a', method: 'GET', path: '/x', error: { code, message: 'connect ECONNREFUSED 127.0.0.1:1' } });
+    const failure = (upstream: string, code: string) => ({
+      upstream,
+      endpoint: 'default/a',
+      method: 'GET',
+      path: '/x',
+      error: { code, message: 'connect ECONNREFUSED 127.0.0.1:1' },
+    });
     report(failure('u1', 'connection_refused'));
     report(failure('u1', 'connection_refused'));
     report(failure('u1', 'connection_refused'));

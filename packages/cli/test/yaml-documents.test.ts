@@ -3,7 +3,10 @@ import { parseManifestText } from '../src/yaml-documents.js';
 
 describe('yaml-documents: parseManifestText', () => {
   it('reads every document of a multi-document stream with its index and first line', () => {
-    const { documents, problems } = parseManifestText('m.yaml', '# leading comment\napiVersion: v1\nkind: Service\n---\n---\napiVersion: v1\nkind: Secret\n');
+    const { documents, problems } = parseManifestText(
+      'm.yaml',
+      '# leading comment\napiVersion: v1\nkind: Service\n---\n---\napiVersion: v1\nkind: Secret\n',
+    );
     assert.deepEqual(problems, []);
     assert.deepEqual(
       documents.map((d) => [d.index, d.line, d.value]),
@@ -22,10 +25,16 @@ describe('yaml-documents: parseManifestText', () => {
   });
 
   it('names file, document, line and column of a syntax error, and keeps the other documents', () => {
-    const { documents, problems } = parseManifestText('dir/bad.yaml', 'kind: A\n---\nkind: B\nmetadata:\n  name: x\n   bad: indent\n---\nkind: C\n');
+    const { documents, problems } = parseManifestText(
+      'dir/bad.yaml',
+      'kind: A\n---\nkind: B\nmetadata:\n  name: x\n   bad: indent\n---\nkind: C\n',
+    );
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^cannot parse dir\/bad\.yaml \(document 2, line 5, column 9\): Nested mappings/);
-    assert.deepEqual(documents.map((d) => d.index), [1, 3]);
+    assert.deepEqual(
+      documents.map((d) => d.index),
+      [1, 3],
+    );
   });
 
   it('reports a duplicate key at its position', () => {
@@ -46,7 +55,12 @@ describe('yaml-documents: parseManifestText', () => {
 
   it('refuses an alias bomb instead of expanding it', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const { documents, problems } = parseManifestText('bomb.yaml', levels.join('\n') + '\n');
     assert.equal(documents.length, 0);
     assert.match(problems[0]!, /^cannot parse bomb\.yaml \(document 1, line 1\): Excessive alias count/);

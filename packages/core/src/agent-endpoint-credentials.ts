@@ -42,7 +42,8 @@ export function resolveClientCertificates(
       out.problems.push({ code: resolved.code, field: ref.field, message: `Failed to get client certificates: ${resolved.message}` });
       return;
     }
-    for (const warning of resolved.warnings) out.warnings.push({ code: warning.code, field: ref.field, message: `Secret ${ref.namespace}/${ref.name}: ${warning.message}` });
+    for (const warning of resolved.warnings)
+      out.warnings.push({ code: warning.code, field: ref.field, message: `Secret ${ref.namespace}/${ref.name}: ${warning.message}` });
     if (i === 0) out.presented = resolved.info;
   });
   if (refs.length > 1) {
@@ -82,7 +83,12 @@ export function resolveTlsTermination(
   if (!resolved.ok) {
     out.problems.push({ code: resolved.code, field: server.field, message: `Failed to get the server certificate: ${resolved.message}` });
   } else {
-    for (const warning of resolved.warnings) out.warnings.push({ code: warning.code, field: server.field, message: `Secret ${server.namespace}/${server.name}: ${warning.message}` });
+    for (const warning of resolved.warnings)
+      out.warnings.push({
+        code: warning.code,
+        field: server.field,
+        message: `Secret ${server.namespace}/${server.name}: ${warning.message}`,
+      });
   }
 
   let clientVerification: NonNullable<Endpoint['tls']>['clientVerification'];
@@ -95,16 +101,28 @@ export function resolveTlsTermination(
     if (!value) {
       out.problems.push({ code: 'SecretNotFound', field: ca.field, message: `Failed to get client CAs: ${shown} does not exist` });
     } else if (!value.ok) {
-      out.problems.push({ code: value.problem.code, field: ca.field, message: `Failed to get client CAs: ${shown} ${value.problem.message}` });
+      out.problems.push({
+        code: value.problem.code,
+        field: ca.field,
+        message: `Failed to get client CAs: ${shown} ${value.problem.message}`,
+      });
     } else {
       const bundle = checkCaBundle(value.value, now);
       const fatal = bundle.problems.find((p) => p.fatal);
       if (fatal || !bundle.sha256 || !bundle.pem) {
-        out.problems.push({ code: fatal?.code ?? 'CaBundleInvalid', field: ca.field, message: `Failed to get client CAs: ${shown} ca.crt ${fatal?.message ?? 'is invalid'}` });
+        out.problems.push({
+          code: fatal?.code ?? 'CaBundleInvalid',
+          field: ca.field,
+          message: `Failed to get client CAs: ${shown} ca.crt ${fatal?.message ?? 'is invalid'}`,
+        });
       } else {
         for (const p of bundle.problems) out.warnings.push({ code: p.code, field: ca.field, message: `${shown} ca.crt: ${p.message}` });
         caPem = { sha256: bundle.sha256, pem: bundle.pem };
-        clientVerification = { mode: termination.mutualTls.mode, caSha256: bundle.sha256, source: { kind: 'Secret', namespace: ca.namespace, name: ca.name } };
+        clientVerification = {
+          mode: termination.mutualTls.mode,
+          caSha256: bundle.sha256,
+          source: { kind: 'Secret', namespace: ca.namespace, name: ca.name },
+        };
       }
     }
   }

@@ -31,8 +31,7 @@ export interface AgentEndpointProblem {
 }
 
 export type AgentEndpointTrafficPolicy =
-  | { inline: unknown }
-  | { targetRef: { kind: 'NgrokTrafficPolicy'; namespace: string; name: string } };
+  { inline: unknown } | { targetRef: { kind: 'NgrokTrafficPolicy'; namespace: string; name: string } };
 
 export interface SecretReference {
   namespace: string;
@@ -91,7 +90,11 @@ export function readAgentEndpointSpec(spec: unknown, namespace: string): AgentEn
   if (out.bindings && out.url && out.url.host !== '') {
     const binding = out.bindings[0];
     if (binding === 'internal' && !out.url.internal) {
-      problem('BindingMismatch', 'spec.bindings', `spec.bindings "internal" requires a spec.url host ending in ".internal" (got "${out.url.host}")`);
+      problem(
+        'BindingMismatch',
+        'spec.bindings',
+        `spec.bindings "internal" requires a spec.url host ending in ".internal" (got "${out.url.host}")`,
+      );
     } else if (binding === 'public' && out.url.internal) {
       problem('BindingMismatch', 'spec.bindings', `spec.bindings "public" cannot be used with the internal host "${out.url.host}"`);
     }
@@ -113,13 +116,21 @@ function readUpstream(upstream: unknown, out: AgentEndpointSpec, problem: Report
   const protocol = upstream.protocol;
   if (protocol === 'http1' || protocol === 'http2') out.protocol = protocol;
   else if (protocol !== undefined && protocol !== null && protocol !== '') {
-    problem('UpstreamProtocolInvalid', 'spec.upstream.protocol', `spec.upstream.protocol must be "http1" or "http2", not ${JSON.stringify(protocol) ?? 'undefined'}`);
+    problem(
+      'UpstreamProtocolInvalid',
+      'spec.upstream.protocol',
+      `spec.upstream.protocol must be "http1" or "http2", not ${JSON.stringify(protocol) ?? 'undefined'}`,
+    );
   }
 
   const version = upstream.proxyProtocolVersion;
   if (version === '1' || version === '2') out.proxyProtocolVersion = version === '1' ? 1 : 2;
   else if (version !== undefined && version !== null && version !== '') {
-    problem('ProxyProtocolVersionInvalid', 'spec.upstream.proxyProtocolVersion', `spec.upstream.proxyProtocolVersion must be the string "1" or "2", not ${JSON.stringify(version) ?? 'undefined'}`);
+    problem(
+      'ProxyProtocolVersionInvalid',
+      'spec.upstream.proxyProtocolVersion',
+      `spec.upstream.proxyProtocolVersion must be the string "1" or "2", not ${JSON.stringify(version) ?? 'undefined'}`,
+    );
   }
 }
 
@@ -133,13 +144,21 @@ function readTrafficPolicy(policy: unknown, namespace: string, out: AgentEndpoin
   const hasInline = policy.inline !== undefined && policy.inline !== null;
   const hasRef = policy.targetRef !== undefined && policy.targetRef !== null;
   if (hasInline === hasRef) {
-    problem('TrafficPolicyNotExactlyOne', field, `exactly one of inline or targetRef must be set on ${field} (${hasInline ? 'both are' : 'neither is'})`);
+    problem(
+      'TrafficPolicyNotExactlyOne',
+      field,
+      `exactly one of inline or targetRef must be set on ${field} (${hasInline ? 'both are' : 'neither is'})`,
+    );
     return;
   }
   if (hasInline) {
     const inline = jsonCopy(policy.inline);
     if (!isRecord(inline)) {
-      problem('TrafficPolicyInvalid', `${field}.inline`, `${field}.inline must be a traffic policy object (on_http_request, on_tcp_connect, ...)`);
+      problem(
+        'TrafficPolicyInvalid',
+        `${field}.inline`,
+        `${field}.inline must be a traffic policy object (on_http_request, on_tcp_connect, ...)`,
+      );
       return;
     }
     out.trafficPolicy = { inline };
@@ -147,7 +166,11 @@ function readTrafficPolicy(policy: unknown, namespace: string, out: AgentEndpoin
   }
   const ref = policy.targetRef;
   if (!isRecord(ref) || typeof ref.name !== 'string' || ref.name === '') {
-    problem('TrafficPolicyInvalid', `${field}.targetRef.name`, `${field}.targetRef.name must name an NgrokTrafficPolicy in the same namespace`);
+    problem(
+      'TrafficPolicyInvalid',
+      `${field}.targetRef.name`,
+      `${field}.targetRef.name must name an NgrokTrafficPolicy in the same namespace`,
+    );
     return;
   }
   out.trafficPolicy = { targetRef: { kind: 'NgrokTrafficPolicy', namespace, name: ref.name } };
@@ -167,7 +190,11 @@ function readBindings(bindings: unknown, out: AgentEndpointSpec, problem: Report
   const binding: unknown = bindings[0];
   if (bindings.length === 0) return;
   if (typeof binding !== 'string' || !BINDINGS.includes(binding)) {
-    problem('BindingInvalid', `${field}[0]`, `${field}[0] must be one of ${BINDINGS.join(', ')}, not ${JSON.stringify(binding) ?? 'undefined'}`);
+    problem(
+      'BindingInvalid',
+      `${field}[0]`,
+      `${field}[0] must be one of ${BINDINGS.join(', ')}, not ${JSON.stringify(binding) ?? 'undefined'}`,
+    );
     return;
   }
   out.bindings = [binding];
@@ -233,20 +260,34 @@ function readTlsTermination(termination: unknown, namespace: string, out: AgentE
   }
   const server = termination.serverCertificateRef;
   if (!isRecord(server) || typeof server.name !== 'string' || server.name === '') {
-    problem('TlsTerminationInvalid', `${field}.serverCertificateRef.name`, `${field}.serverCertificateRef.name is required: a kubernetes.io/tls Secret in the same namespace`);
+    problem(
+      'TlsTerminationInvalid',
+      `${field}.serverCertificateRef.name`,
+      `${field}.serverCertificateRef.name is required: a kubernetes.io/tls Secret in the same namespace`,
+    );
     return;
   }
-  const parsed: AgentEndpointTlsTermination = { serverCertificate: { namespace, name: server.name, field: `${field}.serverCertificateRef` } };
+  const parsed: AgentEndpointTlsTermination = {
+    serverCertificate: { namespace, name: server.name, field: `${field}.serverCertificateRef` },
+  };
   const mtls = termination.mutualTLS;
   if (mtls !== undefined && mtls !== null) {
     const at = `${field}.mutualTLS`;
     if (!isRecord(mtls) || !isRecord(mtls.clientCAsRef) || typeof mtls.clientCAsRef.name !== 'string' || mtls.clientCAsRef.name === '') {
-      problem('TlsTerminationInvalid', `${at}.clientCAsRef.name`, `${at}.clientCAsRef.name is required: a Secret in the same namespace with key ca.crt`);
+      problem(
+        'TlsTerminationInvalid',
+        `${at}.clientCAsRef.name`,
+        `${at}.clientCAsRef.name is required: a Secret in the same namespace with key ca.crt`,
+      );
       return;
     }
     const mode = mtls.mode ?? 'require';
     if (mode !== 'require' && mode !== 'request') {
-      problem('TlsTerminationInvalid', `${at}.mode`, `${at}.mode must be "require" or "request", not ${JSON.stringify(mode) ?? 'undefined'}`);
+      problem(
+        'TlsTerminationInvalid',
+        `${at}.mode`,
+        `${at}.mode must be "require" or "request", not ${JSON.stringify(mode) ?? 'undefined'}`,
+      );
       return;
     }
     parsed.mutualTls = { clientCAs: { namespace, name: mtls.clientCAsRef.name, field: `${at}.clientCAsRef` }, mode };

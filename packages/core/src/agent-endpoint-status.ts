@@ -41,13 +41,33 @@ export function agentEndpointStatus(input: AgentEndpointStatusInput): ResourceSt
     conditions.push(makeCondition('EndpointCreated', false, AgentEndpointReason.ConfigurationError, message, generation, now));
   }
   if (input.trafficPolicyError !== undefined) {
-    conditions.push(makeCondition('TrafficPolicyApplied', false, AgentEndpointReason.TrafficPolicyError, input.trafficPolicyError, generation, now));
+    conditions.push(
+      makeCondition('TrafficPolicyApplied', false, AgentEndpointReason.TrafficPolicyError, input.trafficPolicyError, generation, now),
+    );
   } else if (input.trafficPolicy && 'inline' in input.trafficPolicy) {
-    conditions.push(makeCondition('TrafficPolicyApplied', true, AgentEndpointReason.TrafficPolicyApplied, 'Inline traffic policy applied', generation, now));
+    conditions.push(
+      makeCondition(
+        'TrafficPolicyApplied',
+        true,
+        AgentEndpointReason.TrafficPolicyApplied,
+        'Inline traffic policy applied',
+        generation,
+        now,
+      ),
+    );
   } else if (input.trafficPolicy && 'targetRef' in input.trafficPolicy) {
     // The NgrokTrafficPolicy object is not part of the snapshot: the host resolves it.
     const ref = input.trafficPolicy.targetRef;
-    conditions.push(makeCondition('TrafficPolicyApplied', 'Unknown', AgentEndpointReason.Pending, `NgrokTrafficPolicy ${ref.namespace}/${ref.name} is resolved by the host`, generation, now));
+    conditions.push(
+      makeCondition(
+        'TrafficPolicyApplied',
+        'Unknown',
+        AgentEndpointReason.Pending,
+        `NgrokTrafficPolicy ${ref.namespace}/${ref.name} is resolved by the host`,
+        generation,
+        now,
+      ),
+    );
   }
   const attached = !input.trafficPolicy ? 'none' : 'inline' in input.trafficPolicy ? 'inline' : input.trafficPolicy.targetRef.name;
   return {

@@ -17,7 +17,9 @@ export interface AgentUpstreamSpec {
 }
 
 /** `<url>[+h2][+proxy-v<n>][+mtls:<ns>/<secret>]` */
-export function agentUpstreamName(spec: Pick<AgentUpstreamSpec, 'url' | 'protocol' | 'proxyProtocolVersion' | 'clientCertificateSecret'>): string {
+export function agentUpstreamName(
+  spec: Pick<AgentUpstreamSpec, 'url' | 'protocol' | 'proxyProtocolVersion' | 'clientCertificateSecret'>,
+): string {
   let name = spec.url.url;
   if (spec.protocol === 'http2') name += '+h2';
   if (spec.proxyProtocolVersion) name += `+proxy-v${spec.proxyProtocolVersion}`;

@@ -122,7 +122,8 @@ function checkScheme(scheme: string): UrlProblem | undefined {
 
 function checkRest(parts: Parts, what: string): UrlProblem | undefined {
   if (parts.userInfo) return { code: 'UrlHasUserInfo', message: `${what} must not carry user information ("user@")` };
-  if (parts.rest !== '' && parts.rest !== '/') return { code: 'UrlHasPath', message: `${what} must not have a path, query or fragment ("${parts.rest}")` };
+  if (parts.rest !== '' && parts.rest !== '/')
+    return { code: 'UrlHasPath', message: `${what} must not have a path, query or fragment ("${parts.rest}")` };
   return undefined;
 }
 
@@ -162,8 +163,10 @@ export function parseEndpointUrl(value: unknown): UrlParse<EndpointUrl> {
     port = parsePort(parts.port);
     if (port === undefined) return fail('UrlInvalidPort', `port "${parts.port}" must be a number from 1 to 65535`);
   }
-  if (typed === 'tcp' && port === undefined) return fail('UrlMissingPort', `a tcp:// URL with a host needs a port (e.g. tcp://1.tcp.ngrok.io:12345)`);
-  if (typed === 'tls' && port !== undefined && port !== 443) return fail('UrlPortNotAllowed', `a tls:// endpoint listens on port 443 only, not ${port}`);
+  if (typed === 'tcp' && port === undefined)
+    return fail('UrlMissingPort', `a tcp:// URL with a host needs a port (e.g. tcp://1.tcp.ngrok.io:12345)`);
+  if (typed === 'tls' && port !== undefined && port !== 443)
+    return fail('UrlPortNotAllowed', `a tls:// endpoint listens on port 443 only, not ${port}`);
   if (port === DEFAULT_PORTS[typed]) port = undefined;
   const internal = host.endsWith('.internal');
   return { ok: true, value: { scheme: typed, host, ...(port !== undefined ? { port } : {}), url: formatUrl(typed, host, port), internal } };
@@ -194,7 +197,8 @@ export function parseUpstreamUrl(value: unknown): UrlParse<UpstreamUrl> {
   const typed = scheme as EndpointScheme;
   const restProblem = checkRest(parts, 'an upstream URL');
   if (restProblem) return { ok: false, problem: restProblem };
-  if (parts.host === '' && typed === 'tcp') return fail('UrlMissingHost', 'a tcp:// upstream must provide a hostname and a port (e.g. tcp://127.0.0.1:5432)');
+  if (parts.host === '' && typed === 'tcp')
+    return fail('UrlMissingHost', 'a tcp:// upstream must provide a hostname and a port (e.g. tcp://127.0.0.1:5432)');
   const host = parts.host === '' ? 'localhost' : normalizeHost(parts.host, false);
   if (host === undefined || host === '') return fail('UrlInvalidHost', `host "${parts.host}" is not a valid DNS name or IP address`);
   let port = DEFAULT_PORTS[typed];

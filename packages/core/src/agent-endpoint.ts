@@ -30,7 +30,11 @@ export function translateAgentEndpoints(snapshot: ClusterSnapshot, options?: Tra
   const list = Array.isArray(input.agentEndpoints) ? input.agentEndpoints : [];
   const malformed = list.length - list.filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o)).length;
   if (malformed > 0) {
-    diagnostics.error('ObjectMalformed', { kind: KIND, name: '' }, `${malformed} AgentEndpoint entr${malformed === 1 ? 'y is' : 'ies are'} not objects and were not translated`);
+    diagnostics.error(
+      'ObjectMalformed',
+      { kind: KIND, name: '' },
+      `${malformed} AgentEndpoint entr${malformed === 1 ? 'y is' : 'ies are'} not objects and were not translated`,
+    );
   }
 
   let previous: string | undefined;
@@ -43,7 +47,11 @@ export function translateAgentEndpoints(snapshot: ClusterSnapshot, options?: Tra
     }
     const key = `${identity.namespace}/${identity.name}`;
     if (key === previous) {
-      diagnostics.error('DuplicateObject', ref, `AgentEndpoint ${key} appears more than once in the input; the first in canonical order is translated`);
+      diagnostics.error(
+        'DuplicateObject',
+        ref,
+        `AgentEndpoint ${key} appears more than once in the input; the first in canonical order is translated`,
+      );
       continue;
     }
     previous = key;
@@ -81,7 +89,15 @@ function translateOne(
   }
   const trafficPolicyError = spec.problems.find((p) => p.field.startsWith('spec.trafficPolicy'))?.message;
   const status = (all: string[]) =>
-    agentEndpointStatus({ namespace: identity.namespace, name: identity.name, generation: identity.generation, errors: all, trafficPolicy: spec.trafficPolicy, trafficPolicyError, now });
+    agentEndpointStatus({
+      namespace: identity.namespace,
+      name: identity.name,
+      generation: identity.generation,
+      errors: all,
+      trafficPolicy: spec.trafficPolicy,
+      trafficPolicyError,
+      now,
+    });
 
   // The schema and CEL rules would have rejected the object: no endpoint, as in ngrok.
   if (errors.length > 0 || !spec.url || !spec.upstream) return { status: status(errors) };
@@ -103,7 +119,12 @@ function translateOne(
   const upstream = upstreamFor(spec, certificates.presented, certificates.problems, ref, diagnostics);
   const endpoint = endpointFor(spec, identity, ref, upstream.name, termination?.tls);
   if (spec.url.host === '') {
-    diagnostics.info('EndpointUrlAssigned', ref, `${spec.url.url} asks ngrok to assign the address; no host is known until then, so nothing routes to it by Host header`, 'spec.url');
+    diagnostics.info(
+      'EndpointUrlAssigned',
+      ref,
+      `${spec.url.url} asks ngrok to assign the address; no host is known until then, so nothing routes to it by Host header`,
+      'spec.url',
+    );
   }
   return { status: status(credentialErrors), endpoint, upstream };
 }
@@ -140,7 +161,9 @@ function upstreamFor(
     // A plain upstream ignores a good certificate; a bad one still fails the endpoint, as in ngrok.
     ...(first && (tls || problems.length > 0) ? { clientCertificateSecret: { namespace: first.namespace, name: first.name } } : {}),
     ...(tls && presented ? { clientCertificate: presented } : {}),
-    ...(problems.length > 0 ? { unavailable: { code: problems[0]!.code, reason: `client certificate unavailable: ${problems.map((p) => p.message).join('; ')}` } } : {}),
+    ...(problems.length > 0
+      ? { unavailable: { code: problems[0]!.code, reason: `client certificate unavailable: ${problems.map((p) => p.message).join('; ')}` } }
+      : {}),
   });
 }
 
@@ -156,6 +179,8 @@ function endpointFor(spec: AgentEndpointSpec, identity: Identity, ref: ResourceR
     ...(spec.description !== undefined ? { description: spec.description } : {}),
     ...(spec.metadata ? { metadata: spec.metadata } : {}),
     ...(tls ? { tls } : {}),
-    ...(identity.creationTimestamp && !Number.isNaN(Date.parse(identity.creationTimestamp)) ? { createdAt: identity.creationTimestamp } : {}),
+    ...(identity.creationTimestamp && !Number.isNaN(Date.parse(identity.creationTimestamp))
+      ? { createdAt: identity.creationTimestamp }
+      : {}),
   };
 }

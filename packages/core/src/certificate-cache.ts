@@ -4,7 +4,13 @@
 // by SHA-256 of certificate and key (so no private key is kept as a cache key), CA bundles
 // (public) by their text. A changed Secret or ConfigMap is a different entry.
 import { createHash } from 'node:crypto';
-import { inspectCaBundle, inspectKeyPair, type CaBundleInspection, type CertificateInspector, type KeyPairInspection } from './certificates.js';
+import {
+  inspectCaBundle,
+  inspectKeyPair,
+  type CaBundleInspection,
+  type CertificateInspector,
+  type KeyPairInspection,
+} from './certificates.js';
 
 /** Two generations: what the current one has not used by the next sweep is dropped. */
 class Generations<T> {

@@ -96,7 +96,13 @@ export interface KeyPairInspection {
  * key parses and matches the leaf, validity against `now`, extended key usage, RSA size,
  * and leaf-first chain order. With a cache, the parsing is done once per content.
  */
-export function checkKeyPair(certChainPem: string, keyPem: string, now: Date, purpose: CertificatePurpose, cache?: CertificateInspector): KeyPairCheck {
+export function checkKeyPair(
+  certChainPem: string,
+  keyPem: string,
+  now: Date,
+  purpose: CertificatePurpose,
+  cache?: CertificateInspector,
+): KeyPairCheck {
   return evaluateKeyPair(cache ? cache.keyPair(certChainPem, keyPem) : inspectKeyPair(certChainPem, keyPem), now, purpose);
 }
 
@@ -108,7 +114,10 @@ export function inspectKeyPair(certChainPem: string, keyPem: string): KeyPairIns
   if (!leaf || invalidBlocks > 0) {
     parseProblems.push({
       code: 'CertificateInvalidPem',
-      message: !leaf && invalidBlocks === 0 ? 'tls.crt holds no PEM CERTIFICATE block' : `tls.crt has ${invalidBlocks} PEM block(s) that do not parse as X.509`,
+      message:
+        !leaf && invalidBlocks === 0
+          ? 'tls.crt holds no PEM CERTIFICATE block'
+          : `tls.crt has ${invalidBlocks} PEM block(s) that do not parse as X.509`,
       fatal: true,
     });
     if (!leaf) return { parseProblems, chainProblems: [] };
@@ -122,12 +131,21 @@ export function inspectKeyPair(certChainPem: string, keyPem: string): KeyPairIns
     parseProblems.push({ code: 'PrivateKeyInvalid', message: 'tls.key is not a parseable PEM private key', fatal: true });
   }
   if (key && !leaf.checkPrivateKey(key)) {
-    parseProblems.push({ code: 'PrivateKeyMismatch', message: `tls.key does not belong to the certificate ${facts.subject} (${facts.sha256})`, fatal: true });
+    parseProblems.push({
+      code: 'PrivateKeyMismatch',
+      message: `tls.key does not belong to the certificate ${facts.subject} (${facts.sha256})`,
+      fatal: true,
+    });
   }
   return {
     facts,
     parseProblems,
-    leaf: { subject: facts.subject, notBefore: Date.parse(leaf.validFrom), notAfter: Date.parse(leaf.validTo), extendedKeyUsage: leaf.keyUsage as string[] | undefined },
+    leaf: {
+      subject: facts.subject,
+      notBefore: Date.parse(leaf.validFrom),
+      notAfter: Date.parse(leaf.validTo),
+      extendedKeyUsage: leaf.keyUsage as string[] | undefined,
+    },
     chainProblems: [...checkKeyStrength(certificates), ...checkChainOrder(certificates)],
   };
 }
@@ -136,7 +154,12 @@ export function inspectKeyPair(certChainPem: string, keyPem: string): KeyPairIns
 export function evaluateKeyPair(inspection: KeyPairInspection, now: Date, purpose: CertificatePurpose): KeyPairCheck {
   const { facts, leaf } = inspection;
   if (!facts || !leaf) return { problems: [...inspection.parseProblems], usable: false };
-  const problems = [...inspection.parseProblems, ...checkValidity(leaf, facts, now), ...checkKeyUsage(leaf, purpose), ...inspection.chainProblems];
+  const problems = [
+    ...inspection.parseProblems,
+    ...checkValidity(leaf, facts, now),
+    ...checkKeyUsage(leaf, purpose),
+    ...inspection.chainProblems,
+  ];
   return { facts, problems, usable: !problems.some((p) => p.fatal) };
 }
 
@@ -155,18 +178,22 @@ function checkKeyUsage(leaf: NonNullable<KeyPairInspection['leaf']>, purpose: Ce
   const usage = leaf.extendedKeyUsage;
   const subject = leaf.subject;
   if (!usage || usage.length === 0) {
-    return [{
-      code: 'CertificateNoExtendedKeyUsage',
-      message: `certificate ${subject} has no extended key usage; servers that check it will reject it (add extendedKeyUsage = ${purpose === 'client' ? 'clientAuth' : 'serverAuth'})`,
-      fatal: false,
-    }];
+    return [
+      {
+        code: 'CertificateNoExtendedKeyUsage',
+        message: `certificate ${subject} has no extended key usage; servers that check it will reject it (add extendedKeyUsage = ${purpose === 'client' ? 'clientAuth' : 'serverAuth'})`,
+        fatal: false,
+      },
+    ];
   }
   if (usage.includes(wanted) || usage.includes(EKU_ANY)) return [];
-  return [{
-    code: purpose === 'client' ? 'CertificateMissingClientAuth' : 'CertificateMissingServerAuth',
-    message: `certificate ${subject} lacks the ${purpose === 'client' ? 'clientAuth' : 'serverAuth'} extended key usage, so the peer will reject it`,
-    fatal: true,
-  }];
+  return [
+    {
+      code: purpose === 'client' ? 'CertificateMissingClientAuth' : 'CertificateMissingServerAuth',
+      message: `certificate ${subject} lacks the ${purpose === 'client' ? 'clientAuth' : 'serverAuth'} extended key usage, so the peer will reject it`,
+      fatal: true,
+    },
+  ];
 }
 
 function checkKeyStrength(certificates: X509Certificate[]): CertificateProblem[] {
@@ -190,11 +217,13 @@ function checkChainOrder(certificates: X509Certificate[]): CertificateProblem[] 
     const child = certificates[i]!;
     const parent = certificates[i + 1]!;
     if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
-      return [{
-        code: 'CertificateChainOrder',
-        message: `certificate ${i + 1} (${formatName(child.subject)}) is not issued by the certificate after it (${formatName(parent.subject)}); tls.crt must list the leaf first, then each issuer`,
-        fatal: true,
-      }];
+      return [
+        {
+          code: 'CertificateChainOrder',
+          message: `certificate ${i + 1} (${formatName(child.subject)}) is not issued by the certificate after it (${formatName(parent.subject)}); tls.crt must list the leaf first, then each issuer`,
+          fatal: true,
+        },
+      ];
     }
   }
   return [];
@@ -228,7 +257,11 @@ export function inspectCaBundle(pem: string): CaBundleInspection {
   const hash = createHash('sha256');
   for (const cert of certificates) hash.update(cert.raw);
   return {
-    certificates: certificates.map((cert) => ({ subject: formatName(cert.subject), notAfter: Date.parse(cert.validTo), notAfterIso: toIso(cert.validTo) })),
+    certificates: certificates.map((cert) => ({
+      subject: formatName(cert.subject),
+      notAfter: Date.parse(cert.validTo),
+      notAfterIso: toIso(cert.validTo),
+    })),
     invalidBlocks,
     sha256: hash.digest('hex'),
     pem: certificates.map((c) => c.toString()).join(''),
@@ -241,13 +274,23 @@ export function evaluateCaBundle(inspection: CaBundleInspection, now: Date): CaB
     problems.push({ code: 'CaBundleInvalid', message: 'holds no parseable PEM CERTIFICATE', fatal: true });
     return { count: 0, problems };
   }
-  if (inspection.invalidBlocks > 0) problems.push({ code: 'CaBundleInvalid', message: `${inspection.invalidBlocks} PEM block(s) do not parse and are ignored`, fatal: false });
+  if (inspection.invalidBlocks > 0)
+    problems.push({
+      code: 'CaBundleInvalid',
+      message: `${inspection.invalidBlocks} PEM block(s) do not parse and are ignored`,
+      fatal: false,
+    });
   for (const cert of inspection.certificates) {
     if (now.getTime() > cert.notAfter) {
       problems.push({ code: 'CertificateExpired', message: `CA certificate ${cert.subject} expired at ${cert.notAfterIso}`, fatal: false });
     }
   }
-  return { ...(inspection.sha256 !== undefined ? { sha256: inspection.sha256 } : {}), count: inspection.certificates.length, ...(inspection.pem !== undefined ? { pem: inspection.pem } : {}), problems };
+  return {
+    ...(inspection.sha256 !== undefined ? { sha256: inspection.sha256 } : {}),
+    count: inspection.certificates.length,
+    ...(inspection.pem !== undefined ? { pem: inspection.pem } : {}),
+    problems,
+  };
 }
 
 /** Where `checkKeyPair` and `checkCaBundle` get their parsing done: a cache, or nothing. */

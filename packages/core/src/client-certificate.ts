@@ -38,9 +38,18 @@ export function resolveKeyPairSecret(
   const check = checkKeyPair(read.certChainPem, read.keyPem, now, purpose, inspector);
   const fatal = check.problems.find((p) => p.fatal);
   if (fatal || !check.facts) {
-    return { ok: false, code: fatal?.code ?? 'CertificateInvalidPem', message: `${shown}: ${fatal?.message ?? 'no certificate'}`, problems: check.problems };
+    return {
+      ok: false,
+      code: fatal?.code ?? 'CertificateInvalidPem',
+      message: `${shown}: ${fatal?.message ?? 'no certificate'}`,
+      problems: check.problems,
+    };
   }
   credentials?.set(ref, { certChainPem: read.certChainPem, keyPem: read.keyPem });
   const { subject, issuer, notAfter, sha256 } = check.facts;
-  return { ok: true, info: { secret: { namespace: ref.namespace, name: ref.name }, subject, issuer, notAfter, sha256 }, warnings: check.problems };
+  return {
+    ok: true,
+    info: { secret: { namespace: ref.namespace, name: ref.name }, subject, issuer, notAfter, sha256 },
+    warnings: check.problems,
+  };
 }

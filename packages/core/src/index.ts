@@ -41,7 +41,13 @@ export { CertificateCache } from './certificate-cache.js';
 export type { ResolvedCertificate, UnresolvedCertificate } from './client-certificate.js';
 export { resolveKeyPairSecret } from './client-certificate.js';
 export type { UpstreamScheme, ServiceProblem, PortReference, PortLookup, SchemeDecision } from './service-protocol.js';
-export { findServicePort, schemeForPort, protocolForPort, APP_PROTOCOLS_ANNOTATION, LEGACY_APP_PROTOCOLS_ANNOTATION } from './service-protocol.js';
+export {
+  findServicePort,
+  schemeForPort,
+  protocolForPort,
+  APP_PROTOCOLS_ANNOTATION,
+  LEGACY_APP_PROTOCOLS_ANNOTATION,
+} from './service-protocol.js';
 export type { ServiceUpstreamSpec } from './service-upstream.js';
 export { buildServiceUpstream, serviceUpstreamName, serviceHost, alpnFor } from './service-upstream.js';
 export type { TranslationResult } from './result.js';

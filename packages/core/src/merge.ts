@@ -70,7 +70,12 @@ function objectKey(kind: unknown, namespace: unknown, name: unknown): string {
 
 function modelOf(result: Partial<TranslationModel>): TranslationModel {
   const list = <T>(value: unknown): T[] => (Array.isArray(value) ? (value.filter(isRecord) as T[]) : []);
-  return { endpoints: list(result.endpoints), upstreams: list(result.upstreams), statuses: list(result.statuses), diagnostics: list(result.diagnostics) };
+  return {
+    endpoints: list(result.endpoints),
+    upstreams: list(result.upstreams),
+    statuses: list(result.statuses),
+    diagnostics: list(result.diagnostics),
+  };
 }
 
 /** For each input, old upstream name -> merged name. */
@@ -106,7 +111,12 @@ function renameBackends(endpoint: Endpoint, rename: Map<string, string>): Endpoi
     ...endpoint,
     routes: endpoint.routes.map((route) =>
       isRecord(route) && Array.isArray(route.backends)
-        ? { ...route, backends: route.backends.map((b) => (isRecord(b) && typeof b.upstream === 'string' ? { ...b, upstream: rename.get(b.upstream) ?? b.upstream } : b)) }
+        ? {
+            ...route,
+            backends: route.backends.map((b) =>
+              isRecord(b) && typeof b.upstream === 'string' ? { ...b, upstream: rename.get(b.upstream) ?? b.upstream } : b,
+            ),
+          }
         : route,
     ),
   };
@@ -211,7 +221,13 @@ function conflictMessage(conflict: Conflict): string {
 
 function conflictDiagnostic(conflict: Conflict, source: ResourceRef): Diagnostic {
   const field = CONFLICT_FIELDS[source.kind];
-  return { severity: 'warning', code: 'EndpointConflict', message: conflictMessage(conflict), resource: source, ...(field ? { field } : {}) };
+  return {
+    severity: 'warning',
+    code: 'EndpointConflict',
+    message: conflictMessage(conflict),
+    resource: source,
+    ...(field ? { field } : {}),
+  };
 }
 
 /** Conflicted=True on the listener's conditions (Gateway) or the object's; Ready / EndpointCreated turn False. */
@@ -232,7 +248,8 @@ function markConflicted(status: ResourceStatus, section: string | undefined, mes
       if (at !== -1) conditions[at] = makeCondition(type, false, CONFLICT_REASON, message, observed, time);
     }
   };
-  const listener = section !== undefined && Array.isArray(body.listeners) ? body.listeners.find((l) => isRecord(l) && l.name === section) : undefined;
+  const listener =
+    section !== undefined && Array.isArray(body.listeners) ? body.listeners.find((l) => isRecord(l) && l.name === section) : undefined;
   // Conflicted is a listener condition where there are listeners (Gateway API), else the object's own.
   if (isRecord(listener) && Array.isArray(listener.conditions)) upsert(listener.conditions);
   else if (Array.isArray(body.conditions)) upsert(body.conditions);
@@ -266,9 +283,17 @@ function dedupeByJson<T>(items: T[]): T[] {
 
 /** JSON with object keys sorted at every level: equal data, equal text. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isRecord(v) ? Object.fromEntries(Object.keys(v).sort(compareStrings).map((k) => [k, v[k]])) : v,
-  ) ?? '';
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      isRecord(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort(compareStrings)
+              .map((k) => [k, v[k]]),
+          )
+        : v,
+    ) ?? ''
+  );
 }
 
 function jsonClone(value: unknown): unknown {

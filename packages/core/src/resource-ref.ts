@@ -14,7 +14,12 @@ export function refKey(ref: ResourceRef): string {
 }
 
 export function compareRefs(a: ResourceRef, b: ResourceRef): number {
-  return compareStrings(a.kind, b.kind) || compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name) || compareStrings(a.section ?? '', b.section ?? '');
+  return (
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.namespace ?? '', b.namespace ?? '') ||
+    compareStrings(a.name, b.name) ||
+    compareStrings(a.section ?? '', b.section ?? '')
+  );
 }
 
 /** Code-unit order, independent of locale. */

@@ -17,9 +17,15 @@ export interface TranslationResult extends TranslationModel {
 export function createTranslationResult(model: TranslationModel, credentials: CredentialStore = new CredentialStore()): TranslationResult {
   const result = {
     endpoints: [...model.endpoints].sort(compareEndpoints),
-    upstreams: dedupeSorted([...model.upstreams].sort((a, b) => compareStrings(a.name, b.name)), (a, b) => a.name === b.name),
+    upstreams: dedupeSorted(
+      [...model.upstreams].sort((a, b) => compareStrings(a.name, b.name)),
+      (a, b) => a.name === b.name,
+    ),
     statuses: [...model.statuses].sort(compareStatuses),
-    diagnostics: dedupeSorted([...model.diagnostics].sort(compareDiagnostics), (a, b) => compareDiagnostics(a, b) === 0 && a.severity === b.severity),
+    diagnostics: dedupeSorted(
+      [...model.diagnostics].sort(compareDiagnostics),
+      (a, b) => compareDiagnostics(a, b) === 0 && a.severity === b.severity,
+    ),
   };
   Object.defineProperty(result, 'credentials', { value: credentials, enumerable: false, writable: false, configurable: false });
   return result as TranslationResult;

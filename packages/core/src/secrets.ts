@@ -34,15 +34,14 @@ export function readObjectValue(object: Secret | ConfigMap | unknown, key: strin
     if (typeof value !== 'string') return { ok: false, problem: { code: 'SecretMalformed', message: `${field} must be a string`, field } };
     if (encoding === 'text') return { ok: true, value };
     const decoded = decodeBase64(value);
-    if (decoded === undefined) return { ok: false, problem: { code: 'SecretInvalidBase64', message: `${field} is not valid base64`, field } };
+    if (decoded === undefined)
+      return { ok: false, problem: { code: 'SecretInvalidBase64', message: `${field} is not valid base64`, field } };
     return { ok: true, value: decoded };
   }
   return { ok: false, problem: { code: 'SecretMissingKey', message: `has no key "${key}" in data or stringData`, field: `data[${key}]` } };
 }
 
-export type TlsSecretResult =
-  | { ok: true; certChainPem: string; keyPem: string }
-  | { ok: false; problem: SecretProblem };
+export type TlsSecretResult = { ok: true; certChainPem: string; keyPem: string } | { ok: false; problem: SecretProblem };
 
 /** Reads `tls.crt` and `tls.key` of a `kubernetes.io/tls` Secret. */
 export function readTlsSecret(secret: Secret | unknown): TlsSecretResult {

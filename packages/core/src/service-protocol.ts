@@ -31,14 +31,22 @@ export type PortLookup = { ok: true; port: ServicePort & { port: number } } | { 
 export function findServicePort(service: Service | unknown, ref: PortReference): PortLookup {
   const ports = isRecord(service) && isRecord(service.spec) && Array.isArray(service.spec.ports) ? service.spec.ports : undefined;
   if (!ports) return { ok: false, problem: { code: 'ServiceMalformed', message: 'has no spec.ports list', field: 'spec.ports' } };
-  const match = ports.find((p): p is ServicePort & { port: number } =>
-    isRecord(p) && typeof p.port === 'number' && (ref.number !== undefined ? p.port === ref.number : ref.name !== undefined && p.name === ref.name),
+  const match = ports.find(
+    (p): p is ServicePort & { port: number } =>
+      isRecord(p) &&
+      typeof p.port === 'number' &&
+      (ref.number !== undefined ? p.port === ref.number : ref.name !== undefined && p.name === ref.name),
   );
   if (match) return { ok: true, port: match };
   const wanted = ref.number !== undefined ? `port ${ref.number}` : `port named "${ref.name ?? ''}"`;
   // JSON, not String(): a port of the wrong type may be an object whose toString is not callable.
-  const known = ports.filter(isRecord).map((p) => (typeof p.name === 'string' && p.name ? `${p.name}:${JSON.stringify(p.port ?? null)}` : JSON.stringify(p.port ?? null)));
-  return { ok: false, problem: { code: 'ServicePortNotFound', message: `has no ${wanted} (ports: ${known.join(', ') || 'none'})`, field: 'spec.ports' } };
+  const known = ports
+    .filter(isRecord)
+    .map((p) => (typeof p.name === 'string' && p.name ? `${p.name}:${JSON.stringify(p.port ?? null)}` : JSON.stringify(p.port ?? null)));
+  return {
+    ok: false,
+    problem: { code: 'ServicePortNotFound', message: `has no ${wanted} (ports: ${known.join(', ') || 'none'})`, field: 'spec.ports' },
+  };
 }
 
 export interface SchemeDecision {
@@ -54,7 +62,12 @@ export interface SchemeDecision {
  */
 export function schemeForPort(service: Service | unknown, port: ServicePort, defaultScheme: UpstreamScheme): SchemeDecision {
   const annotations = annotationsOf(service);
-  const key = APP_PROTOCOLS_ANNOTATION in annotations ? APP_PROTOCOLS_ANNOTATION : LEGACY_APP_PROTOCOLS_ANNOTATION in annotations ? LEGACY_APP_PROTOCOLS_ANNOTATION : undefined;
+  const key =
+    APP_PROTOCOLS_ANNOTATION in annotations
+      ? APP_PROTOCOLS_ANNOTATION
+      : LEGACY_APP_PROTOCOLS_ANNOTATION in annotations
+        ? LEGACY_APP_PROTOCOLS_ANNOTATION
+        : undefined;
   if (key === undefined) return { scheme: defaultScheme, problems: [] };
   const field = `metadata.annotations[${key}]`;
   const raw = annotations[key]!;
@@ -65,11 +78,26 @@ export function schemeForPort(service: Service | unknown, port: ServicePort, def
   } catch (error) {
     return {
       scheme: defaultScheme,
-      problems: [{ code: 'AppProtocolsInvalidJson', message: `${key} is not valid JSON (${(error as Error).message}); expected a map of port name to HTTP, HTTPS, TCP or TLS; using ${defaultScheme}`, field }],
+      problems: [
+        {
+          code: 'AppProtocolsInvalidJson',
+          message: `${key} is not valid JSON (${(error as Error).message}); expected a map of port name to HTTP, HTTPS, TCP or TLS; using ${defaultScheme}`,
+          field,
+        },
+      ],
     };
   }
   if (!isRecord(parsed)) {
-    return { scheme: defaultScheme, problems: [{ code: 'AppProtocolsInvalidJson', message: `${key} must be a JSON object of port name to HTTP, HTTPS, TCP or TLS; using ${defaultScheme}`, field }] };
+    return {
+      scheme: defaultScheme,
+      problems: [
+        {
+          code: 'AppProtocolsInvalidJson',
+          message: `${key} must be a JSON object of port name to HTTP, HTTPS, TCP or TLS; using ${defaultScheme}`,
+          field,
+        },
+      ],
+    };
   }
   const portName = typeof port.name === 'string' ? port.name : '';
   if (!(portName in parsed)) return { scheme: defaultScheme, problems: [] };
@@ -79,7 +107,13 @@ export function schemeForPort(service: Service | unknown, port: ServicePort, def
   if (scheme === '') return { scheme: defaultScheme, problems: [] };
   return {
     scheme: defaultScheme,
-    problems: [{ code: 'AppProtocolsInvalidValue', message: `${key} gives port "${portName}" the protocol ${JSON.stringify(value)}; expected HTTP, HTTPS, TCP or TLS; using ${defaultScheme}`, field }],
+    problems: [
+      {
+        code: 'AppProtocolsInvalidValue',
+        message: `${key} gives port "${portName}" the protocol ${JSON.stringify(value)}; expected HTTP, HTTPS, TCP or TLS; using ${defaultScheme}`,
+        field,
+      },
+    ],
   };
 }
 

@@ -32,7 +32,9 @@ export function serviceHost(name: string, namespace: string, clusterDomain: stri
  * certificate is presented and `+tls:<ns>/<policy>` when a BackendTLSPolicy verifies it,
  * so that two Gateways with different client certificates get two upstreams.
  */
-export function serviceUpstreamName(spec: Pick<ServiceUpstreamSpec, 'namespace' | 'name' | 'port' | 'clientCertificateSecret' | 'verificationSource' | 'scheme'>): string {
+export function serviceUpstreamName(
+  spec: Pick<ServiceUpstreamSpec, 'namespace' | 'name' | 'port' | 'clientCertificateSecret' | 'verificationSource' | 'scheme'>,
+): string {
   let name = `${spec.namespace}/${spec.name}:${spec.port}`;
   if (spec.scheme !== 'https' && spec.scheme !== 'tls') return spec.scheme === 'tcp' ? `${name}+tcp` : name;
   if (spec.scheme === 'tls') name += '+tls';

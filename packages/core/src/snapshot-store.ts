@@ -76,7 +76,15 @@ export class SnapshotStore {
 
   /** Removes an object; `false` when it was not there (or the kind is not held). */
   delete(objectOrRef: KubeObject | StoredObjectRef): boolean {
-    const placed = place(isRef(objectOrRef) ? { apiVersion: objectOrRef.apiVersion, kind: objectOrRef.kind, metadata: { namespace: objectOrRef.namespace, name: objectOrRef.name } } : objectOrRef);
+    const placed = place(
+      isRef(objectOrRef)
+        ? {
+            apiVersion: objectOrRef.apiVersion,
+            kind: objectOrRef.kind,
+            metadata: { namespace: objectOrRef.namespace, name: objectOrRef.name },
+          }
+        : objectOrRef,
+    );
     if (!placed) return false;
     const list = this.#lists.get(placed.key);
     if (!list?.delete(objectId(placed.namespace, placed.name))) return false;
@@ -217,6 +225,12 @@ function sameObject(a: KubeObject, b: KubeObject): boolean {
 /** JSON with object keys sorted, so equal objects compare equal whatever their key order. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    isRecord(v) ? Object.fromEntries(Object.keys(v).sort(compareStrings).map((k) => [k, v[k]])) : v,
+    isRecord(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort(compareStrings)
+            .map((k) => [k, v[k]]),
+        )
+      : v,
   );
 }

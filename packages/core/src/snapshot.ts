@@ -1,10 +1,4 @@
-import type {
-  BackendTLSPolicy,
-  Gateway,
-  GatewayClass,
-  HTTPRoute,
-  ReferenceGrant,
-} from '@kupstream/gateway-api-types';
+import type { BackendTLSPolicy, Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '@kupstream/gateway-api-types';
 import type { AgentEndpoint, ConfigMap, Ingress, IngressClass, Namespace, Secret, Service } from './kube-objects.js';
 
 /**

@@ -13,7 +13,13 @@ export function toStableJson(model: TranslationModel, indent = 2): string {
     statuses: model.statuses,
     diagnostics: model.diagnostics,
   };
-  return JSON.stringify(plain, (_key, value: unknown) => (typeof value === 'string' && PRIVATE_KEY_MARKER.test(value) ? REDACTED : value), indent) + '\n';
+  return (
+    JSON.stringify(
+      plain,
+      (_key, value: unknown) => (typeof value === 'string' && PRIVATE_KEY_MARKER.test(value) ? REDACTED : value),
+      indent,
+    ) + '\n'
+  );
 }
 
 /** True when a text contains PEM private key material (for logs and tests). */

@@ -15,10 +15,13 @@ describe('AgentEndpoint client certificate against a real mTLS server', () => {
 
   before(async () => {
     pki = await createSeedPki({ serverNames: ['my-service.my-namespace'] });
-    server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true }, (socket) => {
-      const peer = socket.getPeerCertificate();
-      socket.end(`hello ${peer.subject?.CN ?? 'nobody'}`);
-    });
+    server = createServer(
+      { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
+      (socket) => {
+        const peer = socket.getPeerCertificate();
+        socket.end(`hello ${peer.subject?.CN ?? 'nobody'}`);
+      },
+    );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
@@ -27,7 +30,13 @@ describe('AgentEndpoint client certificate against a real mTLS server', () => {
 
   function dial(options: { cert?: string; key?: string; servername: string }): Promise<string> {
     return new Promise((resolve, reject) => {
-      const socket: TLSSocket = connect({ host: '127.0.0.1', port, servername: options.servername, rejectUnauthorized: false, ...(options.cert ? { cert: options.cert, key: options.key } : {}) });
+      const socket: TLSSocket = connect({
+        host: '127.0.0.1',
+        port,
+        servername: options.servername,
+        rejectUnauthorized: false,
+        ...(options.cert ? { cert: options.cert, key: options.key } : {}),
+      });
       let data = '';
       socket.setEncoding('utf8');
       socket.on('data', (chunk: string) => (data += chunk));

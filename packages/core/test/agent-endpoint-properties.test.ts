@@ -1,12 +1,37 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createSeedPki, tlsSecret } from '@kupstream/test-pki';
-import { mergeResults, toStableJson, translateAgentEndpoints, type AgentEndpoint, type ClusterSnapshot, type Secret } from '../src/index.js';
+import {
+  mergeResults,
+  toStableJson,
+  translateAgentEndpoints,
+  type AgentEndpoint,
+  type ClusterSnapshot,
+  type Secret,
+} from '../src/index.js';
 
 const options = { now: () => new Date('2026-06-01T00:00:00Z') };
 
-const urls = ['https://example-hostname.ngrok.io', 'https://a.example.com', 'example.org', 'tcp://1.tcp.ngrok.io:1234', 'tls://t.example.com', 'https://', 'ftp://x', 'https://x/p', ''];
-const upstreamUrls = ['https://my-service.my-namespace:8443', '8080', 'http://web.default:80', 'tls://db:5432', 'tcp://', 'custom://x', 'https://'];
+const urls = [
+  'https://example-hostname.ngrok.io',
+  'https://a.example.com',
+  'example.org',
+  'tcp://1.tcp.ngrok.io:1234',
+  'tls://t.example.com',
+  'https://',
+  'ftp://x',
+  'https://x/p',
+  '',
+];
+const upstreamUrls = [
+  'https://my-service.my-namespace:8443',
+  '8080',
+  'http://web.default:80',
+  'tls://db:5432',
+  'tcp://',
+  'custom://x',
+  'https://',
+];
 
 /** AgentEndpoints drawn from a small vocabulary, so names, URLs and Secrets collide often. */
 const agentEndpoint: fc.Arbitrary<AgentEndpoint> = fc.record(
@@ -26,10 +51,17 @@ const agentEndpoint: fc.Arbitrary<AgentEndpoint> = fc.record(
       {
         url: fc.constantFrom(...urls),
         upstream: fc.record(
-          { url: fc.constantFrom(...upstreamUrls), protocol: fc.constantFrom('http1', 'http2', 'h3'), proxyProtocolVersion: fc.constantFrom('1', '2', '3') },
+          {
+            url: fc.constantFrom(...upstreamUrls),
+            protocol: fc.constantFrom('http1', 'http2', 'h3'),
+            proxyProtocolVersion: fc.constantFrom('1', '2', '3'),
+          },
           { requiredKeys: ['url'] },
         ),
-        clientCertificateRefs: fc.array(fc.record({ name: fc.constantFrom('client-cert-secret', 'opaque', 'missing') }, { requiredKeys: [] }), { maxLength: 2 }),
+        clientCertificateRefs: fc.array(
+          fc.record({ name: fc.constantFrom('client-cert-secret', 'opaque', 'missing') }, { requiredKeys: [] }),
+          { maxLength: 2 },
+        ),
         bindings: fc.constantFrom(['public'], ['internal'], ['public', 'internal']),
         trafficPolicy: fc.constantFrom({ inline: { on_http_request: [] } }, { targetRef: { name: 'p' } }, {}),
         description: fc.constantFrom('x', 'y'),
@@ -45,7 +77,10 @@ const agentEndpoint: fc.Arbitrary<AgentEndpoint> = fc.record(
 const arbitraryAgentEndpoint = fc.oneof(
   fc.anything(),
   fc.record({
-    metadata: fc.oneof(fc.anything(), fc.record({ name: fc.anything(), namespace: fc.anything(), generation: fc.anything(), creationTimestamp: fc.anything() })),
+    metadata: fc.oneof(
+      fc.anything(),
+      fc.record({ name: fc.anything(), namespace: fc.anything(), generation: fc.anything(), creationTimestamp: fc.anything() }),
+    ),
     spec: fc.oneof(
       fc.anything(),
       fc.record({
@@ -81,26 +116,33 @@ describe('translateAgentEndpoints properties', () => {
 
   it('gives byte-identical output for any order of the input objects', () => {
     fc.assert(
-      fc.property(fc.array(agentEndpoint, { maxLength: 6 }).chain((list) => fc.tuple(fc.constant(list), shuffled(list), shuffled(secrets))), ([list, reordered, reorderedSecrets]) => {
-        const a = toStableJson(translateAgentEndpoints({ agentEndpoints: list, secrets }, options));
-        const b = toStableJson(translateAgentEndpoints({ agentEndpoints: reordered, secrets: reorderedSecrets }, options));
-        assert.equal(a, b);
-        assert.doesNotMatch(a, /PRIVATE KEY/);
-      }),
+      fc.property(
+        fc.array(agentEndpoint, { maxLength: 6 }).chain((list) => fc.tuple(fc.constant(list), shuffled(list), shuffled(secrets))),
+        ([list, reordered, reorderedSecrets]) => {
+          const a = toStableJson(translateAgentEndpoints({ agentEndpoints: list, secrets }, options));
+          const b = toStableJson(translateAgentEndpoints({ agentEndpoints: reordered, secrets: reorderedSecrets }, options));
+          assert.equal(a, b);
+          assert.doesNotMatch(a, /PRIVATE KEY/);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('never throws on arbitrary objects in any field, and always says why it made nothing', () => {
     fc.assert(
-      fc.property(fc.array(arbitraryAgentEndpoint, { maxLength: 4 }), fc.oneof(fc.constant(undefined), fc.array(fc.anything(), { maxLength: 3 })), (list, secretList) => {
-        const snapshot = { agentEndpoints: list, secrets: secretList } as unknown as ClusterSnapshot;
-        const result = translateAgentEndpoints(snapshot, options);
-        toStableJson(result);
-        const objects = list.filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o));
-        // Every object is accounted for: a status, or a diagnostic.
-        if (objects.length > 0) assert.ok(result.statuses.length + result.diagnostics.length > 0);
-      }),
+      fc.property(
+        fc.array(arbitraryAgentEndpoint, { maxLength: 4 }),
+        fc.oneof(fc.constant(undefined), fc.array(fc.anything(), { maxLength: 3 })),
+        (list, secretList) => {
+          const snapshot = { agentEndpoints: list, secrets: secretList } as unknown as ClusterSnapshot;
+          const result = translateAgentEndpoints(snapshot, options);
+          toStableJson(result);
+          const objects = list.filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o));
+          // Every object is accounted for: a status, or a diagnostic.
+          if (objects.length > 0) assert.ok(result.statuses.length + result.diagnostics.length > 0);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { createSeedPki, tlsSecret } from '@kupstream/test-pki';
-import { containsPrivateKey, toStableJson, translateAgentEndpoints, type AgentEndpoint, type ClusterSnapshot, type Secret } from '../src/index.js';
+import {
+  containsPrivateKey,
+  toStableJson,
+  translateAgentEndpoints,
+  type AgentEndpoint,
+  type ClusterSnapshot,
+  type Secret,
+} from '../src/index.js';
 
 const now = () => new Date('2026-06-01T00:00:00Z');
 
@@ -77,30 +84,42 @@ describe('translateAgentEndpoints', () => {
     assert.equal(upstream?.tls?.clientCertificate, undefined);
     assert.equal(result.credentials.get({ namespace: 'default', name: 'client-cert-secret' }), undefined);
     const conditions = (result.statuses[0]?.status.conditions ?? []) as { type: string; status: string; reason: string }[];
-    assert.deepEqual(conditions.map((c) => [c.type, c.status, c.reason]), [
-      ['Ready', 'False', 'ConfigurationError'],
-      ['EndpointCreated', 'False', 'ConfigurationError'],
-    ]);
+    assert.deepEqual(
+      conditions.map((c) => [c.type, c.status, c.reason]),
+      [
+        ['Ready', 'False', 'ConfigurationError'],
+        ['EndpointCreated', 'False', 'ConfigurationError'],
+      ],
+    );
     assert.doesNotMatch(toStableJson(result), /PRIVATE KEY/);
   });
 
   it('carries proxyProtocolVersion to the upstream', () => {
     const result = translateAgentEndpoints(
-      { agentEndpoints: [seedEndpoint({ upstream: { url: 'https://my-service.my-namespace:8443', proxyProtocolVersion: '2' } })], secrets: [secret] },
+      {
+        agentEndpoints: [seedEndpoint({ upstream: { url: 'https://my-service.my-namespace:8443', proxyProtocolVersion: '2' } })],
+        secrets: [secret],
+      },
       { now },
     );
     assert.equal(result.upstreams[0]?.proxyProtocolVersion, 2);
   });
 
   it('uses options.now for condition times and certificate validity', () => {
-    const later = translateAgentEndpoints({ agentEndpoints: [seedEndpoint()], secrets: [secret] }, { now: () => new Date('2027-02-01T00:00:00Z') });
+    const later = translateAgentEndpoints(
+      { agentEndpoints: [seedEndpoint()], secrets: [secret] },
+      { now: () => new Date('2027-02-01T00:00:00Z') },
+    );
     assert.equal(later.upstreams[0]?.unavailable?.code, 'CertificateExpired');
     const conditions = later.statuses[0]?.status.conditions as { lastTransitionTime: string }[];
     assert.equal(conditions[0]?.lastTransitionTime, '2027-02-01T00:00:00Z');
   });
 
   it('does not mutate its input and gives the same output twice', () => {
-    const snapshot: ClusterSnapshot = deepFreeze({ agentEndpoints: [seedEndpoint({ metadata: { a: 'b' }, trafficPolicy: { inline: { on_http_request: [] } } })], secrets: [secret] });
+    const snapshot: ClusterSnapshot = deepFreeze({
+      agentEndpoints: [seedEndpoint({ metadata: { a: 'b' }, trafficPolicy: { inline: { on_http_request: [] } } })],
+      secrets: [secret],
+    });
     const first = toStableJson(translateAgentEndpoints(snapshot, { now }));
     const second = toStableJson(translateAgentEndpoints(snapshot, { now }));
     assert.equal(first, second);
@@ -123,8 +142,16 @@ describe('translateAgentEndpoints', () => {
   });
 
   it('tolerates a missing or empty snapshot', () => {
-    assert.deepEqual(JSON.parse(toStableJson(translateAgentEndpoints({}))), { endpoints: [], upstreams: [], statuses: [], diagnostics: [] });
+    assert.deepEqual(JSON.parse(toStableJson(translateAgentEndpoints({}))), {
+      endpoints: [],
+      upstreams: [],
+      statuses: [],
+      diagnostics: [],
+    });
     const odd = translateAgentEndpoints({ agentEndpoints: [null, 7, 'x'] as unknown as AgentEndpoint[] }, { now });
-    assert.deepEqual(odd.diagnostics.map((d) => d.code), ['ObjectMalformed']);
+    assert.deepEqual(
+      odd.diagnostics.map((d) => d.code),
+      ['ObjectMalformed'],
+    );
   });
 });

@@ -18,19 +18,74 @@ describe('certificates', () => {
     const ca = await createCa();
     const other = await createCa({ subject: 'CN=Other' });
     const cases: [string, () => Promise<{ chain: string; key: string }>][] = [
-      ['CertificateExpired', async () => { const c = await issue(ca, { subject: 'CN=old', extendedKeyUsage: ['clientAuth'], notBefore: new Date(now.getTime() - 10 * 864e5), notAfter: new Date(now.getTime() - 864e5) }); return { chain: c.certPem, key: c.keyPem }; }],
-      ['CertificateNotYetValid', async () => { const c = await issue(ca, { subject: 'CN=new', extendedKeyUsage: ['clientAuth'], notBefore: new Date(now.getTime() + 864e5), notAfter: new Date(now.getTime() + 10 * 864e5) }); return { chain: c.certPem, key: c.keyPem }; }],
-      ['CertificateMissingClientAuth', async () => { const c = await issue(ca, { subject: 'CN=srv', extendedKeyUsage: ['serverAuth'] }); return { chain: c.certPem, key: c.keyPem }; }],
-      ['CertificateWeakKey', async () => { const c = await issue(ca, { subject: 'CN=weak', extendedKeyUsage: ['clientAuth'], rsaBits: 1024 }); return { chain: c.certPem, key: c.keyPem }; }],
-      ['PrivateKeyMismatch', async () => { const a = await issue(ca, { subject: 'CN=a', extendedKeyUsage: ['clientAuth'] }); return { chain: a.certPem, key: other.keyPem }; }],
-      ['PrivateKeyInvalid', async () => { const a = await issue(ca, { subject: 'CN=a', extendedKeyUsage: ['clientAuth'] }); return { chain: a.certPem, key: 'not a key' }; }],
+      [
+        'CertificateExpired',
+        async () => {
+          const c = await issue(ca, {
+            subject: 'CN=old',
+            extendedKeyUsage: ['clientAuth'],
+            notBefore: new Date(now.getTime() - 10 * 864e5),
+            notAfter: new Date(now.getTime() - 864e5),
+          });
+          return { chain: c.certPem, key: c.keyPem };
+        },
+      ],
+      [
+        'CertificateNotYetValid',
+        async () => {
+          const c = await issue(ca, {
+            subject: 'CN=new',
+            extendedKeyUsage: ['clientAuth'],
+            notBefore: new Date(now.getTime() + 864e5),
+            notAfter: new Date(now.getTime() + 10 * 864e5),
+          });
+          return { chain: c.certPem, key: c.keyPem };
+        },
+      ],
+      [
+        'CertificateMissingClientAuth',
+        async () => {
+          const c = await issue(ca, { subject: 'CN=srv', extendedKeyUsage: ['serverAuth'] });
+          return { chain: c.certPem, key: c.keyPem };
+        },
+      ],
+      [
+        'CertificateWeakKey',
+        async () => {
+          const c = await issue(ca, { subject: 'CN=weak', extendedKeyUsage: ['clientAuth'], rsaBits: 1024 });
+          return { chain: c.certPem, key: c.keyPem };
+        },
+      ],
+      [
+        'PrivateKeyMismatch',
+        async () => {
+          const a = await issue(ca, { subject: 'CN=a', extendedKeyUsage: ['clientAuth'] });
+          return { chain: a.certPem, key: other.keyPem };
+        },
+      ],
+      [
+        'PrivateKeyInvalid',
+        async () => {
+          const a = await issue(ca, { subject: 'CN=a', extendedKeyUsage: ['clientAuth'] });
+          return { chain: a.certPem, key: 'not a key' };
+        },
+      ],
       ['CertificateInvalidPem', async () => ({ chain: 'garbage', key: ca.keyPem })],
-      ['CertificateChainOrder', async () => { const a = await issue(ca, { subject: 'CN=a', extendedKeyUsage: ['clientAuth'] }); return { chain: a.certPem + other.certPem, key: a.keyPem }; }],
+      [
+        'CertificateChainOrder',
+        async () => {
+          const a = await issue(ca, { subject: 'CN=a', extendedKeyUsage: ['clientAuth'] });
+          return { chain: a.certPem + other.certPem, key: a.keyPem };
+        },
+      ],
     ];
     for (const [code, make] of cases) {
       const { chain, key } = await make();
       const check = checkKeyPair(chain, key, now, 'client');
-      assert.ok(check.problems.some((p) => p.code === code && p.fatal), `${code}: got ${JSON.stringify(check.problems)}`);
+      assert.ok(
+        check.problems.some((p) => p.code === code && p.fatal),
+        `${code}: got ${JSON.stringify(check.problems)}`,
+      );
       assert.equal(check.usable, false);
       for (const p of check.problems) assert.doesNotMatch(p.message, /PRIVATE KEY/);
     }
@@ -41,7 +96,10 @@ describe('certificates', () => {
     const c = await issue(ca, { subject: 'CN=plain' });
     const check = checkKeyPair(c.certPem, c.keyPem, now, 'client');
     assert.equal(check.usable, true);
-    assert.deepEqual(check.problems.map((p) => p.code), ['CertificateNoExtendedKeyUsage']);
+    assert.deepEqual(
+      check.problems.map((p) => p.code),
+      ['CertificateNoExtendedKeyUsage'],
+    );
   });
 
   it('digests a CA bundle independently of PEM formatting', async () => {

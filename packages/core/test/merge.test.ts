@@ -21,7 +21,12 @@ function httpUpstream(name: string, host: string, port = 80): Upstream {
   return { name, url: `http://${host}:${port}`, protocol: 'http1' };
 }
 
-function endpoint(url: string, source: { kind: string; namespace: string; name: string; section?: string }, upstream: string, createdAt?: string): Endpoint {
+function endpoint(
+  url: string,
+  source: { kind: string; namespace: string; name: string; section?: string },
+  upstream: string,
+  createdAt?: string,
+): Endpoint {
   return {
     name: `${source.kind.toLowerCase()}/${source.namespace}/${source.name}/${url}`,
     url,
@@ -55,7 +60,12 @@ function gatewayResult(host: string, upstream: Upstream): TranslationResult {
       listeners: [{ name: 'example', attachedRoutes: 1, conditions: [makeCondition('Accepted', true, 'Accepted', '', 1, now)] }],
     },
   };
-  return createTranslationResult({ endpoints: [endpoint(`https://${host}`, source, upstream.name)], upstreams: [upstream], statuses: [status], diagnostics: [] });
+  return createTranslationResult({
+    endpoints: [endpoint(`https://${host}`, source, upstream.name)],
+    upstreams: [upstream],
+    statuses: [status],
+    diagnostics: [],
+  });
 }
 
 function deepFreeze<T>(value: T): T {
@@ -71,13 +81,25 @@ describe('mergeResults', () => {
     const pki = await createSeedPki({ notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
     const agent = translateAgentEndpoints(
       {
-        agentEndpoints: [{ metadata: { name: 'aep' }, spec: { url: 'https://agent.example.com', upstream: { url: 'https://my-service.my-namespace:8443' }, clientCertificateRefs: [{ name: 'client-cert-secret' }] } }],
+        agentEndpoints: [
+          {
+            metadata: { name: 'aep' },
+            spec: {
+              url: 'https://agent.example.com',
+              upstream: { url: 'https://my-service.my-namespace:8443' },
+              clientCertificateRefs: [{ name: 'client-cert-secret' }],
+            },
+          },
+        ],
         secrets: [tlsSecret('client-cert-secret', pki.client)],
       },
       { now: () => now },
     );
     const merged = mergeResults(ingressResult('ingress.example.com', 'web'), agent);
-    assert.deepEqual(merged.endpoints.map((e) => e.url), ['https://agent.example.com', 'https://ingress.example.com']);
+    assert.deepEqual(
+      merged.endpoints.map((e) => e.url),
+      ['https://agent.example.com', 'https://ingress.example.com'],
+    );
     assert.equal(merged.upstreams.length, 2);
     assert.equal(merged.credentials.get({ namespace: 'default', name: 'client-cert-secret' })?.keyPem, pki.client.keyPem);
     assert.doesNotMatch(toStableJson(merged), /PRIVATE KEY/);
@@ -107,26 +129,48 @@ describe('mergeResults', () => {
     assert.equal(endpointUrlKey('tls://x:443'), 'tls://x');
     assert.equal(endpointUrlKey('http://x:8080'), 'http://x:8080');
     assert.equal(endpointUrlKey('https://'), undefined);
-    const merged = mergeResults(ingressResult('Example.com', 'a'), createTranslationResult({ ...ingressResult('example.com', 'b'), endpoints: [endpoint('https://example.com:443', { kind: 'Ingress', namespace: 'default', name: 'b' }, 'default/web:80')] }));
+    const merged = mergeResults(
+      ingressResult('Example.com', 'a'),
+      createTranslationResult({
+        ...ingressResult('example.com', 'b'),
+        endpoints: [endpoint('https://example.com:443', { kind: 'Ingress', namespace: 'default', name: 'b' }, 'default/web:80')],
+      }),
+    );
     assert.equal(merged.endpoints.length, 1);
   });
 
   it('marks a losing AgentEndpoint Conflicted and not Ready', () => {
     const agent = translateAgentEndpoints(
-      { agentEndpoints: [{ metadata: { name: 'late', creationTimestamp: '2026-05-01T00:00:00Z' }, spec: { url: 'https://shared.example.com', upstream: { url: '8080' } } }] },
+      {
+        agentEndpoints: [
+          {
+            metadata: { name: 'late', creationTimestamp: '2026-05-01T00:00:00Z' },
+            spec: { url: 'https://shared.example.com', upstream: { url: '8080' } },
+          },
+        ],
+      },
       { now: () => now },
     );
     const merged = mergeResults(agent, ingressResult('shared.example.com', 'early', '2026-01-01T00:00:00Z'));
-    assert.deepEqual(merged.endpoints.map((e) => e.sources[0]?.kind), ['Ingress']);
+    assert.deepEqual(
+      merged.endpoints.map((e) => e.sources[0]?.kind),
+      ['Ingress'],
+    );
     // The AgentEndpoint's upstream was only used by the dropped endpoint.
-    assert.deepEqual(merged.upstreams.map((u) => u.name), ['default/web:80']);
+    assert.deepEqual(
+      merged.upstreams.map((u) => u.name),
+      ['default/web:80'],
+    );
     const status = merged.statuses.find((s) => s.kind === 'AgentEndpoint');
     const conditions = status?.status.conditions as { type: string; status: string; reason: string; lastTransitionTime: string }[];
-    assert.deepEqual(conditions.map((c) => [c.type, c.status, c.reason]), [
-      ['Ready', 'False', 'HostnameConflict'],
-      ['EndpointCreated', 'False', 'HostnameConflict'],
-      ['Conflicted', 'True', 'HostnameConflict'],
-    ]);
+    assert.deepEqual(
+      conditions.map((c) => [c.type, c.status, c.reason]),
+      [
+        ['Ready', 'False', 'HostnameConflict'],
+        ['EndpointCreated', 'False', 'HostnameConflict'],
+        ['Conflicted', 'True', 'HostnameConflict'],
+      ],
+    );
     assert.equal(conditions[2]?.lastTransitionTime, '2026-06-01T00:00:00Z');
     // The input result is untouched.
     assert.equal((agent.statuses[0]?.status.conditions as { status: string }[])[0]?.status, 'True');
@@ -135,24 +179,59 @@ describe('mergeResults', () => {
   it('marks the losing Gateway listener Conflicted', () => {
     const gateway = gatewayResult('shared.example.com', httpUpstream('default/web:80', 'web.default'));
     const merged = mergeResults(gateway, ingressResult('shared.example.com', 'early', '2026-01-01T00:00:00Z'));
-    const status = merged.statuses.find((s) => s.kind === 'Gateway')!.status as { conditions: { type: string }[]; listeners: { conditions: { type: string; reason: string }[] }[] };
-    assert.deepEqual(status.listeners[0]?.conditions.map((c) => c.type), ['Accepted', 'Conflicted']);
+    const status = merged.statuses.find((s) => s.kind === 'Gateway')!.status as {
+      conditions: { type: string }[];
+      listeners: { conditions: { type: string; reason: string }[] }[];
+    };
+    assert.deepEqual(
+      status.listeners[0]?.conditions.map((c) => c.type),
+      ['Accepted', 'Conflicted'],
+    );
     assert.equal(status.listeners[0]?.conditions[1]?.reason, 'HostnameConflict');
-    assert.deepEqual(status.conditions.map((c) => c.type), ['Accepted']);
+    assert.deepEqual(
+      status.conditions.map((c) => c.type),
+      ['Accepted'],
+    );
     assert.equal(merged.diagnostics[0]?.field, 'spec.listeners');
   });
 
   it('shares upstreams with identical definitions under the smallest name', () => {
-    const a = createTranslationResult({ endpoints: [endpoint('https://a.example.com', { kind: 'X', namespace: 'n', name: 'a' }, 'zeta')], upstreams: [httpUpstream('zeta', 'web.default')], statuses: [], diagnostics: [] });
-    const b = createTranslationResult({ endpoints: [endpoint('https://b.example.com', { kind: 'X', namespace: 'n', name: 'b' }, 'alpha')], upstreams: [httpUpstream('alpha', 'web.default')], statuses: [], diagnostics: [] });
+    const a = createTranslationResult({
+      endpoints: [endpoint('https://a.example.com', { kind: 'X', namespace: 'n', name: 'a' }, 'zeta')],
+      upstreams: [httpUpstream('zeta', 'web.default')],
+      statuses: [],
+      diagnostics: [],
+    });
+    const b = createTranslationResult({
+      endpoints: [endpoint('https://b.example.com', { kind: 'X', namespace: 'n', name: 'b' }, 'alpha')],
+      upstreams: [httpUpstream('alpha', 'web.default')],
+      statuses: [],
+      diagnostics: [],
+    });
     const merged = mergeResults(a, b);
-    assert.deepEqual(merged.upstreams.map((u) => u.name), ['alpha']);
-    assert.deepEqual(merged.endpoints.map((e) => e.routes[0]?.backends[0]?.upstream), ['alpha', 'alpha']);
+    assert.deepEqual(
+      merged.upstreams.map((u) => u.name),
+      ['alpha'],
+    );
+    assert.deepEqual(
+      merged.endpoints.map((e) => e.routes[0]?.backends[0]?.upstream),
+      ['alpha', 'alpha'],
+    );
   });
 
   it('tells apart different upstreams that share a name', () => {
-    const a = createTranslationResult({ endpoints: [endpoint('https://a.example.com', { kind: 'X', namespace: 'n', name: 'a' }, 'same')], upstreams: [httpUpstream('same', 'one.default')], statuses: [], diagnostics: [] });
-    const b = createTranslationResult({ endpoints: [endpoint('https://b.example.com', { kind: 'X', namespace: 'n', name: 'b' }, 'same')], upstreams: [httpUpstream('same', 'two.default')], statuses: [], diagnostics: [] });
+    const a = createTranslationResult({
+      endpoints: [endpoint('https://a.example.com', { kind: 'X', namespace: 'n', name: 'a' }, 'same')],
+      upstreams: [httpUpstream('same', 'one.default')],
+      statuses: [],
+      diagnostics: [],
+    });
+    const b = createTranslationResult({
+      endpoints: [endpoint('https://b.example.com', { kind: 'X', namespace: 'n', name: 'b' }, 'same')],
+      upstreams: [httpUpstream('same', 'two.default')],
+      statuses: [],
+      diagnostics: [],
+    });
     const merged = mergeResults(a, b);
     assert.equal(merged.upstreams.length, 2);
     const byName = new Map(merged.upstreams.map((u) => [u.name, u.url]));
@@ -176,7 +255,15 @@ describe('mergeResults', () => {
       ingressResult('other.example.com', 'c'),
       gatewayResult('shared.example.com', httpUpstream('default/web:80', 'web.default')),
       gatewayResult('gw.example.com', httpUpstream('default/web:80', 'other.default')),
-      createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [{ severity: 'info', code: 'X', message: 'm', resource: { kind: 'K', name: 'n' } }] }, new CredentialStore()),
+      createTranslationResult(
+        {
+          endpoints: [],
+          upstreams: [],
+          statuses: [],
+          diagnostics: [{ severity: 'info', code: 'X', message: 'm', resource: { kind: 'K', name: 'n' } }],
+        },
+        new CredentialStore(),
+      ),
     ];
     const expected = toStableJson(mergeResults(...results));
     fc.assert(

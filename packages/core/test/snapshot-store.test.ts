@@ -49,11 +49,15 @@ describe('SnapshotStore', () => {
   it('sorts every list by namespace, then name, whatever the insertion order', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.tuple(fc.constantFrom('a', 'a-b', 'b', 'default'), fc.constantFrom('x', 'x-1', 'y', 'z')), { selector: ([ns, n]) => `${ns}/${n}` }),
+        fc.uniqueArray(fc.tuple(fc.constantFrom('a', 'a-b', 'b', 'default'), fc.constantFrom('x', 'x-1', 'y', 'z')), {
+          selector: ([ns, n]) => `${ns}/${n}`,
+        }),
         (pairs) => {
           const store = new SnapshotStore();
           for (const [ns, n] of pairs) store.upsert(service(ns, n));
-          const expected = [...pairs].sort(([na, a], [nb, b]) => (na < nb ? -1 : na > nb ? 1 : a < b ? -1 : a > b ? 1 : 0)).map(([ns, n]) => `${ns}/${n}`);
+          const expected = [...pairs]
+            .sort(([na, a], [nb, b]) => (na < nb ? -1 : na > nb ? 1 : a < b ? -1 : a > b ? 1 : 0))
+            .map(([ns, n]) => `${ns}/${n}`);
           assert.deepEqual(names(store.snapshot().services), expected);
         },
       ),

@@ -56,9 +56,16 @@ export function attachToGateway(
   routeNamespace: string,
   routeHostnames: readonly string[],
 ): ParentAttachment {
-  const selected = listeners.filter((l) => (parent.sectionName === undefined || l.name === parent.sectionName) && (parent.port === undefined || l.port === parent.port));
+  const selected = listeners.filter(
+    (l) => (parent.sectionName === undefined || l.name === parent.sectionName) && (parent.port === undefined || l.port === parent.port),
+  );
   if (selected.length === 0) {
-    const which = [parent.sectionName !== undefined ? `named ${parent.sectionName}` : '', parent.port !== undefined ? `on port ${parent.port}` : ''].filter(Boolean).join(' and ');
+    const which = [
+      parent.sectionName !== undefined ? `named ${parent.sectionName}` : '',
+      parent.port !== undefined ? `on port ${parent.port}` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     return refused(Reason.NoMatchingParent, `Gateway ${parent.namespace}/${parent.name} has no listener ${which || 'at all'}`);
   }
   let labels: Record<string, string> | undefined;
@@ -69,7 +76,10 @@ export function attachToGateway(
     return l.namespaces.matches((labels ??= ctx.namespaceLabels(routeNamespace)));
   });
   if (allowed.length === 0) {
-    return refused(Reason.NotAllowedByListeners, `no listener of Gateway ${parent.namespace}/${parent.name} allows HTTPRoutes from namespace ${routeNamespace}`);
+    return refused(
+      Reason.NotAllowedByListeners,
+      `no listener of Gateway ${parent.namespace}/${parent.name} allows HTTPRoutes from namespace ${routeNamespace}`,
+    );
   }
   const attached: ListenerAttachment[] = [];
   for (const listener of allowed) {
@@ -77,7 +87,10 @@ export function attachToGateway(
     if (hostnames.length > 0) attached.push({ listener, hostnames: isolate(listener, hostnames, listeners) });
   }
   if (attached.length === 0) {
-    return refused(Reason.NoMatchingListenerHostname, `no hostname of the route intersects a listener hostname of Gateway ${parent.namespace}/${parent.name}`);
+    return refused(
+      Reason.NoMatchingListenerHostname,
+      `no hostname of the route intersects a listener hostname of Gateway ${parent.namespace}/${parent.name}`,
+    );
   }
   return { accepted: { status: true, reason: Reason.Accepted, message: '' }, listeners: attached };
 }
@@ -88,7 +101,10 @@ export function attachToGateway(
  */
 function isolate(listener: ListenerState, hostnames: string[], all: readonly ListenerState[]): string[] {
   const mine = hostnameSpecificity(listener.hostname);
-  const rivals = all.filter((l) => l !== listener && l.port === listener.port && listenerServes(l) && l.hostname !== undefined && hostnameSpecificity(l.hostname) > mine);
+  const rivals = all.filter(
+    (l) =>
+      l !== listener && l.port === listener.port && listenerServes(l) && l.hostname !== undefined && hostnameSpecificity(l.hostname) > mine,
+  );
   return hostnames.filter((host) => !rivals.some((l) => hostnameCovers(l.hostname!, host)));
 }
 

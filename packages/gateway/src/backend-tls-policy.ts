@@ -47,7 +47,12 @@ export class BackendTlsPolicyIndex {
     const named = policies.filter((object) => {
       const { namespace, name } = identityOf(object, ctx.options.defaultNamespace);
       if (name) return true;
-      ctx.diagnostics.error('ObjectNameMissing', { kind: 'BackendTLSPolicy', namespace, name }, 'metadata.name is required; the BackendTLSPolicy is skipped', 'metadata.name');
+      ctx.diagnostics.error(
+        'ObjectNameMissing',
+        { kind: 'BackendTLSPolicy', namespace, name },
+        'metadata.name is required; the BackendTLSPolicy is skipped',
+        'metadata.name',
+      );
       return false;
     });
     const states = named.map((object) => evaluatePolicy(ctx, object)).sort((a, b) => compareByAge(a.identity, b.identity));
@@ -66,7 +71,12 @@ export class BackendTlsPolicyIndex {
           return;
         }
         if ((target.group ?? '') !== '' || target.kind !== 'Service') {
-          ctx.diagnostics.error('BackendTLSPolicyTargetInvalid', state.ref, `targetRef ${typeof target.kind === 'string' ? target.kind : JSON.stringify(target.kind ?? null)} ${target.name} is not a core Service; ignored`, field);
+          ctx.diagnostics.error(
+            'BackendTLSPolicyTargetInvalid',
+            state.ref,
+            `targetRef ${typeof target.kind === 'string' ? target.kind : JSON.stringify(target.kind ?? null)} ${target.name} is not a core Service; ignored`,
+            field,
+          );
           return;
         }
         const section = typeof target.sectionName === 'string' ? target.sectionName : '';
@@ -89,7 +99,9 @@ export class BackendTlsPolicyIndex {
 
   /** The policy for a Service port: one naming the port beats one without a sectionName. */
   policyFor(namespace: string, service: string, portName: string | undefined): PolicyState | undefined {
-    return (portName ? this.#winners.get(`${namespace}/${service}#${portName}`) : undefined) ?? this.#winners.get(`${namespace}/${service}#`);
+    return (
+      (portName ? this.#winners.get(`${namespace}/${service}#${portName}`) : undefined) ?? this.#winners.get(`${namespace}/${service}#`)
+    );
   }
 
   /** Every policy that targets this Service port (a Gateway reaching it is their ancestor). */
@@ -99,24 +111,34 @@ export class BackendTlsPolicyIndex {
     // Computed once per Service port: routes reach the same ports again and again.
     const key = `${namespace}/${service}#${portName ?? ''}`;
     let targeting = this.#targeting.get(key);
-    if (!targeting) this.#targeting.set(key, (targeting = states.filter((state) => {
-      const sections = targetSections(state, service);
-      return sections.has('') || (portName !== undefined && sections.has(portName));
-    })));
+    if (!targeting)
+      this.#targeting.set(
+        key,
+        (targeting = states.filter((state) => {
+          const sections = targetSections(state, service);
+          return sections.has('') || (portName !== undefined && sections.has(portName));
+        })),
+      );
     return targeting;
   }
 }
 
 function targetSections(state: PolicyState, service: string): Set<string> {
   const targetRefs = isRecord(state.object.spec) && Array.isArray(state.object.spec.targetRefs) ? state.object.spec.targetRefs : [];
-  return new Set(targetRefs.filter((t) => isRecord(t) && t.name === service).map((t) => (isRecord(t) && typeof t.sectionName === 'string' ? t.sectionName : '')));
+  return new Set(
+    targetRefs
+      .filter((t) => isRecord(t) && t.name === service)
+      .map((t) => (isRecord(t) && typeof t.sectionName === 'string' ? t.sectionName : '')),
+  );
 }
 
 function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): PolicyState {
   const identity = identityOf(object, ctx.options.defaultNamespace);
   const ref = refOf('BackendTLSPolicy', object, ctx.options.defaultNamespace);
   const state: PolicyState = {
-    object, identity, ref,
+    object,
+    identity,
+    ref,
     accepted: { status: true, reason: Reason.Accepted, message: '' },
     resolvedRefs: { status: true, reason: Reason.ResolvedRefs, message: '' },
   };
@@ -126,13 +148,21 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     return state;
   };
   if (isRecord(object.spec) && isRecord(object.spec.options) && Object.keys(object.spec.options).length > 0) {
-    ctx.diagnostics.warning('BackendTLSPolicyOptionsIgnored', ref, 'spec.options are implementation-specific and none is supported; they are ignored', 'spec.options');
+    ctx.diagnostics.warning(
+      'BackendTLSPolicyOptionsIgnored',
+      ref,
+      'spec.options are implementation-specific and none is supported; they are ignored',
+      'spec.options',
+    );
   }
   const validation = isRecord(object.spec) && isRecord(object.spec.validation) ? object.spec.validation : undefined;
   if (!validation) return invalid('spec.validation is required', 'spec.validation');
   const hostname = validation.hostname;
   if (typeof hostname !== 'string' || !isValidHostname(hostname) || hostname.startsWith('*')) {
-    return invalid(`validation.hostname ${JSON.stringify(hostname ?? null)} must be a DNS name without wildcards`, 'spec.validation.hostname');
+    return invalid(
+      `validation.hostname ${JSON.stringify(hostname ?? null)} must be a DNS name without wildcards`,
+      'spec.validation.hostname',
+    );
   }
   state.hostname = hostname;
   const sans = readSubjectAltNames(validation.subjectAltNames);
@@ -145,7 +175,11 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     return invalid('exactly one of validation.caCertificateRefs and validation.wellKnownCACertificates must be set', 'spec.validation');
   }
   if (!hasCaRefs) {
-    if (wellKnown !== 'System') return invalid(`wellKnownCACertificates ${JSON.stringify(wellKnown)} is not supported (only System)`, 'spec.validation.wellKnownCACertificates');
+    if (wellKnown !== 'System')
+      return invalid(
+        `wellKnownCACertificates ${JSON.stringify(wellKnown)} is not supported (only System)`,
+        'spec.validation.wellKnownCACertificates',
+      );
     state.verification = { mode: 'system', hostname, ...(sans.length ? { subjectAltNames: sans } : {}), source };
     return state;
   }
@@ -158,18 +192,40 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
       ctx.diagnostics.error(code, ref, message, field);
       refProblem ??= { reason, message };
     };
-    if (!isRecord(value) || typeof value.name !== 'string' || value.name === '') return problem(Reason.InvalidCACertificateRef, 'CACertificateRefInvalid', 'CA certificate reference needs a name');
+    if (!isRecord(value) || typeof value.name !== 'string' || value.name === '')
+      return problem(Reason.InvalidCACertificateRef, 'CACertificateRefInvalid', 'CA certificate reference needs a name');
     const kind = value.kind;
     if ((value.group ?? '') !== '' || (kind !== 'ConfigMap' && kind !== 'Secret')) {
-      return problem(Reason.InvalidKind, 'CACertificateRefInvalidKind', `CA certificate reference to ${typeof kind === 'string' ? kind : JSON.stringify(kind ?? null)} ${value.name} is not a core ConfigMap or Secret`);
+      return problem(
+        Reason.InvalidKind,
+        'CACertificateRefInvalidKind',
+        `CA certificate reference to ${typeof kind === 'string' ? kind : JSON.stringify(kind ?? null)} ${value.name} is not a core ConfigMap or Secret`,
+      );
     }
-    const holder = kind === 'ConfigMap' ? ctx.configMaps.get(identity.namespace, value.name) : ctx.secrets.get(identity.namespace, value.name);
-    if (!holder) return problem(Reason.InvalidCACertificateRef, 'CACertificateRefNotFound', `${kind} ${identity.namespace}/${value.name} does not exist`);
+    const holder =
+      kind === 'ConfigMap' ? ctx.configMaps.get(identity.namespace, value.name) : ctx.secrets.get(identity.namespace, value.name);
+    if (!holder)
+      return problem(
+        Reason.InvalidCACertificateRef,
+        'CACertificateRefNotFound',
+        `${kind} ${identity.namespace}/${value.name} does not exist`,
+      );
     const read = readObjectValue(holder, 'ca.crt', kind === 'ConfigMap' ? 'text' : 'base64');
-    if (!read.ok) return problem(Reason.InvalidCACertificateRef, read.problem.code, `${kind} ${identity.namespace}/${value.name} ${read.problem.message}`);
+    if (!read.ok)
+      return problem(
+        Reason.InvalidCACertificateRef,
+        read.problem.code,
+        `${kind} ${identity.namespace}/${value.name} ${read.problem.message}`,
+      );
     const bundle = checkCaBundle(read.value, ctx.options.now, ctx.certificates);
-    for (const p of bundle.problems.filter((p) => !p.fatal)) ctx.diagnostics.warning(p.code, ref, `${kind} ${identity.namespace}/${value.name}: ${p.message}`, field);
-    if (!bundle.pem) return problem(Reason.InvalidCACertificateRef, 'CaBundleInvalid', `${kind} ${identity.namespace}/${value.name} ca.crt holds no parseable PEM certificate`);
+    for (const p of bundle.problems.filter((p) => !p.fatal))
+      ctx.diagnostics.warning(p.code, ref, `${kind} ${identity.namespace}/${value.name}: ${p.message}`, field);
+    if (!bundle.pem)
+      return problem(
+        Reason.InvalidCACertificateRef,
+        'CaBundleInvalid',
+        `${kind} ${identity.namespace}/${value.name} ca.crt holds no parseable PEM certificate`,
+      );
     pems.push(bundle.pem);
   });
   if (refProblem) state.resolvedRefs = { status: false, reason: refProblem.reason, message: refProblem.message };
@@ -189,8 +245,10 @@ function readSubjectAltNames(value: unknown): SubjectAltName[] | string {
   if (!Array.isArray(value)) return 'subjectAltNames must be a list';
   const out: SubjectAltName[] = [];
   for (const entry of value) {
-    if (isRecord(entry) && entry.type === 'Hostname' && typeof entry.hostname === 'string' && isValidHostname(entry.hostname)) out.push({ type: 'Hostname', hostname: entry.hostname });
-    else if (isRecord(entry) && entry.type === 'URI' && typeof entry.uri === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(entry.uri)) out.push({ type: 'URI', uri: entry.uri });
+    if (isRecord(entry) && entry.type === 'Hostname' && typeof entry.hostname === 'string' && isValidHostname(entry.hostname))
+      out.push({ type: 'Hostname', hostname: entry.hostname });
+    else if (isRecord(entry) && entry.type === 'URI' && typeof entry.uri === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(entry.uri))
+      out.push({ type: 'URI', uri: entry.uri });
     else return `subjectAltNames entry ${JSON.stringify(entry)} must be {type: Hostname, hostname} or {type: URI, uri}`;
   }
   return out;

@@ -56,46 +56,93 @@ export function resolveBackendRef(ctx: TranslationContext, value: unknown, route
   let weight = DEFAULT_WEIGHT;
   if (raw.weight !== undefined) {
     if (typeof raw.weight === 'number' && Number.isInteger(raw.weight) && raw.weight >= 0 && raw.weight <= MAX_WEIGHT) weight = raw.weight;
-    else ctx.diagnostics.error('BackendWeightInvalid', route, `weight ${JSON.stringify(raw.weight)} must be an integer from 0 to ${MAX_WEIGHT}; using ${DEFAULT_WEIGHT}`, `${field}.weight`);
+    else
+      ctx.diagnostics.error(
+        'BackendWeightInvalid',
+        route,
+        `weight ${JSON.stringify(raw.weight)} must be an integer from 0 to ${MAX_WEIGHT}; using ${DEFAULT_WEIGHT}`,
+        `${field}.weight`,
+      );
   }
   const invalid = (reason: string, code: string, message: string, at: string, target?: InvalidBackend['target']): InvalidBackend => {
     ctx.diagnostics.error(code, route, message, at);
     return { ok: false, weight, reason, message, ...(target ? { target } : {}) };
   };
-  if (typeof raw.name !== 'string' || raw.name === '') return invalid(Reason.BackendNotFound, 'BackendRefInvalid', 'backendRef needs a name', `${field}.name`);
+  if (typeof raw.name !== 'string' || raw.name === '')
+    return invalid(Reason.BackendNotFound, 'BackendRefInvalid', 'backendRef needs a name', `${field}.name`);
   const group = typeof raw.group === 'string' ? raw.group : '';
   const kind = typeof raw.kind === 'string' ? raw.kind : 'Service';
   if (group !== '' || kind !== 'Service') {
-    return invalid(Reason.InvalidKind, 'BackendRefInvalidKind', `backendRef ${describeGroupKind({ group, kind })} ${raw.name} is not a core Service`, `${field}.kind`);
+    return invalid(
+      Reason.InvalidKind,
+      'BackendRefInvalidKind',
+      `backendRef ${describeGroupKind({ group, kind })} ${raw.name} is not a core Service`,
+      `${field}.kind`,
+    );
   }
   const namespace = typeof raw.namespace === 'string' && raw.namespace !== '' ? raw.namespace : routeNamespace;
   const name = raw.name;
   const port = typeof raw.port === 'number' && Number.isInteger(raw.port) && raw.port >= 1 && raw.port <= 65535 ? raw.port : undefined;
   const target = port !== undefined ? { namespace, name, port } : undefined;
   const permitted = ctx.grants.permits({
-    fromGroup: GATEWAY_GROUP, fromKind: 'HTTPRoute', fromNamespace: routeNamespace,
-    toGroup: '', toKind: 'Service', toNamespace: namespace, toName: name,
+    fromGroup: GATEWAY_GROUP,
+    fromKind: 'HTTPRoute',
+    fromNamespace: routeNamespace,
+    toGroup: '',
+    toKind: 'Service',
+    toNamespace: namespace,
+    toName: name,
   });
   if (!permitted) {
-    return invalid(Reason.RefNotPermitted, 'RefNotPermitted',
-      `backendRef to Service ${namespace}/${name} crosses namespaces, and no ReferenceGrant in ${namespace} allows HTTPRoutes from ${routeNamespace} to use it`, `${field}.namespace`, target);
+    return invalid(
+      Reason.RefNotPermitted,
+      'RefNotPermitted',
+      `backendRef to Service ${namespace}/${name} crosses namespaces, and no ReferenceGrant in ${namespace} allows HTTPRoutes from ${routeNamespace} to use it`,
+      `${field}.namespace`,
+      target,
+    );
   }
-  if (port === undefined) return invalid(Reason.BackendNotFound, 'BackendRefPortMissing', `backendRef to Service ${namespace}/${name} needs a port from 1 to 65535`, `${field}.port`);
+  if (port === undefined)
+    return invalid(
+      Reason.BackendNotFound,
+      'BackendRefPortMissing',
+      `backendRef to Service ${namespace}/${name} needs a port from 1 to 65535`,
+      `${field}.port`,
+    );
   const service = ctx.services.get(namespace, name);
-  if (!service) return invalid(Reason.BackendNotFound, 'ServiceNotFound', `Service ${namespace}/${name} does not exist`, `${field}.name`, target);
+  if (!service)
+    return invalid(Reason.BackendNotFound, 'ServiceNotFound', `Service ${namespace}/${name} does not exist`, `${field}.name`, target);
   const facts = servicePortFacts(ctx, service, namespace, port);
   if (!facts.servicePort.ok) {
-    return invalid(Reason.BackendNotFound, 'ServicePortNotFound', `Service ${namespace}/${name} ${facts.servicePort.problem.message}`, `${field}.port`, target);
+    return invalid(
+      Reason.BackendNotFound,
+      'ServicePortNotFound',
+      `Service ${namespace}/${name} ${facts.servicePort.problem.message}`,
+      `${field}.port`,
+      target,
+    );
   }
   const { decision } = facts;
   for (const problem of decision.problems) ctx.diagnostics.warning(problem.code, facts.serviceRef, problem.message, problem.field);
   if (decision.scheme !== 'http' && decision.scheme !== 'https') {
-    return invalid(Reason.UnsupportedProtocol, 'BackendProtocolUnsupported',
-      `Service ${namespace}/${name} port ${port} speaks ${decision.scheme.toUpperCase()} (${decision.field ?? 'annotation'}), which an HTTPRoute cannot use`, `${field}.port`, target);
+    return invalid(
+      Reason.UnsupportedProtocol,
+      'BackendProtocolUnsupported',
+      `Service ${namespace}/${name} port ${port} speaks ${decision.scheme.toUpperCase()} (${decision.field ?? 'annotation'}), which an HTTPRoute cannot use`,
+      `${field}.port`,
+      target,
+    );
   }
-  const portName = typeof facts.servicePort.port.name === 'string' && facts.servicePort.port.name !== '' ? facts.servicePort.port.name : undefined;
+  const portName =
+    typeof facts.servicePort.port.name === 'string' && facts.servicePort.port.name !== '' ? facts.servicePort.port.name : undefined;
   return {
-    ok: true, weight, namespace, name, port, scheme: decision.scheme, protocol: protocolForPort(facts.servicePort.port),
+    ok: true,
+    weight,
+    namespace,
+    name,
+    port,
+    scheme: decision.scheme,
+    protocol: protocolForPort(facts.servicePort.port),
     ...(portName !== undefined ? { portName } : {}),
     ...(decision.field !== undefined ? { schemeField: decision.field } : {}),
     facts,
@@ -157,7 +204,11 @@ export function upstreamFor(ctx: TranslationContext, backend: ResolvedBackend, i
   return built.upstream;
 }
 
-function buildUpstream(ctx: TranslationContext, backend: ResolvedBackend, inputs: UpstreamInputs): { upstream: Upstream; warning?: Diagnostic } {
+function buildUpstream(
+  ctx: TranslationContext,
+  backend: ResolvedBackend,
+  inputs: UpstreamInputs,
+): { upstream: Upstream; warning?: Diagnostic } {
   const policy = inputs.policies.policyFor(backend.namespace, backend.name, backend.portName);
   const scheme = policy ? 'https' : backend.scheme;
   const tls = scheme === 'https';
@@ -173,11 +224,18 @@ function buildUpstream(ctx: TranslationContext, backend: ResolvedBackend, inputs
       // Fail closed: the policy asks for verification that cannot be provided. An empty
       // digest names no CA bundle, so even a dialer that ignored `unavailable` could not verify.
       verification = { mode: 'ca', caSha256: '', hostname: policy.hostname ?? '', source: policy.ref };
-      unavailable ??= { code: policy.accepted.status ? Reason.NoValidCACertificate : policy.accepted.reason, reason: `BackendTLSPolicy ${policy.ref.namespace}/${policy.ref.name}: ${policy.accepted.message || policy.resolvedRefs.message}` };
+      unavailable ??= {
+        code: policy.accepted.status ? Reason.NoValidCACertificate : policy.accepted.reason,
+        reason: `BackendTLSPolicy ${policy.ref.namespace}/${policy.ref.name}: ${policy.accepted.message || policy.resolvedRefs.message}`,
+      };
     }
   }
   const upstream = buildServiceUpstream({
-    namespace: backend.namespace, name: backend.name, port: backend.port, scheme, protocol: backend.protocol,
+    namespace: backend.namespace,
+    name: backend.name,
+    port: backend.port,
+    scheme,
+    protocol: backend.protocol,
     clusterDomain: ctx.options.clusterDomain,
     ...(tls ? { verification } : {}),
     ...(verificationSource ? { verificationSource } : {}),
@@ -188,18 +246,28 @@ function buildUpstream(ctx: TranslationContext, backend: ResolvedBackend, inputs
   });
   if (unavailable) upstream.name += `!${unavailable.code}`;
   if (tls && !policy) {
-    const warning = ctx.diagnostics.warning('UpstreamNotVerified', refOf('Service', { metadata: { name: backend.name, namespace: backend.namespace } }, backend.namespace),
+    const warning = ctx.diagnostics.warning(
+      'UpstreamNotVerified',
+      refOf('Service', { metadata: { name: backend.name, namespace: backend.namespace } }, backend.namespace),
       `https upstream ${backend.name}.${backend.namespace}:${backend.port} is encrypted but its certificate is not verified; add a BackendTLSPolicy to verify it`,
-      backend.schemeField);
+      backend.schemeField,
+    );
     return { upstream, warning };
   }
   return { upstream };
 }
 
 /** An upstream that stands for an invalid backend's share: never dialed, answered with an error. */
-export function unavailableUpstream(ctx: TranslationContext, backend: InvalidBackend & { target: NonNullable<InvalidBackend['target']> }): Upstream {
+export function unavailableUpstream(
+  ctx: TranslationContext,
+  backend: InvalidBackend & { target: NonNullable<InvalidBackend['target']> },
+): Upstream {
   const upstream = buildServiceUpstream({
-    namespace: backend.target.namespace, name: backend.target.name, port: backend.target.port, scheme: 'http', protocol: 'http1',
+    namespace: backend.target.namespace,
+    name: backend.target.name,
+    port: backend.target.port,
+    scheme: 'http',
+    protocol: 'http1',
     clusterDomain: ctx.options.clusterDomain,
   });
   upstream.name += `!${backend.reason}`;

@@ -23,13 +23,21 @@ export interface ClientCertificateOutcome {
   resolvedRefs: { ok: true } | { ok: false; reason: string; message: string };
 }
 
-export function resolveGatewayClientCertificate(ctx: TranslationContext, gateway: Gateway, gatewayRef: ResourceRef): ClientCertificateOutcome {
+export function resolveGatewayClientCertificate(
+  ctx: TranslationContext,
+  gateway: Gateway,
+  gatewayRef: ResourceRef,
+): ClientCertificateOutcome {
   const spec = isRecord(gateway.spec) ? gateway.spec : {};
   const current = isRecord(spec.tls) && isRecord(spec.tls.backend) ? spec.tls.backend.clientCertificateRef : undefined;
   const legacy = isRecord(spec.backendTLS) ? spec.backendTLS.clientCertificateRef : undefined;
   if (current !== undefined && legacy !== undefined && JSON.stringify(current) !== JSON.stringify(legacy)) {
-    ctx.diagnostics.warning('ClientCertificateRefDuplicate', gatewayRef,
-      `both ${CLIENT_CERTIFICATE_FIELD} and ${LEGACY_CLIENT_CERTIFICATE_FIELD} are set and differ; ${CLIENT_CERTIFICATE_FIELD} is used`, LEGACY_CLIENT_CERTIFICATE_FIELD);
+    ctx.diagnostics.warning(
+      'ClientCertificateRefDuplicate',
+      gatewayRef,
+      `both ${CLIENT_CERTIFICATE_FIELD} and ${LEGACY_CLIENT_CERTIFICATE_FIELD} are set and differ; ${CLIENT_CERTIFICATE_FIELD} is used`,
+      LEGACY_CLIENT_CERTIFICATE_FIELD,
+    );
   }
   const value = current ?? legacy;
   if (value === undefined || value === null) return { resolvedRefs: { ok: true } };

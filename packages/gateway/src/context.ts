@@ -46,8 +46,19 @@ export interface TranslationMemo {
   diagnosticKeys: Map<object, string>;
 }
 
-export function createContext(indexes: SnapshotIndexes, options: ResolvedGatewayOptions, certificates: CertificateInspector): TranslationContext {
-  return { ...indexes, options, diagnostics: new DiagnosticList(), credentials: new CredentialStore(), certificates, memo: { servicePorts: new Map(), diagnosticKeys: new Map() } };
+export function createContext(
+  indexes: SnapshotIndexes,
+  options: ResolvedGatewayOptions,
+  certificates: CertificateInspector,
+): TranslationContext {
+  return {
+    ...indexes,
+    options,
+    diagnostics: new DiagnosticList(),
+    credentials: new CredentialStore(),
+    certificates,
+    memo: { servicePorts: new Map(), diagnosticKeys: new Map() },
+  };
 }
 
 export function buildIndexes(snapshot: ClusterSnapshot, ns: string): SnapshotIndexes {

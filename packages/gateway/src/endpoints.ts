@@ -105,8 +105,12 @@ export class EndpointTable {
       won.add(winner!.listener);
       for (const { gateway, listener } of losers) {
         lost.set(listener, [...(lost.get(listener) ?? []), url]);
-        diagnostics.error('EndpointConflict', { ...gateway.ref, section: listener.name },
-          `${url} is already served by ${winner!.endpoint.name} (older); this listener's routes for it are not served`, `spec.listeners[${listener.index}]`);
+        diagnostics.error(
+          'EndpointConflict',
+          { ...gateway.ref, section: listener.name },
+          `${url} is already served by ${winner!.endpoint.name} (older); this listener's routes for it are not served`,
+          `spec.listeners[${listener.index}]`,
+        );
       }
     }
     const conflicted = new Map<ListenerState, ConditionSpec>();

@@ -19,7 +19,13 @@ export function readFilters(value: unknown, matches: readonly Match[], field: st
   const seen = new Set<string>();
   for (const [i, entry] of value.entries()) {
     const at = `${field}[${i}]`;
-    const fail = (message: string, reason: string = Reason.UnsupportedValue): FiltersOutcome => ({ ok: false, reason, message, field: at, ignored });
+    const fail = (message: string, reason: string = Reason.UnsupportedValue): FiltersOutcome => ({
+      ok: false,
+      reason,
+      message,
+      field: at,
+      ignored,
+    });
     if (!isRecord(entry) || typeof entry.type !== 'string') return fail('filter type is required');
     const type = entry.type;
     if (seen.has(type) && type !== 'RequestMirror') return fail(`filter ${type} appears more than once`);
@@ -30,7 +36,9 @@ export function readFilters(value: unknown, matches: readonly Match[], field: st
         const key = type === 'RequestHeaderModifier' ? 'requestHeaderModifier' : 'responseHeaderModifier';
         const modifier = readHeaderModifier(entry[key]);
         if (typeof modifier === 'string') return fail(`${key} ${modifier}`);
-        filters.push(type === 'RequestHeaderModifier' ? { type, requestHeaderModifier: modifier } : { type, responseHeaderModifier: modifier });
+        filters.push(
+          type === 'RequestHeaderModifier' ? { type, requestHeaderModifier: modifier } : { type, responseHeaderModifier: modifier },
+        );
         break;
       }
       case 'RequestRedirect': {
@@ -50,11 +58,19 @@ export function readFilters(value: unknown, matches: readonly Match[], field: st
         ignored.push({ message: 'RequestMirror is not supported by kupstream and is ignored; requests are not mirrored', field: at });
         break;
       default:
-        return fail(`filter type ${JSON.stringify(type)} is not supported (RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect and URLRewrite are)`);
+        return fail(
+          `filter type ${JSON.stringify(type)} is not supported (RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect and URLRewrite are)`,
+        );
     }
   }
   if (seen.has('RequestRedirect') && seen.has('URLRewrite')) {
-    return { ok: false, reason: Reason.IncompatibleFilters, message: 'RequestRedirect and URLRewrite cannot be used together', field, ignored };
+    return {
+      ok: false,
+      reason: Reason.IncompatibleFilters,
+      message: 'RequestRedirect and URLRewrite cannot be used together',
+      field,
+      ignored,
+    };
   }
   return { ok: true, filters, ignored };
 }
@@ -68,13 +84,15 @@ function readHeaderModifier(value: unknown): HeaderModifier | string {
     if (!Array.isArray(list)) return `${key} must be a list`;
     const headers: HeaderValue[] = [];
     for (const header of list) {
-      if (!isRecord(header) || typeof header.name !== 'string' || header.name === '' || typeof header.value !== 'string') return `${key} entries need a name and a string value`;
+      if (!isRecord(header) || typeof header.name !== 'string' || header.name === '' || typeof header.value !== 'string')
+        return `${key} entries need a name and a string value`;
       headers.push({ name: header.name, value: header.value });
     }
     if (headers.length > 0) out[key] = headers;
   }
   if (value.remove !== undefined && value.remove !== null) {
-    if (!Array.isArray(value.remove) || !value.remove.every((n): n is string => typeof n === 'string' && n !== '')) return 'remove must be a list of header names';
+    if (!Array.isArray(value.remove) || !value.remove.every((n): n is string => typeof n === 'string' && n !== ''))
+      return 'remove must be a list of header names';
     if (value.remove.length > 0) out.remove = [...value.remove];
   }
   return out;
@@ -83,21 +101,29 @@ function readHeaderModifier(value: unknown): HeaderModifier | string {
 function readPathModifier(value: unknown, matches: readonly Match[]): PathModifier | string {
   if (!isRecord(value)) return 'path must be an object';
   if (value.type === 'ReplaceFullPath') {
-    if (typeof value.replaceFullPath !== 'string' || !value.replaceFullPath.startsWith('/')) return 'path.replaceFullPath must be a path starting with "/"';
+    if (typeof value.replaceFullPath !== 'string' || !value.replaceFullPath.startsWith('/'))
+      return 'path.replaceFullPath must be a path starting with "/"';
     return { type: 'ReplaceFullPath', replaceFullPath: value.replaceFullPath };
   }
   if (value.type === 'ReplacePrefixMatch') {
-    if (typeof value.replacePrefixMatch !== 'string' || !value.replacePrefixMatch.startsWith('/')) return 'path.replacePrefixMatch must be a path starting with "/"';
-    if (!matches.every((m) => m.path?.type === 'PathPrefix')) return 'path ReplacePrefixMatch needs every match of the rule to be a PathPrefix match';
+    if (typeof value.replacePrefixMatch !== 'string' || !value.replacePrefixMatch.startsWith('/'))
+      return 'path.replacePrefixMatch must be a path starting with "/"';
+    if (!matches.every((m) => m.path?.type === 'PathPrefix'))
+      return 'path ReplacePrefixMatch needs every match of the rule to be a PathPrefix match';
     return { type: 'ReplacePrefixMatch', replacePrefixMatch: value.replacePrefixMatch };
   }
   return `path.type ${JSON.stringify(value.type)} is not ReplaceFullPath or ReplacePrefixMatch`;
 }
 
 /** `hostname` and `path`, which RequestRedirect and URLRewrite read alike; a problem as text. */
-function readHostnameAndPath(value: Record<string, unknown>, matches: readonly Match[], out: { hostname?: string; path?: Exclude<ReturnType<typeof readPathModifier>, string> }): string | undefined {
+function readHostnameAndPath(
+  value: Record<string, unknown>,
+  matches: readonly Match[],
+  out: { hostname?: string; path?: Exclude<ReturnType<typeof readPathModifier>, string> },
+): string | undefined {
   if (value.hostname !== undefined) {
-    if (typeof value.hostname !== 'string' || !isValidHostname(value.hostname) || value.hostname.startsWith('*')) return 'hostname must be a DNS name';
+    if (typeof value.hostname !== 'string' || !isValidHostname(value.hostname) || value.hostname.startsWith('*'))
+      return 'hostname must be a DNS name';
     out.hostname = value.hostname;
   }
   if (value.path !== undefined) {
@@ -118,7 +144,8 @@ function readRedirect(value: unknown, matches: readonly Match[]): Extract<Filter
   const problem = readHostnameAndPath(value, matches, out);
   if (problem) return problem;
   if (value.port !== undefined) {
-    if (typeof value.port !== 'number' || !Number.isInteger(value.port) || value.port < 1 || value.port > 65535) return 'port must be from 1 to 65535';
+    if (typeof value.port !== 'number' || !Number.isInteger(value.port) || value.port < 1 || value.port > 65535)
+      return 'port must be from 1 to 65535';
     out.port = value.port;
   }
   const statusCode = value.statusCode ?? 302;

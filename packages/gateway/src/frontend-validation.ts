@@ -7,7 +7,12 @@ import type { TranslationContext } from './context.js';
 import type { ListenerState } from './listeners.js';
 import { Reason } from './reasons.js';
 
-export function applyFrontendValidation(ctx: TranslationContext, gateway: Gateway, listeners: ListenerState[], gatewayRef: ResourceRef): void {
+export function applyFrontendValidation(
+  ctx: TranslationContext,
+  gateway: Gateway,
+  listeners: ListenerState[],
+  gatewayRef: ResourceRef,
+): void {
   const spec = isRecord(gateway.spec) ? gateway.spec : {};
   const frontend = isRecord(spec.tls) && isRecord(spec.tls.frontend) ? spec.tls.frontend : undefined;
   const demands: { field: string; applies: (l: ListenerState) => boolean }[] = [];
@@ -26,9 +31,10 @@ export function applyFrontendValidation(ctx: TranslationContext, gateway: Gatewa
     if (listener.scheme !== 'https' || !listener.accepted.status) continue;
     const own = raw[listener.index];
     const ownTls = isRecord(own) && isRecord(own.tls) ? own.tls : undefined;
-    const demand = ownTls && asksForValidation(ownTls.frontendValidation)
-      ? { field: `spec.listeners[${listener.index}].tls.frontendValidation` }
-      : demands.find((d) => d.applies(listener));
+    const demand =
+      ownTls && asksForValidation(ownTls.frontendValidation)
+        ? { field: `spec.listeners[${listener.index}].tls.frontendValidation` }
+        : demands.find((d) => d.applies(listener));
     if (!demand) continue;
     const message = `listener ${listener.name}: client certificate validation (${demand.field}) is not supported; the listener is not served rather than served without it`;
     ctx.diagnostics.error('FrontendValidationUnsupported', gatewayRef, message, demand.field);

@@ -32,7 +32,9 @@ export function selectGatewayClasses(ctx: TranslationContext, classes: readonly 
       ctx.diagnostics.error('GatewayClassInvalidParameters', ref, message, 'spec.parametersRef');
       accepted = { status: false, reason: Reason.InvalidParameters, message };
     } else ours.add(name);
-    statuses.push(resourceStatus(gatewayClass, 'GatewayClass', undefined, name, { conditions: [toCondition(ConditionType.Accepted, accepted, stamp)] }));
+    statuses.push(
+      resourceStatus(gatewayClass, 'GatewayClass', undefined, name, { conditions: [toCondition(ConditionType.Accepted, accepted, stamp)] }),
+    );
   }
   return { isOurs: (className) => ours.has(className), assumed: false, statuses };
 }

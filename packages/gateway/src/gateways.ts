@@ -25,7 +25,10 @@ export function buildGateway(ctx: TranslationContext, gateway: Gateway): Gateway
   const ref = refOf('Gateway', gateway, ctx.options.defaultNamespace);
   const spec = isRecord(gateway.spec) ? gateway.spec : {};
   const state: GatewayState = {
-    object: gateway, identity, ref, key: `${identity.namespace}/${identity.name}`,
+    object: gateway,
+    identity,
+    ref,
+    key: `${identity.namespace}/${identity.name}`,
     listeners: buildListeners(ctx, gateway, ref),
     clientCertificate: resolveGatewayClientCertificate(ctx, gateway, ref),
   };
@@ -35,10 +38,16 @@ export function buildGateway(ctx: TranslationContext, gateway: Gateway): Gateway
     const message = 'spec.infrastructure.parametersRef is set, but this controller takes no parameters';
     ctx.diagnostics.error('GatewayInvalidParameters', ref, message, 'spec.infrastructure.parametersRef');
     state.invalid = { status: false, reason: Reason.InvalidParameters, message };
-    for (const listener of state.listeners) if (listener.programmed.status) listener.programmed = { status: false, reason: Reason.Invalid, message };
+    for (const listener of state.listeners)
+      if (listener.programmed.status) listener.programmed = { status: false, reason: Reason.Invalid, message };
   }
   if (Array.isArray(spec.addresses) && spec.addresses.length > 0) {
-    ctx.diagnostics.warning('GatewayAddressesIgnored', ref, 'spec.addresses is ignored: endpoints are reached by their hostnames', 'spec.addresses');
+    ctx.diagnostics.warning(
+      'GatewayAddressesIgnored',
+      ref,
+      'spec.addresses is ignored: endpoints are reached by their hostnames',
+      'spec.addresses',
+    );
   }
   return state;
 }
@@ -58,13 +67,20 @@ export function gatewayStatus(ctx: TranslationContext, state: GatewayState, rout
   else if (listeners.length === 0) accepted = { status: false, reason: Reason.ListenersNotValid, message: 'the Gateway has no listeners' };
   else if (acceptedCount === 0) accepted = { status: false, reason: Reason.ListenersNotValid, message: 'no listener is valid' };
   else if (acceptedCount < listeners.length) {
-    accepted = { status: true, reason: Reason.ListenersNotValid, message: `${listeners.length - acceptedCount} of ${listeners.length} listeners are not valid` };
+    accepted = {
+      status: true,
+      reason: Reason.ListenersNotValid,
+      message: `${listeners.length - acceptedCount} of ${listeners.length} listeners are not valid`,
+    };
   } else accepted = { status: true, reason: Reason.Accepted, message: '' };
-  const programmed: ConditionSpec = accepted.status && listeners.some(listenerServes)
-    ? { status: true, reason: Reason.Programmed, message: '' }
-    : { status: false, reason: Reason.Invalid, message: accepted.status ? 'no listener is programmed' : accepted.message };
+  const programmed: ConditionSpec =
+    accepted.status && listeners.some(listenerServes)
+      ? { status: true, reason: Reason.Programmed, message: '' }
+      : { status: false, reason: Reason.Invalid, message: accepted.status ? 'no listener is programmed' : accepted.message };
   const client = state.clientCertificate.resolvedRefs;
-  const resolvedRefs: ConditionSpec = client.ok ? { status: true, reason: Reason.ResolvedRefs, message: '' } : { status: false, reason: client.reason, message: client.message };
+  const resolvedRefs: ConditionSpec = client.ok
+    ? { status: true, reason: Reason.ResolvedRefs, message: '' }
+    : { status: false, reason: client.reason, message: client.message };
   return resourceStatus(state.object, 'Gateway', state.identity.namespace, state.identity.name, {
     conditions: [
       toCondition(ConditionType.Accepted, accepted, stamp),

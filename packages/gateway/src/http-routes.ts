@@ -2,7 +2,21 @@
 // parent Gateway of ours, and what the route contributes. The translation is recorded
 // (a RouteRecord) rather than written into the shared state, so that a host-owned cache can
 // replay it on the next call when neither the route nor anything it reads has changed.
-import { DiagnosticList, identityOf, isRecord, refOf, type Diagnostic, type Endpoint, type Filter, type Identity, type Match, type ResourceRef, type ResourceStatus, type Route, type Upstream } from '@kupstream/core';
+import {
+  DiagnosticList,
+  identityOf,
+  isRecord,
+  refOf,
+  type Diagnostic,
+  type Endpoint,
+  type Filter,
+  type Identity,
+  type Match,
+  type ResourceRef,
+  type ResourceStatus,
+  type Route,
+  type Upstream,
+} from '@kupstream/core';
 import type { HTTPRoute } from '@kupstream/gateway-api-types';
 import { attachToGateway, parentRefKey, readParentRef, sameParent, type NormalizedParentRef } from './attachment.js';
 import { resolveBackendRef, unavailableUpstream, upstreamFor, type BackendOutcome, type PolicyLookup } from './backends.js';
@@ -72,7 +86,12 @@ export interface GatewayLookup {
   ours(namespace: string, name: string): GatewayState | undefined;
 }
 
-export function translateHttpRoute(shared: TranslationContext, route: HTTPRoute, gateways: GatewayLookup, policies: Pick<PolicyLookup, 'policyFor'>): RouteRecord {
+export function translateHttpRoute(
+  shared: TranslationContext,
+  route: HTTPRoute,
+  gateways: GatewayLookup,
+  policies: Pick<PolicyLookup, 'policyFor'>,
+): RouteRecord {
   const ctx: TranslationContext = { ...shared, diagnostics: new DiagnosticList() };
   const record: RouteRecord = { diagnostics: [], diagnosticKeys: [], attachments: [], contributions: [], upstreams: [], ancestors: [] };
   record.parents = recordRoute(ctx, record, route, gateways, policies);
@@ -107,7 +126,13 @@ export function diagnosticKey(d: Diagnostic): string {
   return `${d.severity}\n${d.code}\n${r.kind}\n${r.namespace ?? ''}\n${r.name}\n${r.section ?? ''}\n${d.field ?? ''}\n${d.message}`;
 }
 
-function recordRoute(ctx: TranslationContext, record: RouteRecord, route: HTTPRoute, gateways: GatewayLookup, policies: Pick<PolicyLookup, 'policyFor'>): StatusParent[] | undefined {
+function recordRoute(
+  ctx: TranslationContext,
+  record: RouteRecord,
+  route: HTTPRoute,
+  gateways: GatewayLookup,
+  policies: Pick<PolicyLookup, 'policyFor'>,
+): StatusParent[] | undefined {
   const identity = identityOf(route, ctx.options.defaultNamespace);
   const ref = refOf('HTTPRoute', route, ctx.options.defaultNamespace);
   const spec = isRecord(route.spec) ? route.spec : {};
@@ -123,13 +148,23 @@ function recordRoute(ctx: TranslationContext, record: RouteRecord, route: HTTPRo
       return;
     }
     if (parent.group !== GATEWAY_GROUP || parent.kind !== 'Gateway') {
-      ctx.diagnostics.info('ParentRefNotGateway', ref, `parentRef ${describeGroupKind(parent)} ${parent.name} is not a Gateway; not handled here`, `spec.parentRefs[${i}]`);
+      ctx.diagnostics.info(
+        'ParentRefNotGateway',
+        ref,
+        `parentRef ${describeGroupKind(parent)} ${parent.name} is not a Gateway; not handled here`,
+        `spec.parentRefs[${i}]`,
+      );
       return;
     }
     const gateway = gateways.ours(parent.namespace, parent.name);
     if (!gateway) {
       if (!gateways.exists(parent.namespace, parent.name)) {
-        ctx.diagnostics.warning('ParentRefNotFound', ref, `Gateway ${parent.namespace}/${parent.name} does not exist`, `spec.parentRefs[${i}]`);
+        ctx.diagnostics.warning(
+          'ParentRefNotFound',
+          ref,
+          `Gateway ${parent.namespace}/${parent.name} does not exist`,
+          `spec.parentRefs[${i}]`,
+        );
       }
       return;
     }
@@ -139,8 +174,15 @@ function recordRoute(ctx: TranslationContext, record: RouteRecord, route: HTTPRo
     parents.push({ parent, gateway });
   });
   if (parents.length === 0) {
-    if (parentRefs.length === 0) ctx.diagnostics.warning('RouteNoParents', ref, 'spec.parentRefs is empty: the route attaches to nothing', 'spec.parentRefs');
-    else ctx.diagnostics.info('RouteNotHandled', ref, `no parentRef names a Gateway handled by ${ctx.options.controllerName}; no status written`, 'spec.parentRefs');
+    if (parentRefs.length === 0)
+      ctx.diagnostics.warning('RouteNoParents', ref, 'spec.parentRefs is empty: the route attaches to nothing', 'spec.parentRefs');
+    else
+      ctx.diagnostics.info(
+        'RouteNotHandled',
+        ref,
+        `no parentRef names a Gateway handled by ${ctx.options.controllerName}; no status written`,
+        'spec.parentRefs',
+      );
     return undefined;
   }
 
@@ -168,22 +210,47 @@ function recordRoute(ctx: TranslationContext, record: RouteRecord, route: HTTPRo
     else {
       attachment = attachToGateway(ctx, parent, gateway.identity.namespace, gateway.listeners, identity.namespace, hostnames.list);
       accepted = attachment.accepted;
-      if (accepted.status && allInvalid && invalidRule) accepted = { status: false, reason: invalidRule.reason, message: invalidRule.message };
+      if (accepted.status && allInvalid && invalidRule)
+        accepted = { status: false, reason: invalidRule.reason, message: invalidRule.message };
     }
     if (accepted.status && attachment) {
       for (const { listener, hostnames: served } of attachment.listeners) {
         record.attachments.push({ gatewayKey: gateway.key, listenerIndex: listener.index });
         if (gateway.invalid) continue;
         let entries = entriesByGateway.get(gateway.key);
-        if (!entries) entriesByGateway.set(gateway.key, (entries = buildEntries(ctx, rules, identity, gateway, recording, record.upstreams)));
-        for (const hostname of served) record.contributions.push({ gatewayKey: gateway.key, listenerIndex: listener.index, hostname, source: ref, entries, key: `${gateway.key}\n${listener.index}\n${hostname}` });
+        if (!entries)
+          entriesByGateway.set(gateway.key, (entries = buildEntries(ctx, rules, identity, gateway, recording, record.upstreams)));
+        for (const hostname of served)
+          record.contributions.push({
+            gatewayKey: gateway.key,
+            listenerIndex: listener.index,
+            hostname,
+            source: ref,
+            entries,
+            key: `${gateway.key}\n${listener.index}\n${hostname}`,
+          });
       }
     } else if (!accepted.status) {
-      ctx.diagnostics.warning('RouteNotAccepted', ref, `not attached to Gateway ${parent.namespace}/${parent.name}: ${accepted.message}`, 'spec.parentRefs');
+      ctx.diagnostics.warning(
+        'RouteNotAccepted',
+        ref,
+        `not attached to Gateway ${parent.namespace}/${parent.name}: ${accepted.message}`,
+        'spec.parentRefs',
+      );
     }
-    const conditions: StatusParent['conditions'] = [{ type: ConditionType.Accepted, spec: accepted }, { type: ConditionType.ResolvedRefs, spec: resolvedRefs }];
+    const conditions: StatusParent['conditions'] = [
+      { type: ConditionType.Accepted, spec: accepted },
+      { type: ConditionType.ResolvedRefs, spec: resolvedRefs },
+    ];
     if (accepted.status && droppedCount > 0 && invalidRule) {
-      conditions.push({ type: ConditionType.PartiallyInvalid, spec: { status: true, reason: Reason.UnsupportedValue, message: `${droppedCount} of ${rules.length} rules are invalid: ${invalidRule.message}` } });
+      conditions.push({
+        type: ConditionType.PartiallyInvalid,
+        spec: {
+          status: true,
+          reason: Reason.UnsupportedValue,
+          message: `${droppedCount} of ${rules.length} rules are invalid: ${invalidRule.message}`,
+        },
+      });
     }
     return { parent, conditions };
   });
@@ -194,9 +261,16 @@ export function httpRouteStatus(ctx: TranslationContext, route: HTTPRoute, paren
   const identity = identityOf(route, ctx.options.defaultNamespace);
   const stamp = { generation: identity.generation, now: ctx.options.now };
   const statusParents = parents.map(({ parent, conditions }) => {
-    const previous = findStatusEntry(statusField(route, 'parents'), (e) => e.controllerName === ctx.options.controllerName && sameParent(readParentRef(e.parentRef, identity.namespace), parent));
+    const previous = findStatusEntry(
+      statusField(route, 'parents'),
+      (e) => e.controllerName === ctx.options.controllerName && sameParent(readParentRef(e.parentRef, identity.namespace), parent),
+    );
     const parentStamp = { ...stamp, previous: previous?.conditions };
-    return { parentRef: { ...parent }, controllerName: ctx.options.controllerName, conditions: conditions.map((c) => toCondition(c.type, c.spec, parentStamp)) };
+    return {
+      parentRef: { ...parent },
+      controllerName: ctx.options.controllerName,
+      conditions: conditions.map((c) => toCondition(c.type, c.spec, parentStamp)),
+    };
   });
   return resourceStatus(route, 'HTTPRoute', identity.namespace, identity.name, { parents: statusParents });
 }
@@ -210,7 +284,13 @@ function readHostnames(ctx: TranslationContext, value: unknown, ref: ResourceRef
   const list: string[] = [];
   value.forEach((hostname, i) => {
     if (typeof hostname === 'string' && isValidHostname(hostname)) list.push(hostname);
-    else ctx.diagnostics.error('RouteHostnameInvalid', ref, `hostname ${JSON.stringify(hostname)} is not a valid DNS name; ignored`, `spec.hostnames[${i}]`);
+    else
+      ctx.diagnostics.error(
+        'RouteHostnameInvalid',
+        ref,
+        `hostname ${JSON.stringify(hostname)} is not a valid DNS name; ignored`,
+        `spec.hostnames[${i}]`,
+      );
   });
   return { list, allInvalid: value.length > 0 && list.length === 0 };
 }
@@ -249,13 +329,19 @@ function readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): R
       state.failing = { reason: filters.reason, message: `rule ${index}: ${filters.message}` };
     }
     for (const key of IGNORED_RULE_FIELDS) {
-      if (raw[key] !== undefined && raw[key] !== null) ctx.diagnostics.warning('RuleFieldIgnored', ref, `${key} is not supported by kupstream and is ignored`, `${field}.${key}`);
+      if (raw[key] !== undefined && raw[key] !== null)
+        ctx.diagnostics.warning('RuleFieldIgnored', ref, `${key} is not supported by kupstream and is ignored`, `${field}.${key}`);
     }
     const backendRefs = listField(ctx, raw.backendRefs, ref, `${field}.backendRefs`);
     backendRefs.forEach((backendRef, k) => {
       const at = `${field}.backendRefs[${k}]`;
       if (isRecord(backendRef) && Array.isArray(backendRef.filters) && backendRef.filters.length > 0) {
-        ctx.diagnostics.warning('BackendFiltersIgnored', ref, 'filters on a backendRef are not supported and are ignored; put them on the rule', `${at}.filters`);
+        ctx.diagnostics.warning(
+          'BackendFiltersIgnored',
+          ref,
+          'filters on a backendRef are not supported and are ignored; put them on the rule',
+          `${at}.filters`,
+        );
       }
       state.backends.push(resolveBackendRef(ctx, backendRef, ref, at));
     });
@@ -284,7 +370,11 @@ function buildEntries(
         if (backend.weight === 0) continue;
         let upstream: Upstream | undefined;
         if (backend.ok) {
-          upstream = upstreamFor(ctx, backend, { policies, gatewayKey: gateway.key, ...(gateway.clientCertificate.certificate ? { clientCertificate: gateway.clientCertificate.certificate } : {}) });
+          upstream = upstreamFor(ctx, backend, {
+            policies,
+            gatewayKey: gateway.key,
+            ...(gateway.clientCertificate.certificate ? { clientCertificate: gateway.clientCertificate.certificate } : {}),
+          });
           resolvedWeight += backend.weight;
         } else if (backend.target) {
           upstream = unavailableUpstream(ctx, { ...backend, target: backend.target });

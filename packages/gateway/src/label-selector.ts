@@ -17,7 +17,8 @@ export function compileLabelSelector(selector: unknown): SelectorResult {
   if (matchExpressions !== undefined) {
     if (!Array.isArray(matchExpressions)) return { ok: false, message: 'matchExpressions must be a list' };
     for (const [i, expr] of matchExpressions.entries()) {
-      if (!isRecord(expr) || typeof expr.key !== 'string' || expr.key === '') return { ok: false, message: `matchExpressions[${i}].key is required` };
+      if (!isRecord(expr) || typeof expr.key !== 'string' || expr.key === '')
+        return { ok: false, message: `matchExpressions[${i}].key is required` };
       const key = expr.key;
       const values = Array.isArray(expr.values) ? expr.values.filter((v): v is string => typeof v === 'string') : [];
       switch (expr.operator) {
@@ -36,7 +37,10 @@ export function compileLabelSelector(selector: unknown): SelectorResult {
           tests.push((labels) => !(key in labels));
           break;
         default:
-          return { ok: false, message: `matchExpressions[${i}].operator ${JSON.stringify(expr.operator)} is not In, NotIn, Exists or DoesNotExist` };
+          return {
+            ok: false,
+            message: `matchExpressions[${i}].operator ${JSON.stringify(expr.operator)} is not In, NotIn, Exists or DoesNotExist`,
+          };
       }
     }
   }

@@ -35,11 +35,18 @@ export function resolveListenerCertificates(
       certificates.push(outcome.info);
       const pem = ctx.credentials.get(outcome.secret)?.certChainPem;
       if (hostname !== undefined && pem !== undefined && !certificateNames(pem).some((name) => tlsNameMatches(name, hostname))) {
-        ctx.diagnostics.warning('ListenerCertificateHostnameMismatch', gatewayRef,
-          `certificate ${outcome.info.subject} in Secret ${outcome.secret.namespace}/${outcome.secret.name} has no DNS name covering ${hostname}; clients will reject it`, `${field}[${i}]`);
+        ctx.diagnostics.warning(
+          'ListenerCertificateHostnameMismatch',
+          gatewayRef,
+          `certificate ${outcome.info.subject} in Secret ${outcome.secret.namespace}/${outcome.secret.name} has no DNS name covering ${hostname}; clients will reject it`,
+          `${field}[${i}]`,
+        );
       }
-    }
-    else problem ??= { reason: outcome.failure === 'notPermitted' ? Reason.RefNotPermitted : Reason.InvalidCertificateRef, message: outcome.message };
+    } else
+      problem ??= {
+        reason: outcome.failure === 'notPermitted' ? Reason.RefNotPermitted : Reason.InvalidCertificateRef,
+        message: outcome.message,
+      };
   });
   return { certificates, ...(problem ? { problem } : {}) };
 }
@@ -48,7 +55,10 @@ export function resolveListenerCertificates(
 function certificateNames(chainPem: string): string[] {
   try {
     const san = new X509Certificate(chainPem).subjectAltName ?? '';
-    return san.split(', ').filter((entry) => entry.startsWith('DNS:')).map((entry) => entry.slice(4).toLowerCase());
+    return san
+      .split(', ')
+      .filter((entry) => entry.startsWith('DNS:'))
+      .map((entry) => entry.slice(4).toLowerCase());
   } catch {
     return [];
   }

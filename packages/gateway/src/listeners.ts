@@ -17,9 +17,7 @@ export interface RouteGroupKind {
 }
 
 export type NamespacePolicy =
-  | { from: 'Same' }
-  | { from: 'All' }
-  | { from: 'Selector'; matches: (labels: Record<string, string>) => boolean };
+  { from: 'Same' } | { from: 'All' } | { from: 'Selector'; matches: (labels: Record<string, string>) => boolean };
 
 export interface ListenerState {
   index: number;
@@ -94,11 +92,20 @@ function buildListener(ctx: TranslationContext, value: unknown, index: number, g
   let hostname: string | undefined;
   if (raw.hostname !== undefined && raw.hostname !== null) {
     if (typeof raw.hostname === 'string' && isValidHostname(raw.hostname)) hostname = raw.hostname;
-    else problem(Reason.UnsupportedValue, `listener ${name}: hostname ${JSON.stringify(raw.hostname)} is not a valid DNS name (optionally with a leading "*.")`, `${field}.hostname`);
+    else
+      problem(
+        Reason.UnsupportedValue,
+        `listener ${name}: hostname ${JSON.stringify(raw.hostname)} is not a valid DNS name (optionally with a leading "*.")`,
+        `${field}.hostname`,
+      );
   }
 
   const state: ListenerState = {
-    index, name, port, protocol, scheme: scheme ?? 'http',
+    index,
+    name,
+    port,
+    protocol,
+    scheme: scheme ?? 'http',
     ...(hostname !== undefined ? { hostname } : {}),
     namespaces: { from: 'Same' },
     supportedKinds: [],
@@ -139,7 +146,11 @@ function buildListener(ctx: TranslationContext, value: unknown, index: number, g
   if (scheme === 'https') {
     const mode = tls?.mode ?? 'Terminate';
     if (mode !== 'Terminate') {
-      problem(Reason.UnsupportedValue, `listener ${name}: tls.mode ${JSON.stringify(mode)} is not supported on HTTPS listeners (only Terminate)`, `${field}.tls.mode`);
+      problem(
+        Reason.UnsupportedValue,
+        `listener ${name}: tls.mode ${JSON.stringify(mode)} is not supported on HTTPS listeners (only Terminate)`,
+        `${field}.tls.mode`,
+      );
     } else {
       const resolved = resolveListenerCertificates(ctx, tls?.certificateRefs, gatewayRef, `${field}.tls.certificateRefs`, hostname);
       state.certificates = resolved.certificates;
@@ -204,7 +215,14 @@ function markConflicts(ctx: TranslationContext, listeners: ListenerState[], gate
   for (const [port, group] of byPort) {
     const protocols = new Set(group.map((l) => l.protocol));
     if (protocols.size > 1) {
-      for (const listener of group) conflict(ctx, listener, gatewayRef, Reason.ProtocolConflict, `listeners on port ${port} use different protocols (${[...protocols].sort().join(', ')})`);
+      for (const listener of group)
+        conflict(
+          ctx,
+          listener,
+          gatewayRef,
+          Reason.ProtocolConflict,
+          `listeners on port ${port} use different protocols (${[...protocols].sort().join(', ')})`,
+        );
       continue;
     }
     const byHostname = new Map<string, ListenerState[]>();
@@ -215,8 +233,13 @@ function markConflicts(ctx: TranslationContext, listeners: ListenerState[], gate
     for (const [hostname, same] of byHostname) {
       if (same.length < 2) continue;
       for (const listener of same) {
-        conflict(ctx, listener, gatewayRef, Reason.HostnameConflict,
-          `listeners ${same.map((l) => l.name).join(', ')} share port ${port} and ${hostname ? `hostname ${hostname}` : 'an empty hostname'}`);
+        conflict(
+          ctx,
+          listener,
+          gatewayRef,
+          Reason.HostnameConflict,
+          `listeners ${same.map((l) => l.name).join(', ')} share port ${port} and ${hostname ? `hostname ${hostname}` : 'an empty hostname'}`,
+        );
       }
     }
   }

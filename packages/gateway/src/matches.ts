@@ -17,13 +17,28 @@ export function readMatch(value: unknown, field: string): MatchOutcome {
   const pathValue = path.value ?? '/';
   if (typeof pathValue !== 'string') return { ok: false, message: 'path.value must be a string', field: `${field}.path.value` };
   if (type === 'Exact' || type === 'PathPrefix') {
-    if (!pathValue.startsWith('/')) return { ok: false, message: `path ${JSON.stringify(pathValue)} must start with "/"`, field: `${field}.path.value` };
-    if (/\/\/|\/\.\.?(\/|$)|[?#]/.test(pathValue)) return { ok: false, message: `path ${JSON.stringify(pathValue)} may not contain "//", "/./", "/../", "?" or "#"`, field: `${field}.path.value` };
+    if (!pathValue.startsWith('/'))
+      return { ok: false, message: `path ${JSON.stringify(pathValue)} must start with "/"`, field: `${field}.path.value` };
+    if (/\/\/|\/\.\.?(\/|$)|[?#]/.test(pathValue))
+      return {
+        ok: false,
+        message: `path ${JSON.stringify(pathValue)} may not contain "//", "/./", "/../", "?" or "#"`,
+        field: `${field}.path.value`,
+      };
   } else if (type === 'RegularExpression') {
     const problem = regexProblem(pathValue);
-    if (problem) return { ok: false, message: `path regular expression ${JSON.stringify(pathValue)} is invalid: ${problem}`, field: `${field}.path.value` };
+    if (problem)
+      return {
+        ok: false,
+        message: `path regular expression ${JSON.stringify(pathValue)} is invalid: ${problem}`,
+        field: `${field}.path.value`,
+      };
   } else {
-    return { ok: false, message: `path.type ${JSON.stringify(type)} is not Exact, PathPrefix or RegularExpression`, field: `${field}.path.type` };
+    return {
+      ok: false,
+      message: `path.type ${JSON.stringify(type)} is not Exact, PathPrefix or RegularExpression`,
+      field: `${field}.path.type`,
+    };
   }
   match.path = { type, value: pathValue };
 
@@ -35,7 +50,8 @@ export function readMatch(value: unknown, field: string): MatchOutcome {
   if (queryParams.list.length > 0) match.queryParams = queryParams.list;
 
   if (value.method !== undefined) {
-    if (typeof value.method !== 'string' || !METHODS.has(value.method)) return { ok: false, message: `method ${JSON.stringify(value.method)} is not an HTTP method`, field: `${field}.method` };
+    if (typeof value.method !== 'string' || !METHODS.has(value.method))
+      return { ok: false, message: `method ${JSON.stringify(value.method)} is not an HTTP method`, field: `${field}.method` };
     match.method = value.method;
   }
   return { ok: true, match };
@@ -51,14 +67,18 @@ function readValueMatches(value: unknown, field: string, fold: (name: string) =>
   const seen = new Set<string>();
   for (const [i, entry] of value.entries()) {
     const at = `${field}[${i}]`;
-    if (!isRecord(entry) || typeof entry.name !== 'string' || entry.name === '') return { ok: false, message: 'name is required', field: `${at}.name` };
-    if (header && !HEADER_NAME.test(entry.name)) return { ok: false, message: `${JSON.stringify(entry.name)} is not a valid header name`, field: `${at}.name` };
+    if (!isRecord(entry) || typeof entry.name !== 'string' || entry.name === '')
+      return { ok: false, message: 'name is required', field: `${at}.name` };
+    if (header && !HEADER_NAME.test(entry.name))
+      return { ok: false, message: `${JSON.stringify(entry.name)} is not a valid header name`, field: `${at}.name` };
     if (typeof entry.value !== 'string') return { ok: false, message: 'value must be a string', field: `${at}.value` };
     const type = entry.type ?? 'Exact';
-    if (type !== 'Exact' && type !== 'RegularExpression') return { ok: false, message: `type ${JSON.stringify(type)} is not Exact or RegularExpression`, field: `${at}.type` };
+    if (type !== 'Exact' && type !== 'RegularExpression')
+      return { ok: false, message: `type ${JSON.stringify(type)} is not Exact or RegularExpression`, field: `${at}.type` };
     if (type === 'RegularExpression') {
       const problem = regexProblem(entry.value);
-      if (problem) return { ok: false, message: `regular expression ${JSON.stringify(entry.value)} is invalid: ${problem}`, field: `${at}.value` };
+      if (problem)
+        return { ok: false, message: `regular expression ${JSON.stringify(entry.value)} is invalid: ${problem}`, field: `${at}.value` };
     }
     const key = fold(entry.name);
     if (seen.has(key)) continue;

@@ -20,7 +20,10 @@ export interface ResolvedGatewayOptions extends ResolvedTranslateOptions {
 export function resolveGatewayOptions(options: GatewayTranslateOptions = {}): ResolvedGatewayOptions {
   return {
     ...resolveTranslateOptions(options),
-    controllerName: typeof options.controllerName === 'string' && options.controllerName !== '' ? options.controllerName : DEFAULT_GATEWAY_CONTROLLER_NAME,
+    controllerName:
+      typeof options.controllerName === 'string' && options.controllerName !== ''
+        ? options.controllerName
+        : DEFAULT_GATEWAY_CONTROLLER_NAME,
     assumeClassesWhenAbsent: options.assumeClassesWhenAbsent === true,
   };
 }

@@ -25,10 +25,14 @@ export class ReferenceGrantIndex {
       if (!isRecord(grant) || !isRecord(grant.spec)) continue;
       const { namespace } = identityOf(grant, defaultNamespace);
       const from = (Array.isArray(grant.spec.from) ? grant.spec.from : []).filter(isRecord).map((f) => ({
-        group: str(f.group), kind: str(f.kind), namespace: str(f.namespace),
+        group: str(f.group),
+        kind: str(f.kind),
+        namespace: str(f.namespace),
       }));
       const to = (Array.isArray(grant.spec.to) ? grant.spec.to : []).filter(isRecord).map((t) => ({
-        group: str(t.group), kind: str(t.kind), ...(typeof t.name === 'string' && t.name !== '' ? { name: t.name } : {}),
+        group: str(t.group),
+        kind: str(t.kind),
+        ...(typeof t.name === 'string' && t.name !== '' ? { name: t.name } : {}),
       }));
       let list = this.#byNamespace.get(namespace);
       if (!list) this.#byNamespace.set(namespace, (list = []));
@@ -42,7 +46,9 @@ export class ReferenceGrantIndex {
     return (this.#byNamespace.get(request.toNamespace) ?? []).some(
       (grant) =>
         grant.from.some((f) => f.group === request.fromGroup && f.kind === request.fromKind && f.namespace === request.fromNamespace) &&
-        grant.to.some((t) => t.group === request.toGroup && t.kind === request.toKind && (t.name === undefined || t.name === request.toName)),
+        grant.to.some(
+          (t) => t.group === request.toGroup && t.kind === request.toKind && (t.name === undefined || t.name === request.toName),
+        ),
     );
   }
 }

@@ -32,24 +32,56 @@ export function resolveGatewaySecret(
   const ref = read.ref;
   const secret = { namespace: ref.namespace, name: ref.name };
   if (ref.group !== '' || ref.kind !== 'Secret') {
-    return fail(ctx, gateway, field, 'invalid', 'SecretRefUnsupportedKind', `${field} refers to a ${describeGroupKind(ref)}; only core Secrets are supported`, secret);
+    return fail(
+      ctx,
+      gateway,
+      field,
+      'invalid',
+      'SecretRefUnsupportedKind',
+      `${field} refers to a ${describeGroupKind(ref)}; only core Secrets are supported`,
+      secret,
+    );
   }
   const permitted = ctx.grants.permits({
-    fromGroup: GATEWAY_GROUP, fromKind: 'Gateway', fromNamespace: gatewayNamespace,
-    toGroup: '', toKind: 'Secret', toNamespace: ref.namespace, toName: ref.name,
+    fromGroup: GATEWAY_GROUP,
+    fromKind: 'Gateway',
+    fromNamespace: gatewayNamespace,
+    toGroup: '',
+    toKind: 'Secret',
+    toNamespace: ref.namespace,
+    toName: ref.name,
   });
   if (!permitted) {
-    return fail(ctx, gateway, field, 'notPermitted', 'RefNotPermitted',
-      `${field} refers to Secret ${ref.namespace}/${ref.name} in another namespace, and no ReferenceGrant in ${ref.namespace} allows Gateways from ${gatewayNamespace} to use it`, secret);
+    return fail(
+      ctx,
+      gateway,
+      field,
+      'notPermitted',
+      'RefNotPermitted',
+      `${field} refers to Secret ${ref.namespace}/${ref.name} in another namespace, and no ReferenceGrant in ${ref.namespace} allows Gateways from ${gatewayNamespace} to use it`,
+      secret,
+    );
   }
   // The Secret is read from its own namespace, never the Gateway's.
-  const resolved = resolveKeyPairSecret(ctx.secrets.get(ref.namespace, ref.name), secret, ctx.options.now, purpose, ctx.credentials, ctx.certificates);
+  const resolved = resolveKeyPairSecret(
+    ctx.secrets.get(ref.namespace, ref.name),
+    secret,
+    ctx.options.now,
+    purpose,
+    ctx.credentials,
+    ctx.certificates,
+  );
   if (!resolved.ok) return fail(ctx, gateway, field, 'invalid', resolved.code, resolved.message, secret);
-  for (const warning of resolved.warnings) ctx.diagnostics.warning(warning.code, gateway, `Secret ${ref.namespace}/${ref.name}: ${warning.message}`, field);
+  for (const warning of resolved.warnings)
+    ctx.diagnostics.warning(warning.code, gateway, `Secret ${ref.namespace}/${ref.name}: ${warning.message}`, field);
   const remainingDays = (Date.parse(resolved.info.notAfter) - ctx.options.now.getTime()) / 86_400_000;
   if (remainingDays < EXPIRY_WARNING_DAYS) {
-    ctx.diagnostics.warning('CertificateExpiresSoon', gateway,
-      `certificate ${resolved.info.subject} in Secret ${ref.namespace}/${ref.name} expires at ${resolved.info.notAfter}, in less than ${EXPIRY_WARNING_DAYS} days`, field);
+    ctx.diagnostics.warning(
+      'CertificateExpiresSoon',
+      gateway,
+      `certificate ${resolved.info.subject} in Secret ${ref.namespace}/${ref.name} expires at ${resolved.info.notAfter}, in less than ${EXPIRY_WARNING_DAYS} days`,
+      field,
+    );
   }
   return { ok: true, info: resolved.info, secret };
 }

@@ -25,7 +25,12 @@ export interface ConditionStamp {
 export function toCondition(type: string, spec: ConditionSpec, stamp: ConditionStamp): Condition {
   const condition = makeCondition(type, spec.status, spec.reason, spec.message, stamp.generation ?? 1, stamp.now);
   const before = Array.isArray(stamp.previous) ? stamp.previous.find((c) => isRecord(c) && c.type === type) : undefined;
-  if (isRecord(before) && before.status === condition.status && typeof before.lastTransitionTime === 'string' && !Number.isNaN(Date.parse(before.lastTransitionTime))) {
+  if (
+    isRecord(before) &&
+    before.status === condition.status &&
+    typeof before.lastTransitionTime === 'string' &&
+    !Number.isNaN(Date.parse(before.lastTransitionTime))
+  ) {
     condition.lastTransitionTime = before.lastTransitionTime;
   }
   return condition;
@@ -47,6 +52,12 @@ export function apiVersionOf(object: unknown, fallback = GATEWAY_API_VERSION): s
   return typeof apiVersion === 'string' && apiVersion.startsWith(`${GATEWAY_GROUP}/`) ? apiVersion : fallback;
 }
 
-export function resourceStatus(object: unknown, kind: string, namespace: string | undefined, name: string, status: Record<string, unknown>): ResourceStatus {
+export function resourceStatus(
+  object: unknown,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+  status: Record<string, unknown>,
+): ResourceStatus {
   return { apiVersion: apiVersionOf(object), kind, ...(namespace !== undefined ? { namespace } : {}), name, status };
 }

@@ -1,6 +1,20 @@
 // The pure translation: snapshot in, model + statuses + diagnostics out. One pass; a
 // host-owned cache (see translator.ts) may supply earlier work that is still valid.
-import { CertificateCache, compareStrings, createTranslationResult, CredentialStore, DiagnosticList, identityOf, type ClusterSnapshot, type Diagnostic, type Identity, type ResourceStatus, type TranslationModel, type TranslationResult, type Upstream } from '@kupstream/core';
+import {
+  CertificateCache,
+  compareStrings,
+  createTranslationResult,
+  CredentialStore,
+  DiagnosticList,
+  identityOf,
+  type ClusterSnapshot,
+  type Diagnostic,
+  type Identity,
+  type ResourceStatus,
+  type TranslationModel,
+  type TranslationResult,
+  type Upstream,
+} from '@kupstream/core';
 import type { Gateway, HTTPRoute } from '@kupstream/gateway-api-types';
 import { BackendTlsPolicyIndex } from './backend-tls-policy.js';
 import { canonicalObjects } from './canonical-order.js';
@@ -63,7 +77,12 @@ export interface TranslationReuse {
   status(owner: object, signature: string, compute: () => StatusOutcome): StatusOutcome;
 }
 
-export function runTranslation(snapshot: ClusterSnapshot, options: ResolvedGatewayOptions, certificates: CertificateCache, reuse?: TranslationReuse): TranslationResult {
+export function runTranslation(
+  snapshot: ClusterSnapshot,
+  options: ResolvedGatewayOptions,
+  certificates: CertificateCache,
+  reuse?: TranslationReuse,
+): TranslationResult {
   const input = isObject(snapshot) ? snapshot : {};
   const ns = options.defaultNamespace;
   const build = (kept?: SnapshotIndexes) => {
@@ -86,11 +105,20 @@ export function runTranslation(snapshot: ClusterSnapshot, options: ResolvedGatew
   for (const { object: route, identity, key: routeKey } of sortedRoutes.entries) {
     const { namespace, name } = identity;
     if (!name) {
-      diagnostics.error('ObjectNameMissing', { kind: 'HTTPRoute', namespace, name }, 'metadata.name is required; the HTTPRoute is skipped', 'metadata.name');
+      diagnostics.error(
+        'ObjectNameMissing',
+        { kind: 'HTTPRoute', namespace, name },
+        'metadata.name is required; the HTTPRoute is skipped',
+        'metadata.name',
+      );
       continue;
     }
     if (seenRoutes.has(routeKey)) {
-      diagnostics.error('DuplicateObject', { kind: 'HTTPRoute', namespace, name }, 'the input holds this HTTPRoute more than once; the oldest is used');
+      diagnostics.error(
+        'DuplicateObject',
+        { kind: 'HTTPRoute', namespace, name },
+        'the input holds this HTTPRoute more than once; the oldest is used',
+      );
       continue;
     }
     seenRoutes.add(routeKey);
@@ -118,7 +146,10 @@ export function runTranslation(snapshot: ClusterSnapshot, options: ResolvedGatew
     outcomes.push(reuse ? reuse.status(policy, ancestors.sort(compareStrings).join(' '), compute) : compute());
   }
   for (const gateway of ours.values()) {
-    const facts: ListenerRouteFacts = { attachedRoutes: (index) => routes.attachedRoutes(gateway.key, index), conflicted: (listener) => conflicted.get(listener) };
+    const facts: ListenerRouteFacts = {
+      attachedRoutes: (index) => routes.attachedRoutes(gateway.key, index),
+      conflicted: (listener) => conflicted.get(listener),
+    };
     // Within a frame a Gateway's status changes only with its attached routes and conflicts.
     const signature = gateway.listeners.map((l) => `${facts.attachedRoutes(l.index)} ${facts.conflicted(l)?.message ?? ''}`).join('\n');
     const compute = () => ({ status: gatewayStatus(ctx, gateway, facts), diagnostics: [] });
@@ -135,7 +166,12 @@ export function runTranslation(snapshot: ClusterSnapshot, options: ResolvedGatew
   const upstreams: Upstream[] = [];
   for (const { value } of routes.upstreams()) if (endpoints.uses(value.name)) upstreams.push(value);
   const routeDiagnostics = Array.from(routes.diagnostics(), (d) => d.value);
-  const model: TranslationModel = { endpoints: endpoints.endpoints(), upstreams, statuses, diagnostics: [...frame.diagnostics, ...routeDiagnostics, ...diagnostics.items] };
+  const model: TranslationModel = {
+    endpoints: endpoints.endpoints(),
+    upstreams,
+    statuses,
+    diagnostics: [...frame.diagnostics, ...routeDiagnostics, ...diagnostics.items],
+  };
   // Each result gets its own store: a host may hand it to an agent, which must not share a kept one.
   const credentials = reuse ? new CredentialStore().absorb(ctx.credentials) : ctx.credentials;
   return createTranslationResult(model, credentials);
@@ -151,11 +187,20 @@ function buildFrame(input: ClusterSnapshot, indexes: SnapshotIndexes, ctx: Trans
     const { namespace, name } = identityOf(gateway, ns);
     const key = `${namespace}/${name}`;
     if (!name) {
-      ctx.diagnostics.error('ObjectNameMissing', { kind: 'Gateway', namespace, name }, 'metadata.name is required; the Gateway is skipped', 'metadata.name');
+      ctx.diagnostics.error(
+        'ObjectNameMissing',
+        { kind: 'Gateway', namespace, name },
+        'metadata.name is required; the Gateway is skipped',
+        'metadata.name',
+      );
       continue;
     }
     if (existing.has(key)) {
-      ctx.diagnostics.error('DuplicateObject', { kind: 'Gateway', namespace, name }, 'the input holds this Gateway more than once; the oldest is used');
+      ctx.diagnostics.error(
+        'DuplicateObject',
+        { kind: 'Gateway', namespace, name },
+        'the input holds this Gateway more than once; the oldest is used',
+      );
       continue;
     }
     existing.add(key);
@@ -166,11 +211,21 @@ function buildFrame(input: ClusterSnapshot, indexes: SnapshotIndexes, ctx: Trans
       continue;
     }
     if (!classes.isOurs(className)) {
-      ctx.diagnostics.info('GatewayNotOurs', ref, `GatewayClass "${className}" is not handled by ${ctx.options.controllerName}`, 'spec.gatewayClassName');
+      ctx.diagnostics.info(
+        'GatewayNotOurs',
+        ref,
+        `GatewayClass "${className}" is not handled by ${ctx.options.controllerName}`,
+        'spec.gatewayClassName',
+      );
       continue;
     }
     if (classes.assumed) {
-      ctx.diagnostics.info('GatewayClassAssumed', ref, `no GatewayClass objects in the input: class "${className}" is taken as this controller's`, 'spec.gatewayClassName');
+      ctx.diagnostics.info(
+        'GatewayClassAssumed',
+        ref,
+        `no GatewayClass objects in the input: class "${className}" is taken as this controller's`,
+        'spec.gatewayClassName',
+      );
     }
     ours.set(key, buildGateway(ctx, gateway));
   }
@@ -193,7 +248,12 @@ export interface SortedRoutes {
  */
 function sortRoutes(list: unknown, ns: string): SortedRoutes {
   const entries = withTimes(canonicalObjects<HTTPRoute>(Array.isArray(list) ? list : undefined, ns), ns)
-    .sort((a, b) => compareStrings(a.identity.namespace, b.identity.namespace) || compareStrings(a.identity.name, b.identity.name) || compareTimes(a.time, b.time))
+    .sort(
+      (a, b) =>
+        compareStrings(a.identity.namespace, b.identity.namespace) ||
+        compareStrings(a.identity.name, b.identity.name) ||
+        compareTimes(a.time, b.time),
+    )
     .map(({ object, identity }) => ({ object, identity, key: `${identity.namespace}/${identity.name}` }));
   const keys = new Set(entries.map((e) => e.key));
   return { entries, unique: keys.size === entries.length };
@@ -205,7 +265,12 @@ function sortByAge<T>(objects: T[], ns: string): T[] {
 
 /** `compareByAge` order, with each timestamp parsed once rather than once per comparison. */
 function sortEntriesByAge<T>(objects: T[], ns: string): { object: T; identity: Identity }[] {
-  return withTimes(objects, ns).sort((a, b) => compareTimes(a.time, b.time) || compareStrings(a.identity.namespace, b.identity.namespace) || compareStrings(a.identity.name, b.identity.name));
+  return withTimes(objects, ns).sort(
+    (a, b) =>
+      compareTimes(a.time, b.time) ||
+      compareStrings(a.identity.namespace, b.identity.namespace) ||
+      compareStrings(a.identity.name, b.identity.name),
+  );
 }
 
 function withTimes<T>(objects: T[], ns: string): { object: T; identity: Identity; time: number }[] {

@@ -17,7 +17,15 @@
 // Objects are treated as immutable, as an informer cache hands them out: an object changed in
 // place must get a new resourceVersion (as the API server gives it). Results share unchanged
 // parts with earlier results: treat them as read-only.
-import { CertificateCache, identityOf, isRecord, metaTime, type ClusterSnapshot, type ResourceStatus, type TranslationResult } from '@kupstream/core';
+import {
+  CertificateCache,
+  identityOf,
+  isRecord,
+  metaTime,
+  type ClusterSnapshot,
+  type ResourceStatus,
+  type TranslationResult,
+} from '@kupstream/core';
 import type { RouteRecord } from './http-routes.js';
 import { resolveGatewayOptions, type GatewayTranslateOptions } from './options.js';
 import { runTranslation, type Frame, type RouteState, type SortedRoutes, type StatusOutcome, type TranslationReuse } from './translate.js';
@@ -30,7 +38,16 @@ export interface GatewayTranslator {
 }
 
 /** The snapshot lists HTTPRoutes depend on (through indexes, Gateways and BackendTLSPolicies). */
-const ROUTE_INPUTS = ['gatewayClasses', 'gateways', 'referenceGrants', 'backendTLSPolicies', 'services', 'secrets', 'configMaps', 'namespaces'] as const;
+const ROUTE_INPUTS = [
+  'gatewayClasses',
+  'gateways',
+  'referenceGrants',
+  'backendTLSPolicies',
+  'services',
+  'secrets',
+  'configMaps',
+  'namespaces',
+] as const;
 
 interface RouteEntry {
   generation: number;
@@ -137,7 +154,11 @@ function positions(sorted: SortedRoutes): Map<object, number> {
  * order a sort would give: same length, every replacement has the same namespace, name and
  * creationTimestamp, and names are unique (no content tie-break). Else undefined.
  */
-function reorder(kept: { list: unknown[]; sorted: SortedRoutes; position: Map<object, number> }, list: unknown[], ns: string): SortedRoutes | undefined {
+function reorder(
+  kept: { list: unknown[]; sorted: SortedRoutes; position: Map<object, number> },
+  list: unknown[],
+  ns: string,
+): SortedRoutes | undefined {
   if (!kept.sorted.unique || list.length !== kept.list.length) return undefined;
   let entries: SortedRoutes['entries'] | undefined;
   for (let i = 0; i < list.length; i++) {
@@ -149,7 +170,8 @@ function reorder(kept: { list: unknown[]; sorted: SortedRoutes; position: Map<ob
     if (at === undefined) return undefined;
     const identity = identityOf(next, ns);
     const old = kept.sorted.entries[at]!.identity;
-    if (identity.namespace !== old.namespace || identity.name !== old.name || identity.creationTimestamp !== old.creationTimestamp) return undefined;
+    if (identity.namespace !== old.namespace || identity.name !== old.name || identity.creationTimestamp !== old.creationTimestamp)
+      return undefined;
     entries ??= [...kept.sorted.entries];
     entries[at] = { object: next as HTTPRoute, identity, key: kept.sorted.entries[at]!.key };
     kept.position.delete(before);
@@ -167,7 +189,10 @@ function versionsOf(snapshot: ClusterSnapshot): ObjectVersions {
       if (!isRecord(object)) continue;
       const seen = byObject.get(object);
       // A repeated object counts: duplicates change diagnostics.
-      byObject.set(object, seen === undefined ? `1 ${resourceVersionOf(object) ?? ''}` : `${Number.parseInt(seen, 10) + 1}${seen.slice(seen.indexOf(' '))}`);
+      byObject.set(
+        object,
+        seen === undefined ? `1 ${resourceVersionOf(object) ?? ''}` : `${Number.parseInt(seen, 10) + 1}${seen.slice(seen.indexOf(' '))}`,
+      );
     }
     versions.set(list, byObject);
   }

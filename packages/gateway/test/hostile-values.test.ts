@@ -8,15 +8,45 @@ import { translateGatewayApi } from '../src/index.js';
 const hostile = [{ toString: 0 }];
 
 function snapshot(): ClusterSnapshot {
-  return JSON.parse(JSON.stringify({
-    gateways: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'default' }, spec: { gatewayClassName: 'ngrok', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } }],
-    httpRoutes: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'default' }, spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] } }],
-    services: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc', namespace: 'default' }, spec: { ports: [{ name: 'https', port: hostile }] } }],
-    backendTLSPolicies: [{
-      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: { name: 'p', namespace: 'default' },
-      spec: { targetRefs: [{ group: '', kind: hostile, name: 'svc' }], validation: { hostname: 'svc.example.com', caCertificateRefs: [{ group: '', kind: hostile, name: 'ca' }] } },
-    }],
-  })) as ClusterSnapshot;
+  return JSON.parse(
+    JSON.stringify({
+      gateways: [
+        {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'Gateway',
+          metadata: { name: 'gw', namespace: 'default' },
+          spec: { gatewayClassName: 'ngrok', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+        },
+      ],
+      httpRoutes: [
+        {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'HTTPRoute',
+          metadata: { name: 'r', namespace: 'default' },
+          spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] },
+        },
+      ],
+      services: [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'svc', namespace: 'default' },
+          spec: { ports: [{ name: 'https', port: hostile }] },
+        },
+      ],
+      backendTLSPolicies: [
+        {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'BackendTLSPolicy',
+          metadata: { name: 'p', namespace: 'default' },
+          spec: {
+            targetRefs: [{ group: '', kind: hostile, name: 'svc' }],
+            validation: { hostname: 'svc.example.com', caCertificateRefs: [{ group: '', kind: hostile, name: 'ca' }] },
+          },
+        },
+      ],
+    }),
+  ) as ClusterSnapshot;
 }
 
 describe('hostile values in fields that messages quote', () => {

@@ -27,12 +27,29 @@ describe('label selectors', () => {
 });
 
 describe('reference grants', () => {
-  const grants = new ReferenceGrantIndex([
-    { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'all', namespace: 'backends' },
-      spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'apps' }], to: [{ group: '', kind: 'Service' }] } },
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ReferenceGrant', metadata: { name: 'one', namespace: 'certs' },
-      spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra' }], to: [{ group: '', kind: 'Secret', name: 'client' }] } },
-  ], 'default');
+  const grants = new ReferenceGrantIndex(
+    [
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1beta1',
+        kind: 'ReferenceGrant',
+        metadata: { name: 'all', namespace: 'backends' },
+        spec: {
+          from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'apps' }],
+          to: [{ group: '', kind: 'Service' }],
+        },
+      },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'ReferenceGrant',
+        metadata: { name: 'one', namespace: 'certs' },
+        spec: {
+          from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'infra' }],
+          to: [{ group: '', kind: 'Secret', name: 'client' }],
+        },
+      },
+    ],
+    'default',
+  );
   const ask = (fromKind: string, fromNamespace: string, toKind: string, toNamespace: string, toName: string) =>
     grants.permits({ fromGroup: 'gateway.networking.k8s.io', fromKind, fromNamespace, toGroup: '', toKind, toNamespace, toName });
   it('permits same-namespace references and granted cross-namespace ones', () => {

@@ -5,7 +5,10 @@ import { readFilters } from '../src/filters.js';
 describe('matches', () => {
   it('defaults to PathPrefix / and keeps regular expressions as regular expressions', () => {
     assert.deepEqual(readMatch({}, 'm'), { ok: true, match: { path: { type: 'PathPrefix', value: '/' } } });
-    assert.deepEqual(readMatch({ path: { type: 'RegularExpression', value: '^/v[0-9]+' } }, 'm'), { ok: true, match: { path: { type: 'RegularExpression', value: '^/v[0-9]+' } } });
+    assert.deepEqual(readMatch({ path: { type: 'RegularExpression', value: '^/v[0-9]+' } }, 'm'), {
+      ok: true,
+      match: { path: { type: 'RegularExpression', value: '^/v[0-9]+' } },
+    });
   });
 
   it('reports an invalid regular expression with its field instead of turning it into a prefix', () => {
@@ -27,11 +30,15 @@ describe('matches', () => {
 describe('filters', () => {
   const prefix = [{ path: { type: 'PathPrefix' as const, value: '/a' } }];
   it('accepts the four core filters in Gateway API shapes', () => {
-    const outcome = readFilters([
-      { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'a', value: '1' }], remove: ['b'] } },
-      { type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'c', value: '2' }] } },
-      { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b' } } },
-    ], prefix, 'f');
+    const outcome = readFilters(
+      [
+        { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'a', value: '1' }], remove: ['b'] } },
+        { type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'c', value: '2' }] } },
+        { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b' } } },
+      ],
+      prefix,
+      'f',
+    );
     assert.ok(outcome.ok);
     assert.equal(outcome.ok && outcome.filters.length, 3);
   });
@@ -41,9 +48,23 @@ describe('filters', () => {
     assert.equal(readFilters([{ type: 'RequestRedirect', requestRedirect: { statusCode: 304 } }], prefix, 'f').ok, false);
   });
   it('reports redirect with rewrite as IncompatibleFilters, duplicates and unknown types as UnsupportedValue', () => {
-    const both = readFilters([{ type: 'RequestRedirect', requestRedirect: {} }, { type: 'URLRewrite', urlRewrite: {} }], prefix, 'f');
+    const both = readFilters(
+      [
+        { type: 'RequestRedirect', requestRedirect: {} },
+        { type: 'URLRewrite', urlRewrite: {} },
+      ],
+      prefix,
+      'f',
+    );
     assert.equal(!both.ok && both.reason, 'IncompatibleFilters');
-    const twice = readFilters([{ type: 'URLRewrite', urlRewrite: {} }, { type: 'URLRewrite', urlRewrite: {} }], prefix, 'f');
+    const twice = readFilters(
+      [
+        { type: 'URLRewrite', urlRewrite: {} },
+        { type: 'URLRewrite', urlRewrite: {} },
+      ],
+      prefix,
+      'f',
+    );
     assert.equal(!twice.ok && twice.reason, 'UnsupportedValue');
     const cors = readFilters([{ type: 'CORS', cors: {} }], prefix, 'f');
     assert.equal(!cors.ok && cors.field, 'f[0]');

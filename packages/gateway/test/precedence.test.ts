@@ -3,8 +3,18 @@ import fc from 'fast-check';
 import type { Match } from '@kupstream/core';
 import { comparePrecedence, type RankedRoute } from '../src/precedence.js';
 
-const route = (name: string, creationTimestamp = '2026-01-01T00:00:00Z') => ({ namespace: 'default', name, generation: 1, creationTimestamp });
-const ranked = (match: Match, name = 'r', ruleIndex = 0, matchIndex = 0, ts?: string): RankedRoute => ({ match, route: route(name, ts), ruleIndex, matchIndex });
+const route = (name: string, creationTimestamp = '2026-01-01T00:00:00Z') => ({
+  namespace: 'default',
+  name,
+  generation: 1,
+  creationTimestamp,
+});
+const ranked = (match: Match, name = 'r', ruleIndex = 0, matchIndex = 0, ts?: string): RankedRoute => ({
+  match,
+  route: route(name, ts),
+  ruleIndex,
+  matchIndex,
+});
 
 describe('match precedence', () => {
   it('orders Exact > longest PathPrefix > RegularExpression > method > headers > query params', () => {
@@ -35,16 +45,25 @@ describe('match precedence', () => {
   });
 
   it('is a total order: sorting any permutation gives the same result (property)', () => {
-    const match = fc.record({
-      path: fc.record({ type: fc.constantFrom('Exact' as const, 'PathPrefix' as const, 'RegularExpression' as const), value: fc.constantFrom('/', '/a', '/ab', '/a/b') }),
-      method: fc.option(fc.constantFrom('GET', 'POST'), { nil: undefined }),
-    }).map((m) => (m.method === undefined ? { path: m.path } : m) as Match);
+    const match = fc
+      .record({
+        path: fc.record({
+          type: fc.constantFrom('Exact' as const, 'PathPrefix' as const, 'RegularExpression' as const),
+          value: fc.constantFrom('/', '/a', '/ab', '/a/b'),
+        }),
+        method: fc.option(fc.constantFrom('GET', 'POST'), { nil: undefined }),
+      })
+      .map((m) => (m.method === undefined ? { path: m.path } : m) as Match);
     const item = fc.tuple(match, fc.constantFrom('a', 'b'), fc.nat(2), fc.nat(2)).map(([m, n, r, i]) => ranked(m, n, r, i));
     fc.assert(
-      fc.property(fc.uniqueArray(item, { selector: (r) => `${r.route.name}/${r.ruleIndex}/${r.matchIndex}`, maxLength: 12 }), fc.func(fc.integer()), (items, key) => {
-        const shuffled = [...items].sort((x, y) => key(x) - key(y));
-        assert.deepEqual([...shuffled].sort(comparePrecedence), [...items].sort(comparePrecedence));
-      }),
+      fc.property(
+        fc.uniqueArray(item, { selector: (r) => `${r.route.name}/${r.ruleIndex}/${r.matchIndex}`, maxLength: 12 }),
+        fc.func(fc.integer()),
+        (items, key) => {
+          const shuffled = [...items].sort((x, y) => key(x) - key(y));
+          assert.deepEqual([...shuffled].sort(comparePrecedence), [...items].sort(comparePrecedence));
+        },
+      ),
     );
   });
 });

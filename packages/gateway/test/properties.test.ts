@@ -9,7 +9,10 @@ const options = { now: () => GOLDEN_NOW, assumeClassesWhenAbsent: true };
 const translate = (snapshot: ClusterSnapshot) => toStableJson(translateGatewayApi(snapshot, options));
 
 function shuffled<T>(list: readonly T[], keys: readonly number[]): T[] {
-  return list.map((item, i) => ({ item, key: keys[i % Math.max(keys.length, 1)] ?? 0, i })).sort((a, b) => a.key - b.key || b.i - a.i).map((e) => e.item);
+  return list
+    .map((item, i) => ({ item, key: keys[i % Math.max(keys.length, 1)] ?? 0, i }))
+    .sort((a, b) => a.key - b.key || b.i - a.i)
+    .map((e) => e.item);
 }
 
 describe('properties', function () {
@@ -79,9 +82,25 @@ describe('properties', function () {
 
   it('never throws on arbitrary snapshots', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('gateways', 'httpRoutes', 'gatewayClasses', 'services', 'secrets', 'referenceGrants', 'backendTLSPolicies', 'namespaces', 'configMaps'), fc.jsonValue()), (snapshot) => {
-        translateGatewayApi(snapshot as ClusterSnapshot, options);
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom(
+            'gateways',
+            'httpRoutes',
+            'gatewayClasses',
+            'services',
+            'secrets',
+            'referenceGrants',
+            'backendTLSPolicies',
+            'namespaces',
+            'configMaps',
+          ),
+          fc.jsonValue(),
+        ),
+        (snapshot) => {
+          translateGatewayApi(snapshot as ClusterSnapshot, options);
+        },
+      ),
       { numRuns: 200 },
     );
     for (const junk of [null, undefined, 1, 'x', [], { gateways: null }]) translateGatewayApi(junk as unknown as ClusterSnapshot, options);

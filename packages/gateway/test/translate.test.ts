@@ -8,19 +8,30 @@ const validity = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Da
 
 function seedLike(extra: Partial<ClusterSnapshot> = {}, gatewaySpec: Record<string, unknown> = {}): ClusterSnapshot {
   return {
-    gateways: [{
-      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway',
-      metadata: { name: 'gw', namespace: 'default', generation: 2 },
-      spec: { gatewayClassName: 'ngrok', listeners: [{ name: 'web', hostname: 'app.example.com', port: 443, protocol: 'HTTPS' }], ...gatewaySpec },
-    }],
-    httpRoutes: [{
-      metadata: { name: 'route', namespace: 'default' },
-      spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] },
-    }],
-    services: [{
-      metadata: { name: 'svc', namespace: 'default', annotations: { 'k8s.ngrok.com/app-protocols': '{"https":"HTTPS"}' } },
-      spec: { ports: [{ name: 'https', port: 443 }] },
-    }],
+    gateways: [
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'default', generation: 2 },
+        spec: {
+          gatewayClassName: 'ngrok',
+          listeners: [{ name: 'web', hostname: 'app.example.com', port: 443, protocol: 'HTTPS' }],
+          ...gatewaySpec,
+        },
+      },
+    ],
+    httpRoutes: [
+      {
+        metadata: { name: 'route', namespace: 'default' },
+        spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] },
+      },
+    ],
+    services: [
+      {
+        metadata: { name: 'svc', namespace: 'default', annotations: { 'k8s.ngrok.com/app-protocols': '{"https":"HTTPS"}' } },
+        spec: { ports: [{ name: 'https', port: 443 }] },
+      },
+    ],
     ...extra,
   };
 }
@@ -57,7 +68,10 @@ describe('translateGatewayApi', () => {
     const ca = await createCa({ subject: 'CN=ExampleCA', ...validity });
     const client = await issue(ca, { subject: 'CN=ExampleClient', extendedKeyUsage: ['clientAuth'], ...validity });
     const result = translateGatewayApi(
-      seedLike({ secrets: [tlsSecret('client-cert', client, 'default')] }, { tls: { backend: { clientCertificateRef: { name: 'client-cert' } } } }),
+      seedLike(
+        { secrets: [tlsSecret('client-cert', client, 'default')] },
+        { tls: { backend: { clientCertificateRef: { name: 'client-cert' } } } },
+      ),
       { now: () => now, assumeClassesWhenAbsent: true },
     );
     const upstream = result.upstreams[0]!;
@@ -69,40 +83,72 @@ describe('translateGatewayApi', () => {
 
   it('warns when the client certificate expires within 30 days, and still uses it', async () => {
     const ca = await createCa({ subject: 'CN=ExampleCA', ...validity });
-    const client = await issue(ca, { subject: 'CN=Soon', extendedKeyUsage: ['clientAuth'], notBefore: validity.notBefore, notAfter: new Date('2026-06-10T00:00:00Z') });
+    const client = await issue(ca, {
+      subject: 'CN=Soon',
+      extendedKeyUsage: ['clientAuth'],
+      notBefore: validity.notBefore,
+      notAfter: new Date('2026-06-10T00:00:00Z'),
+    });
     const result = translateGatewayApi(
-      seedLike({ secrets: [tlsSecret('client-cert', client, 'default')] }, { backendTLS: { clientCertificateRef: { name: 'client-cert' } } }),
+      seedLike(
+        { secrets: [tlsSecret('client-cert', client, 'default')] },
+        { backendTLS: { clientCertificateRef: { name: 'client-cert' } } },
+      ),
       { now: () => now, assumeClassesWhenAbsent: true },
     );
-    assert.ok(result.diagnostics.some((d) => d.code === 'CertificateExpiresSoon' && d.severity === 'warning' && d.field === 'spec.backendTLS.clientCertificateRef'));
+    assert.ok(
+      result.diagnostics.some(
+        (d) => d.code === 'CertificateExpiresSoon' && d.severity === 'warning' && d.field === 'spec.backendTLS.clientCertificateRef',
+      ),
+    );
     assert.equal(result.upstreams[0]?.unavailable, undefined);
     assert.equal(result.upstreams[0]?.tls?.clientCertificate?.subject, 'CN=Soon');
   });
 
   it('fails closed: an unresolvable client certificate leaves the TLS upstream unavailable and the store empty', () => {
-    const result = translateGatewayApi(seedLike({}, { tls: { backend: { clientCertificateRef: { name: 'missing' } } } }), { now: () => now, assumeClassesWhenAbsent: true });
+    const result = translateGatewayApi(seedLike({}, { tls: { backend: { clientCertificateRef: { name: 'missing' } } } }), {
+      now: () => now,
+      assumeClassesWhenAbsent: true,
+    });
     const upstream = result.upstreams[0]!;
     assert.equal(upstream.unavailable?.code, 'InvalidClientCertificateRef');
     assert.equal(upstream.tls?.clientCertificate, undefined);
     assert.deepEqual(result.credentials.summary().clients, []);
     const gateway = result.statuses.find((s) => s.kind === 'Gateway')!;
     const conditions = (gateway.status as { conditions: { type: string; status: string; reason: string }[] }).conditions;
-    assert.deepEqual(conditions.map((c) => `${c.type}=${c.status}/${c.reason}`), ['Accepted=True/Accepted', 'Programmed=True/Programmed', 'ResolvedRefs=False/InvalidClientCertificateRef']);
+    assert.deepEqual(
+      conditions.map((c) => `${c.type}=${c.status}/${c.reason}`),
+      ['Accepted=True/Accepted', 'Programmed=True/Programmed', 'ResolvedRefs=False/InvalidClientCertificateRef'],
+    );
   });
 
   it('verifies with a CA bundle from a ConfigMap and hands the bundle to the credential store by digest', async () => {
     const ca = await createCa({ subject: 'CN=BackendCA', ...validity });
-    const result = translateGatewayApi(seedLike({
-      configMaps: [{ metadata: { name: 'backend-ca', namespace: 'default' }, data: { 'ca.crt': ca.certPem } }],
-      backendTLSPolicies: [{
-        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy',
-        metadata: { name: 'verify', namespace: 'default' },
-        spec: { targetRefs: [{ group: '', kind: 'Service', name: 'svc', sectionName: 'https' }], validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }], hostname: 'svc.internal' } },
-      }],
-    }), { now: () => now, assumeClassesWhenAbsent: true });
+    const result = translateGatewayApi(
+      seedLike({
+        configMaps: [{ metadata: { name: 'backend-ca', namespace: 'default' }, data: { 'ca.crt': ca.certPem } }],
+        backendTLSPolicies: [
+          {
+            apiVersion: 'gateway.networking.k8s.io/v1',
+            kind: 'BackendTLSPolicy',
+            metadata: { name: 'verify', namespace: 'default' },
+            spec: {
+              targetRefs: [{ group: '', kind: 'Service', name: 'svc', sectionName: 'https' }],
+              validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }], hostname: 'svc.internal' },
+            },
+          },
+        ],
+      }),
+      { now: () => now, assumeClassesWhenAbsent: true },
+    );
     const tls = result.upstreams[0]?.tls;
     const digest = checkCaBundle(ca.certPem, now).sha256!;
-    assert.deepEqual(tls?.verification, { mode: 'ca', caSha256: digest, hostname: 'svc.internal', source: { kind: 'BackendTLSPolicy', namespace: 'default', name: 'verify' } });
+    assert.deepEqual(tls?.verification, {
+      mode: 'ca',
+      caSha256: digest,
+      hostname: 'svc.internal',
+      source: { kind: 'BackendTLSPolicy', namespace: 'default', name: 'verify' },
+    });
     assert.equal(tls?.serverName, 'svc.internal');
     assert.equal(result.credentials.getCaBundle(digest), checkCaBundle(ca.certPem, now).pem);
     assert.ok(!result.diagnostics.some((d) => d.code === 'UpstreamNotVerified'));

@@ -72,7 +72,8 @@ function apply(snapshot: Lists, step: Edit, now: Date): { snapshot: Lists; now: 
     case 'copySpec': {
       const copy = bumped(list[i]) as Record<string, unknown>;
       const from = list[step.from % list.length] as Record<string, unknown>;
-      for (const key of Object.keys(from)) if (key !== 'metadata' && key !== 'apiVersion' && key !== 'kind') copy[key] = structuredClone(from[key]);
+      for (const key of Object.keys(from))
+        if (key !== 'metadata' && key !== 'apiVersion' && key !== 'kind') copy[key] = structuredClone(from[key]);
       list[i] = copy;
       break;
     }
@@ -106,7 +107,10 @@ describe('createGatewayTranslator', function () {
         const options = { now: () => now, assumeClassesWhenAbsent: true };
         const translator = createGatewayTranslator(options);
         let snapshot = base;
-        assert.equal(observed(translator.translate(snapshot as ClusterSnapshot)), observed(translateGatewayApi(snapshot as ClusterSnapshot, options)));
+        assert.equal(
+          observed(translator.translate(snapshot as ClusterSnapshot)),
+          observed(translateGatewayApi(snapshot as ClusterSnapshot, options)),
+        );
         for (const step of steps) {
           ({ snapshot, now } = apply(snapshot, step, now));
           const cached = observed(translator.translate(snapshot as ClusterSnapshot));
@@ -142,13 +146,21 @@ describe('createGatewayTranslator', function () {
     // Two Gateways (the older wins) with listeners on the same hostnames, so URLs are contested
     // and endpoints gather many routes: what the endpoint table and the aggregates patch.
     const gateway = (name: string, created: string) => ({
-      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'default', creationTimestamp: created },
-      spec: { gatewayClassName: 'ngrok', listeners: [
-        { name: 'a', hostname: 'a.example.com', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
-        { name: 'wild', hostname: '*.example.com', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
-      ] },
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name, namespace: 'default', creationTimestamp: created },
+      spec: {
+        gatewayClassName: 'ngrok',
+        listeners: [
+          { name: 'a', hostname: 'a.example.com', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
+          { name: 'wild', hostname: '*.example.com', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
+        ],
+      },
     });
-    const services = ['s1', 's2', 's3'].map((name) => ({ metadata: { name, namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80 }] } }));
+    const services = ['s1', 's2', 's3'].map((name) => ({
+      metadata: { name, namespace: 'default' },
+      spec: { ports: [{ name: 'http', port: 80 }] },
+    }));
     const routeSpec = fc.record({
       gateways: fc.subarray(['old', 'new'], { minLength: 1 }),
       hostnames: fc.subarray(['a.example.com', 'b.example.com', 'c.example.com'], { minLength: 1 }),
@@ -157,31 +169,59 @@ describe('createGatewayTranslator', function () {
       service: fc.constantFrom('s1', 's2', 's3', 'missing'),
       weight: fc.nat({ max: 3 }),
     });
-    const route = (name: string, version: number, spec: { gateways: string[]; hostnames: string[]; path: string; type: string; service: string; weight: number }) => ({
-      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute',
-      metadata: { name, namespace: 'default', resourceVersion: String(version), creationTimestamp: `2026-01-01T00:00:${String(Number(name.slice(1)) % 60).padStart(2, '0')}Z` },
-      spec: { parentRefs: spec.gateways.map((g) => ({ name: g })), hostnames: spec.hostnames, rules: [{ matches: [{ path: { type: spec.type, value: spec.path } }], backendRefs: [{ name: spec.service, port: 80, weight: spec.weight }] }] },
+    const route = (
+      name: string,
+      version: number,
+      spec: { gateways: string[]; hostnames: string[]; path: string; type: string; service: string; weight: number },
+    ) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: {
+        name,
+        namespace: 'default',
+        resourceVersion: String(version),
+        creationTimestamp: `2026-01-01T00:00:${String(Number(name.slice(1)) % 60).padStart(2, '0')}Z`,
+      },
+      spec: {
+        parentRefs: spec.gateways.map((g) => ({ name: g })),
+        hostnames: spec.hostnames,
+        rules: [
+          {
+            matches: [{ path: { type: spec.type, value: spec.path } }],
+            backendRefs: [{ name: spec.service, port: 80, weight: spec.weight }],
+          },
+        ],
+      },
     });
     const step = fc.record({ at: fc.nat(), remove: fc.boolean(), spec: routeSpec });
     fc.assert(
-      fc.property(fc.array(routeSpec, { minLength: 1, maxLength: 12 }), fc.array(step, { minLength: 1, maxLength: 10 }), (initial, steps) => {
-        const options = { now: () => GOLDEN_NOW, assumeClassesWhenAbsent: true };
-        let version = 1;
-        let routes = initial.map((spec, i) => route(`r${i}`, version++, spec));
-        const snapshot = () => ({ gateways: [gateway('old', '2026-01-01T00:00:00Z'), gateway('new', '2026-02-01T00:00:00Z')], services, httpRoutes: routes }) as unknown as ClusterSnapshot;
-        const translator = createGatewayTranslator(options);
-        const fixed = snapshot();
-        translator.translate(fixed);
-        for (const { at, remove, spec } of steps) {
-          routes = [...routes];
-          const i = at % (routes.length + 1);
-          if (remove && i < routes.length) routes.splice(i, 1);
-          else if (i < routes.length) routes[i] = route((routes[i] as { metadata: { name: string } }).metadata.name, version++, spec);
-          else routes.push(route(`r${100 + version}`, version++, spec));
-          const next = { ...fixed, httpRoutes: routes } as ClusterSnapshot;
-          assert.equal(observed(translator.translate(next)), observed(translateGatewayApi(next, options)));
-        }
-      }),
+      fc.property(
+        fc.array(routeSpec, { minLength: 1, maxLength: 12 }),
+        fc.array(step, { minLength: 1, maxLength: 10 }),
+        (initial, steps) => {
+          const options = { now: () => GOLDEN_NOW, assumeClassesWhenAbsent: true };
+          let version = 1;
+          let routes = initial.map((spec, i) => route(`r${i}`, version++, spec));
+          const snapshot = () =>
+            ({
+              gateways: [gateway('old', '2026-01-01T00:00:00Z'), gateway('new', '2026-02-01T00:00:00Z')],
+              services,
+              httpRoutes: routes,
+            }) as unknown as ClusterSnapshot;
+          const translator = createGatewayTranslator(options);
+          const fixed = snapshot();
+          translator.translate(fixed);
+          for (const { at, remove, spec } of steps) {
+            routes = [...routes];
+            const i = at % (routes.length + 1);
+            if (remove && i < routes.length) routes.splice(i, 1);
+            else if (i < routes.length) routes[i] = route((routes[i] as { metadata: { name: string } }).metadata.name, version++, spec);
+            else routes.push(route(`r${100 + version}`, version++, spec));
+            const next = { ...fixed, httpRoutes: routes } as ClusterSnapshot;
+            assert.equal(observed(translator.translate(next)), observed(translateGatewayApi(next, options)));
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -192,11 +232,16 @@ describe('createGatewayTranslator', function () {
     const translator = createGatewayTranslator(options);
     const first = translator.translate(base as ClusterSnapshot);
     // Write the statuses back, as a controller does: their conditions now hold a transition time.
-    const written = { ...base, httpRoutes: base.httpRoutes!.map((route) => {
-      const r = route as { metadata?: { name?: string; namespace?: string } };
-      const status = first.statuses.find((s) => s.kind === 'HTTPRoute' && s.name === r.metadata?.name && s.namespace === (r.metadata?.namespace ?? 'default'));
-      return status ? { ...r, status: status.status } : r;
-    }) };
+    const written = {
+      ...base,
+      httpRoutes: base.httpRoutes!.map((route) => {
+        const r = route as { metadata?: { name?: string; namespace?: string } };
+        const status = first.statuses.find(
+          (s) => s.kind === 'HTTPRoute' && s.name === r.metadata?.name && s.namespace === (r.metadata?.namespace ?? 'default'),
+        );
+        return status ? { ...r, status: status.status } : r;
+      }),
+    };
     now = new Date(GOLDEN_NOW.getTime() + 30_000);
     const second = translator.translate(written as ClusterSnapshot);
     now = new Date(GOLDEN_NOW.getTime() + 60_000);
@@ -210,16 +255,41 @@ describe('createGatewayTranslator', function () {
   });
 
   it('re-evaluates a BackendTLSPolicy whose CA expires between calls with no object changed', async () => {
-    const ca = await createCa({ subject: 'CN=ShortLivedCA', notBefore: new Date(GOLDEN_NOW.getTime() - DAY), notAfter: new Date(GOLDEN_NOW.getTime() + DAY) });
+    const ca = await createCa({
+      subject: 'CN=ShortLivedCA',
+      notBefore: new Date(GOLDEN_NOW.getTime() - DAY),
+      notAfter: new Date(GOLDEN_NOW.getTime() + DAY),
+    });
     const snapshot = {
-      gateways: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'default' }, spec: { gatewayClassName: 'ngrok', listeners: [{ name: 'web', hostname: 'app.example.com', port: 80, protocol: 'HTTP' }] } }],
-      httpRoutes: [{ metadata: { name: 'route', namespace: 'default' }, spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] } }],
-      services: [{ metadata: { name: 'svc', namespace: 'default' }, spec: { ports: [{ name: 'https', port: 443, appProtocol: 'https' }] } }],
+      gateways: [
+        {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'Gateway',
+          metadata: { name: 'gw', namespace: 'default' },
+          spec: { gatewayClassName: 'ngrok', listeners: [{ name: 'web', hostname: 'app.example.com', port: 80, protocol: 'HTTP' }] },
+        },
+      ],
+      httpRoutes: [
+        {
+          metadata: { name: 'route', namespace: 'default' },
+          spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] },
+        },
+      ],
+      services: [
+        { metadata: { name: 'svc', namespace: 'default' }, spec: { ports: [{ name: 'https', port: 443, appProtocol: 'https' }] } },
+      ],
       configMaps: [{ metadata: { name: 'backend-ca', namespace: 'default' }, data: { 'ca.crt': ca.certPem } }],
-      backendTLSPolicies: [{
-        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: { name: 'verify', namespace: 'default' },
-        spec: { targetRefs: [{ group: '', kind: 'Service', name: 'svc' }], validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }], hostname: 'svc.internal' } },
-      }],
+      backendTLSPolicies: [
+        {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'BackendTLSPolicy',
+          metadata: { name: 'verify', namespace: 'default' },
+          spec: {
+            targetRefs: [{ group: '', kind: 'Service', name: 'svc' }],
+            validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }], hostname: 'svc.internal' },
+          },
+        },
+      ],
     } as ClusterSnapshot;
     let now = GOLDEN_NOW;
     const options = { now: () => now, assumeClassesWhenAbsent: true };
@@ -238,7 +308,10 @@ describe('createGatewayTranslator', function () {
     const b = createGatewayTranslator({ ...options, controllerName: 'example.com/other' });
     const expected = toStableJson(translateGatewayApi(base as ClusterSnapshot, options));
     a.translate(base as ClusterSnapshot);
-    assert.equal(toStableJson(b.translate(base as ClusterSnapshot)), toStableJson(translateGatewayApi(base as ClusterSnapshot, { ...options, controllerName: 'example.com/other' })));
+    assert.equal(
+      toStableJson(b.translate(base as ClusterSnapshot)),
+      toStableJson(translateGatewayApi(base as ClusterSnapshot, { ...options, controllerName: 'example.com/other' })),
+    );
     assert.equal(toStableJson(a.translate(base as ClusterSnapshot)), expected);
   });
 });

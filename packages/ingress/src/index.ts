@@ -10,4 +10,10 @@ export { checkIngressHost, tlsHostCovers } from './ingress-host.js';
 export { compareIngressRoutes } from './route-order.js';
 export { ingressStatus, INGRESS_API_VERSION } from './ingress-status.js';
 export type { IngressEndpointAttributes, IngressAnnotations, AnnotationNote } from './ingress-annotations.js';
-export { readIngressAnnotations, guardsDiffer, descriptionsDiffer, ANNOTATION_PREFIX, LEGACY_ANNOTATION_PREFIX } from './ingress-annotations.js';
+export {
+  readIngressAnnotations,
+  guardsDiffer,
+  descriptionsDiffer,
+  ANNOTATION_PREFIX,
+  LEGACY_ANNOTATION_PREFIX,
+} from './ingress-annotations.js';

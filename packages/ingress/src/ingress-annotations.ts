@@ -41,7 +41,12 @@ export function readIngressAnnotations(ingress: Ingress, namespace: string): Ing
       if (!(name in annotations)) continue;
       const field = `metadata.annotations[${name}]`;
       if (prefix === LEGACY_ANNOTATION_PREFIX) {
-        out.notes.push({ severity: 'warning', code: 'LegacyAnnotation', message: `${name} is the legacy spelling of ${ANNOTATION_PREFIX}${key}`, field });
+        out.notes.push({
+          severity: 'warning',
+          code: 'LegacyAnnotation',
+          message: `${name} is the legacy spelling of ${ANNOTATION_PREFIX}${key}`,
+          field,
+        });
       }
       return { value: annotations[name]!.trim(), field };
     }
@@ -50,10 +55,18 @@ export function readIngressAnnotations(ingress: Ingress, namespace: string): Ing
 
   const policy = read('traffic-policy');
   if (policy && policy.value !== '') {
-    const names = policy.value.split(',').map((n) => n.trim()).filter(Boolean);
+    const names = policy.value
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
     if (names.length !== 1) {
       out.blocking = `${policy.field} must name exactly one NgrokTrafficPolicy, not ${names.length}`;
-      out.notes.push({ severity: 'error', code: 'IngressTrafficPolicyInvalid', message: `${out.blocking}; the Ingress is not served`, field: policy.field });
+      out.notes.push({
+        severity: 'error',
+        code: 'IngressTrafficPolicyInvalid',
+        message: `${out.blocking}; the Ingress is not served`,
+        field: policy.field,
+      });
     } else {
       out.attributes.trafficPolicy = { targetRef: { kind: 'NgrokTrafficPolicy', namespace, name: names[0]! } };
     }
@@ -61,11 +74,19 @@ export function readIngressAnnotations(ingress: Ingress, namespace: string): Ing
 
   const bindings = read('bindings');
   if (bindings && bindings.value !== '') {
-    const values = bindings.value.split(',').map((b) => b.trim()).filter(Boolean);
+    const values = bindings.value
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
     if (values.length !== 1 || !BINDINGS.includes(values[0]!)) {
       const reason = `${bindings.field} must be one of ${BINDINGS.join(', ')} (a single value), not "${bindings.value}"`;
       out.blocking ??= reason;
-      out.notes.push({ severity: 'error', code: 'IngressBindingsInvalid', message: `${reason}; the Ingress is not served`, field: bindings.field });
+      out.notes.push({
+        severity: 'error',
+        code: 'IngressBindingsInvalid',
+        message: `${reason}; the Ingress is not served`,
+        field: bindings.field,
+      });
     } else {
       out.attributes.bindings = [values[0]!];
     }
@@ -87,7 +108,12 @@ export function readIngressAnnotations(ingress: Ingress, namespace: string): Ing
       for (const key of Object.keys(parsed).sort(compareStrings)) sorted[key] = parsed[key] as string;
       out.attributes.metadata = sorted;
     } else {
-      out.notes.push({ severity: 'error', code: 'IngressMetadataInvalid', message: `${metadata.field} must be a JSON object of string values; it is ignored`, field: metadata.field });
+      out.notes.push({
+        severity: 'error',
+        code: 'IngressMetadataInvalid',
+        message: `${metadata.field} must be a JSON object of string values; it is ignored`,
+        field: metadata.field,
+      });
     }
   }
   return out;
@@ -95,7 +121,10 @@ export function readIngressAnnotations(ingress: Ingress, namespace: string): Ing
 
 /** Settings that change who may reach the host or what runs on it: they must agree to share it. */
 export function guardsDiffer(a: IngressEndpointAttributes, b: IngressEndpointAttributes): boolean {
-  return JSON.stringify(a.trafficPolicy ?? null) !== JSON.stringify(b.trafficPolicy ?? null) || JSON.stringify(a.bindings ?? null) !== JSON.stringify(b.bindings ?? null);
+  return (
+    JSON.stringify(a.trafficPolicy ?? null) !== JSON.stringify(b.trafficPolicy ?? null) ||
+    JSON.stringify(a.bindings ?? null) !== JSON.stringify(b.bindings ?? null)
+  );
 }
 
 /** Settings that only describe the endpoint: the first Ingress's are kept. */

@@ -44,19 +44,30 @@ export function resolveBackend(backend: unknown, field: string, context: Backend
   if (backend.resource !== undefined && backend.resource !== null) {
     const resource = isRecord(backend.resource) ? backend.resource : {};
     const kind = typeof resource.kind === 'string' ? resource.kind : '?';
-    return fail('IngressResourceBackendUnsupported', `${field}.resource (${kind}) is not supported: kupstream routes to Services only`, `${field}.resource`);
+    return fail(
+      'IngressResourceBackendUnsupported',
+      `${field}.resource (${kind}) is not supported: kupstream routes to Services only`,
+      `${field}.resource`,
+    );
   }
   const service = backend.service;
   if (!isRecord(service)) return fail('IngressBackendInvalid', `${field}.service is required`, `${field}.service`);
-  if (typeof service.name !== 'string' || service.name === '') return fail('IngressBackendInvalid', `${field}.service.name is required`, `${field}.service.name`);
+  if (typeof service.name !== 'string' || service.name === '')
+    return fail('IngressBackendInvalid', `${field}.service.name is required`, `${field}.service.name`);
   const port = isRecord(service.port) ? service.port : {};
-  const number = typeof port.number === 'number' && Number.isInteger(port.number) && port.number > 0 && port.number < 65536 ? port.number : undefined;
+  const number =
+    typeof port.number === 'number' && Number.isInteger(port.number) && port.number > 0 && port.number < 65536 ? port.number : undefined;
   const name = typeof port.name === 'string' && port.name !== '' ? port.name : undefined;
   if (number === undefined && name === undefined) {
     return fail('IngressBackendPortMissing', `${field}.service.port needs a number (1-65535) or a name`, `${field}.service.port`);
   }
   if (number !== undefined && name !== undefined) {
-    notes.push({ severity: 'warning', code: 'IngressBackendPortAmbiguous', message: `${field}.service.port has both number and name; the number ${number} is used`, field: `${field}.service.port` });
+    notes.push({
+      severity: 'warning',
+      code: 'IngressBackendPortAmbiguous',
+      message: `${field}.service.port has both number and name; the number ${number} is used`,
+      field: `${field}.service.port`,
+    });
   }
   const shown = `Service ${context.namespace}/${service.name}`;
   const object = context.services.get(context.namespace, service.name);

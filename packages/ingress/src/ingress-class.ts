@@ -1,7 +1,15 @@
 // Which Ingresses are ours: by spec.ingressClassName, the legacy kubernetes.io/ingress.class
 // annotation, or the default IngressClass, each resolved to an IngressClass whose
 // spec.controller is ours.
-import { annotationsOf, canonicalObjects, identityOf, isRecord, type DiagnosticList, type Ingress, type IngressClass } from '@kupstream/core';
+import {
+  annotationsOf,
+  canonicalObjects,
+  identityOf,
+  isRecord,
+  type DiagnosticList,
+  type Ingress,
+  type IngressClass,
+} from '@kupstream/core';
 import { LEGACY_INGRESS_CONTROLLER, type ResolvedIngressOptions } from './options.js';
 
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
@@ -17,7 +25,11 @@ export interface ClassCatalog {
 }
 
 /** Indexes the IngressClasses (cluster-scoped) and notes legacy controller names. */
-export function catalogIngressClasses(classes: readonly IngressClass[] | undefined, options: ResolvedIngressOptions, diagnostics: DiagnosticList): ClassCatalog {
+export function catalogIngressClasses(
+  classes: readonly IngressClass[] | undefined,
+  options: ResolvedIngressOptions,
+  diagnostics: DiagnosticList,
+): ClassCatalog {
   const catalog: ClassCatalog = { present: false, controllers: new Map(), defaults: [] };
   for (const object of canonicalObjects(classes, '')) {
     const { name } = identityOf(object, '');
@@ -27,7 +39,12 @@ export function catalogIngressClasses(classes: readonly IngressClass[] | undefin
     catalog.controllers.set(name, controller);
     if (annotationsOf(object)[DEFAULT_CLASS_ANNOTATION] === 'true') catalog.defaults.push(name);
     if (controller === LEGACY_INGRESS_CONTROLLER && options.controllers.has(controller)) {
-      diagnostics.info('LegacyControllerName', { kind: 'IngressClass', name }, `controller "${LEGACY_INGRESS_CONTROLLER}" is the legacy name of "ngrok.com/ingress-controller"; it is accepted`, 'spec.controller');
+      diagnostics.info(
+        'LegacyControllerName',
+        { kind: 'IngressClass', name },
+        `controller "${LEGACY_INGRESS_CONTROLLER}" is the legacy name of "ngrok.com/ingress-controller"; it is accepted`,
+        'spec.controller',
+      );
     }
   }
   return catalog;
@@ -38,7 +55,11 @@ export type ClassDecision =
   | { ours: false; code: string; message: string; field?: string };
 
 /** Decides one Ingress; the decision carries the diagnostic to report. */
-export function decideIngressClass(ingress: Ingress, catalog: ClassCatalog, options: ResolvedIngressOptions): ClassDecision & { warnings: { code: string; message: string; field: string }[] } {
+export function decideIngressClass(
+  ingress: Ingress,
+  catalog: ClassCatalog,
+  options: ResolvedIngressOptions,
+): ClassDecision & { warnings: { code: string; message: string; field: string }[] } {
   const warnings: { code: string; message: string; field: string }[] = [];
   const spec = isRecord(ingress.spec) ? ingress.spec : {};
   const named = typeof spec.ingressClassName === 'string' && spec.ingressClassName !== '' ? spec.ingressClassName : undefined;
@@ -83,7 +104,12 @@ function byName(name: string, field: string, catalog: ClassCatalog, options: Res
     return { ours: false, code: 'IngressClassNotFound', message: `IngressClass "${name}" does not exist; the Ingress is ignored`, field };
   }
   if (!options.controllers.has(controller)) {
-    return { ours: false, code: 'IngressClassNotOurs', message: `IngressClass "${name}" belongs to controller "${controller}"; the Ingress is ignored`, field };
+    return {
+      ours: false,
+      code: 'IngressClassNotOurs',
+      message: `IngressClass "${name}" belongs to controller "${controller}"; the Ingress is ignored`,
+      field,
+    };
   }
   return { ours: true, className: name };
 }
@@ -91,7 +117,11 @@ function byName(name: string, field: string, catalog: ClassCatalog, options: Res
 function assumed(name: string | undefined, field: string, options: ResolvedIngressOptions): ClassDecision {
   const shown = name === undefined ? 'its absent class' : `class "${name}"`;
   if (options.assumeClassesWhenAbsent) {
-    return { ours: true, className: name, note: { code: 'IngressClassAssumed', message: `no IngressClass objects in the input: ${shown} is taken as this controller's`, field } };
+    return {
+      ours: true,
+      className: name,
+      note: { code: 'IngressClassAssumed', message: `no IngressClass objects in the input: ${shown} is taken as this controller's`, field },
+    };
   }
   return {
     ours: false,

@@ -12,7 +12,8 @@ export function checkIngressHost(value: unknown): HostCheck {
   if (typeof value !== 'string') return { ok: false, message: 'host must be a string' };
   const host = value.toLowerCase();
   if (isIP(host) !== 0) return { ok: false, message: `host "${value}" is an IP address; Ingress hosts are DNS names` };
-  if (host.length > 253 || !HOST.test(host)) return { ok: false, message: `host "${value}" is not a DNS name (optionally with a leading "*.")` };
+  if (host.length > 253 || !HOST.test(host))
+    return { ok: false, message: `host "${value}" is not a DNS name (optionally with a leading "*.")` };
   return { ok: true, host };
 }
 

@@ -13,7 +13,8 @@ export interface PathProblem {
   message: string;
 }
 
-export type PathTranslation = { ok: true; match: PathMatch; warning?: { code: 'IngressPathTypeMissing'; message: string } } | { ok: false; problem: PathProblem };
+export type PathTranslation =
+  { ok: true; match: PathMatch; warning?: { code: 'IngressPathTypeMissing'; message: string } } | { ok: false; problem: PathProblem };
 
 /** Sequences Kubernetes rejects in Exact and Prefix paths. */
 const INVALID_SEQUENCES = ['//', '/./', '/../', '%2f', '%2F'];
@@ -24,18 +25,41 @@ export function translatePath(path: unknown, pathType: unknown): PathTranslation
   let warning: { code: 'IngressPathTypeMissing'; message: string } | undefined;
   if (type === undefined || type === null || type === '') {
     type = 'ImplementationSpecific';
-    warning = { code: 'IngressPathTypeMissing', message: 'pathType is required in networking.k8s.io/v1; treated as ImplementationSpecific (a prefix match)' };
+    warning = {
+      code: 'IngressPathTypeMissing',
+      message: 'pathType is required in networking.k8s.io/v1; treated as ImplementationSpecific (a prefix match)',
+    };
   }
   if (type !== 'Exact' && type !== 'Prefix' && type !== 'ImplementationSpecific') {
-    return { ok: false, problem: { code: 'IngressPathTypeInvalid', message: `pathType ${JSON.stringify(type) ?? 'undefined'} is not Exact, Prefix or ImplementationSpecific; the path is not served` } };
+    return {
+      ok: false,
+      problem: {
+        code: 'IngressPathTypeInvalid',
+        message: `pathType ${JSON.stringify(type) ?? 'undefined'} is not Exact, Prefix or ImplementationSpecific; the path is not served`,
+      },
+    };
   }
   const raw: unknown = path === undefined || path === null ? '' : path;
-  if (typeof raw !== 'string') return { ok: false, problem: { code: 'IngressPathInvalid', message: 'path must be a string; the path is not served' } };
+  if (typeof raw !== 'string')
+    return { ok: false, problem: { code: 'IngressPathInvalid', message: 'path must be a string; the path is not served' } };
   const value = raw === '' && type !== 'Exact' ? '/' : raw;
-  if (!value.startsWith('/')) return { ok: false, problem: { code: 'IngressPathInvalid', message: `path "${value}" must be absolute (start with "/"); the path is not served` } };
-  if (/[\s?#]/.test(value)) return { ok: false, problem: { code: 'IngressPathInvalid', message: `path "${value}" must not contain whitespace, "?" or "#"; the path is not served` } };
+  if (!value.startsWith('/'))
+    return {
+      ok: false,
+      problem: { code: 'IngressPathInvalid', message: `path "${value}" must be absolute (start with "/"); the path is not served` },
+    };
+  if (/[\s?#]/.test(value))
+    return {
+      ok: false,
+      problem: { code: 'IngressPathInvalid', message: `path "${value}" must not contain whitespace, "?" or "#"; the path is not served` },
+    };
   const bad = INVALID_SEQUENCES.find((s) => value.includes(s)) ?? INVALID_SUFFIXES.find((s) => value.endsWith(s));
-  if (bad !== undefined) return { ok: false, problem: { code: 'IngressPathInvalid', message: `path "${value}" must not contain "${bad}"; the path is not served` } };
-  const match: PathMatch = type === 'Exact' ? { type: 'Exact', value } : { type: 'PathPrefix', value: value.length > 1 ? value.replace(/\/+$/, '') : value };
+  if (bad !== undefined)
+    return {
+      ok: false,
+      problem: { code: 'IngressPathInvalid', message: `path "${value}" must not contain "${bad}"; the path is not served` },
+    };
+  const match: PathMatch =
+    type === 'Exact' ? { type: 'Exact', value } : { type: 'PathPrefix', value: value.length > 1 ? value.replace(/\/+$/, '') : value };
   return warning ? { ok: true, match, warning } : { ok: true, match };
 }

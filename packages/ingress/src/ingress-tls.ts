@@ -50,13 +50,29 @@ export function resolveIngressTls(input: IngressTlsInput): Map<string, Certifica
       return;
     }
     const secretRef = { namespace: input.namespace, name: entry.secretName };
-    const resolved = resolveKeyPairSecret(input.secrets.get(secretRef.namespace, secretRef.name), secretRef, input.now, 'server', undefined);
+    const resolved = resolveKeyPairSecret(
+      input.secrets.get(secretRef.namespace, secretRef.name),
+      secretRef,
+      input.now,
+      'server',
+      undefined,
+    );
     if (!resolved.ok) {
-      diagnostics.error(resolved.code, ref, `${field}.secretName: ${resolved.message}; the certificate is not carried`, `${field}.secretName`);
+      diagnostics.error(
+        resolved.code,
+        ref,
+        `${field}.secretName: ${resolved.message}; the certificate is not carried`,
+        `${field}.secretName`,
+      );
       return;
     }
     for (const warning of resolved.warnings) {
-      diagnostics.warning(warning.code, ref, `${field}.secretName: Secret ${secretRef.namespace}/${secretRef.name}: ${warning.message}`, `${field}.secretName`);
+      diagnostics.warning(
+        warning.code,
+        ref,
+        `${field}.secretName: Secret ${secretRef.namespace}/${secretRef.name}: ${warning.message}`,
+        `${field}.secretName`,
+      );
     }
     const covered = tlsHostsOf(entry.hosts, field, ref, diagnostics, input.ruleHosts);
     let used = false;
@@ -64,7 +80,8 @@ export function resolveIngressTls(input: IngressTlsInput): Map<string, Certifica
       if (covered !== 'all' && !covered.some((tlsHost) => tlsHostCovers(tlsHost, host))) continue;
       used = true;
       const list = byHost.get(host) ?? [];
-      if (!list.some((c) => c.secret.namespace === resolved.info.secret.namespace && c.secret.name === resolved.info.secret.name)) list.push(resolved.info);
+      if (!list.some((c) => c.secret.namespace === resolved.info.secret.namespace && c.secret.name === resolved.info.secret.name))
+        list.push(resolved.info);
       byHost.set(host, list);
     }
     // Material reaches the store only when an endpoint carries the certificate.
@@ -75,7 +92,13 @@ export function resolveIngressTls(input: IngressTlsInput): Map<string, Certifica
 }
 
 /** The entry's hosts, or 'all' when it lists none (Kubernetes: every host of the Ingress). */
-function tlsHostsOf(hosts: unknown, field: string, ref: ResourceRef, diagnostics: DiagnosticList, ruleHosts: readonly string[]): string[] | 'all' {
+function tlsHostsOf(
+  hosts: unknown,
+  field: string,
+  ref: ResourceRef,
+  diagnostics: DiagnosticList,
+  ruleHosts: readonly string[],
+): string[] | 'all' {
   if (hosts === undefined || hosts === null) return 'all';
   if (!Array.isArray(hosts)) {
     diagnostics.error('IngressTlsInvalid', ref, `${field}.hosts must be a list of hostnames`, `${field}.hosts`);
@@ -90,7 +113,12 @@ function tlsHostsOf(hosts: unknown, field: string, ref: ResourceRef, diagnostics
       return;
     }
     if (!ruleHosts.some((host) => tlsHostCovers(check.host, host))) {
-      diagnostics.warning('IngressTlsHostWithoutRule', ref, `${field}.hosts[${k}] "${check.host}" matches no rule host of this Ingress; it gets no endpoint`, `${field}.hosts[${k}]`);
+      diagnostics.warning(
+        'IngressTlsHostWithoutRule',
+        ref,
+        `${field}.hosts[${k}] "${check.host}" matches no rule host of this Ingress; it gets no endpoint`,
+        `${field}.hosts[${k}]`,
+      );
     }
     out.push(check.host);
   });

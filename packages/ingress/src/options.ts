@@ -25,7 +25,8 @@ export interface ResolvedIngressOptions extends ResolvedTranslateOptions {
 
 export function resolveIngressOptions(options: IngressTranslateOptions = {}): ResolvedIngressOptions {
   const base = resolveTranslateOptions(options);
-  const name = typeof options.controllerName === 'string' && options.controllerName !== '' ? options.controllerName : DEFAULT_INGRESS_CONTROLLER;
+  const name =
+    typeof options.controllerName === 'string' && options.controllerName !== '' ? options.controllerName : DEFAULT_INGRESS_CONTROLLER;
   const controllers = new Set([name]);
   // Both spellings name the same controller (ngrok's annotation prefix migration).
   if (name === DEFAULT_INGRESS_CONTROLLER || name === LEGACY_INGRESS_CONTROLLER) {
@@ -37,6 +38,8 @@ export function resolveIngressOptions(options: IngressTranslateOptions = {}): Re
     ...base,
     controllers,
     assumeClassesWhenAbsent: options.assumeClassesWhenAbsent === true,
-    loadBalancerHostnames: [...new Set(hostnames.filter((h): h is string => typeof h === 'string' && h !== '').map((h) => h.replace(/^\*\./, '').toLowerCase()))].sort(),
+    loadBalancerHostnames: [
+      ...new Set(hostnames.filter((h): h is string => typeof h === 'string' && h !== '').map((h) => h.replace(/^\*\./, '').toLowerCase())),
+    ].sort(),
   };
 }

@@ -84,7 +84,12 @@ export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressT
 
   const list = Array.isArray(input.ingresses) ? input.ingresses : [];
   const malformed = list.filter((o) => typeof o !== 'object' || o === null || Array.isArray(o)).length;
-  if (malformed > 0) diagnostics.error('ObjectMalformed', { kind: KIND, name: '' }, `${malformed} Ingress entr${malformed === 1 ? 'y is' : 'ies are'} not objects and were not translated`);
+  if (malformed > 0)
+    diagnostics.error(
+      'ObjectMalformed',
+      { kind: KIND, name: '' },
+      `${malformed} Ingress entr${malformed === 1 ? 'y is' : 'ies are'} not objects and were not translated`,
+    );
 
   const seen = new Set<string>();
   const ingresses = canonicalObjects<Ingress>(list, defaultNamespace)
@@ -97,7 +102,11 @@ export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressT
         return false;
       }
       if (seen.has(key)) {
-        diagnostics.error('DuplicateObject', ref, `Ingress ${key} appears more than once in the input; the first in canonical order is translated`);
+        diagnostics.error(
+          'DuplicateObject',
+          ref,
+          `Ingress ${key} appears more than once in the input; the first in canonical order is translated`,
+        );
         return false;
       }
       seen.add(key);
@@ -115,11 +124,15 @@ export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressT
       continue;
     }
     if (decision.note) diagnostics.info(decision.note.code, ref, decision.note.message, decision.note.field);
-    if (translateIngress(object, identity, ref, context)) statuses.push(ingressStatus(identity.namespace, identity.name, resolved.loadBalancerHostnames));
+    if (translateIngress(object, identity, ref, context))
+      statuses.push(ingressStatus(identity.namespace, identity.name, resolved.loadBalancerHostnames));
   }
 
   const endpoints = [...context.hosts.values()].filter((claim) => claim.routes.size > 0 || claim.defaultRoute).map(endpointOf);
-  return createTranslationResult({ endpoints, upstreams: [...context.upstreams.values()], statuses, diagnostics: diagnostics.items }, context.credentials);
+  return createTranslationResult(
+    { endpoints, upstreams: [...context.upstreams.values()], statuses, diagnostics: diagnostics.items },
+    context.credentials,
+  );
 }
 
 /** False when the Ingress is refused as a whole (it then gets no load balancer status). */
@@ -135,9 +148,14 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
   if (annotations.blocking !== undefined) return false;
   const admit = admission(ref, annotations.attributes, context);
   const base = `ingress/${identity.namespace}/${identity.name}`;
-  const backendContext: BackendContext = { namespace: identity.namespace, services: context.services, clusterDomain: context.options.clusterDomain };
+  const backendContext: BackendContext = {
+    namespace: identity.namespace,
+    services: context.services,
+    clusterDomain: context.options.clusterDomain,
+  };
   const rules: unknown[] = Array.isArray(spec.rules) ? spec.rules : [];
-  if (spec.rules !== undefined && spec.rules !== null && !Array.isArray(spec.rules)) diagnostics.error('IngressRulesInvalid', ref, 'spec.rules must be a list', 'spec.rules');
+  if (spec.rules !== undefined && spec.rules !== null && !Array.isArray(spec.rules))
+    diagnostics.error('IngressRulesInvalid', ref, 'spec.rules must be a list', 'spec.rules');
 
   const ruleHosts: string[] = [];
   const served = new Set<string>();
@@ -156,7 +174,12 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
     const http = rule.http;
     const paths: unknown[] = isRecord(http) && Array.isArray(http.paths) ? http.paths : [];
     if (paths.length === 0 && (spec.defaultBackend === undefined || spec.defaultBackend === null)) {
-      diagnostics.warning('IngressRuleNoPaths', ref, `${field} has no http.paths and the Ingress has no defaultBackend; host ${host.host} gets nothing from it`, `${field}.http`);
+      diagnostics.warning(
+        'IngressRuleNoPaths',
+        ref,
+        `${field} has no http.paths and the Ingress has no defaultBackend; host ${host.host} gets nothing from it`,
+        `${field}.http`,
+      );
     }
     paths.forEach((entry, j) => {
       const at = `${field}.http.paths[${j}]`;
@@ -166,7 +189,12 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
       }
       const path = translatePath(entry.path, entry.pathType);
       if (!path.ok) {
-        diagnostics.error(path.problem.code, ref, `${at}: ${path.problem.message}`, path.problem.code === 'IngressPathTypeInvalid' ? `${at}.pathType` : `${at}.path`);
+        diagnostics.error(
+          path.problem.code,
+          ref,
+          `${at}: ${path.problem.message}`,
+          path.problem.code === 'IngressPathTypeInvalid' ? `${at}.pathType` : `${at}.path`,
+        );
         return;
       }
       if (path.warning) diagnostics.warning(path.warning.code, ref, `${at}: ${path.warning.message}`, `${at}.pathType`);
@@ -194,7 +222,12 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
 
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
     if (ruleHosts.length === 0) {
-      diagnostics.warning('IngressDefaultBackendWithoutHost', ref, 'spec.defaultBackend is not served: no rule names a host, and kupstream endpoints are https://<host>', 'spec.defaultBackend');
+      diagnostics.warning(
+        'IngressDefaultBackendWithoutHost',
+        ref,
+        'spec.defaultBackend is not served: no rule names a host, and kupstream endpoints are https://<host>',
+        'spec.defaultBackend',
+      );
     } else {
       const backend = resolveBackend(spec.defaultBackend, 'spec.defaultBackend', backendContext);
       const route = routeFor(`${base}/default-backend`, [], backend, ref, context);
@@ -227,7 +260,8 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
   for (const host of served) {
     const claim = claimHost(context, host);
     claim.sources.push(ref);
-    if (claim.createdAt === undefined && identity.creationTimestamp && !Number.isNaN(Date.parse(identity.creationTimestamp))) claim.createdAt = identity.creationTimestamp;
+    if (claim.createdAt === undefined && identity.creationTimestamp && !Number.isNaN(Date.parse(identity.creationTimestamp)))
+      claim.createdAt = identity.creationTimestamp;
   }
   const certificates = resolveIngressTls({
     tls: spec.tls,
@@ -243,7 +277,8 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
   for (const [host, list] of certificates) {
     const claim = claimHost(context, host);
     for (const info of list) {
-      if (!claim.certificates.some((c) => c.secret.namespace === info.secret.namespace && c.secret.name === info.secret.name)) claim.certificates.push(info);
+      if (!claim.certificates.some((c) => c.secret.namespace === info.secret.namespace && c.secret.name === info.secret.name))
+        claim.certificates.push(info);
     }
   }
   return true;
@@ -279,14 +314,25 @@ function admission(ref: ResourceRef, attributes: IngressEndpointAttributes, cont
       return false;
     }
     if (descriptionsDiffer(claim.owner.attributes, attributes) && !reported.has(host)) {
-      context.diagnostics.warning('IngressDescriptionConflict', ref, `${host} keeps the description and metadata of ${shown}, which is older or first by namespace/name`, 'metadata.annotations');
+      context.diagnostics.warning(
+        'IngressDescriptionConflict',
+        ref,
+        `${host} keeps the description and metadata of ${shown}, which is older or first by namespace/name`,
+        'metadata.annotations',
+      );
       reported.add(host);
     }
     return true;
   };
 }
 
-function routeFor(name: string, matches: Route['matches'], backend: BackendResolution, ref: ResourceRef, context: Context): { route: Route; upstream?: Upstream } {
+function routeFor(
+  name: string,
+  matches: Route['matches'],
+  backend: BackendResolution,
+  ref: ResourceRef,
+  context: Context,
+): { route: Route; upstream?: Upstream } {
   for (const note of backend.notes) context.diagnostics.add(note.severity, note.code, note.resource ?? ref, note.message, note.field);
   if (!backend.ok) {
     context.diagnostics.error(backend.code, ref, `${backend.message}; the path answers ${UNAVAILABLE_BACKEND_STATUS}`, backend.field);
@@ -304,8 +350,16 @@ function claimHost(context: Context, host: string): HostClaim {
 function endpointOf(claim: HostClaim): Endpoint {
   const routes = [...claim.routes.values()].map((c) => c.value).sort(compareIngressRoutes);
   if (claim.defaultRoute) routes.push(claim.defaultRoute.value);
-  const certificates = [...claim.certificates].sort(
-    (a, b) => (a.secret.namespace < b.secret.namespace ? -1 : a.secret.namespace > b.secret.namespace ? 1 : a.secret.name < b.secret.name ? -1 : a.secret.name > b.secret.name ? 1 : 0),
+  const certificates = [...claim.certificates].sort((a, b) =>
+    a.secret.namespace < b.secret.namespace
+      ? -1
+      : a.secret.namespace > b.secret.namespace
+        ? 1
+        : a.secret.name < b.secret.name
+          ? -1
+          : a.secret.name > b.secret.name
+            ? 1
+            : 0,
   );
   const attributes = claim.owner?.attributes ?? {};
   return {

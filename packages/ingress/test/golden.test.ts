@@ -11,7 +11,9 @@ function optionsFor(name: string) {
   return {
     ...(name.startsWith('ingress-assume-') ? { assumeClassesWhenAbsent: true } : {}),
     ...(name.startsWith('ingress-custom-') ? { controllerName: 'example.com/custom' } : {}),
-    ...(name.startsWith('ingress-lb-') ? { loadBalancerHostnames: ['*.lb.example.net', 'abc.ngrok-cname.com', 'abc.ngrok-cname.com'] } : {}),
+    ...(name.startsWith('ingress-lb-')
+      ? { loadBalancerHostnames: ['*.lb.example.net', 'abc.ngrok-cname.com', 'abc.ngrok-cname.com'] }
+      : {}),
   };
 }
 
@@ -20,7 +22,9 @@ describe('Ingress golden cases', () => {
   it('has at least 25 cases', () => assert.ok(cases.length >= 25, `only ${cases.length} cases`));
   for (const name of cases) {
     it(name, async () => {
-      const { actual, expected } = await runGoldenCase(dir, name, (snapshot, now) => translateIngresses(snapshot, { now: () => now, ...optionsFor(name) }));
+      const { actual, expected } = await runGoldenCase(dir, name, (snapshot, now) =>
+        translateIngresses(snapshot, { now: () => now, ...optionsFor(name) }),
+      );
       assert.ok(expected !== undefined, `${name}.out.json is missing; run with KUPSTREAM_UPDATE_GOLDEN=1 to create it`);
       assert.equal(actual, expected);
       assert.doesNotMatch(actual, /PRIVATE KEY/);

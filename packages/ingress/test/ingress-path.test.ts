@@ -53,9 +53,22 @@ describe('Ingress paths', () => {
   });
 
   it('orders routes Exact first, then longer prefixes, then by text', () => {
-    const route = (name: string, type: 'Exact' | 'PathPrefix', value: string): Route => ({ name, matches: [{ path: { type, value } }], backends: [] });
-    const routes = [route('a', 'PathPrefix', '/'), route('b', 'PathPrefix', '/api'), route('c', 'Exact', '/'), route('d', 'PathPrefix', '/apx'), route('e', 'Exact', '/api/v1')];
-    assert.deepEqual(routes.sort(compareIngressRoutes).map((r) => r.name), ['e', 'c', 'b', 'd', 'a']);
+    const route = (name: string, type: 'Exact' | 'PathPrefix', value: string): Route => ({
+      name,
+      matches: [{ path: { type, value } }],
+      backends: [],
+    });
+    const routes = [
+      route('a', 'PathPrefix', '/'),
+      route('b', 'PathPrefix', '/api'),
+      route('c', 'Exact', '/'),
+      route('d', 'PathPrefix', '/apx'),
+      route('e', 'Exact', '/api/v1'),
+    ];
+    assert.deepEqual(
+      routes.sort(compareIngressRoutes).map((r) => r.name),
+      ['e', 'c', 'b', 'd', 'a'],
+    );
   });
 });
 
@@ -65,7 +78,8 @@ describe('Ingress hosts', () => {
     assert.deepEqual(checkIngressHost('*.example.com'), { ok: true, host: '*.example.com' });
   });
   it('rejects IPs, empty hosts and bad names', () => {
-    for (const host of ['10.1.2.3', '::1', '', undefined, 'a..b', '*.*.x', 'foo_bar.com', '-a.com', 42]) assert.equal(checkIngressHost(host).ok, false, String(host));
+    for (const host of ['10.1.2.3', '::1', '', undefined, 'a..b', '*.*.x', 'foo_bar.com', '-a.com', 42])
+      assert.equal(checkIngressHost(host).ok, false, String(host));
   });
   it('a wildcard TLS host covers exactly one label', () => {
     assert.equal(tlsHostCovers('*.example.com', 'app.example.com'), true);

@@ -39,11 +39,26 @@ export function goldenPki(): Promise<GoldenPki> {
     return {
       ca,
       otherca,
-      server: await issue(ca, { subject: 'CN=example-service.default', dnsNames: ['example-service.default', '*.default', 'backend.example.com'], extendedKeyUsage: ['serverAuth'], ...valid }),
+      server: await issue(ca, {
+        subject: 'CN=example-service.default',
+        dnsNames: ['example-service.default', '*.default', 'backend.example.com'],
+        extendedKeyUsage: ['serverAuth'],
+        ...valid,
+      }),
       client: await issue(ca, { subject: 'CN=ExampleClient', extendedKeyUsage: ['clientAuth'], ...valid }),
       client2: await issue(ca, { subject: 'CN=OtherClient', extendedKeyUsage: ['clientAuth'], ...valid }),
-      expired: await issue(ca, { subject: 'CN=ExpiredClient', extendedKeyUsage: ['clientAuth'], notBefore, notAfter: new Date('2026-03-01T00:00:00Z') }),
-      notyet: await issue(ca, { subject: 'CN=FutureClient', extendedKeyUsage: ['clientAuth'], notBefore: new Date('2026-09-01T00:00:00Z'), notAfter }),
+      expired: await issue(ca, {
+        subject: 'CN=ExpiredClient',
+        extendedKeyUsage: ['clientAuth'],
+        notBefore,
+        notAfter: new Date('2026-03-01T00:00:00Z'),
+      }),
+      notyet: await issue(ca, {
+        subject: 'CN=FutureClient',
+        extendedKeyUsage: ['clientAuth'],
+        notBefore: new Date('2026-09-01T00:00:00Z'),
+        notAfter,
+      }),
       serverauth: await issue(ca, { subject: 'CN=ServerAuthOnly', extendedKeyUsage: ['serverAuth'], ...valid }),
       weak: await issue(ca, { subject: 'CN=WeakClient', extendedKeyUsage: ['clientAuth'], rsaBits: 1024, ...valid }),
       noeku: await issue(ca, { subject: 'CN=NoEkuClient', ...valid }),
@@ -99,7 +114,10 @@ export interface GoldenCase {
 
 export function listGoldenCases(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.in.yaml')).map((f) => basename(f, '.in.yaml')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.in.yaml'))
+    .map((f) => basename(f, '.in.yaml'))
+    .sort();
 }
 
 /**

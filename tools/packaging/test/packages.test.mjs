@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../packages/', import.meta.url));
-const packages = readdirSync(root).filter((name) => existsSync(join(root, name, 'package.json'))).sort();
+const packages = readdirSync(root)
+  .filter((name) => existsSync(join(root, name, 'package.json')))
+  .sort();
 const require = createRequire(import.meta.url);
 
 describe('published packages', () => {
@@ -25,7 +27,11 @@ describe('published packages', () => {
         assert.match(pkg.version, /^\d+\.\d+\.\d+/);
         assert.equal(pkg.license, 'Apache-2.0');
         // Libraries are side-effect free; the CLI names its executable entry as the one exception.
-        assert.ok(pkg.sideEffects === false || (Array.isArray(pkg.sideEffects) && pkg.sideEffects.every((f) => Object.values(pkg.bin ?? {}).includes(f))), `sideEffects: ${JSON.stringify(pkg.sideEffects)}`);
+        assert.ok(
+          pkg.sideEffects === false ||
+            (Array.isArray(pkg.sideEffects) && pkg.sideEffects.every((f) => Object.values(pkg.bin ?? {}).includes(f))),
+          `sideEffects: ${JSON.stringify(pkg.sideEffects)}`,
+        );
         assert.ok(pkg.files.includes('dist'), 'files holds dist');
         assert.ok(existsSync(join(dir, 'README.md')), 'README.md exists');
       });
@@ -36,7 +42,10 @@ describe('published packages', () => {
           assert.ok(existsSync(join(dir, entry.types)), `types file ${entry.types} exists`);
           const esm = await import(pathToFileURL(join(dir, entry.import)).href);
           const cjs = require(join(dir, entry.require));
-          const names = (m) => Object.keys(m).filter((k) => k !== 'default' && k !== '__esModule').sort();
+          const names = (m) =>
+            Object.keys(m)
+              .filter((k) => k !== 'default' && k !== '__esModule')
+              .sort();
           assert.deepEqual(names(esm), names(cjs));
           if (name !== 'gateway-api-types') assert.ok(names(esm).length > 0, 'exports something');
         });
@@ -51,11 +60,23 @@ describe('published packages', () => {
       }
 
       it('packs the build and docs only — no sources, tests or fixtures', () => {
-        const [report] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+        const [report] = JSON.parse(
+          execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+            cwd: dir,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+          }),
+        );
         const files = report.files.map((f) => f.path);
-        assert.ok(files.some((f) => f.startsWith('dist/')), 'ships dist/');
+        assert.ok(
+          files.some((f) => f.startsWith('dist/')),
+          'ships dist/',
+        );
         for (const file of files) {
-          assert.ok(file.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(file), `unexpected file in the tarball: ${file}`);
+          assert.ok(
+            file.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(file),
+            `unexpected file in the tarball: ${file}`,
+          );
           assert.doesNotMatch(file, /(^|\/)(test|fixtures)\//);
         }
       });

@@ -54,7 +54,8 @@ function mentioned(model: Json): { keys: Set<string>; unnamedDiagnosed: Set<stri
   const keys = new Set<string>();
   const unnamedDiagnosed = new Set<string>();
   const add = (r: unknown) => {
-    if (isRecord(r) && typeof r.kind === 'string' && typeof r.name === 'string') keys.add(`${r.kind}|${typeof r.namespace === 'string' ? r.namespace : ''}|${r.name}`);
+    if (isRecord(r) && typeof r.kind === 'string' && typeof r.name === 'string')
+      keys.add(`${r.kind}|${typeof r.namespace === 'string' ? r.namespace : ''}|${r.name}`);
   };
   for (const s of model.statuses as Json[]) add(s);
   for (const e of model.endpoints as Json[]) for (const s of (e.sources as unknown[]) ?? []) add(s);
@@ -68,7 +69,10 @@ function mentioned(model: Json): { keys: Set<string>; unnamedDiagnosed: Set<stri
 
 function accounted(ref: Ref & { named: boolean }, seen: ReturnType<typeof mentioned>): boolean {
   if (!ref.named) return seen.unnamedDiagnosed.has(ref.kind);
-  return seen.keys.has(`${ref.kind}|${ref.namespace ?? ''}|${ref.name}`) || (ref.namespace !== undefined && seen.keys.has(`${ref.kind}||${ref.name}`));
+  return (
+    seen.keys.has(`${ref.kind}|${ref.namespace ?? ''}|${ref.name}`) ||
+    (ref.namespace !== undefined && seen.keys.has(`${ref.kind}||${ref.name}`))
+  );
 }
 
 async function checkNothingDropped(dir: TempDir, files: Record<string, string>): Promise<void> {
@@ -98,7 +102,9 @@ describe('CLI: no resource silently dropped', () => {
   for (const pkg of ['gateway', 'ingress', 'core'] as FixturePackage[]) {
     it(`accounts for every object of the ${pkg} golden fixtures, all read at once`, async () => {
       const files: Record<string, string> = {};
-      for (const file of readdirSync(fixtureDir(pkg)).filter((f) => f.endsWith('.in.yaml')).sort()) {
+      for (const file of readdirSync(fixtureDir(pkg))
+        .filter((f) => f.endsWith('.in.yaml'))
+        .sort()) {
         files[file.replace('.in.yaml', '.yaml')] = await fillPlaceholders(readFileSync(`${fixtureDir(pkg)}/${file}`, 'utf8'));
       }
       await checkNothingDropped(dir, files);

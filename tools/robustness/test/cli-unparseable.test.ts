@@ -14,9 +14,15 @@ interface Case {
 const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: fine\n';
 
 const CASES: Record<string, Case> = {
-  'an unclosed flow sequence in the second document': { text: `${SERVICE}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: [a\n`, at: { document: 2, lines: [6, 10] } },
+  'an unclosed flow sequence in the second document': {
+    text: `${SERVICE}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: [a\n`,
+    at: { document: 2, lines: [6, 10] },
+  },
   'a tab used for indentation': { text: 'metadata:\n\tname: x\n', at: { document: 1, lines: [1, 3] } },
-  'an unterminated quoted string in the third document': { text: `${SERVICE}---\n${SERVICE}---\napiVersion: "v1\nkind: Service\n`, at: { document: 3, lines: [11, 13] } },
+  'an unterminated quoted string in the third document': {
+    text: `${SERVICE}---\n${SERVICE}---\napiVersion: "v1\nkind: Service\n`,
+    at: { document: 3, lines: [11, 13] },
+  },
   'invalid JSON': { text: '{"apiVersion": "v1", "kind": "Service",, }', at: { document: 1, lines: [1, 1] }, file: 'input.json' },
   'a duplicate key': { text: `${SERVICE}  name: again\n`, at: { document: 1, lines: [1, 6] } },
   'an alias to no anchor': { text: `${SERVICE}  labels: *nowhere\n`, at: { document: 1, lines: [1, 6] } },
@@ -26,7 +32,10 @@ const CASES: Record<string, Case> = {
   },
   'a nested compact mapping': { text: `${SERVICE}---\n: : :\n  - ]\n`, at: { document: 2, lines: [6, 8] } },
   'a gzip file': { text: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4b, 0x4c]), at: 'offset' },
-  'Latin-1 text': { text: Buffer.concat([Buffer.from('apiVersion: v1\nkind: Service\nmetadata: {name: caf'), Buffer.from([0xe9]), Buffer.from('}\n')]), at: 'offset' },
+  'Latin-1 text': {
+    text: Buffer.concat([Buffer.from('apiVersion: v1\nkind: Service\nmetadata: {name: caf'), Buffer.from([0xe9]), Buffer.from('}\n')]),
+    at: 'offset',
+  },
   'a PNG image': { text: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), at: 'offset' },
 };
 
@@ -40,7 +49,10 @@ function assertPosition(stderr: string, file: string, at: Case['at']): void {
   assert.ok(match, `stderr does not name ${file} with its document and line: ${stderr}`);
   assert.equal(Number(match[1]), at.document, `wrong document: ${stderr}`);
   const line = Number(match[2]);
-  assert.ok(line >= at.lines[0] && line <= at.lines[1], `line ${line} is outside document ${at.document} (lines ${at.lines.join('-')}): ${stderr}`);
+  assert.ok(
+    line >= at.lines[0] && line <= at.lines[1],
+    `line ${line} is outside document ${at.document} (lines ${at.lines.join('-')}): ${stderr}`,
+  );
 }
 
 describe('CLI: unparseable input', () => {
@@ -58,7 +70,9 @@ describe('CLI: unparseable input', () => {
     let good: string;
     before(async () => {
       good = dir.write('corpus/00-good.yaml', SERVICE);
-      Object.entries(CASES).forEach(([name, { text, file = 'input.yaml' }], i) => paths.set(name, dir.write(`corpus/${String(i + 1).padStart(2, '0')}-${file}`, text)));
+      Object.entries(CASES).forEach(([name, { text, file = 'input.yaml' }], i) =>
+        paths.set(name, dir.write(`corpus/${String(i + 1).padStart(2, '0')}-${file}`, text)),
+      );
       run = await runKupstream(['translate', '-f', `${dir.path}/corpus`], { timeoutMs: 60_000 });
     });
 

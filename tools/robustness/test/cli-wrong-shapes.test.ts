@@ -38,7 +38,11 @@ describe('CLI: wrong shapes are translated and diagnosed by field', () => {
     cases = { ...SHAPE_CASES, ...secretCases({ certPem: pki.client.certPem, keyPem: pki.client.keyPem, otherKeyPem: other.keyPem }) };
     dir = makeTempDir();
     let n = 0;
-    const all: [string, string][] = [...Object.entries(cases).map(([k, c]) => [k, c.text] as [string, string]), ...Object.entries(NON_OBJECT_CASES).map(([k, c]) => [k, c.text] as [string, string]), ...Object.entries(EMPTY_CASES)];
+    const all: [string, string][] = [
+      ...Object.entries(cases).map(([k, c]) => [k, c.text] as [string, string]),
+      ...Object.entries(NON_OBJECT_CASES).map(([k, c]) => [k, c.text] as [string, string]),
+      ...Object.entries(EMPTY_CASES),
+    ];
     for (const [name, text] of all) files.set(name, dir.write(`case-${String(n++).padStart(2, '0')}.yaml`, text));
     run = await runKupstream(['translate', '-f', dir.path, '--now', new Date().toISOString()], { timeoutMs: 60_000 });
     diagnostics = run.code === 0 ? ((JSON.parse(run.stdout) as { diagnostics: Diagnostic[] }).diagnostics ?? []) : [];
@@ -57,8 +61,13 @@ describe('CLI: wrong shapes are translated and diagnosed by field', () => {
     it(`diagnoses ${name}, naming the field`, () => {
       for (const expected of cases[name]!.expect) {
         const found = diagnostics.some((d) => matches(d, expected));
-        const about = diagnostics.filter((d) => d.resource.kind === expected.kind && d.resource.name === expected.name).map((d) => `${d.code} field=${d.field} ${d.message.slice(0, 120)}`);
-        assert.ok(found, `no diagnostic on ${expected.kind} ${expected.namespace}/${expected.name} with field ${expected.field}${expected.message ? ` and message ${expected.message}` : ''}; its diagnostics: ${JSON.stringify(about, null, 1)}`);
+        const about = diagnostics
+          .filter((d) => d.resource.kind === expected.kind && d.resource.name === expected.name)
+          .map((d) => `${d.code} field=${d.field} ${d.message.slice(0, 120)}`);
+        assert.ok(
+          found,
+          `no diagnostic on ${expected.kind} ${expected.namespace}/${expected.name} with field ${expected.field}${expected.message ? ` and message ${expected.message}` : ''}; its diagnostics: ${JSON.stringify(about, null, 1)}`,
+        );
       }
     });
   }
@@ -67,7 +76,10 @@ describe('CLI: wrong shapes are translated and diagnosed by field', () => {
     it(`reports ${name} by file and document`, () => {
       const file = files.get(name)!;
       for (const document of documents) {
-        assert.ok(diagnostics.some((d) => d.message.includes(`${file} (document ${document}, line `)), `no diagnostic names ${file} document ${document}`);
+        assert.ok(
+          diagnostics.some((d) => d.message.includes(`${file} (document ${document}, line `)),
+          `no diagnostic names ${file} document ${document}`,
+        );
       }
     });
   }
@@ -75,7 +87,10 @@ describe('CLI: wrong shapes are translated and diagnosed by field', () => {
   it('says nothing about files that hold no object', () => {
     for (const name of Object.keys(EMPTY_CASES)) {
       const file = files.get(name)!;
-      assert.deepEqual(diagnostics.filter((d) => d.message.includes(file)), []);
+      assert.deepEqual(
+        diagnostics.filter((d) => d.message.includes(file)),
+        [],
+      );
     }
   });
 });

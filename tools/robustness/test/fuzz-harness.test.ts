@@ -19,18 +19,43 @@ function brokenOnWrongTypes(defect: (result: TranslationResult, snapshot: Cluste
 }
 
 const defects: Record<string, (result: TranslationResult, snapshot: ClusterSnapshot) => TranslationResult> = {
-  'throws': () => {
+  throws: () => {
     throw new TypeError("Cannot read properties of null (reading 'url')");
   },
   'writes into its input': (result, snapshot) => {
     (snapshot.agentEndpoints as unknown[]).push({});
     return result;
   },
-  'names an upstream that does not exist': (result) => ({ ...result, endpoints: [{ name: 'e', url: 'https://e', sources: [], routes: [{ name: 'r', matches: [], backends: [{ upstream: 'ghost', weight: 1 }] }] }] }) as unknown as TranslationResult,
-  'emits a status without a name': (result) => ({ ...result, statuses: [{ apiVersion: 'v1', kind: 'AgentEndpoint', name: '', status: {} }] }) as unknown as TranslationResult,
-  'emits a diagnostic without a resource': (result) => ({ ...result, diagnostics: [{ severity: 'error', code: 'X', message: 'x' }] }) as unknown as TranslationResult,
-  'depends on the order of its input': (result, snapshot) => ({ ...result, diagnostics: [{ severity: 'info', code: 'First', message: JSON.stringify(snapshot.agentEndpoints?.[0] ?? null), resource: { kind: 'AgentEndpoint', name: 'a' } }] }) as unknown as TranslationResult,
-  'is not deterministic': (result) => ({ ...result, diagnostics: [{ severity: 'info', code: 'Clock', message: String(process.hrtime.bigint()), resource: { kind: 'AgentEndpoint', name: 'a' } }] }) as unknown as TranslationResult,
+  'names an upstream that does not exist': (result) =>
+    ({
+      ...result,
+      endpoints: [
+        { name: 'e', url: 'https://e', sources: [], routes: [{ name: 'r', matches: [], backends: [{ upstream: 'ghost', weight: 1 }] }] },
+      ],
+    }) as unknown as TranslationResult,
+  'emits a status without a name': (result) =>
+    ({ ...result, statuses: [{ apiVersion: 'v1', kind: 'AgentEndpoint', name: '', status: {} }] }) as unknown as TranslationResult,
+  'emits a diagnostic without a resource': (result) =>
+    ({ ...result, diagnostics: [{ severity: 'error', code: 'X', message: 'x' }] }) as unknown as TranslationResult,
+  'depends on the order of its input': (result, snapshot) =>
+    ({
+      ...result,
+      diagnostics: [
+        {
+          severity: 'info',
+          code: 'First',
+          message: JSON.stringify(snapshot.agentEndpoints?.[0] ?? null),
+          resource: { kind: 'AgentEndpoint', name: 'a' },
+        },
+      ],
+    }) as unknown as TranslationResult,
+  'is not deterministic': (result) =>
+    ({
+      ...result,
+      diagnostics: [
+        { severity: 'info', code: 'Clock', message: String(process.hrtime.bigint()), resource: { kind: 'AgentEndpoint', name: 'a' } },
+      ],
+    }) as unknown as TranslationResult,
 };
 
 describe('fuzz harness self-test', () => {

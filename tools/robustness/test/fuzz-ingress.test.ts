@@ -5,7 +5,11 @@ import { GOLDEN_NOW, loadSeeds, type Seed } from './support/seeds.js';
 
 // Class assumption and load balancer hostnames on: more of each mutated input is translated.
 const translate = (snapshot: Parameters<typeof translateIngresses>[0]) =>
-  translateIngresses(snapshot, { now: () => GOLDEN_NOW, assumeClassesWhenAbsent: true, loadBalancerHostnames: ['*.lb.example.net', 'abc.ngrok-cname.com'] });
+  translateIngresses(snapshot, {
+    now: () => GOLDEN_NOW,
+    assumeClassesWhenAbsent: true,
+    loadBalancerHostnames: ['*.lb.example.net', 'abc.ngrok-cname.com'],
+  });
 
 describe('fuzz: translateIngresses', () => {
   let seeds: Seed[];

@@ -22,7 +22,8 @@ const translators = [
 /** The seeds' lists concatenated: several manifest sets in one cluster, URLs free to collide. */
 function combine(parts: readonly Seed[]): ClusterSnapshot {
   const out: Record<string, unknown[]> = {};
-  for (const seed of parts) for (const [key, list] of Object.entries(seed.snapshot)) out[key] = [...(out[key] ?? []), ...(list as unknown[])];
+  for (const seed of parts)
+    for (const [key, list] of Object.entries(seed.snapshot)) out[key] = [...(out[key] ?? []), ...(list as unknown[])];
   return out as ClusterSnapshot;
 }
 
@@ -55,7 +56,9 @@ describe('fuzz: mergeResults over all three translators', () => {
           merged = mergeResults(...results);
           reordered = mergeResults(...order.map((i) => results[i]!));
         } catch (error) {
-          throw new assert.AssertionError({ message: `mergeResults threw on ${describe}:\n${error instanceof Error ? error.stack : String(error)}` });
+          throw new assert.AssertionError({
+            message: `mergeResults threw on ${describe}:\n${error instanceof Error ? error.stack : String(error)}`,
+          });
         }
         assert.deepEqual(modelProblems(merged), [], `invalid merged model for ${describe}`);
         assert.equal(toStableJson(reordered), toStableJson(merged), `merge order [${order.join(', ')}] changes the output for ${describe}`);

@@ -68,16 +68,31 @@ describe('secret hygiene: the agent (dialer, proxy, errors, events)', () => {
     caSha256 = checkCaBundle(pki.ca.certPem, new Date()).sha256!;
     store.setCaBundle(caSha256, pki.ca.certPem);
 
-    const mtls = await startHttpsServer({ cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true });
+    const mtls = await startHttpsServer({
+      cert: pki.server.certPem,
+      key: pki.server.keyPem,
+      ca: pki.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
     const wrongCa = await startHttpsServer({ cert: wrongServer.certPem, key: wrongServer.keyPem });
-    const rejecting = await startHttpsServer({ cert: pki.server.certPem, key: pki.server.keyPem, ca: otherCa.certPem, requestCert: true, rejectUnauthorized: true });
+    const rejecting = await startHttpsServer({
+      cert: pki.server.certPem,
+      key: pki.server.keyPem,
+      ca: otherCa.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
     servers.push(mtls, wrongCa, rejecting);
     const byServer = { mtls: mtls.port, wrongCa: wrongCa.port, rejecting: rejecting.port, refused: await closedPort() };
     // Each scenario has its own (fake) upstream port; `resolve` sends it to its server.
     Object.entries(SCENARIOS).forEach(([name, s], i) => {
       const port = 10_001 + i;
       ports.set(String(port), byServer[s.server]);
-      const verification: Verification = s.verify === 'ca' ? { mode: 'ca', caSha256, hostname: s.hostname ?? HOST, source: { kind: 'ConfigMap', namespace: 'default', name: 'ca' } } : { mode: 'none' };
+      const verification: Verification =
+        s.verify === 'ca'
+          ? { mode: 'ca', caSha256, hostname: s.hostname ?? HOST, source: { kind: 'ConfigMap', namespace: 'default', name: 'ca' } }
+          : { mode: 'none' };
       upstreams.set(name, {
         name: `case/${name}`,
         url: `https://${HOST}:${port}`,
@@ -87,9 +102,26 @@ describe('secret hygiene: the agent (dialer, proxy, errors, events)', () => {
           alpn: ['http/1.1'],
           minVersion: 'TLSv1.2',
           verification,
-          ...(s.client ? { clientCertificate: { secret: s.client, subject: pki.client.subject, issuer: 'CN=ExampleCA', notAfter: '2099-01-01T00:00:00.000Z', sha256: pki.client.sha256 } } : {}),
+          ...(s.client
+            ? {
+                clientCertificate: {
+                  secret: s.client,
+                  subject: pki.client.subject,
+                  issuer: 'CN=ExampleCA',
+                  notAfter: '2099-01-01T00:00:00.000Z',
+                  sha256: pki.client.sha256,
+                },
+              }
+            : {}),
         },
-        ...(s.unavailable ? { unavailable: { code: 'InvalidClientCertificateRef', reason: 'Secret default/good-client: tls.key does not belong to the certificate' } } : {}),
+        ...(s.unavailable
+          ? {
+              unavailable: {
+                code: 'InvalidClientCertificateRef',
+                reason: 'Secret default/good-client: tls.key does not belong to the certificate',
+              },
+            }
+          : {}),
       });
     });
   });
@@ -125,7 +157,10 @@ describe('secret hygiene: the agent (dialer, proxy, errors, events)', () => {
         s.on('error', () => undefined);
       });
       Object.assign(texts, prefixed('createConnection error', textForms(viaCallback)), prefixed('dialer', textForms(dialer)));
-      assert.deepEqual(Object.entries(texts).flatMap(([where, text]) => scanner.scan(text, where)), []);
+      assert.deepEqual(
+        Object.entries(texts).flatMap(([where, text]) => scanner.scan(text, where)),
+        [],
+      );
     });
   }
 
@@ -154,7 +189,10 @@ describe('secret hygiene: the agent (dialer, proxy, errors, events)', () => {
       await new Promise((r) => server.close(r));
     }
     assert.equal(answers.filter((a) => a.status === 200).length, 1, JSON.stringify(answers.map((a) => a.status)));
-    assert.ok(events.some((e) => 'error' in e), 'no upstreamError event');
+    assert.ok(
+      events.some((e) => 'error' in e),
+      'no upstreamError event',
+    );
     const texts = {
       ...prefixed('events', textForms(events)),
       ...Object.fromEntries(events.flatMap((e, i) => ('error' in e ? [[`event ${i} stack`, e.error.stack ?? '']] : []))),
@@ -163,7 +201,10 @@ describe('secret hygiene: the agent (dialer, proxy, errors, events)', () => {
       ...prefixed('stats', textForms(proxy.stats())),
       ...prefixed('store', textForms(store)),
     };
-    assert.deepEqual(Object.entries(texts).flatMap(([where, text]) => scanner.scan(text, where)), []);
+    assert.deepEqual(
+      Object.entries(texts).flatMap(([where, text]) => scanner.scan(text, where)),
+      [],
+    );
   });
 });
 

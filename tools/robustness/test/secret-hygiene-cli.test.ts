@@ -10,7 +10,10 @@ import { buildSecretWorld, type SecretWorld } from './support/secret-manifests.j
 import { closedPort, startHttpsServer, type RunningServer } from './support/tls-servers.js';
 
 function assertClean(scanner: KeyScanner, texts: Record<string, string>): void {
-  assert.deepEqual(Object.entries(texts).flatMap(([where, text]) => scanner.scan(text, where)), []);
+  assert.deepEqual(
+    Object.entries(texts).flatMap(([where, text]) => scanner.scan(text, where)),
+    [],
+  );
 }
 
 /** `kupstream serve` until its serving line; SIGTERM stops it and yields all it printed. */
@@ -75,7 +78,14 @@ describe('secret hygiene: the kupstream binary', () => {
     assert.equal(strict.code, 1, strict.stderr);
     // The output does describe the credentials, by reference and fingerprint.
     assert.match(json.stdout, /"name": "good-client"/);
-    assertClean(scanner, { 'json stdout': json.stdout, 'json stderr': json.stderr, 'yaml stdout': yaml.stdout, 'yaml stderr': yaml.stderr, 'strict stdout': strict.stdout, 'strict stderr': strict.stderr });
+    assertClean(scanner, {
+      'json stdout': json.stdout,
+      'json stderr': json.stderr,
+      'yaml stdout': yaml.stdout,
+      'yaml stderr': yaml.stderr,
+      'strict stdout': strict.stdout,
+      'strict stderr': strict.stderr,
+    });
   });
 
   it('quotes no key when it refuses files that hold keys and do not parse', async () => {
@@ -87,7 +97,10 @@ describe('secret hygiene: the kupstream binary', () => {
       'quote-after-literal.yaml': secret(`stringData:\n  tls.key: |\n${key.trimEnd().replace(/^/gm, '    ')}\n  tls.crt: "unterminated\n`),
       'flow-error-in-key-line.yaml': secret(`data: {tls.key: ${data}, tls.crt: [}\n`),
       'duplicate-key.yaml': secret(`data:\n  tls.key: ${data}\n  tls.key: ${data}\n`),
-      'key-then-nul.yaml': Buffer.concat([Buffer.from(secret(`stringData:\n  tls.key: |\n${key.replace(/^/gm, '    ')}`)), Buffer.from([0])]),
+      'key-then-nul.yaml': Buffer.concat([
+        Buffer.from(secret(`stringData:\n  tls.key: |\n${key.replace(/^/gm, '    ')}`)),
+        Buffer.from([0]),
+      ]),
       'key-then-latin1.yaml': Buffer.concat([Buffer.from(secret(`data:\n  tls.key: ${data}\n`)), Buffer.from([0xe9, 0x0a])]),
       'key-as-json.json': `{"apiVersion": "v1", "kind": "Secret", "data": {"tls.key": "${data}",, }}`,
     };
@@ -102,7 +115,13 @@ describe('secret hygiene: the kupstream binary', () => {
     let rejecting: RunningServer;
     before(async () => {
       // Demands a client certificate of another CA: every handshake with ours fails.
-      rejecting = await startHttpsServer({ cert: world.pki.server.certPem, key: world.pki.server.keyPem, ca: world.otherCa.certPem, requestCert: true, rejectUnauthorized: true });
+      rejecting = await startHttpsServer({
+        cert: world.pki.server.certPem,
+        key: world.pki.server.keyPem,
+        ca: world.otherCa.certPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      });
     });
     after(() => rejecting.close());
 
@@ -110,17 +129,28 @@ describe('secret hygiene: the kupstream binary', () => {
       it(`logs no key (--log-format ${format})`, async () => {
         const refused = await closedPort();
         const running = await serve([
-          '-f', manifests, '--listen', '127.0.0.1:0', '--log-format', format,
-          '--resolve', `svc.default:443=127.0.0.1:${rejecting.port}`,
-          '--resolve', `svc2.default:443=127.0.0.1:${rejecting.port}`,
-          '--resolve', `svc3.default:443=127.0.0.1:${refused}`,
+          '-f',
+          manifests,
+          '--listen',
+          '127.0.0.1:0',
+          '--log-format',
+          format,
+          '--resolve',
+          `svc.default:443=127.0.0.1:${rejecting.port}`,
+          '--resolve',
+          `svc2.default:443=127.0.0.1:${rejecting.port}`,
+          '--resolve',
+          `svc3.default:443=127.0.0.1:${refused}`,
         ]);
         const answers = [];
         for (const name of ['good-client', 'ec-client', 'expired-client', 'key-mismatch', 'key-in-crt', 'crlf', 'string-data']) {
           for (const host of [`${name}.example.com`, `ae-${name}.example.com`]) answers.push(await get(running.port, host));
         }
         const { stdout, stderr } = await running.stop();
-        assert.ok(answers.some((a) => a.status === 502), `no request failed: ${JSON.stringify(answers.map((a) => a.status))}`);
+        assert.ok(
+          answers.some((a) => a.status === 502),
+          `no request failed: ${JSON.stringify(answers.map((a) => a.status))}`,
+        );
         // The failures were logged (with their codes), so the logs were there to scan.
         assert.match(stdout + stderr, /client_certificate_rejected|connection_refused/);
         if (process.env.KUPSTREAM_SHOW_LOGS) console.log(stdout, stderr);

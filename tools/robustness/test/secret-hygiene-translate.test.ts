@@ -4,7 +4,14 @@
 // and util.inspect / JSON.stringify / String of every public object must hold no key.
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { CredentialStore, mergeResults, toStableJson, translateAgentEndpoints, type ClusterSnapshot, type TranslationResult } from '@kupstream/core';
+import {
+  CredentialStore,
+  mergeResults,
+  toStableJson,
+  translateAgentEndpoints,
+  type ClusterSnapshot,
+  type TranslationResult,
+} from '@kupstream/core';
 import { translateGatewayApi } from '@kupstream/gateway';
 import { translateIngresses } from '@kupstream/ingress';
 import { snapshotFromYaml } from '@kupstream/golden';
@@ -37,19 +44,29 @@ describe('secret hygiene: translators, results and the credential store', () => 
       assert.notDeepEqual(scanner.scan(`bad key near "${body.slice(3, 45)}"`, 'excerpt'), []);
       assert.notDeepEqual(scanner.scan(JSON.stringify({ data: Buffer.from(key).toString('base64').slice(100, 141) }), 'data'), []);
       assert.notDeepEqual(scanner.scan(inspect({ keyPem: key.replace(/-----[A-Z ]+-----/g, '') }), 'inspect'), []);
-      assert.deepEqual(scanner.scan(world.pki.client.certPem + Buffer.from(world.pki.client.certPem).toString('base64'), 'certificate'), []);
+      assert.deepEqual(
+        scanner.scan(world.pki.client.certPem + Buffer.from(world.pki.client.certPem).toString('base64'), 'certificate'),
+        [],
+      );
     });
 
     it('finds the key in the translator input, so the inputs do carry every key', () => {
       const all = scanner.scan(world.yaml, 'manifests').join('\n');
-      for (const { label } of world.keys.filter((k) => !k.label.startsWith('other'))) assert.match(all, new RegExp(label), `${label} is not in the manifests`);
+      for (const { label } of world.keys.filter((k) => !k.label.startsWith('other')))
+        assert.match(all, new RegExp(label), `${label} is not in the manifests`);
     });
   });
 
   it('has translated key material into the credential store (the test exercises real credentials)', () => {
     const summary = results.merged!.credentials.summary();
-    assert.ok(summary.clients.some((c) => c.key === 'default/good-client'), JSON.stringify(summary));
-    assert.ok(results.merged!.upstreams.some((u) => u.tls?.clientCertificate), 'no upstream carries a client certificate');
+    assert.ok(
+      summary.clients.some((c) => c.key === 'default/good-client'),
+      JSON.stringify(summary),
+    );
+    assert.ok(
+      results.merged!.upstreams.some((u) => u.tls?.clientCertificate),
+      'no upstream carries a client certificate',
+    );
     assert.ok(results.merged!.diagnostics.length > 10, 'the broken Secrets were not diagnosed');
   });
 

@@ -55,11 +55,21 @@ function rawExchange(port: number, head: string): Promise<{ status: number; head
 
 function post(port: number, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/upload', headers: { host: SEED_HOST, 'content-length': body.length }, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/upload',
+        headers: { host: SEED_HOST, 'content-length': body.length },
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
     req.on('error', reject);
     req.end(body);
@@ -97,11 +107,18 @@ describe('kupstream serve under load and faults (issue 8, through the binary)', 
     dir = makeTempDir();
     writeSeedGateway(dir, pki, { faults: true });
     serve = await startServe([
-      '-f', dir.path, '--listen', '127.0.0.1:0',
-      '--resolve', `example-service.default:443=127.0.0.1:${upstream.port}`,
-      '--resolve', `refused-service.default:443=127.0.0.1:${refusedPort}`,
-      '--resolve', `wrong-ca-service.default:443=127.0.0.1:${wrongCa.port}`,
-      '--resolve', `stall-service.default:443=127.0.0.1:${(stall.address() as net.AddressInfo).port}`,
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      `example-service.default:443=127.0.0.1:${upstream.port}`,
+      '--resolve',
+      `refused-service.default:443=127.0.0.1:${refusedPort}`,
+      '--resolve',
+      `wrong-ca-service.default:443=127.0.0.1:${wrongCa.port}`,
+      '--resolve',
+      `stall-service.default:443=127.0.0.1:${(stall.address() as net.AddressInfo).port}`,
     ]);
     const first = await send(serve.port, SEED_HOST, false);
     assert.equal(first.status, 200, `the seed route does not serve: ${kinds([first]).join()}\n${serve.stderr()}`);
@@ -137,12 +154,20 @@ describe('kupstream serve under load and faults (issue 8, through the binary)', 
       await upstream.stop();
       const downAt = Date.now();
       // At least a second, and at least one request per connection, with the upstream down.
-      await until('a round of requests while the upstream is down', deadline, () => Date.now() - downAt >= 1000 && startedAfter(downAt).length >= CONNECTIONS);
+      await until(
+        'a round of requests while the upstream is down',
+        deadline,
+        () => Date.now() - downAt >= 1000 && startedAfter(downAt).length >= CONNECTIONS,
+      );
       await assertServing(serve);
       await upstream.start();
       const upAt = Date.now();
       await until('a 200 after the upstream returned', deadline, () => startedAfter(upAt).some((o) => o.status === 200));
-      const firstOk = Math.min(...startedAfter(upAt).filter((o) => o.status === 200).map((o) => o.endedAt));
+      const firstOk = Math.min(
+        ...startedAfter(upAt)
+          .filter((o) => o.status === 200)
+          .map((o) => o.endedAt),
+      );
       await until('a round of requests after the first 200', deadline, () => startedAfter(firstOk).length >= CONNECTIONS);
       stop = true;
       await Promise.all(workers);
@@ -152,7 +177,10 @@ describe('kupstream serve under load and faults (issue 8, through the binary)', 
       assert.deepEqual(kinds(outcomes.filter((o) => o.status <= 0)), [], 'client connections failed or hung');
       const whileDown = outcomes.filter((o) => o.startedAt > downAt && o.endedAt < upAt);
       assert.ok(whileDown.length >= CONNECTIONS, `only ${whileDown.length} requests while down`);
-      assert.ok(whileDown.every((o) => (o.status === 502 || o.status === 503) && o.code), `while down: ${kinds(whileDown).join(', ')}`);
+      assert.ok(
+        whileDown.every((o) => (o.status === 502 || o.status === 503) && o.code),
+        `while down: ${kinds(whileDown).join(', ')}`,
+      );
       assert.ok(firstOk - upAt < 5000, `the first 200 came ${firstOk - upAt} ms after the upstream returned`);
       assert.deepEqual(kinds(startedAfter(firstOk)), ['200'], 'after the first 200');
       await assertServing(serve);
@@ -169,10 +197,13 @@ describe('kupstream serve under load and faults (issue 8, through the binary)', 
     const header = (bytes: number) => ({ 'x-padding': 'a'.repeat(bytes) });
     const head = async (bytes: number) =>
       new Promise<number>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: serve!.port, path: '/head', headers: { host: SEED_HOST, ...header(bytes) }, agent: false }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port: serve!.port, path: '/head', headers: { host: SEED_HOST, ...header(bytes) }, agent: false },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -180,7 +211,10 @@ describe('kupstream serve under load and faults (issue 8, through the binary)', 
     assert.equal(await head(MAX_HEADER_BYTES - 4096), 200, 'a head under the limit is served');
 
     // Declared above the limit: answered from the head alone, before any of the body is sent.
-    const tooLarge = await rawExchange(serve.port, `POST /upload HTTP/1.1\r\nHost: ${SEED_HOST}\r\nContent-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`);
+    const tooLarge = await rawExchange(
+      serve.port,
+      `POST /upload HTTP/1.1\r\nHost: ${SEED_HOST}\r\nContent-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`,
+    );
     assert.equal(tooLarge.status, 413, tooLarge.headers);
     assert.match(tooLarge.headers, /\r\nx-kupstream-error: request_body_too_large(\r\n|$)/);
     // Exactly at the limit it reaches the upstream whole.
@@ -237,7 +271,9 @@ describe('kupstream serve under load and faults (issue 8, through the binary)', 
       clients.push(socket);
     }
     try {
-      await Promise.all(clients.map((s) => new Promise<void>((resolve) => (s.readyState === 'open' ? resolve() : s.once('connect', () => resolve())))));
+      await Promise.all(
+        clients.map((s) => new Promise<void>((resolve) => (s.readyState === 'open' ? resolve() : s.once('connect', () => resolve())))),
+      );
       const openedAt = Date.now();
       // Normal requests, on fresh connections and on a keep-alive pair, while all 500 are held.
       const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
@@ -253,7 +289,11 @@ describe('kupstream serve under load and faults (issue 8, through the binary)', 
       const limit = openedAt + IDLE_MS + 10_000;
       const all = Promise.all(closed);
       while (closedCount < COUNT && Date.now() < limit) await Promise.race([all, sleep(250)]);
-      assert.equal(closedCount, COUNT, `${COUNT - closedCount} of ${COUNT} idle connections still open ${Date.now() - openedAt} ms after they went silent, ${openedAt - serve.listeningAt} ms after serve began listening (${answered} were answered 408)`);
+      assert.equal(
+        closedCount,
+        COUNT,
+        `${COUNT - closedCount} of ${COUNT} idle connections still open ${Date.now() - openedAt} ms after they went silent, ${openedAt - serve.listeningAt} ms after serve began listening (${answered} were answered 408)`,
+      );
       await assertServing(serve);
     } finally {
       for (const socket of clients) socket.destroy();
@@ -282,7 +322,16 @@ describe('kupstream serve: memory and pools stay bounded across 20,000 proxied r
     upstream = await startMtlsUpstream({ cert: pki.server.certPem, key: pki.server.keyPem, ca: pki.ca.certPem });
     dir = makeTempDir();
     writeSeedGateway(dir, pki);
-    serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--resolve', `example-service.default:443=127.0.0.1:${upstream.port}`]);
+    serve = await startServe([
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--admin',
+      '127.0.0.1:0',
+      '--resolve',
+      `example-service.default:443=127.0.0.1:${upstream.port}`,
+    ]);
   });
   after(async () => {
     await serve?.stop();
@@ -327,22 +376,38 @@ describe('kupstream serve: memory and pools stay bounded across 20,000 proxied r
 
       assert.deepEqual(kinds(failures), []);
       assert.equal(sent, WARM_UP + REQUESTS);
-      assert.ok(rss - warmRss < RSS_GROWTH_BOUND, `RSS grew by ${((rss - warmRss) / MiB).toFixed(1)} MiB over ${REQUESTS} requests (${(warmRss / MiB).toFixed(1)} → ${(rss / MiB).toFixed(1)} MiB)`);
+      assert.ok(
+        rss - warmRss < RSS_GROWTH_BOUND,
+        `RSS grew by ${((rss - warmRss) / MiB).toFixed(1)} MiB over ${REQUESTS} requests (${(warmRss / MiB).toFixed(1)} → ${(rss / MiB).toFixed(1)} MiB)`,
+      );
       const half = WARM_UP + REQUESTS / 2;
       const peak1 = Math.max(...samples.filter((x) => x.sent <= half).map((x) => x.rss));
       const peak2 = Math.max(...samples.filter((x) => x.sent > half).map((x) => x.rss));
       assert.ok(Number.isFinite(peak1) && Number.isFinite(peak2), `too few RSS samples: ${samples.length}`);
-      assert.ok(peak2 - peak1 < RSS_HALVES_BOUND, `RSS peak rose from ${(peak1 / MiB).toFixed(1)} to ${(peak2 / MiB).toFixed(1)} MiB between the halves of the run`);
+      assert.ok(
+        peak2 - peak1 < RSS_HALVES_BOUND,
+        `RSS peak rose from ${(peak1 / MiB).toFixed(1)} to ${(peak2 / MiB).toFixed(1)} MiB between the halves of the run`,
+      );
       // The gauges are there to read (a missing metric would make the bounds below vacuous).
-      assert.ok(samples.length > 0 && samples.every((s) => s.pools.size === 1), `pool gauges: ${JSON.stringify(samples.map((s) => [...s.pools]))}`);
+      assert.ok(
+        samples.length > 0 && samples.every((s) => s.pools.size === 1),
+        `pool gauges: ${JSON.stringify(samples.map((s) => [...s.pools]))}`,
+      );
       const peak = Math.max(...samples.map((s) => Math.max(...[...s.pools.values()].map((p) => p.active + p.idle))));
       assert.ok(peak <= CONCURRENCY, `the pool held ${peak} connections for ${CONCURRENCY} concurrent requests`);
-      assert.deepEqual([...after.values()].map((p) => p.active), [0], 'connections still active after the load');
+      assert.deepEqual(
+        [...after.values()].map((p) => p.active),
+        [0],
+        'connections still active after the load',
+      );
       // Downstream and upstream sockets each at most one per concurrent request, plus the admin scrape.
       const peakFds = Math.max(...samples.map((s) => s.fds));
       assert.ok(peakFds <= fdsAtRest + 2 * CONCURRENCY + 4, `open descriptors peaked at ${peakFds} (at rest ${fdsAtRest})`);
       // Keep-alive held: the upstream saw a handful of connections, not one per request.
-      assert.ok(upstream.connections() <= 2 * CONCURRENCY, `the upstream accepted ${upstream.connections()} connections for ${WARM_UP + REQUESTS} requests`);
+      assert.ok(
+        upstream.connections() <= 2 * CONCURRENCY,
+        `the upstream accepted ${upstream.connections()} connections for ${WARM_UP + REQUESTS} requests`,
+      );
       await assertServing(serve);
     } finally {
       agent.destroy();

@@ -85,7 +85,10 @@ export async function createCa(options: { subject?: string } & KeyOptions & Vali
   return { ...(await finish(cert, keys)), keys, cert };
 }
 
-export async function issue(ca: CertificateAuthority, options: LeafOptions): Promise<Issued & { keys: CryptoKeyPair; cert: x509.X509Certificate }> {
+export async function issue(
+  ca: CertificateAuthority,
+  options: LeafOptions,
+): Promise<Issued & { keys: CryptoKeyPair; cert: x509.X509Certificate }> {
   const keys = await generateKeys(options);
   const now = Date.now();
   const extensions: x509.Extension[] = [
@@ -94,7 +97,11 @@ export async function issue(ca: CertificateAuthority, options: LeafOptions): Pro
   ];
   if (options.isCa) extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true));
   if (options.extendedKeyUsage) {
-    extensions.push(new x509.ExtendedKeyUsageExtension(options.extendedKeyUsage.map((u) => (u === 'clientAuth' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth))));
+    extensions.push(
+      new x509.ExtendedKeyUsageExtension(
+        options.extendedKeyUsage.map((u) => (u === 'clientAuth' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth)),
+      ),
+    );
   }
   const names = [
     ...(options.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
@@ -110,7 +117,7 @@ export async function issue(ca: CertificateAuthority, options: LeafOptions): Pro
     notAfter: options.notAfter ?? new Date(now + 365 * DAY),
     signingKey: ca.keys.privateKey,
     publicKey: keys.publicKey,
-    signingAlgorithm: algorithm({ keyType: (ca.keys.privateKey.algorithm.name === 'ECDSA' ? 'ec' : 'rsa') }),
+    signingAlgorithm: algorithm({ keyType: ca.keys.privateKey.algorithm.name === 'ECDSA' ? 'ec' : 'rsa' }),
     extensions,
   });
   return { ...(await finish(cert, keys)), keys, cert };
@@ -131,7 +138,12 @@ export interface SeedPki {
  */
 export async function createSeedPki(options: { serverNames?: string[]; serverIps?: string[] } & ValidityOptions = {}): Promise<SeedPki> {
   const ca = await createCa({ subject: 'CN=ExampleCA', ...validity(options) });
-  const server = await issue(ca, { subject: 'CN=terminate-tls-example.ngrok.app', dnsNames: options.serverNames ?? [], ipAddresses: options.serverIps ?? [], ...validity(options) });
+  const server = await issue(ca, {
+    subject: 'CN=terminate-tls-example.ngrok.app',
+    dnsNames: options.serverNames ?? [],
+    ipAddresses: options.serverIps ?? [],
+    ...validity(options),
+  });
   const client = await issue(ca, { subject: 'CN=ExampleClient', extendedKeyUsage: ['clientAuth'], ...validity(options) });
   return { ca, server, client };
 }

@@ -71,7 +71,8 @@ export function resolveServerTimeouts(partial: Partial<ServerTimeouts> | undefin
 
 function positive<T extends object>(merged: T): T {
   for (const [name, value] of Object.entries(merged)) {
-    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`timeout ${name} must be a positive number of milliseconds, got ${String(value)}`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new RangeError(`timeout ${name} must be a positive number of milliseconds, got ${String(value)}`);
   }
   return merged;
 }

@@ -34,7 +34,11 @@ export interface UpstreamOptions {
 
 const SOURCE = { kind: 'BackendTLSPolicy', namespace: 'default', name: 'policy' };
 
-export function caVerification(caPem: string, hostname: string, subjectAltNames?: Extract<Verification, { mode: 'ca' }>['subjectAltNames']): Verification {
+export function caVerification(
+  caPem: string,
+  hostname: string,
+  subjectAltNames?: Extract<Verification, { mode: 'ca' }>['subjectAltNames'],
+): Verification {
   return { mode: 'ca', caSha256: caSha256(caPem), hostname, source: SOURCE, ...(subjectAltNames ? { subjectAltNames } : {}) };
 }
 
@@ -48,7 +52,11 @@ export function upstream(options: UpstreamOptions = {}): Upstream {
   const host = options.host ?? 'example-service.default';
   const port = options.port ?? 443;
   const protocol = options.protocol ?? 'http1';
-  const model: Upstream = { name: options.name ?? `default/example-service:${port}${scheme === 'https' ? '+mtls' : ''}`, url: `${scheme}://${host}:${port}`, protocol };
+  const model: Upstream = {
+    name: options.name ?? `default/example-service:${port}${scheme === 'https' ? '+mtls' : ''}`,
+    url: `${scheme}://${host}:${port}`,
+    protocol,
+  };
   if (options.proxyProtocolVersion) model.proxyProtocolVersion = options.proxyProtocolVersion;
   if (scheme === 'https' || scheme === 'tls') {
     model.tls = {
@@ -58,7 +66,15 @@ export function upstream(options: UpstreamOptions = {}): Upstream {
       verification: options.verification ?? { mode: 'none' },
       ...(options.client === false || !options.client
         ? {}
-        : { clientCertificate: { secret: CLIENT_SECRET, subject: options.client.subject, issuer: 'CN=ExampleCA', notAfter: '2099-01-01T00:00:00.000Z', sha256: options.client.sha256 } }),
+        : {
+            clientCertificate: {
+              secret: CLIENT_SECRET,
+              subject: options.client.subject,
+              issuer: 'CN=ExampleCA',
+              notAfter: '2099-01-01T00:00:00.000Z',
+              sha256: options.client.sha256,
+            },
+          }),
     };
   }
   return model;

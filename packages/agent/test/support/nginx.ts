@@ -89,9 +89,13 @@ export async function startNginx(files: NginxFiles): Promise<RunningNginx> {
   await writeFile(join(dir, 'ca.crt'), files.clientCaPem);
   const ports = { tls: await freePort(), pp: await freePort(), h2: await freePort() };
   await writeFile(join(dir, 'nginx.conf'), config(dir, ports));
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], {
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot run ${NGINX} (apt-get install -y nginx): ${err.message}`))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err) => reject(new Error(`cannot run ${NGINX} (apt-get install -y nginx): ${err.message}`))),
+  );
   const stop = async () => {
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -100,7 +104,10 @@ export async function startNginx(files: NginxFiles): Promise<RunningNginx> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await Promise.race([Promise.all([waitForPort(ports.tls, child, dir), waitForPort(ports.pp, child, dir), waitForPort(ports.h2, child, dir)]), spawnError]);
+    await Promise.race([
+      Promise.all([waitForPort(ports.tls, child, dir), waitForPort(ports.pp, child, dir), waitForPort(ports.h2, child, dir)]),
+      spawnError,
+    ]);
   } catch (err) {
     await stop();
     throw err;

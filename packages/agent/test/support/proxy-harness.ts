@@ -31,14 +31,22 @@ export interface Answer {
   body: string;
 }
 
-export function request(port: number, host: string, path = '/', init: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string; agent?: http.Agent } = {}): Promise<Answer> {
+export function request(
+  port: number,
+  host: string,
+  path = '/',
+  init: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string; agent?: http.Agent } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { host, ...init.headers }, agent: init.agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: { host, ...init.headers }, agent: init.agent ?? false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -58,7 +66,16 @@ export function model(endpoints: Endpoint[], upstreams: Upstream[]): Translation
 
 /** The seed's endpoint: https://example-hostname.ngrok.io, everything to `upstream`. */
 export function seedModel(upstream: Upstream): TranslationModel {
-  return model([endpoint('https://example-hostname.ngrok.io', [route('httproute/default/example-route/rule/0/match/0', [{ upstream: upstream.name }], { matches: [{ path: { type: 'PathPrefix', value: '/' } }] })])], [upstream]);
+  return model(
+    [
+      endpoint('https://example-hostname.ngrok.io', [
+        route('httproute/default/example-route/rule/0/match/0', [{ upstream: upstream.name }], {
+          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        }),
+      ]),
+    ],
+    [upstream],
+  );
 }
 
 export type { CredentialStore };

@@ -94,7 +94,11 @@ export interface TlsServerOptions {
 }
 
 /** `https.createServer` with `requestCert: true, rejectUnauthorized: true` when `clientCa` is set. */
-export function httpsEchoServer(options: TlsServerOptions, handler: http.RequestListener = echoHandler(), port = 0): Promise<RunningServer<https.Server>> {
+export function httpsEchoServer(
+  options: TlsServerOptions,
+  handler: http.RequestListener = echoHandler(),
+  port = 0,
+): Promise<RunningServer<https.Server>> {
   const server = https.createServer(
     {
       cert: options.cert,
@@ -131,4 +135,3 @@ export async function readJson<T>(res: http.IncomingMessage): Promise<T> {
 }
 
 export { collect };
-

@@ -62,7 +62,11 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
   let credentials: CredentialStore | undefined;
 
   const server = createAdminServer({
-    getState: () => ({ ...state, pools: options.pools ? options.pools() : pools, ...(credentials ? { credentialsSummary: credentials.summary() } : {}) }),
+    getState: () => ({
+      ...state,
+      pools: options.pools ? options.pools() : pools,
+      ...(credentials ? { credentialsSummary: credentials.summary() } : {}),
+    }),
     requestLog,
     metrics,
     host: address.host,
@@ -77,7 +81,14 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     attribution.dispose();
     stopMetrics();
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EADDRNOTAVAIL' ? 'the address is not local' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'the address is in use'
+        : code === 'EADDRNOTAVAIL'
+          ? 'the address is not local'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (error as Error).message;
     throw new Error(`cannot serve the admin page on ${address.host}:${address.port}: ${why}`, { cause: error });
   }
   const bound = server.address() as AddressInfo;
@@ -89,7 +100,12 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     warning,
     requestLog,
     metrics,
-    instrument: (handler) => instrumentHandler(handler, requestLog, { onStart: attribution.onStart, routeOf: attribution.routeOf, ...(options.now ? { now: options.now } : {}) }),
+    instrument: (handler) =>
+      instrumentHandler(handler, requestLog, {
+        onStart: attribution.onStart,
+        routeOf: attribution.routeOf,
+        ...(options.now ? { now: options.now } : {}),
+      }),
     setModel(model, extra = {}) {
       state.model = model;
       const store = extra.credentials ?? (model as { credentials?: CredentialStore }).credentials;

@@ -93,7 +93,8 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     if (path === '/api/diagnostics') return json(res, 200, diagnosticsView(getState().model));
     if (path === '/api/requests') {
       const limit = query.has('limit') ? Number(query.get('limit')) : undefined;
-      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) return json(res, 400, { error: 'limit must be a positive integer' });
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+        return json(res, 400, { error: 'limit must be a positive integer' });
       const requests = requestLog.list({
         status: query.get('status') ?? undefined,
         upstream: query.get('upstream') ?? undefined,
@@ -157,6 +158,10 @@ function text(res: ServerResponse, status: number, body: string): void {
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(JSON.stringify(scrubPrivateKeys(body)));
 }

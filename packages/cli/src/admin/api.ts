@@ -1,7 +1,17 @@
 // The inspector's JSON API views (documented in README.md beside this file). Built from
 // the model on every call: the model is small and swapped atomically, so there is no
 // cache to go stale. Views carry public facts only; key material never reaches them.
-import type { CertificateInfo, Condition, Diagnostic, Endpoint, ResourceRef, ResourceStatus, SubjectAltName, TranslationModel, Upstream } from '@kupstream/core';
+import type {
+  CertificateInfo,
+  Condition,
+  Diagnostic,
+  Endpoint,
+  ResourceRef,
+  ResourceStatus,
+  SubjectAltName,
+  TranslationModel,
+  Upstream,
+} from '@kupstream/core';
 import type { PoolStats } from './metrics.js';
 import type { RequestLog, RequestRecord } from './request-log.js';
 
@@ -103,7 +113,11 @@ export function endpointsView(model: TranslationModel | undefined): { endpoints:
   return { endpoints: model?.endpoints ?? [] };
 }
 
-export function upstreamsView(model: TranslationModel | undefined, pools: readonly PoolStats[] | undefined, now: Date): { upstreams: UpstreamView[] } {
+export function upstreamsView(
+  model: TranslationModel | undefined,
+  pools: readonly PoolStats[] | undefined,
+  now: Date,
+): { upstreams: UpstreamView[] } {
   if (!model) return { upstreams: [] };
   const usedBy = new Map<string, Set<string>>();
   for (const e of model.endpoints) {
@@ -145,7 +159,12 @@ export function upstreamsView(model: TranslationModel | undefined, pools: readon
 
 function verificationView(v: NonNullable<Upstream['tls']>['verification']): VerificationView {
   if (v.mode === 'none') return { mode: 'none', verified: false };
-  const common = { verified: true, hostname: v.hostname, ...(v.subjectAltNames ? { subjectAltNames: v.subjectAltNames } : {}), source: v.source };
+  const common = {
+    verified: true,
+    hostname: v.hostname,
+    ...(v.subjectAltNames ? { subjectAltNames: v.subjectAltNames } : {}),
+    source: v.source,
+  };
   return v.mode === 'ca' ? { mode: 'ca', ...common, caSha256: v.caSha256 } : { mode: 'system', ...common };
 }
 
@@ -198,7 +217,9 @@ export function scopedConditions(s: ResourceStatus): ScopedCondition[] {
 }
 
 function records(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)) : [];
+  return Array.isArray(value)
+    ? value.filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v))
+    : [];
 }
 
 function refText(ref: unknown, defaultNamespace: string | undefined): string {

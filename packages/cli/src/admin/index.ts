@@ -1,19 +1,42 @@
 // The `--admin` server and the inspector, as a library the CLI wires in (see README.md).
 export { RequestLog, statusMatcher, DEFAULT_REQUEST_LOG_CAPACITY, DEFAULT_MAX_BODY_BYTES } from './request-log.js';
 export type { RequestRecord, RequestEntry, RequestLogOptions, RequestFilter, RequestListener, CapturedBody } from './request-log.js';
-export { DEFAULT_REDACTED_HEADERS, REDACTED_VALUE, REDACTED_KEY, redactHeaders, redactedHeaderSet, redactPrivateKeys, scrubPrivateKeys } from './redaction.js';
+export {
+  DEFAULT_REDACTED_HEADERS,
+  REDACTED_VALUE,
+  REDACTED_KEY,
+  redactHeaders,
+  redactedHeaderSet,
+  redactPrivateKeys,
+  scrubPrivateKeys,
+} from './redaction.js';
 export type { HeaderRecord } from './redaction.js';
 export { instrumentHandler, ERROR_HEADER } from './instrument-handler.js';
 export type { InstrumentOptions, RequestRouting } from './instrument-handler.js';
 export { attributeProxyEvents, recordProxyMetrics } from './proxy-events.js';
-export type { ProxyAttribution, ProxyEventSource, ProxyRequestContext, ProxyResponseEvent, ProxyUpstreamErrorEvent } from './proxy-events.js';
+export type {
+  ProxyAttribution,
+  ProxyEventSource,
+  ProxyRequestContext,
+  ProxyResponseEvent,
+  ProxyUpstreamErrorEvent,
+} from './proxy-events.js';
 export { createMetrics } from './metrics.js';
 export type { AdminMetrics, MetricsOptions, PoolStats } from './metrics.js';
 export { createLogger, LOG_REDACT_PATHS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createAdminServer, AdminServer } from './admin-server.js';
 export type { AdminServerOptions } from './admin-server.js';
-export { statusView, endpointsView, upstreamsView, diagnosticsView, requestSummary, certificateView, scopedConditions, EXPIRY_WARNING_DAYS } from './api.js';
+export {
+  statusView,
+  endpointsView,
+  upstreamsView,
+  diagnosticsView,
+  requestSummary,
+  certificateView,
+  scopedConditions,
+  EXPIRY_WARNING_DAYS,
+} from './api.js';
 export type {
   AdminState,
   StatusView,

@@ -85,7 +85,8 @@ function tapWriteHead(res: ServerResponse): OutgoingHttpHeaders {
     const headers = typeof args[1] === 'string' ? args[2] : args[1];
     if (Array.isArray(headers)) {
       // Either [[name, value], ...] or the flat raw form [name, value, name, value].
-      if (headers.every((h) => Array.isArray(h))) for (const [name, value] of headers as [string, string][]) seen[String(name).toLowerCase()] = value;
+      if (headers.every((h) => Array.isArray(h)))
+        for (const [name, value] of headers as [string, string][]) seen[String(name).toLowerCase()] = value;
       else for (let i = 0; i + 1 < headers.length; i += 2) seen[String(headers[i]).toLowerCase()] = String(headers[i + 1]);
     } else if (headers && typeof headers === 'object') {
       for (const [name, value] of Object.entries(headers as OutgoingHttpHeaders)) if (value !== undefined) seen[name.toLowerCase()] = value;

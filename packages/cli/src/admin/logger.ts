@@ -30,7 +30,17 @@ export const LOG_REDACT_PATHS: readonly string[] = Object.freeze([
 ]);
 
 /** Property names whose values are never logged, wherever they appear (lower case). */
-const SECRET_NAMES = new Set(['keypem', 'privatekey', 'tls.key', 'authorization', 'cookie', 'proxy-authorization', 'set-cookie', 'password', 'token']);
+const SECRET_NAMES = new Set([
+  'keypem',
+  'privatekey',
+  'tls.key',
+  'authorization',
+  'cookie',
+  'proxy-authorization',
+  'set-cookie',
+  'password',
+  'token',
+]);
 
 export interface LoggerOptions {
   /** Default `info`; `silent` turns logging off. */
@@ -57,7 +67,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     hooks: {
       logMethod(this: Logger, args: Parameters<Logger['info']>, method: (...a: unknown[]) => void) {
-        method.apply(this, (args as unknown[]).map((a) => (typeof a === 'string' ? redactPrivateKeys(a) : a)));
+        method.apply(
+          this,
+          (args as unknown[]).map((a) => (typeof a === 'string' ? redactPrivateKeys(a) : a)),
+        );
       },
     },
   };

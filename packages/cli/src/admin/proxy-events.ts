@@ -53,7 +53,8 @@ export function attributeProxyEvents(proxy: ProxyEventSource): ProxyAttribution 
   const inFlight = new Map<ServerResponse, InFlight>();
   let clock = 0;
 
-  const candidates = (e: ProxyRequestContext) => [...inFlight.entries()].filter(([, f]) => !f.routing && f.method === e.method && f.path === e.path);
+  const candidates = (e: ProxyRequestContext) =>
+    [...inFlight.entries()].filter(([, f]) => !f.routing && f.method === e.method && f.path === e.path);
   const routingOf = (e: ProxyRequestContext): RequestRouting => ({
     ...(e.endpoint !== undefined ? { endpoint: e.endpoint } : {}),
     ...(e.route !== undefined ? { route: e.route } : {}),
@@ -101,7 +102,10 @@ export function attributeProxyEvents(proxy: ProxyEventSource): ProxyAttribution 
 }
 
 /** Feeds request and failure counters from the proxy's events; returns the unsubscribe function. */
-export function recordProxyMetrics(proxy: ProxyEventSource, metrics: Pick<AdminMetrics, 'recordRequest' | 'recordUpstreamFailure'>): () => void {
+export function recordProxyMetrics(
+  proxy: ProxyEventSource,
+  metrics: Pick<AdminMetrics, 'recordRequest' | 'recordUpstreamFailure'>,
+): () => void {
   const onResponse = (e: ProxyResponseEvent) => metrics.recordRequest({ endpoint: e.endpoint, upstream: e.upstream, status: e.status });
   const onUpstreamError = (e: ProxyUpstreamErrorEvent) => metrics.recordUpstreamFailure({ upstream: e.upstream, code: e.error.code });
   proxy.on('response', onResponse);

@@ -24,7 +24,11 @@ export function redactHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
     const values = Array.isArray(value) ? value.map(String) : String(value);
-    out[name] = redacted.has(name) ? (Array.isArray(values) ? values.map(() => REDACTED_VALUE) : REDACTED_VALUE) : redactPrivateKeys(values);
+    out[name] = redacted.has(name)
+      ? Array.isArray(values)
+        ? values.map(() => REDACTED_VALUE)
+        : REDACTED_VALUE
+      : redactPrivateKeys(values);
   }
   return out;
 }

@@ -87,9 +87,11 @@ export class RequestLog {
 
   constructor(options: RequestLogOptions = {}) {
     const capacity = options.capacity ?? DEFAULT_REQUEST_LOG_CAPACITY;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`request log capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`request log capacity must be a positive integer, got ${capacity}`);
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new RangeError(`maxBodyBytes must be a non-negative integer, got ${maxBodyBytes}`);
+    if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0)
+      throw new RangeError(`maxBodyBytes must be a non-negative integer, got ${maxBodyBytes}`);
     this.capacity = capacity;
     this.captureBodies = options.captureBodies ?? false;
     this.maxBodyBytes = maxBodyBytes;

@@ -46,7 +46,13 @@ export interface KubeApi {
    * Aborting `signal` resolves. With `idleTimeoutMs`, a connection silent that long
    * counts as cut (a peer that vanished without closing would otherwise hang the watch).
    */
-  watch(path: string, query: Record<string, string | undefined>, onEvent: (event: WatchEvent) => void, signal: AbortSignal, options?: { idleTimeoutMs?: number }): Promise<void>;
+  watch(
+    path: string,
+    query: Record<string, string | undefined>,
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal,
+    options?: { idleTimeoutMs?: number },
+  ): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -56,12 +62,19 @@ export function createKubeApi(kubeConfig: KubeConfig): KubeApi {
   if (!cluster) throw new ApiError('the kubeconfig has no current cluster', 0);
   const server = cluster.server.replace(/\/+$/, '');
 
-  async function open(method: string, path: string, options: RequestOptions, accept: (res: http.IncomingMessage) => void, fail: (error: ApiError) => void): Promise<http.ClientRequest> {
+  async function open(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    accept: (res: http.IncomingMessage) => void,
+    fail: (error: ApiError) => void,
+  ): Promise<http.ClientRequest> {
     const opts: https.RequestOptions = {};
     await kubeConfig.applyToHTTPSOptions(opts);
     const url = new URL(server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
-    const payload = options.body === undefined ? undefined : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+    const payload =
+      options.body === undefined ? undefined : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
     const headers: http.OutgoingHttpHeaders = { ...(opts.headers as http.OutgoingHttpHeaders | undefined), accept: 'application/json' };
     if (payload) {
       headers['content-type'] = options.contentType ?? 'application/json';

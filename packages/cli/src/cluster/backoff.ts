@@ -13,7 +13,10 @@ export class Backoff {
   readonly #maxMs: number;
   #attempt = 0;
 
-  constructor(options: BackoffOptions = {}, private readonly random: () => number = Math.random) {
+  constructor(
+    options: BackoffOptions = {},
+    private readonly random: () => number = Math.random,
+  ) {
     this.#initialMs = options.initialMs ?? 500;
     this.#maxMs = options.maxMs ?? 30_000;
   }

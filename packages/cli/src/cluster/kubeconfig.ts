@@ -39,7 +39,9 @@ export function loadKubeConfig(path: string | undefined, options: LoadKubeConfig
     throw new KubeConfigError('no kubeconfig given and not running in a pod (KUBERNETES_SERVICE_HOST is not set): pass --kubeconfig FILE');
   }
   if (!existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`)) {
-    throw new KubeConfigError(`running in a pod but ${root}${SERVICE_ACCOUNT_DIR}/token is missing: mount a service account token or pass --kubeconfig FILE`);
+    throw new KubeConfigError(
+      `running in a pod but ${root}${SERVICE_ACCOUNT_DIR}/token is missing: mount a service account token or pass --kubeconfig FILE`,
+    );
   }
   // client-node reads the environment directly; hand it the one we were given.
   const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
@@ -73,9 +75,12 @@ function checkUsable(kubeConfig: KubeConfig, what: string): void {
   }
   // client-node refuses plain http unless TLS verification is explicitly off; say so now.
   if (server.protocol === 'http:' && !cluster.skipTLSVerify) {
-    throw new KubeConfigError(`${what}: cluster "${cluster.name}" uses http:// without insecure-skip-tls-verify, which @kubernetes/client-node refuses`);
+    throw new KubeConfigError(
+      `${what}: cluster "${cluster.name}" uses http:// without insecure-skip-tls-verify, which @kubernetes/client-node refuses`,
+    );
   }
-  if (server.protocol !== 'http:' && server.protocol !== 'https:') throw new KubeConfigError(`${what}: cluster "${cluster.name}" server must be http(s)://`);
+  if (server.protocol !== 'http:' && server.protocol !== 'https:')
+    throw new KubeConfigError(`${what}: cluster "${cluster.name}" server must be http(s)://`);
 }
 
 function restoreEnv(name: string, value: string | undefined): void {

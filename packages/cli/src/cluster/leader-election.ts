@@ -124,9 +124,11 @@ export class LeaderElector {
     this.#retryPeriodMs = options.retryPeriodMs ?? LEADER_ELECTION_DEFAULTS.retryPeriodMs;
     if (!this.namespace) throw new RangeError('leader election needs the namespace of its Lease');
     if (!this.identity) throw new RangeError('leader election needs a non-empty identity');
-    if (!Number.isInteger(this.#leaseDurationMs / 1000) || this.#leaseDurationMs < 1000) throw new RangeError('leaseDurationMs must be a whole number of seconds, at least 1000');
+    if (!Number.isInteger(this.#leaseDurationMs / 1000) || this.#leaseDurationMs < 1000)
+      throw new RangeError('leaseDurationMs must be a whole number of seconds, at least 1000');
     if (!(this.#renewDeadlineMs < this.#leaseDurationMs)) throw new RangeError('renewDeadlineMs must be shorter than leaseDurationMs');
-    if (!(this.#retryPeriodMs > 0 && this.#retryPeriodMs * (1 + CANDIDATE_JITTER) < this.#renewDeadlineMs)) throw new RangeError('retryPeriodMs (plus 20% jitter) must be shorter than renewDeadlineMs');
+    if (!(this.#retryPeriodMs > 0 && this.#retryPeriodMs * (1 + CANDIDATE_JITTER) < this.#renewDeadlineMs))
+      throw new RangeError('retryPeriodMs (plus 20% jitter) must be shorter than renewDeadlineMs');
     this.#path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases/${encodeURIComponent(this.leaseName)}`;
   }
 
@@ -162,7 +164,11 @@ export class LeaderElector {
       if (!record || record.holderIdentity !== this.identity) return;
       const now = this.#clock.now();
       try {
-        this.#lease = await this.#put(current, { ...record, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now) }, undefined);
+        this.#lease = await this.#put(
+          current,
+          { ...record, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now) },
+          undefined,
+        );
         return;
       } catch (error) {
         // 409: an aborted renewal may have landed after all, or someone edited the Lease:
@@ -249,13 +255,18 @@ export class LeaderElector {
   /** The leader's own clock: without a renewal by the deadline it steps down, even with a call still hanging. */
   #armDeadline(): void {
     this.#cancelDeadline?.();
-    this.#cancelDeadline = this.#clock.schedule(() => {
-      this.#cancelDeadline = undefined;
-      if (!this.#leading) return;
-      this.#report(new Error(`could not renew Lease ${this.namespace}/${this.leaseName} within ${this.#renewDeadlineMs} ms: stepping down`));
-      this.#inFlight?.abort.abort();
-      this.#stepDown();
-    }, this.#lastRenewedAt + this.#renewDeadlineMs - this.#clock.now());
+    this.#cancelDeadline = this.#clock.schedule(
+      () => {
+        this.#cancelDeadline = undefined;
+        if (!this.#leading) return;
+        this.#report(
+          new Error(`could not renew Lease ${this.namespace}/${this.leaseName} within ${this.#renewDeadlineMs} ms: stepping down`),
+        );
+        this.#inFlight?.abort.abort();
+        this.#stepDown();
+      },
+      this.#lastRenewedAt + this.#renewDeadlineMs - this.#clock.now(),
+    );
   }
 
   #stepDown(): void {
@@ -303,8 +314,19 @@ export class LeaderElector {
         return false;
       }
       try {
-        const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.leaseName, namespace: this.namespace }, spec: desired(undefined) };
-        this.#lease = asLease(await this.#api.request('POST', this.#path.slice(0, this.#path.lastIndexOf('/')), { body, signal, timeoutMs: this.#renewDeadlineMs }));
+        const body = {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: this.leaseName, namespace: this.namespace },
+          spec: desired(undefined),
+        };
+        this.#lease = asLease(
+          await this.#api.request('POST', this.#path.slice(0, this.#path.lastIndexOf('/')), {
+            body,
+            signal,
+            timeoutMs: this.#renewDeadlineMs,
+          }),
+        );
         this.#observe(now);
         return true;
       } catch (createError) {
@@ -319,7 +341,8 @@ export class LeaderElector {
     const record = readRecord(current);
     if (!record || !previousRecord || !sameRecord(record, previousRecord)) this.#observe(now);
     else this.#reportLeader();
-    if (record?.holderIdentity && record.holderIdentity !== this.identity && this.#observedAt + record.leaseDurationSeconds * 1000 > now) return false;
+    if (record?.holderIdentity && record.holderIdentity !== this.identity && this.#observedAt + record.leaseDurationSeconds * 1000 > now)
+      return false;
     try {
       this.#lease = await this.#put(current, desired(record), signal);
       this.#observe(now);
@@ -387,7 +410,13 @@ export function readRecord(lease: Record<string, unknown>): LeaseRecord | undefi
 }
 
 function sameRecord(a: LeaseRecord, b: LeaseRecord): boolean {
-  return a.holderIdentity === b.holderIdentity && a.leaseDurationSeconds === b.leaseDurationSeconds && a.acquireTime === b.acquireTime && a.renewTime === b.renewTime && a.leaseTransitions === b.leaseTransitions;
+  return (
+    a.holderIdentity === b.holderIdentity &&
+    a.leaseDurationSeconds === b.leaseDurationSeconds &&
+    a.acquireTime === b.acquireTime &&
+    a.renewTime === b.renewTime &&
+    a.leaseTransitions === b.leaseTransitions
+  );
 }
 
 /** metav1.MicroTime: RFC 3339 with exactly six fractional digits, as the API server parses it. */

@@ -37,7 +37,11 @@ export async function listClusterSnapshot(kubeConfig: KubeConfig | KubeApi, opti
   const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
   const worker = async (): Promise<void> => {
     for (let type = queue.shift(); type && !signal.aborted; type = queue.shift()) {
-      const listed = await listResource(api, type, { ...(options.pageSize ? { pageSize: options.pageSize } : {}), signal, onMalformed: progress }).catch((error: unknown) => {
+      const listed = await listResource(api, type, {
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+        signal,
+        onMalformed: progress,
+      }).catch((error: unknown) => {
         failed.abort();
         throw accessError(api, type, error);
       });
@@ -57,7 +61,8 @@ function accessError(api: KubeApi, type: ResourceType, error: unknown): Error {
   if (!(error instanceof ApiError)) return error instanceof Error ? error : new Error(String(error));
   const what = `list ${resourceName(type)} across namespaces`;
   if (error.statusCode === 401) return new ClusterAccessError(`${api.server} did not accept the kubeconfig's credentials (401) to ${what}`);
-  if (error.statusCode === 403) return new ClusterAccessError(`not allowed to ${what} (403): bind the ClusterRole in deploy/rbac/clusterrole.yaml to this identity`);
+  if (error.statusCode === 403)
+    return new ClusterAccessError(`not allowed to ${what} (403): bind the ClusterRole in deploy/rbac/clusterrole.yaml to this identity`);
   if (error.statusCode === 0) return new ClusterAccessError(`cannot reach ${api.server} to ${what}: ${error.message}`);
   return new ClusterAccessError(`cannot ${what}: ${error.message}`);
 }

@@ -88,9 +88,14 @@ export class ResourceInformer {
   /** Lists and replaces the kind's objects in the store; false when the kind is not served. */
   async #relist(): Promise<boolean> {
     const { api, type, store, onProgress } = this.#options;
-    const listed = await listResource(api, type, { signal: this.#abort.signal, onMalformed: onProgress, ...(this.#options.pageSize ? { pageSize: this.#options.pageSize } : {}) });
+    const listed = await listResource(api, type, {
+      signal: this.#abort.signal,
+      onMalformed: onProgress,
+      ...(this.#options.pageSize ? { pageSize: this.#options.pageSize } : {}),
+    });
     if (!listed) {
-      if (!this.#absentNoted) onProgress(`skipped ${resourceName(type)}: not served by ${api.server} (no ${type.versions.join(' or ')}; is the CRD installed?)`);
+      if (!this.#absentNoted)
+        onProgress(`skipped ${resourceName(type)}: not served by ${api.server} (no ${type.versions.join(' or ')}; is the CRD installed?)`);
       this.#absentNoted = true;
       // An absent kind is empty, and must not hold up the first translation.
       store.replace(type.key, []);
@@ -126,7 +131,11 @@ export class ResourceInformer {
       await api.watch(
         collectionPath(type, version),
         // A little jitter, so the watches of all kinds do not all end together.
-        { resourceVersion: this.#resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(Math.max(1, Math.round(timeout * (0.9 + Math.random() * 0.2)))) },
+        {
+          resourceVersion: this.#resourceVersion,
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: String(Math.max(1, Math.round(timeout * (0.9 + Math.random() * 0.2)))),
+        },
         onEvent,
         this.#abort.signal,
         // The server ends the watch at its timeout; silence well beyond it means a dead peer.
@@ -150,7 +159,11 @@ export class ResourceInformer {
       const status = isRecord(event.object) ? event.object : {};
       const code = typeof status.code === 'number' ? status.code : 0;
       if (code === 410) return 'expired';
-      return new ApiError(`WATCH ${resourceName(type)}: ${typeof status.message === 'string' ? status.message : 'error event'}`, code, typeof status.reason === 'string' ? status.reason : undefined);
+      return new ApiError(
+        `WATCH ${resourceName(type)}: ${typeof status.message === 'string' ? status.message : 'error event'}`,
+        code,
+        typeof status.reason === 'string' ? status.reason : undefined,
+      );
     }
     const object = isRecord(event.object) ? event.object : undefined;
     const meta = object && isRecord(object.metadata) ? object.metadata : undefined;

@@ -16,7 +16,9 @@ export function stabilizeStatus(desired: Record<string, unknown>, previous: unkn
     const theirs = isRecord(current) ? current[shared] : undefined;
     if (!Array.isArray(ours) || !Array.isArray(theirs)) continue;
     const controllers = new Set(ours.map((entry) => (isRecord(entry) ? entry.controllerName : undefined)));
-    const foreign = theirs.filter((entry) => isRecord(entry) && typeof entry.controllerName === 'string' && !controllers.has(entry.controllerName));
+    const foreign = theirs.filter(
+      (entry) => isRecord(entry) && typeof entry.controllerName === 'string' && !controllers.has(entry.controllerName),
+    );
     if (foreign.length) stable[shared] = [...ours, ...foreign];
   }
   return stable;
@@ -33,7 +35,12 @@ function keepTransitionTimes(desired: unknown, previous: unknown): unknown {
   if (!isRecord(desired)) return desired;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(desired)) out[key] = keepTransitionTimes(value, isRecord(previous) ? previous[key] : undefined);
-  if (isCondition(desired) && isCondition(previous) && previous.status === desired.status && typeof previous.lastTransitionTime === 'string') {
+  if (
+    isCondition(desired) &&
+    isCondition(previous) &&
+    previous.status === desired.status &&
+    typeof previous.lastTransitionTime === 'string'
+  ) {
     out.lastTransitionTime = previous.lastTransitionTime;
   }
   return out;
@@ -55,7 +62,17 @@ function isCondition(value: unknown): value is Record<string, unknown> & { type:
 
 /** Order-insensitive JSON, for comparing references and statuses. */
 export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v)) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      isRecord(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, v[k]]),
+          )
+        : v,
+    ) ?? 'undefined'
+  );
 }
 
 /** RFC 7386 merge patch: what the API server does with our `application/merge-patch+json` body. */

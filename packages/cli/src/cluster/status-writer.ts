@@ -44,7 +44,11 @@ interface Written {
   status: Record<string, unknown>;
 }
 
-type Attempt = { outcome: 'written' } | { outcome: 'unchanged' } | { outcome: 'retry'; error: ApiError; wait: boolean } | { outcome: 'failed'; error: ApiError };
+type Attempt =
+  | { outcome: 'written' }
+  | { outcome: 'unchanged' }
+  | { outcome: 'retry'; error: ApiError; wait: boolean }
+  | { outcome: 'failed'; error: ApiError };
 
 /**
  * Remembers what it wrote per object (and the object's uid, so a re-created object is
@@ -81,7 +85,12 @@ export class StatusWriter {
     const queue = [...statuses];
     const worker = async (): Promise<void> => {
       for (let status = queue.shift(); status; status = queue.shift()) {
-        const ref: StoredObjectRef = { apiVersion: status.apiVersion, kind: status.kind, ...(status.namespace ? { namespace: status.namespace } : {}), name: status.name };
+        const ref: StoredObjectRef = {
+          apiVersion: status.apiVersion,
+          kind: status.kind,
+          ...(status.namespace ? { namespace: status.namespace } : {}),
+          name: status.name,
+        };
         const type = resourceTypeFor(status.apiVersion, status.kind);
         if (!type?.statusWritten) {
           this.#fail(report, { ref, statusCode: 0, message: `kupstream does not write the status of ${status.apiVersion} ${status.kind}` });
@@ -105,7 +114,12 @@ export class StatusWriter {
     return report;
   }
 
-  async #writeOne(type: ResourceType, key: string, ref: StoredObjectRef, status: ResourceStatus): Promise<'written' | 'unchanged' | ApiError> {
+  async #writeOne(
+    type: ResourceType,
+    key: string,
+    ref: StoredObjectRef,
+    status: ResourceStatus,
+  ): Promise<'written' | 'unchanged' | ApiError> {
     const version = status.apiVersion.slice(status.apiVersion.lastIndexOf('/') + 1);
     const path = objectPath(type, version, status.namespace, status.name);
     const backoff = new Backoff({ initialMs: 100, maxMs: 2_000, ...this.#options.backoff });
@@ -116,9 +130,18 @@ export class StatusWriter {
       if (result.outcome === 'written' || result.outcome === 'unchanged') return result.outcome;
       if (result.outcome === 'failed') {
         if (result.error.statusCode === 404) this.#written.delete(key);
-        return new ApiError(`${resourceName(type)} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}: ${result.error.message}`, result.error.statusCode, result.error.reason);
+        return new ApiError(
+          `${resourceName(type)} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}: ${result.error.message}`,
+          result.error.statusCode,
+          result.error.reason,
+        );
       }
-      if (attempt >= retries) return new ApiError(`${resourceName(type)} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}: gave up after ${attempt + 1} attempts: ${result.error.message}`, result.error.statusCode, result.error.reason);
+      if (attempt >= retries)
+        return new ApiError(
+          `${resourceName(type)} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}: gave up after ${attempt + 1} attempts: ${result.error.message}`,
+          result.error.statusCode,
+          result.error.reason,
+        );
       // After a conflict the informer's copy is known stale: read the object itself.
       fromInformer = false;
       if (result.wait) await sleep(backoff.next(), this.#abort.signal);
@@ -146,7 +169,12 @@ export class StatusWriter {
     }
     // The resourceVersion makes the patch conditional: if someone else changed the object
     // since we read it (their parent entries, say), we get 409 and merge again.
-    const body = { ...(typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '' ? { metadata: { resourceVersion: meta.resourceVersion } } : {}), status: desired };
+    const body = {
+      ...(typeof meta.resourceVersion === 'string' && meta.resourceVersion !== ''
+        ? { metadata: { resourceVersion: meta.resourceVersion } }
+        : {}),
+      status: desired,
+    };
     try {
       await this.#api.request('PATCH', `${path}/status`, { body, contentType: 'application/merge-patch+json' });
     } catch (error) {

@@ -71,7 +71,7 @@ export function watchCluster(kubeConfig: KubeConfig | KubeApi, options: WatchClu
       return;
     }
     running = (async () => {
-      for (let next: ChangeInfo['reason'] | undefined = reason; next !== undefined && !closed; ) {
+      for (let next: ChangeInfo['reason'] | undefined = reason; next !== undefined && !closed;) {
         queued = undefined;
         try {
           await options.onChange(store.snapshot(), { version: store.version, reason: next });

@@ -9,7 +9,14 @@ import { closeServer, getJson, listening, send, waitFor } from './helpers.js';
 
 function model(): TranslationModel {
   return {
-    endpoints: [{ name: 'app', url: 'https://app.example', sources: [], routes: [{ name: 'app-route', matches: [], backends: [{ upstream: 'app-up', weight: 1 }] }] }],
+    endpoints: [
+      {
+        name: 'app',
+        url: 'https://app.example',
+        sources: [],
+        routes: [{ name: 'app-route', matches: [], backends: [{ upstream: 'app-up', weight: 1 }] }],
+      },
+    ],
     upstreams: [{ name: 'app-up', url: 'http://app.default:80', protocol: 'http1' }],
     statuses: [],
     diagnostics: [{ severity: 'error', code: 'Broken', message: 'x', resource: { kind: 'Service', name: 'y' } }],
@@ -53,7 +60,10 @@ describe('admin/startAdmin (with the agent proxy)', () => {
     assert.equal((await send(agentPort, { path: '/a', headers: { host: 'app.example' } })).body, 'up');
     await waitFor(() => runtime!.requestLog.size === 1, 5000, 'the record');
     const listed = (await getJson<{ requests: RequestSummary[] }>(adminPort, '/api/requests')).body.requests;
-    assert.deepEqual(listed.map((r) => [r.path, r.status, r.route, r.upstream]), [['/a', 200, 'app-route', 'app-up']]);
+    assert.deepEqual(
+      listed.map((r) => [r.path, r.status, r.route, r.upstream]),
+      [['/a', 200, 'app-route', 'app-up']],
+    );
     const metrics = (await send(adminPort, { path: '/metrics' })).body;
     assert.ok(metrics.includes('kupstream_requests_total{endpoint="app",upstream="app-up",code="200"} 1'));
     assert.ok(metrics.includes('kupstream_diagnostics{severity="error",code="Broken"} 1'));
@@ -72,7 +82,10 @@ describe('admin/startAdmin (with the agent proxy)', () => {
     const taken = http.createServer();
     servers.push(taken);
     const port = await listening(taken);
-    await assert.rejects(startAdmin({ address: `127.0.0.1:${port}`, proxy, metrics: { defaultMetrics: false } }), /cannot serve the admin page on 127\.0\.0\.1:\d+: the address is in use/);
+    await assert.rejects(
+      startAdmin({ address: `127.0.0.1:${port}`, proxy, metrics: { defaultMetrics: false } }),
+      /cannot serve the admin page on 127\.0\.0\.1:\d+: the address is in use/,
+    );
     assert.equal(proxy.listenerCount('response'), 0, 'a failed start leaves no listener');
     await assert.rejects(startAdmin({ address: '0.0.0.0:0', proxy }), AdminBindError);
   });

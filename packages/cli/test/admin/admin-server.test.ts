@@ -15,7 +15,17 @@ import { SEED_ENDPOINT, SEED_UPSTREAM, seedModel } from './model-fixture.js';
 const NOW = new Date('2026-06-01T00:00:00Z');
 
 function entry(overrides: Partial<RequestEntry> = {}): RequestEntry {
-  return { time: NOW, method: 'GET', host: 'example-hostname.ngrok.io', path: '/', status: 200, durationMs: 3, requestHeaders: {}, responseHeaders: {}, ...overrides };
+  return {
+    time: NOW,
+    method: 'GET',
+    host: 'example-hostname.ngrok.io',
+    path: '/',
+    status: 200,
+    durationMs: 3,
+    requestHeaders: {},
+    responseHeaders: {},
+    ...overrides,
+  };
 }
 
 /** Reads server-sent events from the admin server until `until` says stop. */
@@ -69,7 +79,14 @@ describe('admin/createAdminServer', () => {
   beforeEach(async () => {
     state = { model: undefined, ready: false };
     log = new RequestLog({ capacity: 50 });
-    server = createAdminServer({ getState: () => state, requestLog: log, metrics: createMetrics({ defaultMetrics: false }), host: '127.0.0.1', port: 0, now: () => NOW });
+    server = createAdminServer({
+      getState: () => state,
+      requestLog: log,
+      metrics: createMetrics({ defaultMetrics: false }),
+      host: '127.0.0.1',
+      port: 0,
+      now: () => NOW,
+    });
     port = await listening(server);
   });
 
@@ -118,8 +135,19 @@ describe('admin/createAdminServer', () => {
             serverName: 'verified.default',
             alpn: ['h2'],
             minVersion: 'TLSv1.3',
-            verification: { mode: 'ca', caSha256: 'AB:CD', hostname: 'verified.default', source: { kind: 'BackendTLSPolicy', namespace: 'default', name: 'verify-it' } },
-            clientCertificate: { secret: { namespace: 'default', name: 'short-lived' }, subject: 'CN=Short', issuer: 'CN=ExampleCA', notAfter: soon, sha256: '01:02' },
+            verification: {
+              mode: 'ca',
+              caSha256: 'AB:CD',
+              hostname: 'verified.default',
+              source: { kind: 'BackendTLSPolicy', namespace: 'default', name: 'verify-it' },
+            },
+            clientCertificate: {
+              secret: { namespace: 'default', name: 'short-lived' },
+              subject: 'CN=Short',
+              issuer: 'CN=ExampleCA',
+              notAfter: soon,
+              sha256: '01:02',
+            },
           },
         },
         { name: 'default/plain:80', url: 'http://plain.default:80', protocol: 'http1' },
@@ -127,7 +155,9 @@ describe('admin/createAdminServer', () => {
     });
     state = { model, ready: true, pools: [{ upstream: 'default/plain:80', active: 0, idle: 1, handshakes: { full: 0, resumed: 0 } }] };
     const { body } = await getJson<{ upstreams: UpstreamView[] }>(port, '/api/upstreams');
-    const [seed, verified, plain] = [SEED_UPSTREAM, 'default/verified:8443', 'default/plain:80'].map((n) => body.upstreams.find((u) => u.name === n));
+    const [seed, verified, plain] = [SEED_UPSTREAM, 'default/verified:8443', 'default/plain:80'].map((n) =>
+      body.upstreams.find((u) => u.name === n),
+    );
     assert.deepEqual(seed?.tls?.verification, { mode: 'none', verified: false });
     assert.equal(seed?.tls?.serverName, 'example-service.default');
     assert.deepEqual(seed?.tls?.clientCertificate, {
@@ -167,7 +197,11 @@ describe('admin/createAdminServer', () => {
   });
 
   it('reports status, and lists requests without headers, filtered, with details by id', async () => {
-    state = { model: seedModel(), ready: true, credentialsSummary: { clients: [{ key: 'default/client-cert-secret', version: 1 }], caBundles: [] } };
+    state = {
+      model: seedModel(),
+      ready: true,
+      credentialsSummary: { clients: [{ key: 'default/client-cert-secret', version: 1 }], caBundles: [] },
+    };
     const ok = log.add(entry({ upstream: SEED_UPSTREAM, requestHeaders: { authorization: 'Bearer x', accept: '*/*' } }));
     log.add(entry({ status: 502, upstream: SEED_UPSTREAM, error: 'client_certificate_rejected' }));
     log.add(entry({ status: 404, error: 'route_not_found' }));
@@ -183,10 +217,21 @@ describe('admin/createAdminServer', () => {
     });
     const all = (await getJson<{ capacity: number; requests: RequestSummary[] }>(port, '/api/requests')).body;
     assert.equal(all.capacity, 50);
-    assert.deepEqual(all.requests.map((r) => r.status), [404, 502, 200]);
-    assert.ok(all.requests.every((r) => !('requestHeaders' in r)), 'the list carries no headers');
-    const failed = (await getJson<{ requests: RequestSummary[] }>(port, `/api/requests?status=5xx&upstream=${encodeURIComponent(SEED_UPSTREAM)}`)).body;
-    assert.deepEqual(failed.requests.map((r) => r.error), ['client_certificate_rejected']);
+    assert.deepEqual(
+      all.requests.map((r) => r.status),
+      [404, 502, 200],
+    );
+    assert.ok(
+      all.requests.every((r) => !('requestHeaders' in r)),
+      'the list carries no headers',
+    );
+    const failed = (
+      await getJson<{ requests: RequestSummary[] }>(port, `/api/requests?status=5xx&upstream=${encodeURIComponent(SEED_UPSTREAM)}`)
+    ).body;
+    assert.deepEqual(
+      failed.requests.map((r) => r.error),
+      ['client_certificate_rejected'],
+    );
     const one = await getJson<RequestRecord>(port, `/api/requests/${ok.id}`);
     assert.equal(one.status, 200);
     assert.deepEqual(one.body.requestHeaders, { authorization: '[redacted]', accept: '*/*' });
@@ -203,7 +248,15 @@ describe('admin/createAdminServer', () => {
     assert.match(String(res.headers['content-type']), /^text\/event-stream/);
     await until(() => stream.frames.length === 1, 'the replayed record');
     assert.equal(stream.frames[0]!.id, missed.id);
-    assert.deepEqual(JSON.parse(stream.frames[0]!.data!), { id: missed.id, time: missed.time, method: 'GET', host: 'example-hostname.ngrok.io', path: '/missed', status: 200, durationMs: 3 });
+    assert.deepEqual(JSON.parse(stream.frames[0]!.data!), {
+      id: missed.id,
+      time: missed.time,
+      method: 'GET',
+      host: 'example-hostname.ngrok.io',
+      path: '/missed',
+      status: 200,
+      durationMs: 3,
+    });
     const live = log.add(entry({ path: '/live', status: 504, error: 'response_timeout' }));
     await until(() => stream.frames.length === 2, 'the live record');
     assert.equal(stream.frames[1]!.event, 'request');
@@ -242,10 +295,19 @@ describe('admin/createAdminServer', () => {
     credentials.set({ namespace: 'default', name: 'client-cert-secret' }, { certChainPem: pki.client.certPem, keyPem: pki.client.keyPem });
     const base = seedModel();
     // Even a diagnostic that (by a translator bug) quoted the key must not carry it out.
-    base.diagnostics.push({ severity: 'error', code: 'Oops', message: `bad key ${pki.client.keyPem}`, resource: { kind: 'Secret', namespace: 'default', name: 'client-cert-secret' } });
+    base.diagnostics.push({
+      severity: 'error',
+      code: 'Oops',
+      message: `bad key ${pki.client.keyPem}`,
+      resource: { kind: 'Secret', namespace: 'default', name: 'client-cert-secret' },
+    });
     state = { model: createTranslationResult(base, credentials), ready: true, credentialsSummary: credentials.summary() };
     log.add(entry({ requestHeaders: { 'x-leak': pki.client.keyPem.replace(/\n/g, ' ') } }));
-    const bodies = await Promise.all(['/api/status', '/api/endpoints', '/api/upstreams', '/api/diagnostics', '/api/requests', '/api/requests/1', '/metrics', '/'].map((p) => send(port, { path: p })));
+    const bodies = await Promise.all(
+      ['/api/status', '/api/endpoints', '/api/upstreams', '/api/diagnostics', '/api/requests', '/api/requests/1', '/metrics', '/'].map(
+        (p) => send(port, { path: p }),
+      ),
+    );
     const keyLines = pki.client.keyPem.split('\n').filter((l) => l && !l.startsWith('-----'));
     for (const [i, reply] of bodies.entries()) {
       assert.equal(reply.status, 200, `reply ${i}`);
@@ -265,7 +327,14 @@ describe('admin/createAdminServer', () => {
 
   it('refuses to bind beyond loopback unless allowed', () => {
     assert.throws(
-      () => createAdminServer({ getState: () => state, requestLog: log, metrics: createMetrics({ defaultMetrics: false }), host: '0.0.0.0', port: 0 }),
+      () =>
+        createAdminServer({
+          getState: () => state,
+          requestLog: log,
+          metrics: createMetrics({ defaultMetrics: false }),
+          host: '0.0.0.0',
+          port: 0,
+        }),
       AdminBindError,
     );
   });

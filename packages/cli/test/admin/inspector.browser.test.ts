@@ -14,7 +14,16 @@ import type { TranslationResult } from '@kupstream/core';
 import { translateGatewayApi } from '@kupstream/gateway';
 import { createCa, createSeedPki, type SeedPki } from '@kupstream/test-pki';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { attributeProxyEvents, createAdminServer, createMetrics, instrumentHandler, recordProxyMetrics, RequestLog, type AdminServer, type ProxyAttribution } from '../../src/admin/index.js';
+import {
+  attributeProxyEvents,
+  createAdminServer,
+  createMetrics,
+  instrumentHandler,
+  recordProxyMetrics,
+  RequestLog,
+  type AdminServer,
+  type ProxyAttribution,
+} from '../../src/admin/index.js';
 import { closeServer, listening, send } from './helpers.js';
 import { BROKEN_HOST, SEED_HOST, seedSnapshot } from './seed-snapshot.js';
 
@@ -42,22 +51,35 @@ describe('admin/inspector page in Chromium', function () {
     pki = await createSeedPki({ notAfter: new Date(Date.now() + 20 * 86400_000) });
     const otherCa = await createCa({ subject: 'CN=SomeOtherCA' });
     // The seed's upstream: TLS with the seed's server certificate, client certificates from ExampleCA required.
-    const upstream = https.createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-served-by': 'example-service' });
-      res.end(`hello ${String(peer.subject?.CN)}\n`);
-    });
+    const upstream = https.createServer(
+      { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        const peer = (req.socket as TLSSocket).getPeerCertificate();
+        res.writeHead(200, { 'content-type': 'text/plain', 'x-served-by': 'example-service' });
+        res.end(`hello ${String(peer.subject?.CN)}\n`);
+      },
+    );
     // Trusts another CA only: our client certificate is refused.
-    const broken = https.createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: otherCa.certPem, requestCert: true, rejectUnauthorized: true }, (_req, res) => res.end('unreachable'));
+    const broken = https.createServer(
+      { key: pki.server.keyPem, cert: pki.server.certPem, ca: otherCa.certPem, requestCert: true, rejectUnauthorized: true },
+      (_req, res) => res.end('unreachable'),
+    );
     servers.push(upstream, broken);
-    const ports: Record<string, number> = { 'example-service.default': await listening(upstream), 'broken-service.default': await listening(broken) };
+    const ports: Record<string, number> = {
+      'example-service.default': await listening(upstream),
+      'broken-service.default': await listening(broken),
+    };
 
     const started = performance.now();
     const result = translateGatewayApi(seedSnapshot(pki.client), { now: () => new Date(), assumeClassesWhenAbsent: true });
     const translationMs = performance.now() - started;
     assert.deepEqual(result.upstreams.map((u) => u.name).sort(), [BROKEN_UPSTREAM, SEED_UPSTREAM]);
 
-    proxy = createProxy({ model: result, credentials: result.credentials, resolve: (host) => (ports[host] ? { host: '127.0.0.1', port: ports[host] } : undefined) });
+    proxy = createProxy({
+      model: result,
+      credentials: result.credentials,
+      resolve: (host) => (ports[host] ? { host: '127.0.0.1', port: ports[host] } : undefined),
+    });
     const log = new RequestLog({ capacity: 100 });
     const metrics = createMetrics();
     metrics.setModel(result);
@@ -69,12 +91,27 @@ describe('admin/inspector page in Chromium', function () {
     agentPort = await listening(agent);
 
     current = result;
-    admin = createAdminServer({ getState: () => ({ model: current, ready: true, credentialsSummary: current.credentials.summary() }), requestLog: log, metrics, host: '127.0.0.1', port: 0 });
+    admin = createAdminServer({
+      getState: () => ({ model: current, ready: true, credentialsSummary: current.credentials.summary() }),
+      requestLog: log,
+      metrics,
+      host: '127.0.0.1',
+      port: 0,
+    });
     adminPort = await listening(admin);
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
     await page.goto(`http://127.0.0.1:${adminPort}/`);
@@ -106,7 +143,9 @@ describe('admin/inspector page in Chromium', function () {
     assert.equal(await upstream.locator('.verification').innerText(), 'NOT VERIFIED');
     assert.match(await upstream.locator('.days-to-expiry.expiring').innerText(), /\((19|20) days\)$/);
     // The test's TypeScript has no DOM types: the browser's global is described by hand.
-    const color = await upstream.locator('.expiring').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    const color = await upstream
+      .locator('.expiring')
+      .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
     assert.equal(color, 'rgb(180, 35, 24)', 'highlighted in the warning colour');
     // Diagnostics and conditions from the translator.
     await page.locator('#diagnostic-rows tr[data-code="UpstreamNotVerified"]').first().waitFor();
@@ -123,7 +162,14 @@ describe('admin/inspector page in Chromium', function () {
     const okRow = page.locator('#request-rows tr', { hasText: '/hello?x=1' });
     await okRow.waitFor();
     const okCells = await okRow.locator('td').allInnerTexts();
-    assert.deepEqual(okCells.slice(1, 7), ['GET', SEED_HOST, '/hello?x=1', 'httproute/default/example-route/rule/0/match/0', SEED_UPSTREAM, '200']);
+    assert.deepEqual(okCells.slice(1, 7), [
+      'GET',
+      SEED_HOST,
+      '/hello?x=1',
+      'httproute/default/example-route/rule/0/match/0',
+      SEED_UPSTREAM,
+      '200',
+    ]);
 
     const failed = await send(agentPort, { path: '/fail', headers: { host: BROKEN_HOST } });
     assert.equal(failed.status, 502);
@@ -161,9 +207,21 @@ describe('admin/inspector page in Chromium', function () {
     assert.ok(!html.includes('PRIVATE KEY'));
     for (const line of pki.client.keyPem.split('\n').filter((l) => l && !l.startsWith('-----'))) assert.ok(!html.includes(line));
     const metrics = (await send(adminPort, { path: '/metrics' })).body;
-    assert.ok(metrics.includes(`kupstream_requests_total{endpoint="default/example-gateway/example/${SEED_HOST}",upstream="${SEED_UPSTREAM}",code="200"} 1`));
-    assert.match(metrics, new RegExp(`kupstream_upstream_failures_total\\{upstream="${BROKEN_UPSTREAM.replace(/[.+/]/g, '\\$&')}",code="client_certificate_\\w+"\\} 1`));
-    assert.match(metrics, /kupstream_client_certificate_not_after_seconds\{upstream="default\/example-service:443\+mtls:default\/client-cert-secret",secret="default\/client-cert-secret",subject="CN=ExampleClient"\} \d+/);
+    assert.ok(
+      metrics.includes(
+        `kupstream_requests_total{endpoint="default/example-gateway/example/${SEED_HOST}",upstream="${SEED_UPSTREAM}",code="200"} 1`,
+      ),
+    );
+    assert.match(
+      metrics,
+      new RegExp(
+        `kupstream_upstream_failures_total\\{upstream="${BROKEN_UPSTREAM.replace(/[.+/]/g, '\\$&')}",code="client_certificate_\\w+"\\} 1`,
+      ),
+    );
+    assert.match(
+      metrics,
+      /kupstream_client_certificate_not_after_seconds\{upstream="default\/example-service:443\+mtls:default\/client-cert-secret",secret="default\/client-cert-secret",subject="CN=ExampleClient"\} \d+/,
+    );
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.locator('#request-rows tr', { hasText: '/fail' }).click();
     await page.locator('#request-detail h3', { hasText: '/fail' }).waitFor();
@@ -173,7 +231,10 @@ describe('admin/inspector page in Chromium', function () {
 
   it('follows a model swap without a reload', async () => {
     const snapshot = seedSnapshot(pki.client);
-    const next = translateGatewayApi({ ...snapshot, httpRoutes: snapshot.httpRoutes?.filter((r) => r.metadata?.name === 'example-route') }, { now: () => new Date(), assumeClassesWhenAbsent: true });
+    const next = translateGatewayApi(
+      { ...snapshot, httpRoutes: snapshot.httpRoutes?.filter((r) => r.metadata?.name === 'example-route') },
+      { now: () => new Date(), assumeClassesWhenAbsent: true },
+    );
     proxy.update(next, next.credentials);
     current = next;
     await page.locator('.endpoint', { hasText: `https://${BROKEN_HOST}` }).waitFor({ state: 'detached' });

@@ -37,7 +37,11 @@ describe('admin/instrumentHandler', () => {
       }, log),
     );
     const recorded = nextRecord(log);
-    const reply = await send(port, { method: 'POST', path: '/api/x?y=1', headers: { host: 'example-hostname.ngrok.io', authorization: 'Bearer t0ken' } });
+    const reply = await send(port, {
+      method: 'POST',
+      path: '/api/x?y=1',
+      headers: { host: 'example-hostname.ngrok.io', authorization: 'Bearer t0ken' },
+    });
     assert.equal(reply.status, 502);
     const r = await recorded;
     assert.equal(r.method, 'POST');
@@ -116,6 +120,9 @@ describe('admin/instrumentHandler', () => {
     for (let i = 0; i < 3; i++) await send(port, { path: `/${i}`, agent });
     agent.destroy();
     await waitFor(() => log.size === 3);
-    assert.deepEqual(log.list().map((r) => r.path), ['/2', '/1', '/0']);
+    assert.deepEqual(
+      log.list().map((r) => r.path),
+      ['/2', '/1', '/0'],
+    );
   });
 });

@@ -19,7 +19,9 @@ describe('admin/metrics', () => {
       'kupstream_requests_total{endpoint="e",upstream="u",code="200"} 2',
       'kupstream_requests_total{endpoint="",upstream="",code="404"} 1',
     ]);
-    assert.deepEqual(samples(text, 'kupstream_upstream_failures_total'), ['kupstream_upstream_failures_total{upstream="u",code="client_certificate_rejected"} 1']);
+    assert.deepEqual(samples(text, 'kupstream_upstream_failures_total'), [
+      'kupstream_upstream_failures_total{upstream="u",code="client_certificate_rejected"} 1',
+    ]);
     assert.match(text, /# TYPE kupstream_requests_total counter/);
   });
 
@@ -50,7 +52,11 @@ describe('admin/metrics', () => {
     const text = await m.text();
     assert.deepEqual(samples(text, 'kupstream_leader'), ['kupstream_leader 0']);
     assert.deepEqual(samples(text, 'kupstream_translation_duration_seconds_sum'), ['kupstream_translation_duration_seconds_sum 0.02']);
-    assert.ok(samples(text, 'kupstream_translation_duration_seconds_bucket').includes('kupstream_translation_duration_seconds_bucket{le="0.025"} 1'));
+    assert.ok(
+      samples(text, 'kupstream_translation_duration_seconds_bucket').includes(
+        'kupstream_translation_duration_seconds_bucket{le="0.025"} 1',
+      ),
+    );
   });
 
   it('turns running handshake totals into counters and pool sizes into gauges', async () => {
@@ -69,7 +75,11 @@ describe('admin/metrics', () => {
     // A smaller total: the agent rebuilt its pool and counts from zero; the counter never goes back.
     m.setPools([{ upstream: 'u', active: 0, idle: 0, handshakes: { full: 1, resumed: 5 } }]);
     text = await m.text();
-    assert.ok(samples(text, 'kupstream_upstream_tls_handshakes_total').includes('kupstream_upstream_tls_handshakes_total{upstream="u",kind="full"} 5'));
+    assert.ok(
+      samples(text, 'kupstream_upstream_tls_handshakes_total').includes(
+        'kupstream_upstream_tls_handshakes_total{upstream="u",kind="full"} 5',
+      ),
+    );
   });
 
   it('includes Node process metrics by default, on its own registry', async () => {

@@ -13,7 +13,12 @@ export const SEED_UPSTREAM = 'default/example-service:443+mtls:default/client-ce
 export const SEED_ROUTE = 'httproute/default/example-route/rule/0/match/0';
 
 export function seedModel(options: SeedModelOptions = {}): TranslationModel {
-  const cert = options.clientCertificate ?? { subject: 'CN=ExampleClient', issuer: 'CN=ExampleCA', notAfter: '2027-06-01T00:00:00.000Z', sha256: '9F:3A:00' };
+  const cert = options.clientCertificate ?? {
+    subject: 'CN=ExampleClient',
+    issuer: 'CN=ExampleCA',
+    notAfter: '2027-06-01T00:00:00.000Z',
+    sha256: '9F:3A:00',
+  };
   return {
     endpoints: [
       {
@@ -23,7 +28,9 @@ export function seedModel(options: SeedModelOptions = {}): TranslationModel {
           { kind: 'Gateway', namespace: 'default', name: 'example-gateway', section: 'example' },
           { kind: 'HTTPRoute', namespace: 'default', name: 'example-route' },
         ],
-        routes: [{ name: SEED_ROUTE, matches: [{ path: { type: 'PathPrefix', value: '/' } }], backends: [{ upstream: SEED_UPSTREAM, weight: 1 }] }],
+        routes: [
+          { name: SEED_ROUTE, matches: [{ path: { type: 'PathPrefix', value: '/' } }], backends: [{ upstream: SEED_UPSTREAM, weight: 1 }] },
+        ],
       },
     ],
     upstreams: [
@@ -49,12 +56,30 @@ export function seedModel(options: SeedModelOptions = {}): TranslationModel {
         namespace: 'default',
         name: 'example-gateway',
         status: {
-          conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: '', observedGeneration: 1, lastTransitionTime: '2026-06-01T00:00:00Z' }],
+          conditions: [
+            {
+              type: 'Accepted',
+              status: 'True',
+              reason: 'Accepted',
+              message: '',
+              observedGeneration: 1,
+              lastTransitionTime: '2026-06-01T00:00:00Z',
+            },
+          ],
           listeners: [
             {
               name: 'example',
               attachedRoutes: 1,
-              conditions: [{ type: 'Programmed', status: 'True', reason: 'Programmed', message: '', observedGeneration: 1, lastTransitionTime: '2026-06-01T00:00:00Z' }],
+              conditions: [
+                {
+                  type: 'Programmed',
+                  status: 'True',
+                  reason: 'Programmed',
+                  message: '',
+                  observedGeneration: 1,
+                  lastTransitionTime: '2026-06-01T00:00:00Z',
+                },
+              ],
             },
           ],
         },
@@ -69,7 +94,16 @@ export function seedModel(options: SeedModelOptions = {}): TranslationModel {
             {
               parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'default', name: 'example-gateway' },
               controllerName: 'ngrok.com/gateway-controller',
-              conditions: [{ type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '', observedGeneration: 1, lastTransitionTime: '2026-06-01T00:00:00Z' }],
+              conditions: [
+                {
+                  type: 'ResolvedRefs',
+                  status: 'True',
+                  reason: 'ResolvedRefs',
+                  message: '',
+                  observedGeneration: 1,
+                  lastTransitionTime: '2026-06-01T00:00:00Z',
+                },
+              ],
             },
           ],
         },
@@ -81,9 +115,15 @@ export function seedModel(options: SeedModelOptions = {}): TranslationModel {
         code: 'UpstreamNotVerified',
         resource: { kind: 'Service', namespace: 'default', name: 'example-service' },
         field: 'metadata.annotations[k8s.ngrok.com/app-protocols]',
-        message: 'https upstream example-service.default:443 is encrypted but its certificate is not verified; add a BackendTLSPolicy to verify it',
+        message:
+          'https upstream example-service.default:443 is encrypted but its certificate is not verified; add a BackendTLSPolicy to verify it',
       },
-      { severity: 'info', code: 'GatewayClassAssumed', resource: { kind: 'Gateway', namespace: 'default', name: 'example-gateway' }, message: 'no GatewayClass objects in the input' },
+      {
+        severity: 'info',
+        code: 'GatewayClassAssumed',
+        resource: { kind: 'Gateway', namespace: 'default', name: 'example-gateway' },
+        message: 'no GatewayClass objects in the input',
+      },
     ],
   };
 }

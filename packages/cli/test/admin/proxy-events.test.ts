@@ -18,7 +18,16 @@ function model(): TranslationModel {
         name: 'split',
         url: 'https://split.example',
         sources: [{ kind: 'HTTPRoute', namespace: 'default', name: 'split' }],
-        routes: [{ name: 'split-route', matches: [], backends: [{ upstream: 'blue', weight: 1 }, { upstream: 'green', weight: 1 }] }],
+        routes: [
+          {
+            name: 'split-route',
+            matches: [],
+            backends: [
+              { upstream: 'blue', weight: 1 },
+              { upstream: 'green', weight: 1 },
+            ],
+          },
+        ],
       },
     ],
     upstreams: [
@@ -52,7 +61,11 @@ describe('admin/proxy events (with the agent proxy)', () => {
       servers.push(server);
       ports[`${color}.default`] = await listening(server);
     }
-    proxy = createProxy({ model: model(), credentials: new CredentialStore(), resolve: (host) => (ports[host] ? { host: '127.0.0.1', port: ports[host] } : undefined) });
+    proxy = createProxy({
+      model: model(),
+      credentials: new CredentialStore(),
+      resolve: (host) => (ports[host] ? { host: '127.0.0.1', port: ports[host] } : undefined),
+    });
     const log = new RequestLog();
     const attribution = attributeProxyEvents(proxy);
     const metrics = createMetrics({ defaultMetrics: false });
@@ -72,7 +85,8 @@ describe('admin/proxy events (with the agent proxy)', () => {
     const served = new Set(records.map((r) => r.upstream));
     assert.deepEqual([...served].sort(), ['blue', 'green'], 'both upstreams took traffic');
     const text = await metrics.text();
-    const count = (u: string) => Number(new RegExp(`kupstream_requests_total\\{endpoint="split",upstream="${u}",code="200"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    const count = (u: string) =>
+      Number(new RegExp(`kupstream_requests_total\\{endpoint="split",upstream="${u}",code="200"\\} (\\d+)`).exec(text)?.[1] ?? 0);
     assert.equal(count('blue') + count('green'), 24);
     assert.equal(count('blue'), records.filter((r) => r.upstream === 'blue').length);
     stop();
@@ -84,8 +98,17 @@ describe('admin/proxy events (with the agent proxy)', () => {
     const closedPort = await listening(closed);
     await closeServer(closed);
     const m = model();
-    m.endpoints.push({ name: 'gone', url: 'https://gone.example', sources: [], routes: [{ name: 'gone-route', matches: [], backends: [{ upstream: 'gone', weight: 1 }] }] });
-    proxy = createProxy({ model: m, credentials: new CredentialStore(), resolve: (host) => (host === 'gone.default' ? { host: '127.0.0.1', port: closedPort } : undefined) });
+    m.endpoints.push({
+      name: 'gone',
+      url: 'https://gone.example',
+      sources: [],
+      routes: [{ name: 'gone-route', matches: [], backends: [{ upstream: 'gone', weight: 1 }] }],
+    });
+    proxy = createProxy({
+      model: m,
+      credentials: new CredentialStore(),
+      resolve: (host) => (host === 'gone.default' ? { host: '127.0.0.1', port: closedPort } : undefined),
+    });
     const log = new RequestLog();
     const attribution = attributeProxyEvents(proxy);
     const metrics = createMetrics({ defaultMetrics: false });
@@ -101,8 +124,14 @@ describe('admin/proxy events (with the agent proxy)', () => {
     assert.equal(unknown.status, 404);
     await waitFor(() => log.size === 2, 5000, 'both records');
     const [notFound, failed] = log.list();
-    assert.deepEqual({ status: failed?.status, error: failed?.error, route: failed?.route, upstream: failed?.upstream }, { status: 502, error: 'connection_refused', route: 'gone-route', upstream: 'gone' });
-    assert.deepEqual({ status: notFound?.status, error: notFound?.error, route: notFound?.route, upstream: notFound?.upstream }, { status: 404, error: 'route_not_found', route: undefined, upstream: undefined });
+    assert.deepEqual(
+      { status: failed?.status, error: failed?.error, route: failed?.route, upstream: failed?.upstream },
+      { status: 502, error: 'connection_refused', route: 'gone-route', upstream: 'gone' },
+    );
+    assert.deepEqual(
+      { status: notFound?.status, error: notFound?.error, route: notFound?.route, upstream: notFound?.upstream },
+      { status: 404, error: 'route_not_found', route: undefined, upstream: undefined },
+    );
     const text = await metrics.text();
     assert.ok(text.includes('kupstream_upstream_failures_total{upstream="gone",code="connection_refused"} 1'));
     assert.ok(text.includes('kupstream_requests_total{endpoint="",upstream="",code="404"} 1'));

@@ -24,7 +24,10 @@ describe('admin/RequestLog', () => {
     const log = new RequestLog({ capacity: 3 });
     const ids = [1, 2, 3, 4, 5].map((n) => log.add(entry({ path: `/${n}` })).id);
     assert.equal(log.size, 3);
-    assert.deepEqual(log.list().map((r) => r.path), ['/5', '/4', '/3']);
+    assert.deepEqual(
+      log.list().map((r) => r.path),
+      ['/5', '/4', '/3'],
+    );
     assert.equal(log.get(ids[0]!), undefined);
     assert.equal(log.get(ids[1]!), undefined);
     assert.equal(log.get(ids[4]!)?.path, '/5');
@@ -46,12 +49,30 @@ describe('admin/RequestLog', () => {
     log.add(entry({ status: 404, error: 'route_not_found' }));
     log.add(entry({ status: 502, upstream: 'b', error: 'client_certificate_rejected' }));
     log.add(entry({ status: 503, upstream: 'a' }));
-    assert.deepEqual(log.list({ status: '5xx' }).map((r) => r.status), [503, 502]);
-    assert.deepEqual(log.list({ status: '502' }).map((r) => r.error), ['client_certificate_rejected']);
-    assert.deepEqual(log.list({ status: 'error' }).map((r) => r.status), [502, 404]);
-    assert.deepEqual(log.list({ upstream: 'a' }).map((r) => r.status), [503, 200]);
-    assert.deepEqual(log.list({ upstream: 'a', status: '2xx' }).map((r) => r.status), [200]);
-    assert.deepEqual(log.list({ limit: 2 }).map((r) => r.status), [503, 502]);
+    assert.deepEqual(
+      log.list({ status: '5xx' }).map((r) => r.status),
+      [503, 502],
+    );
+    assert.deepEqual(
+      log.list({ status: '502' }).map((r) => r.error),
+      ['client_certificate_rejected'],
+    );
+    assert.deepEqual(
+      log.list({ status: 'error' }).map((r) => r.status),
+      [502, 404],
+    );
+    assert.deepEqual(
+      log.list({ upstream: 'a' }).map((r) => r.status),
+      [503, 200],
+    );
+    assert.deepEqual(
+      log.list({ upstream: 'a', status: '2xx' }).map((r) => r.status),
+      [200],
+    );
+    assert.deepEqual(
+      log.list({ limit: 2 }).map((r) => r.status),
+      [503, 502],
+    );
     assert.deepEqual(log.list({ status: 'bogus' }), [], 'an unknown filter matches nothing');
   });
 
@@ -59,11 +80,21 @@ describe('admin/RequestLog', () => {
     const log = new RequestLog();
     const r = log.add(
       entry({
-        requestHeaders: { authorization: 'Bearer s3cret', cookie: 'session=abc', 'proxy-authorization': 'Basic eA==', accept: 'text/plain' },
+        requestHeaders: {
+          authorization: 'Bearer s3cret',
+          cookie: 'session=abc',
+          'proxy-authorization': 'Basic eA==',
+          accept: 'text/plain',
+        },
         responseHeaders: { 'set-cookie': ['a=1', 'b=2'], 'Content-Type': 'text/plain' },
       }),
     );
-    assert.deepEqual(r.requestHeaders, { authorization: REDACTED_VALUE, cookie: REDACTED_VALUE, 'proxy-authorization': REDACTED_VALUE, accept: 'text/plain' });
+    assert.deepEqual(r.requestHeaders, {
+      authorization: REDACTED_VALUE,
+      cookie: REDACTED_VALUE,
+      'proxy-authorization': REDACTED_VALUE,
+      accept: 'text/plain',
+    });
     assert.deepEqual(r.responseHeaders, { 'set-cookie': [REDACTED_VALUE, REDACTED_VALUE], 'content-type': 'text/plain' });
     assert.ok(!JSON.stringify(log.list()).includes('s3cret'));
   });
@@ -82,7 +113,9 @@ describe('admin/RequestLog', () => {
     const r = log.add(entry({ requestBody: body, responseBody: { data: Buffer.from('ok'), bytes: 2 } }));
     assert.deepEqual(r.requestBody, { text: 'hello', bytes: 11, truncated: true });
     assert.deepEqual(r.responseBody, { text: 'ok', bytes: 2, truncated: false });
-    const withKey = new RequestLog({ captureBodies: true, maxBodyBytes: 10_000 }).add(entry({ responseBody: { data: Buffer.from(`before ${KEY_PEM} after`), bytes: 100 } }));
+    const withKey = new RequestLog({ captureBodies: true, maxBodyBytes: 10_000 }).add(
+      entry({ responseBody: { data: Buffer.from(`before ${KEY_PEM} after`), bytes: 100 } }),
+    );
     assert.equal(withKey.responseBody?.text, `before ${REDACTED_KEY}\n after`);
   });
 

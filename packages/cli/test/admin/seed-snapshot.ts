@@ -30,7 +30,12 @@ function route(name: string, hostname: string, serviceName: string, sectionName:
     spec: {
       hostnames: [hostname],
       parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'example-gateway', namespace: 'default', sectionName }],
-      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ group: '', kind: 'Service', name: serviceName, port: 443, weight: 1 }] }],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+          backendRefs: [{ group: '', kind: 'Service', name: serviceName, port: 443, weight: 1 }],
+        },
+      ],
     },
   };
 }
@@ -55,7 +60,10 @@ export function seedSnapshot(client: Pick<Issued, 'certPem' | 'keyPem'>): Cluste
         },
       },
     ],
-    httpRoutes: [route('example-route', SEED_HOST, 'example-service', 'example'), route('broken-route', BROKEN_HOST, 'broken-service', 'broken')],
+    httpRoutes: [
+      route('example-route', SEED_HOST, 'example-service', 'example'),
+      route('broken-route', BROKEN_HOST, 'broken-service', 'broken'),
+    ],
     services: [service('example-service'), service('broken-service')],
     secrets: [tlsSecret('client-cert-secret', client, 'default')],
   } as ClusterSnapshot;

@@ -45,21 +45,34 @@ describe('KubeApi transport', () => {
   it("turns an error answer into an ApiError with the server's Status message and reason", async () => {
     handler = (_path, res) => {
       res.writeHead(409, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'Conflict', message: 'the object has been modified', code: 409 }));
+      res.end(
+        JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'Conflict', message: 'the object has been modified', code: 409 }),
+      );
     };
-    await assert.rejects(createKubeApi(kubeConfig).request('PATCH', '/x', { body: {} }), (e: unknown) => e instanceof ApiError && e.statusCode === 409 && e.reason === 'Conflict' && /the object has been modified/.test(e.message));
+    await assert.rejects(
+      createKubeApi(kubeConfig).request('PATCH', '/x', { body: {} }),
+      (e: unknown) =>
+        e instanceof ApiError && e.statusCode === 409 && e.reason === 'Conflict' && /the object has been modified/.test(e.message),
+    );
   });
 
   it('reassembles watch events split across chunks, and resolves at a clean end', async () => {
     handler = (_path, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      const text = JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a' } } }) + '\n' + JSON.stringify({ type: 'DELETED', object: { metadata: { name: 'a' } } }) + '\n';
+      const text =
+        JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a' } } }) +
+        '\n' +
+        JSON.stringify({ type: 'DELETED', object: { metadata: { name: 'a' } } }) +
+        '\n';
       res.write(text.slice(0, 17));
       setTimeout(() => res.end(text.slice(17)), 20);
     };
     const events: WatchEvent[] = [];
     await createKubeApi(kubeConfig).watch('/api/v1/services', {}, (e) => events.push(e), new AbortController().signal);
-    assert.deepEqual(events.map((e) => e.type), ['ADDED', 'DELETED']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['ADDED', 'DELETED'],
+    );
   });
 
   it('rejects a watch whose peer goes silent, and one whose connection is cut', async () => {
@@ -69,8 +82,14 @@ describe('KubeApi transport', () => {
       if (path.startsWith('/cut')) setTimeout(() => res.destroy(), 20);
     };
     const api = createKubeApi(kubeConfig);
-    await assert.rejects(api.watch('/silent', {}, () => undefined, new AbortController().signal, { idleTimeoutMs: 100 }), /no data for 100 ms/);
-    await assert.rejects(api.watch('/cut', {}, () => undefined, new AbortController().signal), /connection was cut/);
+    await assert.rejects(
+      api.watch('/silent', {}, () => undefined, new AbortController().signal, { idleTimeoutMs: 100 }),
+      /no data for 100 ms/,
+    );
+    await assert.rejects(
+      api.watch('/cut', {}, () => undefined, new AbortController().signal),
+      /connection was cut/,
+    );
   });
 
   it('ends a watch at once when aborted', async () => {

@@ -16,7 +16,11 @@ import { LEASE_NAMESPACE, LEASE_USER, ManualClock, startLeaseCluster } from './e
 const DEPLOY = fileURLToPath(new URL('../../../../deploy/', import.meta.url));
 const CLI_PACKAGE = fileURLToPath(new URL('../../package.json', import.meta.url));
 
-type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
+type Manifest = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+};
 interface PolicyRule {
   apiGroups: string[];
   resources: string[];
@@ -50,7 +54,12 @@ interface Deployment extends Manifest {
     selector: { matchLabels: Record<string, string> };
     template: {
       metadata: { labels: Record<string, string> };
-      spec: { serviceAccountName: string; terminationGracePeriodSeconds?: number; securityContext?: Record<string, unknown>; containers: Container[] };
+      spec: {
+        serviceAccountName: string;
+        terminationGracePeriodSeconds?: number;
+        securityContext?: Record<string, unknown>;
+        containers: Container[];
+      };
     };
   };
 }
@@ -71,7 +80,11 @@ function loadManifests(): Map<string, Manifest> {
     assert.equal(documents.length, 1, `${path}: one document per file`);
     const [document] = documents;
     assert.ok(document);
-    assert.deepEqual(document.errors.map((e) => e.message), [], path);
+    assert.deepEqual(
+      document.errors.map((e) => e.message),
+      [],
+      path,
+    );
     const value = document.toJS() as Manifest;
     assert.equal(typeof value.apiVersion, 'string', `${path}: apiVersion`);
     assert.equal(typeof value.kind, 'string', `${path}: kind`);
@@ -101,7 +114,8 @@ function roleAllows(role: Role, call: RecordedCall): boolean {
   );
 }
 
-const describeCall = (c: RecordedCall) => `${c.resource?.verb ?? c.method} ${c.resource?.group || 'core'}/${c.resource?.resource ?? c.path}${c.resource?.name ? `/${c.resource.name}` : ''} in ${c.resource?.namespace ?? '(cluster)'}`;
+const describeCall = (c: RecordedCall) =>
+  `${c.resource?.verb ?? c.method} ${c.resource?.group || 'core'}/${c.resource?.resource ?? c.path}${c.resource?.name ? `/${c.resource.name}` : ''} in ${c.resource?.namespace ?? '(cluster)'}`;
 
 /** `$(VAR)` references in args, expanded from the container's literal env as the kubelet does. */
 function expandArgs(args: readonly string[], env: Record<string, string>): string[] {
@@ -124,15 +138,29 @@ describe('deploy/ manifests', () => {
     assert.equal(kustomization.apiVersion, 'kustomize.config.k8s.io/v1beta1');
     const others = [...manifests.keys()].filter((path) => path !== 'kustomization.yaml').sort();
     assert.deepEqual([...kustomization.resources].sort(), others);
-    for (const kind of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment', 'Service', 'PodDisruptionBudget']) {
-      assert.ok([...manifests.values()].some((m) => m.kind === kind), `deploy/ has a ${kind}`);
+    for (const kind of [
+      'Namespace',
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'Deployment',
+      'Service',
+      'PodDisruptionBudget',
+    ]) {
+      assert.ok(
+        [...manifests.values()].some((m) => m.kind === kind),
+        `deploy/ has a ${kind}`,
+      );
     }
   });
 
   it('put every namespaced object in kupstream’s namespace, whose ServiceAccount is the user the cluster tests call as', () => {
     assert.equal(namespace, LEASE_NAMESPACE);
     for (const [path, manifest] of manifests) {
-      if (['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'Kustomization'].includes(manifest.kind)) assert.equal(manifest.metadata?.namespace, undefined, path);
+      if (['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'Kustomization'].includes(manifest.kind))
+        assert.equal(manifest.metadata?.namespace, undefined, path);
       else assert.equal(manifest.metadata.namespace, namespace, path);
     }
     assert.equal(HOST_USER, `system:serviceaccount:${namespace}:${serviceAccount.metadata.name}`);
@@ -143,7 +171,11 @@ describe('deploy/ manifests', () => {
     const clusterRole = one<Role>(manifests, 'ClusterRole');
     const subject = [{ kind: 'ServiceAccount', name: serviceAccount.metadata.name, namespace }];
     const clusterBinding = one<Binding>(manifests, 'ClusterRoleBinding');
-    assert.deepEqual(clusterBinding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.metadata.name });
+    assert.deepEqual(clusterBinding.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: clusterRole.metadata.name,
+    });
     assert.deepEqual(clusterBinding.subjects, subject);
     const roleBinding = one<Binding>(manifests, 'RoleBinding');
     assert.deepEqual(roleBinding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaseRole.metadata.name });
@@ -189,8 +221,14 @@ describe('deploy/ manifests', () => {
 
   it('probe /healthz (liveness) and /readyz (readiness) on the admin port, and set requests and limits', () => {
     assert.ok(container);
-    assert.deepEqual(container.livenessProbe?.httpGet && { path: container.livenessProbe.httpGet.path, port: container.livenessProbe.httpGet.port }, { path: '/healthz', port: 'admin' });
-    assert.deepEqual(container.readinessProbe?.httpGet && { path: container.readinessProbe.httpGet.path, port: container.readinessProbe.httpGet.port }, { path: '/readyz', port: 'admin' });
+    assert.deepEqual(
+      container.livenessProbe?.httpGet && { path: container.livenessProbe.httpGet.path, port: container.livenessProbe.httpGet.port },
+      { path: '/healthz', port: 'admin' },
+    );
+    assert.deepEqual(
+      container.readinessProbe?.httpGet && { path: container.readinessProbe.httpGet.path, port: container.readinessProbe.httpGet.port },
+      { path: '/readyz', port: 'admin' },
+    );
     assert.ok((container.ports ?? []).some((p) => p.name === 'admin'));
     for (const resource of ['cpu', 'memory']) {
       assert.ok(container.resources?.requests?.[resource], `requests.${resource}`);
@@ -212,12 +250,18 @@ describe('deploy/ manifests', () => {
 
   it('select the Deployment’s pods from the Service and the PodDisruptionBudget (minAvailable 1), by named ports', () => {
     assert.deepEqual(deployment.spec.selector.matchLabels, podLabels);
-    const service = one<Manifest & { spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] } }>(manifests, 'Service');
+    const service = one<Manifest & { spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] } }>(
+      manifests,
+      'Service',
+    );
     assert.deepEqual(service.spec.selector, podLabels);
     const portNames = new Set((container?.ports ?? []).map((p) => p.name));
     assert.deepEqual(service.spec.ports.map((p) => p.targetPort).sort(), ['admin', 'http']);
     for (const port of service.spec.ports) assert.ok(portNames.has(port.targetPort), port.targetPort);
-    const pdb = one<Manifest & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>(manifests, 'PodDisruptionBudget');
+    const pdb = one<Manifest & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>(
+      manifests,
+      'PodDisruptionBudget',
+    );
     assert.equal(pdb.spec.minAvailable, 1);
     assert.deepEqual(pdb.spec.selector.matchLabels, podLabels);
   });
@@ -260,7 +304,9 @@ describe('deploy/ manifests', () => {
     }
     const calls = cluster.server.calls.filter((c) => c.user === LEASE_USER);
     assert.deepEqual(calls.filter((c) => !roleAllows(leaseRole, c)).map(describeCall), []);
-    const unused = leaseRole.rules.flatMap((rule) => rule.verbs.filter((verb) => !calls.some((c) => c.resource?.verb === verb)).map((verb) => `${verb} leases`));
+    const unused = leaseRole.rules.flatMap((rule) =>
+      rule.verbs.filter((verb) => !calls.some((c) => c.resource?.verb === verb)).map((verb) => `${verb} leases`),
+    );
     assert.deepEqual(unused, [], 'grants the elector never uses');
   });
 });
@@ -271,5 +317,9 @@ after(function () {
   assert.ok(role);
   const calls = allRecordedCalls.filter((c) => c.user === LEASE_USER && c.statusCode !== 401);
   const denied = calls.filter((c) => !roleAllows(role, c));
-  assert.deepEqual([...new Set(denied.map(describeCall))], [], 'calls made by the leader elector during the cluster tests that deploy/role-leases.yaml does not allow');
+  assert.deepEqual(
+    [...new Set(denied.map(describeCall))],
+    [],
+    'calls made by the leader elector during the cluster tests that deploy/role-leases.yaml does not allow',
+  );
 });

@@ -21,7 +21,11 @@ const seedObjects = async () => {
       apiVersion: GW,
       kind: 'Gateway',
       metadata: { name: 'example-gateway', namespace: 'default' },
-      spec: { backendTLS: { clientCertificateRef: { name: 'client-cert-secret' } }, gatewayClassName: 'ngrok', listeners: [{ name: 'example', hostname: 'example-hostname.ngrok.io', port: 443, protocol: 'HTTPS' }] },
+      spec: {
+        backendTLS: { clientCertificateRef: { name: 'client-cert-secret' } },
+        gatewayClassName: 'ngrok',
+        listeners: [{ name: 'example', hostname: 'example-hostname.ngrok.io', port: 443, protocol: 'HTTPS' }],
+      },
     },
     {
       apiVersion: GW,
@@ -30,24 +34,41 @@ const seedObjects = async () => {
       spec: {
         hostnames: ['example-hostname.ngrok.io'],
         parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'example-gateway', namespace: 'default' }],
-        rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ group: '', kind: 'Service', name: 'example-service', port: 443, weight: 1 }] }],
+        rules: [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+            backendRefs: [{ group: '', kind: 'Service', name: 'example-service', port: 443, weight: 1 }],
+          },
+        ],
       },
     },
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'example-service', namespace: 'default', annotations: { 'k8s.ngrok.com/app-protocols': '{"https-port":"https","http-port":"http"}' } },
-      spec: { ports: [{ name: 'https-port', port: 443, protocol: 'TCP', targetPort: 8443 }, { name: 'http-port', port: 80, protocol: 'TCP', targetPort: 8080 }], selector: { app: 'example-app' } },
+      metadata: {
+        name: 'example-service',
+        namespace: 'default',
+        annotations: { 'k8s.ngrok.com/app-protocols': '{"https-port":"https","http-port":"http"}' },
+      },
+      spec: {
+        ports: [
+          { name: 'https-port', port: 443, protocol: 'TCP', targetPort: 8443 },
+          { name: 'http-port', port: 80, protocol: 'TCP', targetPort: 8080 },
+        ],
+        selector: { app: 'example-app' },
+      },
     },
     tlsSecret('client-cert-secret', pki.client, 'default'),
   ];
 };
 
 // No assumed classes: in a cluster, a Gateway of another class belongs to another controller.
-const translate = (snapshot: ClusterSnapshot, now = NOW): TranslationResult => translateGatewayApi(snapshot, { now: () => now, assumeClassesWhenAbsent: false });
+const translate = (snapshot: ClusterSnapshot, now = NOW): TranslationResult =>
+  translateGatewayApi(snapshot, { now: () => now, assumeClassesWhenAbsent: false });
 
 type Conditions = { type: string; status: string; reason: string; lastTransitionTime: string }[];
-const conditionsOf = (object: Record<string, unknown> | undefined) => ((object?.status as { conditions?: Conditions } | undefined)?.conditions ?? []);
+const conditionsOf = (object: Record<string, unknown> | undefined) =>
+  (object?.status as { conditions?: Conditions } | undefined)?.conditions ?? [];
 
 describe('cluster mode end to end (real translators)', () => {
   let cluster: Cluster;
@@ -65,7 +86,12 @@ describe('cluster mode end to end (real translators)', () => {
     // Another controller's class and Gateway: kupstream must leave their status alone.
     const others = [
       { apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'other' }, spec: { controllerName: 'example.com/other-controller' } },
-      { apiVersion: GW, kind: 'Gateway', metadata: { namespace: 'default', name: 'other-gateway' }, spec: { gatewayClassName: 'other', listeners: [{ name: 'web', port: 80, protocol: 'HTTP' }] } },
+      {
+        apiVersion: GW,
+        kind: 'Gateway',
+        metadata: { namespace: 'default', name: 'other-gateway' },
+        spec: { gatewayClassName: 'other', listeners: [{ name: 'web', port: 80, protocol: 'HTTP' }] },
+      },
     ];
     for (const object of others) cluster.server.put(object);
     const snapshot = await listClusterSnapshot(cluster.kubeConfig);
@@ -86,10 +112,18 @@ describe('cluster mode end to end (real translators)', () => {
       const stored = cluster.server.get(status.apiVersion, status.kind, status.namespace, status.name);
       assert.deepEqual(stored?.status, status.status, `${status.kind} status written as translated`);
     }
-    assert.deepEqual(cluster.server.calls.filter((c) => c.method === 'PATCH' && /other/.test(c.path)), []);
+    assert.deepEqual(
+      cluster.server.calls.filter((c) => c.method === 'PATCH' && /other/.test(c.path)),
+      [],
+    );
     assert.equal(cluster.server.get(GW, 'Gateway', 'default', 'other-gateway')?.status, undefined);
     const gateway = cluster.server.get(GW, 'Gateway', 'default', 'example-gateway');
-    assert.deepEqual(conditionsOf(gateway).map((c) => `${c.type}=${c.status}`).sort(), ['Accepted=True', 'Programmed=True', 'ResolvedRefs=True']);
+    assert.deepEqual(
+      conditionsOf(gateway)
+        .map((c) => `${c.type}=${c.status}`)
+        .sort(),
+      ['Accepted=True', 'Programmed=True', 'ResolvedRefs=True'],
+    );
     assert.equal((conditionsOf(gateway)[0] as { observedGeneration?: number }).observedGeneration, 1);
   });
 
@@ -99,7 +133,10 @@ describe('cluster mode end to end (real translators)', () => {
     let clock = NOW.getTime();
     const failures: string[] = [];
     let translations = 0;
-    const writer = new StatusWriter(cluster.kubeConfig, { currentObject: (ref) => watch?.store.get(ref), onError: (f) => failures.push(f.message) });
+    const writer = new StatusWriter(cluster.kubeConfig, {
+      currentObject: (ref) => watch?.store.get(ref),
+      onError: (f) => failures.push(f.message),
+    });
     watch = watchCluster(cluster.kubeConfig, {
       debounceMs: 20,
       resyncMs: 0,
@@ -122,7 +159,9 @@ describe('cluster mode end to end (real translators)', () => {
     // The client certificate disappears: the Gateway reports it, keeping Accepted's transition time.
     cluster.server.remove('v1', 'Secret', 'default', 'client-cert-secret');
     const resolved = await eventually(() => {
-      const condition = conditionsOf(cluster.server.get(GW, 'Gateway', 'default', 'example-gateway')).find((c) => c.type === 'ResolvedRefs');
+      const condition = conditionsOf(cluster.server.get(GW, 'Gateway', 'default', 'example-gateway')).find(
+        (c) => c.type === 'ResolvedRefs',
+      );
       return condition?.status === 'False' ? condition : undefined;
     }, 'ResolvedRefs=False on the Gateway');
     assert.equal(resolved.reason, 'InvalidClientCertificateRef');

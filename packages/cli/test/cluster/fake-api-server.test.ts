@@ -34,7 +34,10 @@ describe('fake API server', () => {
     assert.equal(services.status, 200);
     assert.equal(services.body.kind, 'ServiceList');
     assert.equal(services.body.metadata.resourceVersion, server.resourceVersion);
-    assert.deepEqual(services.body.items.map((i: { metadata: { namespace?: string; name: string } }) => `${i.metadata.namespace}/${i.metadata.name}`), ['a/one', 'b/two']);
+    assert.deepEqual(
+      services.body.items.map((i: { metadata: { namespace?: string; name: string } }) => `${i.metadata.namespace}/${i.metadata.name}`),
+      ['a/one', 'b/two'],
+    );
     assert.equal(services.body.items[0].kind, undefined);
     const gateways = await call('GET', '/apis/gateway.networking.k8s.io/v1/namespaces/a/gateways');
     assert.equal(gateways.body.kind, 'GatewayList');
@@ -51,7 +54,10 @@ describe('fake API server', () => {
     assert.equal(first.body.metadata.remainingItemCount, 1);
     server.put(service('default', 'd'));
     const second = await call('GET', `/api/v1/services?limit=2&continue=${first.body.metadata.continue}`);
-    assert.deepEqual(second.body.items.map((i: { metadata: { namespace?: string; name: string } }) => i.metadata.name), ['c']);
+    assert.deepEqual(
+      second.body.items.map((i: { metadata: { namespace?: string; name: string } }) => i.metadata.name),
+      ['c'],
+    );
     assert.equal(second.body.metadata.continue, undefined);
     assert.equal(second.body.metadata.resourceVersion, first.body.metadata.resourceVersion);
   });
@@ -61,7 +67,11 @@ describe('fake API server', () => {
     assert.equal(absent.status, 404);
     assert.equal(absent.body.kind, 'Status');
     assert.equal((await call('GET', '/apis/gateway.networking.k8s.io/v1/namespaces/a/gateways/missing')).body.reason, 'NotFound');
-    assert.equal((await call('GET', '/apis/gateway.networking.k8s.io/v1/gateways/missing')).status, 404, 'a namespaced object needs its namespace');
+    assert.equal(
+      (await call('GET', '/apis/gateway.networking.k8s.io/v1/gateways/missing')).status,
+      404,
+      'a namespaced object needs its namespace',
+    );
   });
 
   it('replays watch history from a resourceVersion, and answers a compacted one with an ERROR 410 event', async () => {
@@ -70,13 +80,22 @@ describe('fake API server', () => {
     server.put(gateway('a', 'gw', { spec: { gatewayClassName: 'other' } }));
     server.remove('gateway.networking.k8s.io/v1', 'Gateway', 'a', 'gw');
     const res = await fetch(`${server.url}/apis/gateway.networking.k8s.io/v1/gateways?watch=true&resourceVersion=${from}&timeoutSeconds=1`);
-    const events = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(events.map((e) => e.type), ['MODIFIED', 'DELETED']);
+    const events = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['MODIFIED', 'DELETED'],
+    );
     assert.equal(events[0].object.metadata.generation, 2);
     server.compact();
     const gone = await fetch(`${server.url}/apis/gateway.networking.k8s.io/v1/gateways?watch=true&resourceVersion=${from}`);
     assert.equal(gone.status, 200);
-    const [error] = (await gone.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const [error] = (await gone.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(error.type, 'ERROR');
     assert.equal(error.object.code, 410);
     assert.equal(error.object.reason, 'Expired');
@@ -85,20 +104,40 @@ describe('fake API server', () => {
   it('changes only .status through the status subresource, with resourceVersion preconditions', async () => {
     const stored = server.put(gateway('a', 'gw'));
     const path = '/apis/gateway.networking.k8s.io/v1/namespaces/a/gateways/gw/status';
-    const patched = await call('PATCH', path, { spec: { gatewayClassName: 'hijack' }, status: { conditions: [] } }, 'application/merge-patch+json');
+    const patched = await call(
+      'PATCH',
+      path,
+      { spec: { gatewayClassName: 'hijack' }, status: { conditions: [] } },
+      'application/merge-patch+json',
+    );
     assert.equal(patched.status, 200);
     assert.deepEqual(patched.body.status, { conditions: [] });
     assert.equal(patched.body.spec.gatewayClassName, 'ngrok');
     assert.equal(patched.body.metadata.generation, 1);
     assert.notEqual(patched.body.metadata.resourceVersion, stored.metadata.resourceVersion);
-    const stale = await call('PATCH', path, { metadata: { resourceVersion: stored.metadata.resourceVersion }, status: { x: 1 } }, 'application/merge-patch+json');
+    const stale = await call(
+      'PATCH',
+      path,
+      { metadata: { resourceVersion: stored.metadata.resourceVersion }, status: { x: 1 } },
+      'application/merge-patch+json',
+    );
     assert.equal(stale.status, 409);
     assert.equal(stale.body.reason, 'Conflict');
     const strategic = await call('PATCH', path, { status: {} }, 'application/strategic-merge-patch+json');
     assert.equal(strategic.status, 415, 'custom resources do not take strategic merge patches');
-    const json = await call('PATCH', path, [{ op: 'add', path: '/status/conditions/-', value: { type: 'Accepted' } }], 'application/json-patch+json');
+    const json = await call(
+      'PATCH',
+      path,
+      [{ op: 'add', path: '/status/conditions/-', value: { type: 'Accepted' } }],
+      'application/json-patch+json',
+    );
     assert.deepEqual(json.body.status.conditions, [{ type: 'Accepted' }]);
-    const noManager = await call('PATCH', path, 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nstatus: {}\n', 'application/apply-patch+yaml');
+    const noManager = await call(
+      'PATCH',
+      path,
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nstatus: {}\n',
+      'application/apply-patch+yaml',
+    );
     assert.equal(noManager.status, 422);
   });
 
@@ -107,13 +146,23 @@ describe('fake API server', () => {
     const applied = await call(
       'PATCH',
       '/apis/gateway.networking.k8s.io/v1/namespaces/a/gateways/gw/status?fieldManager=kupstream&force=true',
-      JSON.stringify({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'a' }, status: { conditions: [{ type: 'Accepted' }] } }),
+      JSON.stringify({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'a' },
+        status: { conditions: [{ type: 'Accepted' }] },
+      }),
       'application/apply-patch+yaml',
     );
     assert.equal(applied.status, 200);
     assert.deepEqual(applied.body.status, { conditions: [{ type: 'Accepted' }] });
     server.put({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { namespace: 'a', name: 'ing' }, spec: {} });
-    const strategic = await call('PATCH', '/apis/networking.k8s.io/v1/namespaces/a/ingresses/ing/status', { status: { loadBalancer: { ingress: [{ hostname: 'x.ngrok.app' }] } } }, 'application/strategic-merge-patch+json');
+    const strategic = await call(
+      'PATCH',
+      '/apis/networking.k8s.io/v1/namespaces/a/ingresses/ing/status',
+      { status: { loadBalancer: { ingress: [{ hostname: 'x.ngrok.app' }] } } },
+      'application/strategic-merge-patch+json',
+    );
     assert.equal(strategic.status, 200);
     assert.deepEqual(strategic.body.status, { loadBalancer: { ingress: [{ hostname: 'x.ngrok.app' }] } });
     assert.equal(strategic.body.metadata.generation, 1, 'a status write is not a spec change');
@@ -122,7 +171,11 @@ describe('fake API server', () => {
   it('bumps generation on spec changes and keeps status on writes to the object', async () => {
     server.put({ ...gateway('a', 'gw'), status: { conditions: [{ type: 'Accepted' }] } });
     const current = (await call('GET', '/apis/gateway.networking.k8s.io/v1/namespaces/a/gateways/gw')).body;
-    const updated = await call('PUT', '/apis/gateway.networking.k8s.io/v1/namespaces/a/gateways/gw', { ...current, spec: { gatewayClassName: 'x' }, status: {} });
+    const updated = await call('PUT', '/apis/gateway.networking.k8s.io/v1/namespaces/a/gateways/gw', {
+      ...current,
+      spec: { gatewayClassName: 'x' },
+      status: {},
+    });
     assert.equal(updated.status, 200);
     assert.equal(updated.body.metadata.generation, 2);
     assert.deepEqual(updated.body.status, { conditions: [{ type: 'Accepted' }] });
@@ -130,7 +183,12 @@ describe('fake API server', () => {
 
   it('serves Leases with create, get and optimistic-concurrency updates', async () => {
     const path = '/apis/coordination.k8s.io/v1/namespaces/kupstream/leases';
-    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'writer' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } };
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'writer' },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15 },
+    };
     const created = await call('POST', path, lease);
     assert.equal(created.status, 201);
     assert.equal(created.body.metadata.namespace, 'kupstream');

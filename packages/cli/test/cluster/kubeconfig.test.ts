@@ -44,9 +44,15 @@ describe('loadKubeConfig', () => {
   });
 
   it('says clearly what is wrong with a file it cannot use', () => {
-    assert.throws(() => loadKubeConfig(join(dir, 'missing')), (e: unknown) => e instanceof KubeConfigError && /does not exist/.test(e.message));
+    assert.throws(
+      () => loadKubeConfig(join(dir, 'missing')),
+      (e: unknown) => e instanceof KubeConfigError && /does not exist/.test(e.message),
+    );
     assert.throws(() => loadKubeConfig(write(config('http://127.0.0.1:8080', false))), /insecure-skip-tls-verify/);
-    assert.throws(() => loadKubeConfig(write(config('https://h', false).replace('current-context: x', 'current-context: nope'))), /no current context/);
+    assert.throws(
+      () => loadKubeConfig(write(config('https://h', false).replace('current-context: x', 'current-context: nope'))),
+      /no current context/,
+    );
     assert.throws(() => loadKubeConfig(write('clusters: [')), /cannot be read/);
   });
 
@@ -56,7 +62,10 @@ describe('loadKubeConfig', () => {
     writeFileSync(join(root, SERVICE_ACCOUNT_DIR, 'token'), 'sa-token');
     writeFileSync(join(root, SERVICE_ACCOUNT_DIR, 'namespace'), 'kupstream');
     const before = process.env.KUBERNETES_SERVICE_HOST;
-    const kc = loadKubeConfig(undefined, { env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, inClusterRoot: root });
+    const kc = loadKubeConfig(undefined, {
+      env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
+      inClusterRoot: root,
+    });
     assert.equal(kc.getCurrentCluster()?.server, 'https://[fd00::1]:443');
     assert.equal(kc.getCurrentCluster()?.caFile, join(root, SERVICE_ACCOUNT_DIR, 'ca.crt'));
     assert.equal(contextNamespace(kc), 'kupstream');
@@ -65,6 +74,13 @@ describe('loadKubeConfig', () => {
 
   it('refuses to guess outside a pod', () => {
     assert.throws(() => loadKubeConfig(undefined, { env: {} }), /not running in a pod.*--kubeconfig/);
-    assert.throws(() => loadKubeConfig(undefined, { env: { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, inClusterRoot: join(dir, 'nothing') }), /token is missing/);
+    assert.throws(
+      () =>
+        loadKubeConfig(undefined, {
+          env: { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' },
+          inClusterRoot: join(dir, 'nothing'),
+        }),
+      /token is missing/,
+    );
   });
 });

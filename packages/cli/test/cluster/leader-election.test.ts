@@ -57,16 +57,28 @@ describe('LeaderElector', () => {
     assert.ok(r);
     return r;
   };
-  const leaseCalls = (method: string, statusCode?: number) => cluster.server.calls.filter((c) => c.path.startsWith(LEASE_PATH.slice(0, LEASE_PATH.lastIndexOf('/'))) && c.method === method && (statusCode === undefined || c.statusCode === statusCode));
+  const leaseCalls = (method: string, statusCode?: number) =>
+    cluster.server.calls.filter(
+      (c) =>
+        c.path.startsWith(LEASE_PATH.slice(0, LEASE_PATH.lastIndexOf('/'))) &&
+        c.method === method &&
+        (statusCode === undefined || c.statusCode === statusCode),
+    );
 
   it('states its defaults once, as controller-runtime has them, and refuses durations that cannot be safe', () => {
-    assert.deepEqual({ ...LEADER_ELECTION_DEFAULTS }, { leaseName: 'kupstream-status-writer', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
+    assert.deepEqual(
+      { ...LEADER_ELECTION_DEFAULTS },
+      { leaseName: 'kupstream-status-writer', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
+    );
     const a = new LeaderElector(cluster.api, { namespace: LEASE_NAMESPACE });
     const b = new LeaderElector(cluster.api, { namespace: LEASE_NAMESPACE });
     assert.ok(a.identity.startsWith(`${hostname()}_`), a.identity);
     assert.notEqual(a.identity, b.identity);
     assert.equal(a.leaseName, 'kupstream-status-writer');
-    assert.throws(() => new LeaderElector(cluster.api, { namespace: LEASE_NAMESPACE, renewDeadlineMs: 15_000 }), /renewDeadlineMs must be shorter/);
+    assert.throws(
+      () => new LeaderElector(cluster.api, { namespace: LEASE_NAMESPACE, renewDeadlineMs: 15_000 }),
+      /renewDeadlineMs must be shorter/,
+    );
     assert.throws(() => new LeaderElector(cluster.api, { namespace: LEASE_NAMESPACE, retryPeriodMs: 9_000 }), /retryPeriodMs/);
     assert.throws(() => new LeaderElector(cluster.api, { namespace: LEASE_NAMESPACE, leaseDurationMs: 15_500 }), /whole number of seconds/);
     assert.throws(() => new LeaderElector(cluster.api, { namespace: '' }), /namespace/);
@@ -119,7 +131,10 @@ describe('LeaderElector', () => {
     assert.equal(leaseCalls('POST', 201).length, 1);
     assert.equal(leaseCalls('POST', 409).length, 1, 'the loser of the create race got 409 AlreadyExists');
     const [leader, follower] = a.elector.isLeader() ? [a, b] : [b, a];
-    assert.deepEqual(follower.journal.events.map((x) => x.event), [`leader ${leader.elector.identity}`]);
+    assert.deepEqual(
+      follower.journal.events.map((x) => x.event),
+      [`leader ${leader.elector.identity}`],
+    );
     assert.equal(record().holderIdentity, leader.elector.identity);
     assert.deepEqual([...a.journal.errors, ...b.journal.errors], []);
   });
@@ -146,7 +161,10 @@ describe('LeaderElector', () => {
     // b sees each renewal at its next poll (≤ 1.2 retry periods later), and acts the moment
     // the lease runs out from that sighting.
     assert.ok(started.at >= lastRenewal + leaseDurationMs, `took over ${started.at - lastRenewal} ms after the last renewal`);
-    assert.ok(started.at <= lastRenewal + leaseDurationMs + 1.2 * retryPeriodMs, `took over ${started.at - lastRenewal} ms after the last renewal`);
+    assert.ok(
+      started.at <= lastRenewal + leaseDurationMs + 1.2 * retryPeriodMs,
+      `took over ${started.at - lastRenewal} ms after the last renewal`,
+    );
     assert.equal(b.elector.isLeader(), true);
     const taken = record();
     assert.equal(taken.holderIdentity, 'replica-b');
@@ -160,7 +178,13 @@ describe('LeaderElector', () => {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: { namespace: LEASE_NAMESPACE, name: LEASE_NAME },
-      spec: { holderIdentity: 'skewed', leaseDurationSeconds: 15, acquireTime: '2026-05-31T23:00:00.000000Z', renewTime: '2026-05-31T23:00:00.000000Z', leaseTransitions: 3 },
+      spec: {
+        holderIdentity: 'skewed',
+        leaseDurationSeconds: 15,
+        acquireTime: '2026-05-31T23:00:00.000000Z',
+        renewTime: '2026-05-31T23:00:00.000000Z',
+        leaseTransitions: 3,
+      },
     });
     const { elector: e, journal } = elector('replica-a');
     const seen = clock.now();
@@ -194,11 +218,17 @@ describe('LeaderElector', () => {
     await advance(5_000);
     const started = b.journal.events.find((x) => x.event === 'started');
     assert.ok(started);
-    assert.ok(started.at - releasedAt <= 1.2 * LEADER_ELECTION_DEFAULTS.retryPeriodMs, `took over ${started.at - releasedAt} ms after the release`);
+    assert.ok(
+      started.at - releasedAt <= 1.2 * LEADER_ELECTION_DEFAULTS.retryPeriodMs,
+      `took over ${started.at - releasedAt} ms after the release`,
+    );
     assert.equal(record().holderIdentity, 'replica-b');
     assert.equal(record().leaseTransitions, 1);
     // A released elector stays stopped: it never writes the Lease again.
-    const writesByA = () => cluster.server.calls.filter((c) => (c.method === 'PUT' || c.method === 'POST') && JSON.stringify(c.body).includes('"holderIdentity":"replica-a"')).length;
+    const writesByA = () =>
+      cluster.server.calls.filter(
+        (c) => (c.method === 'PUT' || c.method === 'POST') && JSON.stringify(c.body).includes('"holderIdentity":"replica-a"'),
+      ).length;
     const before = writesByA();
     await advance(20_000);
     assert.equal(writesByA(), before);
@@ -228,7 +258,13 @@ describe('LeaderElector', () => {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: { namespace: LEASE_NAMESPACE, name: LEASE_NAME },
-      spec: { holderIdentity: 'ghost', leaseDurationSeconds: 15, acquireTime: '2026-06-01T00:00:00.000000Z', renewTime: '2026-06-01T00:00:00.000000Z', leaseTransitions: 0 },
+      spec: {
+        holderIdentity: 'ghost',
+        leaseDurationSeconds: 15,
+        acquireTime: '2026-06-01T00:00:00.000000Z',
+        renewTime: '2026-06-01T00:00:00.000000Z',
+        leaseTransitions: 0,
+      },
     });
     const a = elector('replica-a');
     const b = elector('replica-b');
@@ -239,7 +275,9 @@ describe('LeaderElector', () => {
     await advance(1);
     assert.equal([a.elector.isLeader(), b.elector.isLeader()].filter(Boolean).length, 1);
     assert.deepEqual(
-      leaseCalls('PUT').map((c) => c.statusCode).sort(),
+      leaseCalls('PUT')
+        .map((c) => c.statusCode)
+        .sort(),
       [200, 409],
     );
     await advance(20_000);
@@ -252,7 +290,10 @@ describe('LeaderElector', () => {
     e.start();
     await advance(0);
     const current = lease();
-    cluster.server.put({ ...current, spec: { ...(current.spec as object), holderIdentity: 'intruder', renewTime: '2026-06-01T00:00:01.000000Z' } });
+    cluster.server.put({
+      ...current,
+      spec: { ...(current.spec as object), holderIdentity: 'intruder', renewTime: '2026-06-01T00:00:01.000000Z' },
+    });
     await advance(2_000);
     assert.equal(e.isLeader(), false);
     assert.deepEqual(
@@ -279,7 +320,10 @@ describe('LeaderElector', () => {
     assert.equal(e.isLeader(), true, 'still within renewDeadline');
     await advance(1);
     assert.equal(e.isLeader(), false);
-    assert.deepEqual(journal.events.filter((x) => x.event === 'stopped'), [{ at: lastRenewal + LEADER_ELECTION_DEFAULTS.renewDeadlineMs, event: 'stopped' }]);
+    assert.deepEqual(
+      journal.events.filter((x) => x.event === 'stopped'),
+      [{ at: lastRenewal + LEADER_ELECTION_DEFAULTS.renewDeadlineMs, event: 'stopped' }],
+    );
     assert.ok(journal.errors.some((error) => /injected 500/.test(error.message)));
     assert.ok(journal.errors.some((error) => /could not renew .* within 10000 ms/.test(error.message)));
 
@@ -293,7 +337,13 @@ describe('LeaderElector', () => {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: { namespace: LEASE_NAMESPACE, name: LEASE_NAME },
-      spec: { holderIdentity: 'ghost', leaseDurationSeconds: 15, acquireTime: '2026-06-01T00:00:00.000000Z', renewTime: '2026-06-01T00:00:00.000000Z', leaseTransitions: 0 },
+      spec: {
+        holderIdentity: 'ghost',
+        leaseDurationSeconds: 15,
+        acquireTime: '2026-06-01T00:00:00.000000Z',
+        renewTime: '2026-06-01T00:00:00.000000Z',
+        leaseTransitions: 0,
+      },
     });
     cluster.server.failNext({ method: 'PUT', path: /\/leases\//, statusCode: 500, times: 1_000 });
     const { elector: e, journal } = elector('replica-a');
@@ -314,7 +364,10 @@ describe('LeaderElector', () => {
     e.start();
     await advance(4_000);
     assert.equal(e.isLeader(), true);
-    assert.deepEqual(journal.errors.map((x) => x.message), ['host failed']);
+    assert.deepEqual(
+      journal.errors.map((x) => x.message),
+      ['host failed'],
+    );
     assert.equal(leaseCalls('PUT', 200).length, 2);
   });
 });

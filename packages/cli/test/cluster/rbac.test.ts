@@ -39,7 +39,8 @@ function allows(rules: readonly PolicyRule[], call: RecordedCall): boolean {
   );
 }
 
-const describeCall = (c: RecordedCall) => `${c.resource?.verb ?? c.method} ${c.resource?.group || 'core'}/${c.resource?.resource ?? c.path}${c.resource?.subresource ? `/${c.resource.subresource}` : ''}`;
+const describeCall = (c: RecordedCall) =>
+  `${c.resource?.verb ?? c.method} ${c.resource?.group || 'core'}/${c.resource?.resource ?? c.path}${c.resource?.subresource ? `/${c.resource.subresource}` : ''}`;
 
 const condition = { type: 'Accepted', status: 'True', reason: 'Accepted', message: '', lastTransitionTime: '2026-06-01T00:00:00Z' };
 
@@ -51,7 +52,10 @@ describe('RBAC: deploy/rbac/clusterrole.yaml', () => {
       const writes = rule.verbs.filter((v) => !['get', 'list', 'watch'].includes(v));
       if (writes.length) {
         assert.deepEqual(writes, ['patch'], JSON.stringify(rule));
-        assert.ok(rule.resources.every((res) => res.endsWith('/status')), JSON.stringify(rule));
+        assert.ok(
+          rule.resources.every((res) => res.endsWith('/status')),
+          JSON.stringify(rule),
+        );
       }
     }
   });
@@ -64,9 +68,19 @@ describe('RBAC: deploy/rbac/clusterrole.yaml', () => {
       server.put(gateway('default', 'gw'));
       server.put(httpRoute('default', 'route'));
       server.put({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'ngrok' }, spec: {} });
-      server.put({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: { namespace: 'default', name: 'tls' }, spec: {} });
+      server.put({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'BackendTLSPolicy',
+        metadata: { namespace: 'default', name: 'tls' },
+        spec: {},
+      });
       server.put({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { namespace: 'default', name: 'ing' }, spec: {} });
-      server.put({ apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1', kind: 'AgentEndpoint', metadata: { namespace: 'default', name: 'ep' }, spec: {} });
+      server.put({
+        apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1',
+        kind: 'AgentEndpoint',
+        metadata: { namespace: 'default', name: 'ep' },
+        spec: {},
+      });
 
       await listClusterSnapshot(cluster.kubeConfig);
       const watch = watchCluster(cluster.kubeConfig, { onChange: () => undefined, debounceMs: 5, resyncMs: 0 });
@@ -74,12 +88,36 @@ describe('RBAC: deploy/rbac/clusterrole.yaml', () => {
         await watch.synced;
         await eventually(() => (server.watchCount === RESOURCE_TYPES.length ? true : undefined), 'a watch per kind');
         const statuses: ResourceStatus[] = [
-          { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'default', name: 'gw', status: { conditions: [condition] } },
+          {
+            apiVersion: 'gateway.networking.k8s.io/v1',
+            kind: 'Gateway',
+            namespace: 'default',
+            name: 'gw',
+            status: { conditions: [condition] },
+          },
           { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'default', name: 'route', status: { parents: [] } },
           { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', name: 'ngrok', status: { conditions: [condition] } },
-          { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', namespace: 'default', name: 'tls', status: { ancestors: [] } },
-          { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: 'default', name: 'ing', status: { loadBalancer: { ingress: [{ hostname: 'x.ngrok.app' }] } } },
-          { apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1', kind: 'AgentEndpoint', namespace: 'default', name: 'ep', status: { conditions: [condition] } },
+          {
+            apiVersion: 'gateway.networking.k8s.io/v1',
+            kind: 'BackendTLSPolicy',
+            namespace: 'default',
+            name: 'tls',
+            status: { ancestors: [] },
+          },
+          {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'Ingress',
+            namespace: 'default',
+            name: 'ing',
+            status: { loadBalancer: { ingress: [{ hostname: 'x.ngrok.app' }] } },
+          },
+          {
+            apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1',
+            kind: 'AgentEndpoint',
+            namespace: 'default',
+            name: 'ep',
+            status: { conditions: [condition] },
+          },
         ];
         // Without an informer copy the writer reads each object itself (the `get` grants).
         const report = await new StatusWriter(cluster.kubeConfig).write(statuses);
@@ -96,7 +134,15 @@ describe('RBAC: deploy/rbac/clusterrole.yaml', () => {
         rule.apiGroups.flatMap((group) =>
           rule.resources.flatMap((resource) =>
             rule.verbs
-              .filter((verb) => !hostCalls.some((c) => c.resource?.group === group && c.resource.verb === verb && (c.resource.subresource ? `${c.resource.resource}/${c.resource.subresource}` : c.resource.resource) === resource))
+              .filter(
+                (verb) =>
+                  !hostCalls.some(
+                    (c) =>
+                      c.resource?.group === group &&
+                      c.resource.verb === verb &&
+                      (c.resource.subresource ? `${c.resource.resource}/${c.resource.subresource}` : c.resource.resource) === resource,
+                  ),
+              )
               .map((verb) => `${verb} ${group || 'core'}/${resource}`),
           ),
         ),
@@ -112,5 +158,9 @@ describe('RBAC: deploy/rbac/clusterrole.yaml', () => {
 after(function () {
   const rules = loadRules();
   const denied = allRecordedCalls.filter((c) => c.user === HOST_USER && c.statusCode !== 401 && !allows(rules, c));
-  assert.deepEqual([...new Set(denied.map(describeCall))], [], 'calls made by the host during the cluster tests that the ClusterRole does not allow');
+  assert.deepEqual(
+    [...new Set(denied.map(describeCall))],
+    [],
+    'calls made by the host during the cluster tests that the ClusterRole does not allow',
+  );
 });

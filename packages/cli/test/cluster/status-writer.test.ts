@@ -22,7 +22,14 @@ const gatewayStatus = (time: string, accepted: 'True' | 'False' = 'True'): Resou
   name: 'gw',
   status: {
     conditions: [condition('Accepted', accepted, time), condition('Programmed', 'True', time)],
-    listeners: [{ name: 'web', attachedRoutes: 1, supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }], conditions: [condition('Accepted', 'True', time)] }],
+    listeners: [
+      {
+        name: 'web',
+        attachedRoutes: 1,
+        supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
+        conditions: [condition('Accepted', 'True', time)],
+      },
+    ],
   },
 });
 
@@ -36,7 +43,10 @@ const routeStatus = (time: string, resolved: 'True' | 'False' = 'True'): Resourc
       {
         parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'default', name: 'gw' },
         controllerName: CONTROLLER,
-        conditions: [condition('Accepted', 'True', time), condition('ResolvedRefs', resolved, time, resolved === 'True' ? 'ResolvedRefs' : 'BackendNotFound')],
+        conditions: [
+          condition('Accepted', 'True', time),
+          condition('ResolvedRefs', resolved, time, resolved === 'True' ? 'ResolvedRefs' : 'BackendNotFound'),
+        ],
       },
     ],
   },
@@ -72,7 +82,11 @@ describe('StatusWriter', () => {
 
   it('PATCHes the status subresource of namespaced and cluster-scoped objects with a merge patch', async () => {
     const versionBefore = stored('Gateway', 'default', 'gw').metadata.resourceVersion;
-    const report = await writer().write([gatewayStatus('2026-06-01T00:00:00Z'), routeStatus('2026-06-01T00:00:00Z'), classStatus('2026-06-01T00:00:00Z')]);
+    const report = await writer().write([
+      gatewayStatus('2026-06-01T00:00:00Z'),
+      routeStatus('2026-06-01T00:00:00Z'),
+      classStatus('2026-06-01T00:00:00Z'),
+    ]);
     assert.equal(report.written.length, 3);
     assert.deepEqual(failures, []);
     const byPath = Object.fromEntries(patches().map((c) => [c.path, c]));
@@ -83,7 +97,11 @@ describe('StatusWriter', () => {
     ]);
     const gw = byPath['/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/gw/status']!;
     assert.equal(gw.contentType, 'application/merge-patch+json');
-    assert.deepEqual(gw.body, { metadata: { resourceVersion: versionBefore }, status: gatewayStatus('2026-06-01T00:00:00Z').status }, 'conditional on the version it read');
+    assert.deepEqual(
+      gw.body,
+      { metadata: { resourceVersion: versionBefore }, status: gatewayStatus('2026-06-01T00:00:00Z').status },
+      'conditional on the version it read',
+    );
     assert.deepEqual(stored('Gateway', 'default', 'gw').status, gatewayStatus('2026-06-01T00:00:00Z').status);
     assert.deepEqual(stored('Gateway', 'default', 'gw').spec, gateway('default', 'gw').spec, 'the spec is untouched');
     assert.deepEqual(stored('GatewayClass', undefined, 'ngrok').status, classStatus('2026-06-01T00:00:00Z').status);
@@ -104,7 +122,11 @@ describe('StatusWriter', () => {
     const fresh = await writer(store).write([gatewayStatus('2026-06-01T01:00:00Z'), routeStatus('2026-06-01T01:00:00Z')]);
     assert.equal(fresh.unchanged.length, 2);
     assert.equal(patches().length, count);
-    assert.equal(cluster.server.callsTo('get', 'gateways').length + cluster.server.callsTo('get', 'httproutes').length, gets, 'the informer copy spares a GET');
+    assert.equal(
+      cluster.server.callsTo('get', 'gateways').length + cluster.server.callsTo('get', 'httproutes').length,
+      gets,
+      'the informer copy spares a GET',
+    );
   });
 
   it('keeps lastTransitionTime of conditions whose status did not change, and moves it for those that did', async () => {
@@ -112,7 +134,9 @@ describe('StatusWriter', () => {
     await w.write([routeStatus('2026-06-01T00:00:00Z')]);
     const report = await w.write([routeStatus('2026-06-02T00:00:00Z', 'False')]);
     assert.equal(report.written.length, 1);
-    const body = patches().at(-1)!.body as { status: { parents: { conditions: { type: string; status: string; reason: string; lastTransitionTime: string }[] }[] } };
+    const body = patches().at(-1)!.body as {
+      status: { parents: { conditions: { type: string; status: string; reason: string; lastTransitionTime: string }[] }[] };
+    };
     const conditions = body.status.parents[0]!.conditions;
     assert.deepEqual(
       conditions.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime]),
@@ -125,13 +149,23 @@ describe('StatusWriter', () => {
     await w.write([gatewayStatus('2026-06-01T00:00:00Z')]);
     const moved = gatewayStatus('2026-06-03T00:00:00Z', 'False');
     await w.write([moved]);
-    const gw = stored('Gateway', 'default', 'gw').status as { conditions: { type: string; lastTransitionTime: string }[]; listeners: { conditions: { lastTransitionTime: string }[] }[] };
-    assert.deepEqual(gw.conditions.map((c) => `${c.type}@${c.lastTransitionTime}`), ['Accepted@2026-06-03T00:00:00Z', 'Programmed@2026-06-01T00:00:00Z']);
+    const gw = stored('Gateway', 'default', 'gw').status as {
+      conditions: { type: string; lastTransitionTime: string }[];
+      listeners: { conditions: { lastTransitionTime: string }[] }[];
+    };
+    assert.deepEqual(
+      gw.conditions.map((c) => `${c.type}@${c.lastTransitionTime}`),
+      ['Accepted@2026-06-03T00:00:00Z', 'Programmed@2026-06-01T00:00:00Z'],
+    );
     assert.equal(gw.listeners[0]!.conditions[0]!.lastTransitionTime, '2026-06-01T00:00:00Z');
   });
 
   it("keeps other controllers' parent entries, and merges again after a conflict", async () => {
-    const foreign = { parentRef: { name: 'other-gw' }, controllerName: 'example.com/other', conditions: [condition('Accepted', 'True', '2025-01-01T00:00:00Z')] };
+    const foreign = {
+      parentRef: { name: 'other-gw' },
+      controllerName: 'example.com/other',
+      conditions: [condition('Accepted', 'True', '2025-01-01T00:00:00Z')],
+    };
     const before = cluster.server.put({ ...httpRoute('default', 'route'), status: { parents: [foreign] } });
     const store = new SnapshotStore();
     store.upsert(before);
@@ -142,8 +176,13 @@ describe('StatusWriter', () => {
     assert.equal(report.written.length, 1, JSON.stringify(failures));
     const statuses = patches().map((c) => c.statusCode);
     assert.deepEqual(statuses, [409, 200]);
-    const parents = (stored('HTTPRoute', 'default', 'route').status as { parents: { controllerName: string; conditions: { status: string }[] }[] }).parents;
-    assert.deepEqual(parents.map((p) => p.controllerName), [CONTROLLER, 'example.com/other']);
+    const parents = (
+      stored('HTTPRoute', 'default', 'route').status as { parents: { controllerName: string; conditions: { status: string }[] }[] }
+    ).parents;
+    assert.deepEqual(
+      parents.map((p) => p.controllerName),
+      [CONTROLLER, 'example.com/other'],
+    );
     assert.equal(parents[1]!.conditions[0]!.status, 'False', 'the fresher foreign entry is kept');
   });
 
@@ -152,7 +191,10 @@ describe('StatusWriter', () => {
     const w = writer();
     const report = await w.write([gatewayStatus('2026-06-01T00:00:00Z')]);
     assert.equal(report.written.length, 1);
-    assert.deepEqual(patches().map((c) => c.statusCode), [503, 503, 200]);
+    assert.deepEqual(
+      patches().map((c) => c.statusCode),
+      [503, 503, 200],
+    );
 
     cluster.server.failNext({ method: 'PATCH', path: /httproutes\/route\/status$/, statusCode: 500, times: 10 });
     const missing: ResourceStatus = { ...gatewayStatus('2026-06-01T00:00:00Z'), name: 'deleted-meanwhile' };

@@ -8,7 +8,8 @@ interface Delivery {
   info: ChangeInfo;
 }
 
-const names = (list: readonly { metadata?: { namespace?: string; name?: string } }[] | undefined) => (list ?? []).map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`);
+const names = (list: readonly { metadata?: { namespace?: string; name?: string } }[] | undefined) =>
+  (list ?? []).map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`);
 
 describe('watchCluster', () => {
   let cluster: Cluster;
@@ -40,7 +41,8 @@ describe('watchCluster', () => {
       backoff: { initialMs: 20, maxMs: 100 },
     });
   const latest = () => deliveries[deliveries.length - 1];
-  const waitFor = (what: string, check: (s: ClusterSnapshot) => boolean) => eventually(() => (deliveries.length && check(latest()!.snapshot) ? latest() : undefined), what);
+  const waitFor = (what: string, check: (s: ClusterSnapshot) => boolean) =>
+    eventually(() => (deliveries.length && check(latest()!.snapshot) ? latest() : undefined), what);
 
   it('delivers the first snapshot only after every kind is listed, then upserts, modifications and deletions', async () => {
     cluster = await startCluster({ absent: ['agentendpoints.ngrok.k8s.ngrok.com'] });
@@ -71,7 +73,10 @@ describe('watchCluster', () => {
     cluster = await startCluster();
     watch = start({ debounceMs: 150 });
     await watch.synced;
-    await eventually(() => (deliveries.length === 1 && cluster.server.watchCount === 12 ? true : undefined), 'the initial snapshot and all watches');
+    await eventually(
+      () => (deliveries.length === 1 && cluster.server.watchCount === 12 ? true : undefined),
+      'the initial snapshot and all watches',
+    );
     for (let i = 0; i < 20; i++) cluster.server.put(service('default', `svc-${i}`));
     await waitFor('all twenty services', (s) => s.services?.length === 20);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -95,7 +100,10 @@ describe('watchCluster', () => {
     const seen = await waitFor('the relisted services', (s) => names(s.services).join() === 'default/b,default/c');
     assert.ok(seen);
     assert.ok(cluster.server.callsTo('list', 'services').length > listsBefore, 'services were listed again');
-    assert.ok(progress.some((m) => /^services: resourceVersion \d+ expired \(410 Gone\), listing again$/.test(m)), progress.join('\n'));
+    assert.ok(
+      progress.some((m) => /^services: resourceVersion \d+ expired \(410 Gone\), listing again$/.test(m)),
+      progress.join('\n'),
+    );
   });
 
   it('reconnects a dropped watch from its resourceVersion, with backoff, without relisting', async () => {
@@ -109,16 +117,32 @@ describe('watchCluster', () => {
     cluster.server.put(gateway('default', 'while-away'));
     await waitFor('the gateway created while the watch was down', (s) => names(s.gateways).includes('default/while-away'));
     await eventually(() => (cluster.server.watchCount === 12 ? true : undefined), 'every watch back');
-    assert.equal(cluster.server.calls.filter((c) => c.resource?.verb === 'list').length, lists, 'resumed from the resourceVersion: no relist');
+    assert.equal(
+      cluster.server.calls.filter((c) => c.resource?.verb === 'list').length,
+      lists,
+      'resumed from the resourceVersion: no relist',
+    );
     const gatewayWatches = cluster.server.callsTo('watch', 'gateways');
-    assert.deepEqual(gatewayWatches.slice(-3).map((c) => c.statusCode), [500, 500, 200], 'retried through two failures');
+    assert.deepEqual(
+      gatewayWatches.slice(-3).map((c) => c.statusCode),
+      [500, 500, 200],
+      'retried through two failures',
+    );
     assert.ok(gatewayWatches.slice(-3).every((c) => c.query.resourceVersion === gatewayWatches[0]!.query.resourceVersion));
-    assert.ok(errors.some((e) => /connection was cut/.test(e.message)), errors.map((e) => e.message).join('\n'));
+    assert.ok(
+      errors.some((e) => /connection was cut/.test(e.message)),
+      errors.map((e) => e.message).join('\n'),
+    );
   });
 
   it('follows a CRD that is removed, then installed again', async () => {
     cluster = await startCluster();
-    cluster.server.put({ apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1', kind: 'AgentEndpoint', metadata: { namespace: 'default', name: 'ep' }, spec: {} });
+    cluster.server.put({
+      apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1',
+      kind: 'AgentEndpoint',
+      metadata: { namespace: 'default', name: 'ep' },
+      spec: {},
+    });
     watch = watchCluster(cluster.kubeConfig, {
       onChange: (snapshot, info) => {
         deliveries.push({ snapshot, info });
@@ -134,9 +158,17 @@ describe('watchCluster', () => {
     await eventually(() => (cluster.server.watchCount === 12 ? true : undefined), 'all watches');
     cluster.server.uninstall('agentendpoints.ngrok.k8s.ngrok.com');
     await waitFor('the endpoint gone with its CRD', (s) => s.agentEndpoints?.length === 0);
-    await eventually(() => (progress.some((m) => m.startsWith('skipped agentendpoints')) ? true : undefined), 'the kind noted as not served');
+    await eventually(
+      () => (progress.some((m) => m.startsWith('skipped agentendpoints')) ? true : undefined),
+      'the kind noted as not served',
+    );
     cluster.server.install('agentendpoints.ngrok.k8s.ngrok.com');
-    cluster.server.put({ apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1', kind: 'AgentEndpoint', metadata: { namespace: 'default', name: 'again' }, spec: {} });
+    cluster.server.put({
+      apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1',
+      kind: 'AgentEndpoint',
+      metadata: { namespace: 'default', name: 'again' },
+      spec: {},
+    });
     await waitFor('the endpoint of the reinstalled CRD', (s) => names(s.agentEndpoints).join() === 'default/again');
     assert.ok(progress.includes('agentendpoints.ngrok.k8s.ngrok.com is now served (v1alpha1)'), progress.join('\n'));
   });
@@ -158,11 +190,21 @@ describe('watchCluster', () => {
         return new Promise((resolve) => signal.addEventListener('abort', () => resolve()));
       },
     };
-    watch = watchCluster(api, { onChange: (snapshot, info) => void deliveries.push({ snapshot, info }), onProgress: (m) => progress.push(m), onError: (e) => errors.push(e), debounceMs: 5, resyncMs: 0 });
+    watch = watchCluster(api, {
+      onChange: (snapshot, info) => void deliveries.push({ snapshot, info }),
+      onProgress: (m) => progress.push(m),
+      onError: (e) => errors.push(e),
+      debounceMs: 5,
+      resyncMs: 0,
+    });
     await waitFor('the good service', (s) => names(s.services).join() === 'default/good');
     assert.deepEqual(
       progress.filter((m) => m.startsWith('ignored')),
-      ['ignored a malformed ADDED event for services', 'ignored a malformed ADDED event for services', 'ignored a watch event of unknown type "SURPRISE" for services'],
+      [
+        'ignored a malformed ADDED event for services',
+        'ignored a malformed ADDED event for services',
+        'ignored a watch event of unknown type "SURPRISE" for services',
+      ],
     );
     assert.deepEqual(errors, []);
   });
@@ -201,6 +243,10 @@ describe('watchCluster', () => {
     await eventually(() => (reasons.filter((r) => r === 'resync').length >= 2 ? true : undefined), 'two resyncs');
     assert.equal(reasons[0], 'initial');
     assert.equal(overlapped, false);
-    assert.deepEqual(errors.map((e) => e.message), ['a failing host step'], 'a throwing onChange is reported, and the loop goes on');
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      ['a failing host step'],
+      'a throwing onChange is reported, and the loop goes on',
+    );
   });
 });

@@ -20,7 +20,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runBinary(args: string[], { input, timeoutMs = 20_000 }: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runBinary(
+  args: string[],
+  { input, timeoutMs = 20_000 }: { input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -76,10 +79,14 @@ export async function startServe(args: string[], { waitForServing = true }: { wa
   const serving = () => /serving .* on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
   const running: ServeProcess = { port: 0, adminUrl, pid: child.pid ?? 0, stdout: () => stdout, stderr: () => stderr, stop, exited };
   try {
-    await waitFor(waitForServing ? 'kupstream serve to listen' : 'the admin line', () => {
-      if (done) throw new Error(`serve exited early; stderr:\n${stderr}`);
-      return waitForServing ? serving() : adminUrl();
-    }, 20_000);
+    await waitFor(
+      waitForServing ? 'kupstream serve to listen' : 'the admin line',
+      () => {
+        if (done) throw new Error(`serve exited early; stderr:\n${stderr}`);
+        return waitForServing ? serving() : adminUrl();
+      },
+      20_000,
+    );
     if (waitForServing) running.port = Number(serving());
     return running;
   } catch (error) {
@@ -90,7 +97,11 @@ export async function startServe(args: string[], { waitForServing = true }: { wa
 
 /** Waits for the serving line of a process started with `waitForServing: false`. */
 export async function servingPort(serve: ServeProcess): Promise<number> {
-  const port = await waitFor('kupstream serve to listen', () => /serving .* on http:\/\/127\.0\.0\.1:(\d+)/.exec(serve.stdout())?.[1], 20_000);
+  const port = await waitFor(
+    'kupstream serve to listen',
+    () => /serving .* on http:\/\/127\.0\.0\.1:(\d+)/.exec(serve.stdout())?.[1],
+    20_000,
+  );
   serve.port = Number(port);
   return serve.port;
 }

@@ -20,7 +20,13 @@ function inDefault(yaml: string): KubeObject {
 }
 
 export function seedClusterObjects(pki: SeedPki): KubeObject[] {
-  return [SEED_GATEWAY_CLASS, inDefault(SEED_GATEWAY), inDefault(SEED_HTTPROUTE), inDefault(SEED_SERVICE), tlsSecret('client-cert-secret', pki.client, 'default')];
+  return [
+    SEED_GATEWAY_CLASS,
+    inDefault(SEED_GATEWAY),
+    inDefault(SEED_HTTPROUTE),
+    inDefault(SEED_SERVICE),
+    tlsSecret('client-cert-secret', pki.client, 'default'),
+  ];
 }
 
 /** A second https Service, for routing changes. */
@@ -32,5 +38,11 @@ export function secondService(name: string): KubeObject {
 /** The seed HTTPRoute sending its traffic to another Service. */
 export function routeTo(serviceName: string): KubeObject {
   const route = inDefault(SEED_HTTPROUTE) as KubeObject & { spec: { rules: { backendRefs: { name: string }[] }[] } };
-  return { ...route, spec: { ...route.spec, rules: route.spec.rules.map((rule) => ({ ...rule, backendRefs: rule.backendRefs.map((ref) => ({ ...ref, name: serviceName })) })) } };
+  return {
+    ...route,
+    spec: {
+      ...route.spec,
+      rules: route.spec.rules.map((rule) => ({ ...rule, backendRefs: rule.backendRefs.map((ref) => ({ ...ref, name: serviceName })) })),
+    },
+  };
 }

@@ -17,7 +17,12 @@ export interface L4Upstream {
  * `CN=…` for TLS), then answers every line with `<name>:` and the line: an answer only
  * the upstream can give, so bytes are shown to travel both ways.
  */
-function serveLines(server: Server, event: 'connection' | 'secureConnection', name: string, greeting: (socket: Socket) => string): Promise<L4Upstream> {
+function serveLines(
+  server: Server,
+  event: 'connection' | 'secureConnection',
+  name: string,
+  greeting: (socket: Socket) => string,
+): Promise<L4Upstream> {
   const sockets = new Set<Socket>();
   const greetings: string[] = [];
   server.on(event, (socket: Socket) => {
@@ -57,7 +62,10 @@ export function startTcpUpstream(name: string): Promise<L4Upstream> {
 }
 
 /** A TLS upstream; with `clientCa` it demands a client certificate signed by it (mutual TLS). */
-export function startTlsLineUpstream(name: string, { cert, key, clientCa }: { cert: string; key: string; clientCa?: string }): Promise<L4Upstream> {
+export function startTlsLineUpstream(
+  name: string,
+  { cert, key, clientCa }: { cert: string; key: string; clientCa?: string },
+): Promise<L4Upstream> {
   const server = createTlsServer({ cert, key, ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : {}) });
   return serveLines(server, 'secureConnection', name, (socket) => {
     const tls = socket as TLSSocket;
@@ -70,7 +78,11 @@ export function startTlsLineUpstream(name: string, { cert, key, clientCa }: { ce
 /** The port serve printed for `url` (`kupstream: forwarding URL on 127.0.0.1:PORT`). */
 export async function forwardedPort(serve: ServeProcess, url: string, timeoutMs = 10_000): Promise<number> {
   const escaped = url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const port = await waitFor(`serve to forward ${url}`, () => new RegExp(`kupstream: forwarding ${escaped} on 127\\.0\\.0\\.1:(\\d+)\\n`).exec(serve.stdout())?.[1], timeoutMs);
+  const port = await waitFor(
+    `serve to forward ${url}`,
+    () => new RegExp(`kupstream: forwarding ${escaped} on 127\\.0\\.0\\.1:(\\d+)\\n`).exec(serve.stdout())?.[1],
+    timeoutMs,
+  );
   return Number(port);
 }
 

@@ -30,11 +30,20 @@ export interface TlsUpstreamOptions {
 export async function startTlsUpstream(name: string, { cert, key, clientCa, slowMs = 0 }: TlsUpstreamOptions): Promise<TlsUpstream> {
   const received: string[] = [];
   const server: Server = createServer(
-    { cert, key, ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : { requestCert: true, rejectUnauthorized: false }) },
+    {
+      cert,
+      key,
+      ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : { requestCert: true, rejectUnauthorized: false }),
+    },
     (req, res) => {
       received.push(req.url ?? '');
       const peer = (req.socket as TLSSocket).getPeerCertificate();
-      const subject = peer && peer.subject ? Object.entries(peer.subject).map(([k, v]) => `${k}=${String(v)}`).join(', ') : null;
+      const subject =
+        peer && peer.subject
+          ? Object.entries(peer.subject)
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(', ')
+          : null;
       const answer: UpstreamAnswer = { upstream: name, path: req.url ?? '', host: req.headers.host ?? '', clientSubject: subject };
       res.setHeader('content-type', 'application/json');
       const delay = req.url?.startsWith('/slow') ? slowMs : 0;

@@ -34,17 +34,116 @@ export interface FakeResource {
 export const FAKE_RESOURCES: readonly FakeResource[] = [
   { group: '', versions: ['v1'], plural: 'services', kind: 'Service', namespaced: true, status: true, generation: false, builtIn: true },
   { group: '', versions: ['v1'], plural: 'secrets', kind: 'Secret', namespaced: true, status: false, generation: false, builtIn: true },
-  { group: '', versions: ['v1'], plural: 'configmaps', kind: 'ConfigMap', namespaced: true, status: false, generation: false, builtIn: true },
-  { group: '', versions: ['v1'], plural: 'namespaces', kind: 'Namespace', namespaced: false, status: true, generation: false, builtIn: true },
-  { group: 'networking.k8s.io', versions: ['v1'], plural: 'ingresses', kind: 'Ingress', namespaced: true, status: true, generation: true, builtIn: true },
-  { group: 'networking.k8s.io', versions: ['v1'], plural: 'ingressclasses', kind: 'IngressClass', namespaced: false, status: false, generation: true, builtIn: true },
-  { group: 'coordination.k8s.io', versions: ['v1'], plural: 'leases', kind: 'Lease', namespaced: true, status: false, generation: false, builtIn: true },
-  { group: 'gateway.networking.k8s.io', versions: ['v1'], plural: 'gatewayclasses', kind: 'GatewayClass', namespaced: false, status: true, generation: true, builtIn: false },
-  { group: 'gateway.networking.k8s.io', versions: ['v1'], plural: 'gateways', kind: 'Gateway', namespaced: true, status: true, generation: true, builtIn: false },
-  { group: 'gateway.networking.k8s.io', versions: ['v1'], plural: 'httproutes', kind: 'HTTPRoute', namespaced: true, status: true, generation: true, builtIn: false },
-  { group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha3'], plural: 'backendtlspolicies', kind: 'BackendTLSPolicy', namespaced: true, status: true, generation: true, builtIn: false },
-  { group: 'gateway.networking.k8s.io', versions: ['v1beta1'], plural: 'referencegrants', kind: 'ReferenceGrant', namespaced: true, status: false, generation: true, builtIn: false },
-  { group: 'ngrok.k8s.ngrok.com', versions: ['v1alpha1'], plural: 'agentendpoints', kind: 'AgentEndpoint', namespaced: true, status: true, generation: true, builtIn: false },
+  {
+    group: '',
+    versions: ['v1'],
+    plural: 'configmaps',
+    kind: 'ConfigMap',
+    namespaced: true,
+    status: false,
+    generation: false,
+    builtIn: true,
+  },
+  {
+    group: '',
+    versions: ['v1'],
+    plural: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    status: true,
+    generation: false,
+    builtIn: true,
+  },
+  {
+    group: 'networking.k8s.io',
+    versions: ['v1'],
+    plural: 'ingresses',
+    kind: 'Ingress',
+    namespaced: true,
+    status: true,
+    generation: true,
+    builtIn: true,
+  },
+  {
+    group: 'networking.k8s.io',
+    versions: ['v1'],
+    plural: 'ingressclasses',
+    kind: 'IngressClass',
+    namespaced: false,
+    status: false,
+    generation: true,
+    builtIn: true,
+  },
+  {
+    group: 'coordination.k8s.io',
+    versions: ['v1'],
+    plural: 'leases',
+    kind: 'Lease',
+    namespaced: true,
+    status: false,
+    generation: false,
+    builtIn: true,
+  },
+  {
+    group: 'gateway.networking.k8s.io',
+    versions: ['v1'],
+    plural: 'gatewayclasses',
+    kind: 'GatewayClass',
+    namespaced: false,
+    status: true,
+    generation: true,
+    builtIn: false,
+  },
+  {
+    group: 'gateway.networking.k8s.io',
+    versions: ['v1'],
+    plural: 'gateways',
+    kind: 'Gateway',
+    namespaced: true,
+    status: true,
+    generation: true,
+    builtIn: false,
+  },
+  {
+    group: 'gateway.networking.k8s.io',
+    versions: ['v1'],
+    plural: 'httproutes',
+    kind: 'HTTPRoute',
+    namespaced: true,
+    status: true,
+    generation: true,
+    builtIn: false,
+  },
+  {
+    group: 'gateway.networking.k8s.io',
+    versions: ['v1', 'v1alpha3'],
+    plural: 'backendtlspolicies',
+    kind: 'BackendTLSPolicy',
+    namespaced: true,
+    status: true,
+    generation: true,
+    builtIn: false,
+  },
+  {
+    group: 'gateway.networking.k8s.io',
+    versions: ['v1beta1'],
+    plural: 'referencegrants',
+    kind: 'ReferenceGrant',
+    namespaced: true,
+    status: false,
+    generation: true,
+    builtIn: false,
+  },
+  {
+    group: 'ngrok.k8s.ngrok.com',
+    versions: ['v1alpha1'],
+    plural: 'agentendpoints',
+    kind: 'AgentEndpoint',
+    namespaced: true,
+    status: true,
+    generation: true,
+    builtIn: false,
+  },
 ];
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -257,7 +356,8 @@ export class FakeApiServer {
   install(name: string): void {
     const resource = FAKE_RESOURCES.find((r) => `${r.plural}.${r.group}` === name);
     if (!resource) throw new Error(`${name} is not a resource this server knows`);
-    if (!this.#resources.some((r) => r.plural === resource.plural && r.group === resource.group)) this.#resources.push({ ...resource, versions: [...resource.versions] });
+    if (!this.#resources.some((r) => r.plural === resource.plural && r.group === resource.group))
+      this.#resources.push({ ...resource, versions: [...resource.versions] });
   }
 
   /** Forgets the watch history and list continuations: older resourceVersions now get 410 Gone. */
@@ -282,7 +382,9 @@ export class FakeApiServer {
 
   /** Calls whose resource attributes match. */
   callsTo(verb: Verb, resource: string, subresource?: string): RecordedCall[] {
-    return this.calls.filter((c) => c.resource?.verb === verb && c.resource.resource === resource && c.resource.subresource === subresource);
+    return this.calls.filter(
+      (c) => c.resource?.verb === verb && c.resource.resource === resource && c.resource.subresource === subresource,
+    );
   }
 
   async close(): Promise<void> {
@@ -299,7 +401,14 @@ export class FakeApiServer {
     const query = Object.fromEntries(url.searchParams);
     const contentType = req.headers['content-type']?.split(';')[0]?.trim();
     const raw = await readBody(req);
-    const call: RecordedCall = { user: 'system:anonymous', method: req.method ?? 'GET', path: url.pathname, query, statusCode: 0, ...(contentType ? { contentType } : {}) };
+    const call: RecordedCall = {
+      user: 'system:anonymous',
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query,
+      statusCode: 0,
+      ...(contentType ? { contentType } : {}),
+    };
     const finish = (statusCode: number): void => {
       call.statusCode = statusCode;
       this.calls.push(call);
@@ -354,7 +463,8 @@ export class FakeApiServer {
     if (parts[0] === 'api') [group, version, rest] = ['', parts[1], parts.slice(2)];
     else if (parts[0] === 'apis') [group, version, rest] = [parts[1] ?? '', parts[2], parts.slice(3)];
     else throw notFound();
-    const served = (plural: string | undefined) => this.#resources.find((r) => r.group === group && r.plural === plural && version !== undefined && r.versions.includes(version));
+    const served = (plural: string | undefined) =>
+      this.#resources.find((r) => r.group === group && r.plural === plural && version !== undefined && r.versions.includes(version));
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3 && served(rest[2])?.namespaced) {
       namespace = rest[1];
@@ -379,7 +489,10 @@ export class FakeApiServer {
       case 'create': {
         const object = this.#incoming(t, body);
         if (this.#objects.has(this.#key(t.resource, t.namespace, stringOr(object.metadata.name, '')))) {
-          throw new HttpError(409, 'AlreadyExists', `${this.#what(t.resource)} "${String(object.metadata.name)}" already exists`, { name: object.metadata.name, kind: t.resource.plural });
+          throw new HttpError(409, 'AlreadyExists', `${this.#what(t.resource)} "${String(object.metadata.name)}" already exists`, {
+            name: object.metadata.name,
+            kind: t.resource.plural,
+          });
         }
         const { resourceVersion: _ignored, ...meta } = object.metadata;
         return [201, this.#render(this.#create(t.resource, { ...object, metadata: meta }), t.resource, t.version)];
@@ -387,7 +500,8 @@ export class FakeApiServer {
       case 'update': {
         const stored = this.#existing(t);
         const object = this.#incoming(t, body);
-        if (object.metadata.name !== t.name) throw new HttpError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
+        if (object.metadata.name !== t.name)
+          throw new HttpError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
         this.#checkPrecondition(stored, object.metadata.resourceVersion);
         return [200, this.#render(this.#write(stored, object, t.subresource), t.resource, t.version)];
       }
@@ -413,7 +527,12 @@ export class FakeApiServer {
     let page: { rv: number; items: KubeObject[] };
     if (query.continue) {
       const saved = this.#continues.get(query.continue);
-      if (!saved || saved.resource !== t.resource) throw new HttpError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      if (!saved || saved.resource !== t.resource)
+        throw new HttpError(
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
       this.#continues.delete(query.continue);
       page = saved;
     } else {
@@ -421,7 +540,11 @@ export class FakeApiServer {
       const items = [...this.#objects.values()]
         .filter((s) => s.resource === t.resource && (t.namespace === undefined || s.object.metadata.namespace === t.namespace))
         .map((s) => s.object)
-        .sort((a, b) => compare(stringOr(a.metadata.namespace, ''), stringOr(b.metadata.namespace, '')) || compare(stringOr(a.metadata.name, ''), stringOr(b.metadata.name, '')));
+        .sort(
+          (a, b) =>
+            compare(stringOr(a.metadata.namespace, ''), stringOr(b.metadata.namespace, '')) ||
+            compare(stringOr(a.metadata.name, ''), stringOr(b.metadata.name, '')),
+        );
       page = { rv: this.#rv, items };
     }
     const limit = query.limit ? Number(query.limit) : 0;
@@ -457,14 +580,21 @@ export class FakeApiServer {
       const rv = Number(from);
       if (!Number.isInteger(rv) || rv < this.#compactedRv) {
         // The real server answers 200 and sends one ERROR event, then ends the stream.
-        res.end(JSON.stringify({ type: 'ERROR', object: { ...statusBody(new HttpError(410, 'Expired', `too old resource version: ${from} (${this.#compactedRv})`)) } }) + '\n');
+        res.end(
+          JSON.stringify({
+            type: 'ERROR',
+            object: { ...statusBody(new HttpError(410, 'Expired', `too old resource version: ${from} (${this.#compactedRv})`)) },
+          }) + '\n',
+        );
         return;
       }
-      for (const event of this.#history) if (event.rv > rv && this.#matches(watcher, event)) this.#sendEvent(watcher, event.type, event.object);
+      for (const event of this.#history)
+        if (event.rv > rv && this.#matches(watcher, event)) this.#sendEvent(watcher, event.type, event.object);
     } else {
       // No resourceVersion (or "0"): synthetic ADDED for the current state, then changes.
       for (const stored of this.#objects.values()) {
-        if (this.#matches(watcher, { resource: stored.resource, namespace: stringOr(stored.object.metadata.namespace, '') })) this.#sendEvent(watcher, 'ADDED', stored.object);
+        if (this.#matches(watcher, { resource: stored.resource, namespace: stringOr(stored.object.metadata.namespace, '') }))
+          this.#sendEvent(watcher, 'ADDED', stored.object);
       }
     }
     this.#watchers.add(watcher);
@@ -505,7 +635,10 @@ export class FakeApiServer {
         ...(resource.generation ? { generation: 1 } : {}),
       },
     };
-    this.#objects.set(this.#key(resource, resource.namespaced ? stringOr(object.metadata.namespace, '') : undefined, stringOr(object.metadata.name, '')), { resource, object: stored });
+    this.#objects.set(
+      this.#key(resource, resource.namespaced ? stringOr(object.metadata.namespace, '') : undefined, stringOr(object.metadata.name, '')),
+      { resource, object: stored },
+    );
     this.#emit('ADDED', resource, stored);
     return stored;
   }
@@ -549,7 +682,9 @@ export class FakeApiServer {
   #delete(stored: Stored): void {
     this.#rv++;
     const meta = stored.object.metadata;
-    this.#objects.delete(this.#key(stored.resource, stored.resource.namespaced ? stringOr(meta.namespace, '') : undefined, stringOr(meta.name, '')));
+    this.#objects.delete(
+      this.#key(stored.resource, stored.resource.namespaced ? stringOr(meta.namespace, '') : undefined, stringOr(meta.name, '')),
+    );
     this.#emit('DELETED', stored.resource, { ...stored.object, metadata: { ...meta, resourceVersion: String(this.#rv) } });
   }
 
@@ -567,20 +702,31 @@ export class FakeApiServer {
 
   #existing(t: Target): Stored {
     const stored = t.name !== undefined ? this.#objects.get(this.#key(t.resource, t.namespace, t.name)) : undefined;
-    if (!stored) throw new HttpError(404, 'NotFound', `${this.#what(t.resource)} "${t.name ?? ''}" not found`, { name: t.name, kind: t.resource.plural });
+    if (!stored)
+      throw new HttpError(404, 'NotFound', `${this.#what(t.resource)} "${t.name ?? ''}" not found`, {
+        name: t.name,
+        kind: t.resource.plural,
+      });
     return stored;
   }
 
   #incoming(t: Target, body: unknown): KubeObject {
     if (!isRecord(body) || !isRecord(body.metadata)) throw new HttpError(400, 'BadRequest', 'the request body is not a Kubernetes object');
     const { kind } = body;
-    if (kind !== undefined && kind !== t.resource.kind) throw new HttpError(400, 'BadRequest', `kind ${String(kind)} does not match ${t.resource.kind}`);
+    if (kind !== undefined && kind !== t.resource.kind)
+      throw new HttpError(400, 'BadRequest', `kind ${String(kind)} does not match ${t.resource.kind}`);
     const meta = { ...body.metadata };
     if (t.namespace !== undefined) {
-      if (meta.namespace !== undefined && meta.namespace !== t.namespace) throw new HttpError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      if (meta.namespace !== undefined && meta.namespace !== t.namespace)
+        throw new HttpError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
       meta.namespace = t.namespace;
     }
-    if (typeof meta.name !== 'string' || meta.name === '') throw new HttpError(422, 'Invalid', `${t.resource.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
+    if (typeof meta.name !== 'string' || meta.name === '')
+      throw new HttpError(
+        422,
+        'Invalid',
+        `${t.resource.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      );
     return { ...body, apiVersion: apiVersionOf(t.resource, t.resource.versions[0]!), kind: t.resource.kind, metadata: meta };
   }
 
@@ -626,8 +772,17 @@ function requestAttributes(method: string, path: string, query: Record<string, s
   if (version === undefined || resource === undefined) return undefined;
   const collection = name === undefined;
   const verbs: Record<string, Verb> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: collection ? 'deletecollection' : 'delete' };
-  const verb: Verb = method === 'GET' ? (!collection ? 'get' : query.watch === 'true' || query.watch === '1' ? 'watch' : 'list') : (verbs[method] ?? 'get');
-  return { verb, group, version, resource, ...(subresource ? { subresource } : {}), ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) };
+  const verb: Verb =
+    method === 'GET' ? (!collection ? 'get' : query.watch === 'true' || query.watch === '1' ? 'watch' : 'list') : (verbs[method] ?? 'get');
+  return {
+    verb,
+    group,
+    version,
+    resource,
+    ...(subresource ? { subresource } : {}),
+    ...(namespace ? { namespace } : {}),
+    ...(name ? { name } : {}),
+  };
 }
 
 function verbOf(method: string, t: Target, query: Record<string, string>): Verb {
@@ -652,20 +807,37 @@ function verbOf(method: string, t: Target, query: Record<string, string>): Verb 
   }
 }
 
-function applyPatch(current: KubeObject, patch: unknown, contentType: string | undefined, resource: FakeResource, query: Record<string, string>): KubeObject {
+function applyPatch(
+  current: KubeObject,
+  patch: unknown,
+  contentType: string | undefined,
+  resource: FakeResource,
+  query: Record<string, string>,
+): KubeObject {
   switch (contentType) {
     case 'application/merge-patch+json':
       return asObject(mergePatch(current, patch));
     case 'application/strategic-merge-patch+json':
-      if (!resource.builtIn) throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+      if (!resource.builtIn)
+        throw new HttpError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+        );
       // The kinds served here have no patch-merge-key lists in what kupstream writes
       // (Ingress status lists are atomic), so strategic merge is a merge patch for them.
-      if (JSON.stringify(patch).includes('"$')) throw new HttpError(400, 'BadRequest', 'strategic merge directives are not supported by the test API server');
+      if (JSON.stringify(patch).includes('"$'))
+        throw new HttpError(400, 'BadRequest', 'strategic merge directives are not supported by the test API server');
       return asObject(mergePatch(current, patch));
     case 'application/json-patch+json':
       return asObject(jsonPatch(current, patch));
     case 'application/apply-patch+yaml': {
-      if (!query.fieldManager) throw new HttpError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+      if (!query.fieldManager)
+        throw new HttpError(
+          422,
+          'Invalid',
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        );
       if (!isRecord(patch) || patch.kind !== resource.kind || !isRecord(patch.metadata) || patch.metadata.name !== current.metadata.name) {
         throw new HttpError(400, 'BadRequest', 'an apply patch must name the object it applies to (apiVersion, kind, metadata.name)');
       }
@@ -673,7 +845,11 @@ function applyPatch(current: KubeObject, patch: unknown, contentType: string | u
       return asObject(mergePatch(current, patch));
     }
     default:
-      throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+      throw new HttpError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+      );
   }
 }
 
@@ -694,7 +870,10 @@ function jsonPatch(target: KubeObject, patch: unknown): unknown {
   let doc: unknown = clone(target);
   for (const op of patch) {
     if (!isRecord(op) || typeof op.path !== 'string') throw new HttpError(400, 'BadRequest', 'invalid JSON patch operation');
-    const tokens = op.path.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const tokens = op.path
+      .split('/')
+      .slice(1)
+      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = tokens.pop();
     if (last === undefined) {
       if (op.op === 'replace' || op.op === 'add') doc = clone(op.value);
@@ -735,7 +914,16 @@ function withoutMetaAndStatus(object: KubeObject): unknown {
 }
 
 function statusBody(e: HttpError): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.reason, ...(e.details ? { details: e.details } : {}), code: e.code };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: e.message,
+    reason: e.reason,
+    ...(e.details ? { details: e.details } : {}),
+    code: e.code,
+  };
 }
 
 function notFound(): HttpError {
@@ -757,7 +945,11 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   try {
     return contentType === 'application/apply-patch+yaml' ? parseYaml(raw) : JSON.parse(raw);
   } catch {
-    throw new HttpError(400, 'BadRequest', `the request body is not valid ${contentType === 'application/apply-patch+yaml' ? 'YAML' : 'JSON'}`);
+    throw new HttpError(
+      400,
+      'BadRequest',
+      `the request body is not valid ${contentType === 'application/apply-patch+yaml' ? 'YAML' : 'JSON'}`,
+    );
   }
 }
 
@@ -782,7 +974,17 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v)) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_k, v: unknown) =>
+      isRecord(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, v[k]]),
+          )
+        : v,
+    ) ?? 'undefined'
+  );
 }
 
 function compare(a: string, b: string): number {

@@ -23,7 +23,11 @@ export type Translate = (snapshot: ClusterSnapshot) => TranslationResult;
 /** Runs the whole check on one input; throws an assertion naming what broke. */
 export function checkTranslation(translate: Translate, snapshot: ClusterSnapshot, describe: string): void {
   const pristine = structuredClone(snapshot);
-  const reversed = deepFreeze(Object.fromEntries(Object.entries(structuredClone(snapshot)).map(([k, v]) => [k, Array.isArray(v) ? [...v].reverse() : v])) as ClusterSnapshot);
+  const reversed = deepFreeze(
+    Object.fromEntries(
+      Object.entries(structuredClone(snapshot)).map(([k, v]) => [k, Array.isArray(v) ? [...v].reverse() : v]),
+    ) as ClusterSnapshot,
+  );
   const frozen = deepFreeze(snapshot);
   let first: TranslationResult;
   let second: TranslationResult;

@@ -27,7 +27,8 @@ export class KeyScanner {
       for (const w of windows(body)) this.#needles.set(w, `${label} (base64 body)`);
       for (const w of windows(Buffer.from(keyPem).toString('base64'))) this.#needles.set(w, `${label} (Secret data base64)`);
       // A Secret made on Windows, or re-encoded: CRLF line ends give another base64.
-      for (const w of windows(Buffer.from(keyPem.replace(/\n/g, '\r\n')).toString('base64'))) this.#needles.set(w, `${label} (Secret data base64, CRLF)`);
+      for (const w of windows(Buffer.from(keyPem.replace(/\n/g, '\r\n')).toString('base64')))
+        this.#needles.set(w, `${label} (Secret data base64, CRLF)`);
     }
   }
 
@@ -52,7 +53,13 @@ export function textForms(value: unknown): Record<string, string> {
   const forms: Record<string, string> = {
     inspect: inspect(value),
     'inspect (deep, hidden)': inspect(value, { depth: Infinity, showHidden: true, maxArrayLength: Infinity, maxStringLength: Infinity }),
-    'inspect (no custom inspectors)': inspect(value, { depth: Infinity, showHidden: true, customInspect: false, maxArrayLength: Infinity, maxStringLength: Infinity }),
+    'inspect (no custom inspectors)': inspect(value, {
+      depth: Infinity,
+      showHidden: true,
+      customInspect: false,
+      maxArrayLength: Infinity,
+      maxStringLength: Infinity,
+    }),
     String: safe(() => String(value)),
     'JSON.stringify': safe(() => JSON.stringify(value) ?? ''),
   };

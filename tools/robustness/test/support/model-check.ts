@@ -53,15 +53,18 @@ export function modelProblems(result: unknown): string[] {
       if (!Array.isArray(r.backends)) return void problems.push(`${at}.backends: not an array`);
       r.backends.forEach((b, k) => {
         if (!isRecord(b)) return void problems.push(`${at}.backends[${k}]: not an object`);
-        if (typeof b.upstream !== 'string' || !names.has(b.upstream)) problems.push(`${at}.backends[${k}].upstream: ${JSON.stringify(b.upstream)} names no upstream of the result`);
-        if (typeof b.weight !== 'number' || !Number.isFinite(b.weight) || b.weight < 0) problems.push(`${at}.backends[${k}].weight: ${JSON.stringify(b.weight)}`);
+        if (typeof b.upstream !== 'string' || !names.has(b.upstream))
+          problems.push(`${at}.backends[${k}].upstream: ${JSON.stringify(b.upstream)} names no upstream of the result`);
+        if (typeof b.weight !== 'number' || !Number.isFinite(b.weight) || b.weight < 0)
+          problems.push(`${at}.backends[${k}].weight: ${JSON.stringify(b.weight)}`);
       });
     });
   });
   (result.statuses as unknown[]).forEach((s, i) => {
     const where = `statuses[${i}]`;
     if (!isRecord(s)) return void problems.push(`${where}: not an object`);
-    for (const field of ['apiVersion', 'kind', 'name']) if (!isText(s[field])) problems.push(`${where}.${field}: ${JSON.stringify(s[field])} is not a non-empty string`);
+    for (const field of ['apiVersion', 'kind', 'name'])
+      if (!isText(s[field])) problems.push(`${where}.${field}: ${JSON.stringify(s[field])} is not a non-empty string`);
     if (s.namespace !== undefined && typeof s.namespace !== 'string') problems.push(`${where}.namespace: not a string`);
     if (!isRecord(s.status)) problems.push(`${where}.status: not an object`);
   });

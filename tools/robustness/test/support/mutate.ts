@@ -11,7 +11,18 @@ type Json = Record<string, unknown>;
 
 const RETYPES = ['string', 'number', 'bool', 'null', 'array', 'object'] as const;
 type Retype = (typeof RETYPES)[number];
-const SECRET_TRANSFORMS = ['truncate', 'flip', 'swapCertAndKey', 'doubleEncode', 'stripPadding', 'rawPem', 'garbageInBody', 'crlf', 'keyInCert', 'certTwice'] as const;
+const SECRET_TRANSFORMS = [
+  'truncate',
+  'flip',
+  'swapCertAndKey',
+  'doubleEncode',
+  'stripPadding',
+  'rawPem',
+  'garbageInBody',
+  'crlf',
+  'keyInCert',
+  'certTwice',
+] as const;
 type SecretTransform = (typeof SECRET_TRANSFORMS)[number];
 
 export type Mutation =
@@ -38,15 +49,80 @@ function objectFrom(entries: [string, unknown][]): Json {
 // Strings the translators parse: names, hostnames, URLs, ports, enums, regexes, and keys
 // that break objects used as maps.
 const SPECIAL_STRINGS = [
-  '', ' ', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '*', '*.', '.', '..', '/', '//', '-', '0', '-1',
-  '443', '65536', '1e3', 'NaN', 'true', 'null', 'a'.repeat(254), 'xn--bcher-kva.example', 'bücher.example', '例え.jp', '\u0000', '\n',
-  'a\nb', '${HOME}', '%2e%2e', 'https://', 'http://localhost:8080', 'tcp://:0', 'tls://x:99999', 'https://user:pw@a.example:443/p?q#f',
-  '::1', '[::1]:80', '127.0.0.1', 'HTTPS', 'HTTP', 'TLS', 'TCP', 'h2c', 'kubernetes.io/h2c', 'Exact', 'PathPrefix', 'Prefix',
-  'RegularExpression', 'ImplementationSpecific', '(', '[', '(a+)+$', 'Secret', 'ConfigMap', 'Service', 'Gateway', 'System',
-  'default', 'kube-system', 'gateway.networking.k8s.io', 'ngrok', '{"https":"HTTPS"}', '{', 'internal', 'public', 'kubernetes',
+  '',
+  ' ',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '*',
+  '*.',
+  '.',
+  '..',
+  '/',
+  '//',
+  '-',
+  '0',
+  '-1',
+  '443',
+  '65536',
+  '1e3',
+  'NaN',
+  'true',
+  'null',
+  'a'.repeat(254),
+  'xn--bcher-kva.example',
+  'bücher.example',
+  '例え.jp',
+  '\u0000',
+  '\n',
+  'a\nb',
+  '${HOME}',
+  '%2e%2e',
+  'https://',
+  'http://localhost:8080',
+  'tcp://:0',
+  'tls://x:99999',
+  'https://user:pw@a.example:443/p?q#f',
+  '::1',
+  '[::1]:80',
+  '127.0.0.1',
+  'HTTPS',
+  'HTTP',
+  'TLS',
+  'TCP',
+  'h2c',
+  'kubernetes.io/h2c',
+  'Exact',
+  'PathPrefix',
+  'Prefix',
+  'RegularExpression',
+  'ImplementationSpecific',
+  '(',
+  '[',
+  '(a+)+$',
+  'Secret',
+  'ConfigMap',
+  'Service',
+  'Gateway',
+  'System',
+  'default',
+  'kube-system',
+  'gateway.networking.k8s.io',
+  'ngrok',
+  '{"https":"HTTPS"}',
+  '{',
+  'internal',
+  'public',
+  'kubernetes',
 ];
 const specialString = fc.constantFrom(...SPECIAL_STRINGS);
-const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 1, 0.5, 80, 443, 65535, 65536, 1e21, NaN, Infinity, -Infinity, -0, 2 ** 53 + 2));
+const number = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(0, -1, 1, 0.5, 80, 443, 65535, 65536, 1e21, NaN, Infinity, -Infinity, -0, 2 ** 53 + 2),
+);
 const scalar = fc.oneof(fc.string({ maxLength: 12 }), specialString, number, fc.boolean(), fc.constant(null));
 const key = fc.oneof(fc.string({ maxLength: 8 }), specialString);
 const smallObject = fc.array(fc.tuple(key, scalar), { maxLength: 3 }).map(objectFrom);
@@ -65,21 +141,95 @@ const GARBAGE_PEM_CERT = '-----BEGIN CERTIFICATE-----\nMIIBIjANBgkqhkiG9w0BAQEFA
 const GARBAGE_PEM_KEY = `-----BEGIN ${'PRIVATE'} KEY-----\nZ2FyYmFnZQ==\n-----END ${'PRIVATE'} KEY-----\n`;
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const secretValue = fc.oneof(
-  fc.constantFrom('!!!not base64!!!', '', '====', 'QUJD', 'a', ' ', '\n', 'ü', b64(GARBAGE_PEM_CERT), b64(GARBAGE_PEM_KEY), b64('-----BEGIN CERTIFICATE-----\n'), b64(GARBAGE_PEM_CERT + GARBAGE_PEM_KEY), GARBAGE_PEM_CERT),
+  fc.constantFrom(
+    '!!!not base64!!!',
+    '',
+    '====',
+    'QUJD',
+    'a',
+    ' ',
+    '\n',
+    'ü',
+    b64(GARBAGE_PEM_CERT),
+    b64(GARBAGE_PEM_KEY),
+    b64('-----BEGIN CERTIFICATE-----\n'),
+    b64(GARBAGE_PEM_CERT + GARBAGE_PEM_KEY),
+    GARBAGE_PEM_CERT,
+  ),
   fc.string({ maxLength: 40 }).map(b64),
   fc.string({ maxLength: 40 }),
   scalar,
 );
 
 const ANNOTATION_KEYS = [
-  'k8s.ngrok.com/app-protocols', 'ngrok.com/app-protocols', 'ngrok.com/traffic-policy', 'k8s.ngrok.com/traffic-policy', 'ngrok.com/bindings',
-  'k8s.ngrok.com/bindings', 'ngrok.com/description', 'ngrok.com/metadata', 'k8s.ngrok.com/metadata', 'kubernetes.io/ingress.class',
-  'ingressclass.kubernetes.io/is-default-class', 'ngrok.com/url',
+  'k8s.ngrok.com/app-protocols',
+  'ngrok.com/app-protocols',
+  'ngrok.com/traffic-policy',
+  'k8s.ngrok.com/traffic-policy',
+  'ngrok.com/bindings',
+  'k8s.ngrok.com/bindings',
+  'ngrok.com/description',
+  'ngrok.com/metadata',
+  'k8s.ngrok.com/metadata',
+  'kubernetes.io/ingress.class',
+  'ingressclass.kubernetes.io/is-default-class',
+  'ngrok.com/url',
 ];
-const INVALID_JSON = ['{"https": ', '{', '[', 'null', '5', '"HTTPS"', '{"https": 5}', '{"https": ["HTTPS"]}', '{"__proto__": "HTTPS"}', '{"https":"HTTPS","https":"HTTP"}', '{"HTTPS": "https"}', "{'https': 'HTTPS'}", '{"https":"QUIC"}', '', ' ', 'true', '[{"a":1}]', ',,', 'internal,public', '{"a":'.repeat(1000)];
+const INVALID_JSON = [
+  '{"https": ',
+  '{',
+  '[',
+  'null',
+  '5',
+  '"HTTPS"',
+  '{"https": 5}',
+  '{"https": ["HTTPS"]}',
+  '{"__proto__": "HTTPS"}',
+  '{"https":"HTTPS","https":"HTTP"}',
+  '{"HTTPS": "https"}',
+  "{'https': 'HTTPS'}",
+  '{"https":"QUIC"}',
+  '',
+  ' ',
+  'true',
+  '[{"a":1}]',
+  ',,',
+  'internal,public',
+  '{"a":'.repeat(1000),
+];
 
-const API_VERSIONS = ['example.com/v9', 'gateway.networking.k8s.io/v9', 'gateway.networking.k8s.io/v1beta1', 'gateway.networking.k8s.io/v1alpha3', 'networking.k8s.io/v1beta1', 'extensions/v1beta1', 'v1', 'v2', '', '/', 'ngrok.k8s.ngrok.com/v1alpha1'];
-const KINDS = ['Widget', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'Ingress', 'IngressClass', 'AgentEndpoint', 'CloudEndpoint', 'Secret', 'ConfigMap', 'Service', 'ReferenceGrant', 'BackendTLSPolicy', 'List', '', 'gateway'];
+const API_VERSIONS = [
+  'example.com/v9',
+  'gateway.networking.k8s.io/v9',
+  'gateway.networking.k8s.io/v1beta1',
+  'gateway.networking.k8s.io/v1alpha3',
+  'networking.k8s.io/v1beta1',
+  'extensions/v1beta1',
+  'v1',
+  'v2',
+  '',
+  '/',
+  'ngrok.k8s.ngrok.com/v1alpha1',
+];
+const KINDS = [
+  'Widget',
+  'Gateway',
+  'HTTPRoute',
+  'GRPCRoute',
+  'TLSRoute',
+  'Ingress',
+  'IngressClass',
+  'AgentEndpoint',
+  'CloudEndpoint',
+  'Secret',
+  'ConfigMap',
+  'Service',
+  'ReferenceGrant',
+  'BackendTLSPolicy',
+  'List',
+  '',
+  'gateway',
+];
 
 const at = fc.nat();
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
@@ -88,11 +238,52 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('retype' as const), at, to: fc.constantFrom(...RETYPES) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('replace' as const), at, value: anyValue }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('duplicate' as const), at }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('huge' as const), at, unit: fc.constantFrom('a', 'a.', '*.', '/', '-', 'é', '%2F', '{', ' '), length: fc.constantFrom(1_000, 70_000, 300_000) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('secretValue' as const), at, field: fc.constantFrom('data' as const, 'stringData' as const), key: fc.constantFrom('tls.crt', 'tls.key', 'ca.crt'), value: secretValue }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('secretTransform' as const), at, key: fc.constantFrom('tls.crt', 'tls.key', 'ca.crt'), transform: fc.constantFrom(...SECRET_TRANSFORMS) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('annotation' as const), at, key: fc.constantFrom(...ANNOTATION_KEYS), value: fc.constantFrom(...INVALID_JSON) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('reKind' as const), at, apiVersion: fc.oneof(fc.constantFrom(...API_VERSIONS), scalar), kind: fc.oneof(fc.constantFrom(...KINDS), scalar) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('huge' as const),
+      at,
+      unit: fc.constantFrom('a', 'a.', '*.', '/', '-', 'é', '%2F', '{', ' '),
+      length: fc.constantFrom(1_000, 70_000, 300_000),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('secretValue' as const),
+      at,
+      field: fc.constantFrom('data' as const, 'stringData' as const),
+      key: fc.constantFrom('tls.crt', 'tls.key', 'ca.crt'),
+      value: secretValue,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('secretTransform' as const),
+      at,
+      key: fc.constantFrom('tls.crt', 'tls.key', 'ca.crt'),
+      transform: fc.constantFrom(...SECRET_TRANSFORMS),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('annotation' as const),
+      at,
+      key: fc.constantFrom(...ANNOTATION_KEYS),
+      value: fc.constantFrom(...INVALID_JSON),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('reKind' as const),
+      at,
+      apiVersion: fc.oneof(fc.constantFrom(...API_VERSIONS), scalar),
+      kind: fc.oneof(fc.constantFrom(...KINDS), scalar),
+    }),
+  },
 );
 export const mutationsArb = fc.array(mutationArb, { minLength: 1, maxLength: 6 });
 
@@ -122,7 +313,15 @@ function retype(value: unknown, to: Retype): unknown {
     case 'string':
       return typeof value === 'string' ? `${value}x` : typeof value === 'object' ? (JSON.stringify(value) ?? '') : String(value);
     case 'number':
-      return typeof value === 'string' ? (Number(value) || value.length) : typeof value === 'number' ? -value - 0.5 : Array.isArray(value) ? value.length : value ? 1 : 0;
+      return typeof value === 'string'
+        ? Number(value) || value.length
+        : typeof value === 'number'
+          ? -value - 0.5
+          : Array.isArray(value)
+            ? value.length
+            : value
+              ? 1
+              : 0;
     case 'bool':
       return typeof value === 'boolean' ? !value : Boolean(value);
     case 'null':

@@ -24,7 +24,9 @@ export function fixtureDir(pkg: FixturePackage): string {
 
 export async function loadSeeds(pkg: FixturePackage): Promise<Seed[]> {
   const dir = fixtureDir(pkg);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.in.yaml')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.in.yaml'))
+    .sort();
   const seeds: Seed[] = [];
   for (const file of files) {
     const text = await fillPlaceholders(readFileSync(`${dir}/${file}`, 'utf8'));

@@ -101,7 +101,9 @@ export async function poolGauges(admin: string): Promise<Map<string, { active: n
   const text = await (await fetch(`${admin}/metrics`)).text();
   const pools = new Map<string, { active: number; idle: number }>();
   for (const m of text.matchAll(/^kupstream_upstream_pool_connections\{([^}]*)\} (\S+)$/gm)) {
-    const labels: Record<string, string | undefined> = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    const labels: Record<string, string | undefined> = Object.fromEntries(
+      [...(m[1] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
+    );
     const upstream = labels.upstream ?? '';
     const entry = pools.get(upstream) ?? { active: 0, idle: 0 };
     const state = labels.state;
