@@ -259,7 +259,7 @@ function recordRoute(
 /** The route's status from its record, stamped with this translation's time and generation. */
 export function httpRouteStatus(ctx: TranslationContext, route: HTTPRoute, parents: readonly StatusParent[]): ResourceStatus {
   const identity = identityOf(route, ctx.options.defaultNamespace);
-  const stamp = { generation: identity.generation, now: ctx.options.now };
+  const stamp = { generation: identity.generation, time: ctx.options.transitionTime };
   const statusParents = parents.map(({ parent, conditions }) => {
     const previous = findStatusEntry(
       statusField(route, 'parents'),
