@@ -256,7 +256,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const plan = applyFilters(
       hit.route.route.filters,
       { host: hostHeader, path, search, headers: endToEnd(req.headers), responseModifiers: [] },
-      scheme,
+      hit.route.listener,
       hit.match,
     );
     return { ctx, table, hostHeader, hit, scheme, plan };
