@@ -19,6 +19,7 @@
 // parts with earlier results: treat them as read-only.
 import {
   CertificateCache,
+  RESOURCES,
   identityOf,
   isRecord,
   metaTime,
@@ -37,17 +38,11 @@ export interface GatewayTranslator {
   translate(snapshot: ClusterSnapshot): TranslationResult;
 }
 
-/** The snapshot lists HTTPRoutes depend on (through indexes, Gateways and BackendTLSPolicies). */
-const ROUTE_INPUTS = [
-  'gatewayClasses',
-  'gateways',
-  'referenceGrants',
-  'backendTLSPolicies',
-  'services',
-  'secrets',
-  'configMaps',
-  'namespaces',
-] as const;
+/**
+ * The snapshot lists HTTPRoutes depend on (through indexes, Gateways and BackendTLSPolicies):
+ * everything this translator reads but the HTTPRoutes themselves, whose records are kept one by one.
+ */
+const ROUTE_INPUTS = RESOURCES.filter((r) => r.readBy.includes('gateway') && r.key !== 'httpRoutes').map((r) => r.key);
 
 interface RouteEntry {
   generation: number;

@@ -1,0 +1,201 @@
+// Parsed documents → ClusterSnapshot, the way `kubectl apply -f` would see them:
+// `List` kinds flattened, namespaces defaulted, every document that is not used reported
+// as a diagnostic naming its file, document and line (never silently dropped).
+import { isDeepStrictEqual } from 'node:util';
+import {
+  isRecord,
+  resourceForKind,
+  snapshotKeyFor,
+  type ClusterSnapshot,
+  type Diagnostic,
+  type ResourceRef,
+  type SnapshotKey,
+} from '@kupstream/core';
+import type { ManifestDocument, NodePath } from './yaml-documents.js';
+
+/** Objects that have no namespace (they keep none, like kubectl does). */
+const clusterScoped = (kind: string) => resourceForKind(kind)?.scope === 'Cluster';
+
+export const LoaderCode = {
+  /** A document that is not a Kubernetes object (a scalar, a list, no apiVersion/kind). */
+  invalidManifest: 'InvalidManifest',
+  /** A kind kupstream does not read (Deployment, ConfigMap of another group...). */
+  ignoredKind: 'IgnoredKind',
+  /** A kind kupstream reads, under an API group it does not read it from. */
+  unsupportedApiVersion: 'UnsupportedApiVersion',
+  /** The same object twice: the later one is used, as `kubectl apply` would leave it (info when identical). */
+  duplicateObject: 'DuplicateObject',
+} as const;
+
+export interface BuiltSnapshot {
+  snapshot: ClusterSnapshot;
+  diagnostics: Diagnostic[];
+  /** Objects placed in the snapshot. */
+  objectCount: number;
+}
+
+interface Located {
+  value: unknown;
+  document: ManifestDocument;
+  /** Path inside the document, `[]` for the document itself, `['items', 2]` for a List item. */
+  path: NodePath;
+}
+
+interface Placed {
+  key: SnapshotKey;
+  object: Record<string, unknown>;
+  where: string;
+}
+
+export function buildSnapshot(documents: readonly ManifestDocument[], namespace: string): BuiltSnapshot {
+  const diagnostics: Diagnostic[] = [];
+  const placed = new Map<string, Placed>();
+  const pending: Located[] = documents.map((document) => ({ value: document.value, document, path: [] }));
+  for (let next = pending.shift(); next; next = pending.shift()) {
+    const items = classify(next, namespace, diagnostics, placed.size);
+    if (items.kind === 'list') pending.unshift(...items.items);
+    if (items.kind !== 'object') continue;
+    const previous = placed.get(items.identity);
+    if (previous) {
+      // The same manifest in two places is harmless (info); two different ones are a likely mistake.
+      const identical = isDeepStrictEqual(previous.object, items.object);
+      diagnostics.push({
+        severity: identical ? 'info' : 'warning',
+        code: LoaderCode.duplicateObject,
+        resource: refFor(items.object, namespace),
+        message: identical
+          ? `${items.where} repeats ${previous.where} identically`
+          : `${items.where} repeats ${previous.where} with other content; the later one is used, as kubectl apply would leave it`,
+      });
+    }
+    placed.set(items.identity, { key: items.key, object: items.object, where: items.where });
+  }
+  const snapshot: Partial<Record<SnapshotKey, Record<string, unknown>[]>> = {};
+  for (const { key, object } of placed.values()) (snapshot[key] ??= []).push(object);
+  return { snapshot: snapshot as ClusterSnapshot, diagnostics, objectCount: placed.size };
+}
+
+type Classified =
+  | { kind: 'skip' }
+  | { kind: 'list'; items: Located[] }
+  | { kind: 'object'; key: SnapshotKey; object: Record<string, unknown>; identity: string; where: string };
+
+function classify(located: Located, namespace: string, diagnostics: Diagnostic[], ordinal: number): Classified {
+  const { value, document, path } = located;
+  const where = describeLocation(located);
+  // An empty document (a stray `---`, only comments) holds no object: nothing to report.
+  if (value === null || value === undefined) return { kind: 'skip' };
+  const invalid = (message: string, object?: Record<string, unknown>, field?: string): Classified => {
+    diagnostics.push({
+      severity: 'error',
+      code: LoaderCode.invalidManifest,
+      resource: object ? refFor(object, namespace) : { kind: '', name: '' },
+      message: `${where}: ${message}`,
+      ...(field ? { field } : {}),
+    });
+    return { kind: 'skip' };
+  };
+  if (!isRecord(value)) {
+    return invalid(`expected a Kubernetes object (a mapping with apiVersion, kind and metadata), found ${describeValue(value)}`);
+  }
+  const { apiVersion, kind } = value;
+  if (typeof apiVersion !== 'string' || apiVersion === '') {
+    return invalid(
+      `apiVersion: expected a string such as gateway.networking.k8s.io/v1, found ${describeValue(apiVersion)}`,
+      value,
+      'apiVersion',
+    );
+  }
+  if (typeof kind !== 'string' || kind === '') {
+    return invalid(`kind: expected a string such as Gateway, found ${describeValue(kind)}`, value, 'kind');
+  }
+  if (kind === 'List' || (kind.endsWith('List') && 'items' in value)) {
+    const items = value.items;
+    if (items === undefined || items === null) return { kind: 'skip' };
+    if (!Array.isArray(items)) return invalid(`items: expected a list of objects, found ${describeValue(items)}`, value, 'items');
+    return { kind: 'list', items: items.map((item: unknown, i) => ({ value: item, document, path: [...path, 'items', i] })) };
+  }
+  const key = snapshotKeyFor(apiVersion, kind);
+  if (!key) {
+    reportUnread(value, apiVersion, kind, where, namespace, diagnostics);
+    return { kind: 'skip' };
+  }
+  const object = withDefaultNamespace(value, kind, namespace);
+  return { kind: 'object', key, object, identity: identityOf(key, object, ordinal), where };
+}
+
+function reportUnread(
+  object: Record<string, unknown>,
+  apiVersion: string,
+  kind: string,
+  where: string,
+  namespace: string,
+  diagnostics: Diagnostic[],
+): void {
+  const readFrom = resourceForKind(kind)?.group;
+  if (readFrom !== undefined) {
+    diagnostics.push({
+      severity: 'warning',
+      code: LoaderCode.unsupportedApiVersion,
+      resource: refFor(object, namespace),
+      field: 'apiVersion',
+      message: `${where}: ${kind} is read from API group ${readFrom === '' ? 'core (apiVersion v1)' : readFrom}, not from ${apiVersion}; this object is not translated`,
+    });
+    return;
+  }
+  diagnostics.push({
+    severity: 'info',
+    code: LoaderCode.ignoredKind,
+    resource: refFor(object, namespace),
+    message: `${where}: ${apiVersion} ${kind} is not a kind kupstream reads; it is not translated`,
+  });
+}
+
+/** A copy with `metadata.namespace` set when absent, as kubectl does for namespaced kinds. */
+function withDefaultNamespace(object: Record<string, unknown>, kind: string, namespace: string): Record<string, unknown> {
+  if (clusterScoped(kind)) return object;
+  const metadata = object.metadata;
+  // A metadata that is not a mapping is left as written: the translators report it by field.
+  if (metadata !== undefined && !isRecord(metadata)) return object;
+  const current = metadata?.namespace;
+  if (current !== undefined && current !== null && current !== '') return object;
+  return { ...object, metadata: { ...metadata, namespace } };
+}
+
+/** Kind, group, namespace and name: what makes two manifests the same object. */
+function identityOf(key: SnapshotKey, object: Record<string, unknown>, ordinal: number): string {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  const name = metadata.name;
+  // Objects without a usable name are never merged: each is reported by the translators.
+  if (typeof name !== 'string' || name === '') return `${key}\u0000#unnamed-${ordinal}`;
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : '';
+  return `${key}\u0000${namespace}\u0000${name}`;
+}
+
+function refFor(object: Record<string, unknown>, namespace: string): ResourceRef {
+  const kind = typeof object.kind === 'string' ? object.kind : '';
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  const name = typeof metadata.name === 'string' ? metadata.name : '';
+  if (clusterScoped(kind)) return { kind, name };
+  const ns = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : namespace;
+  return { kind, namespace: ns, name };
+}
+
+function describeLocation({ document, path }: Located): string {
+  const line = path.length ? (document.lineOf(path) ?? document.line) : document.line;
+  const items = path.length ? `, ${formatPath(path)}` : '';
+  return `${document.source} (document ${document.index}${items}, line ${line})`;
+}
+
+function formatPath(path: NodePath): string {
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : `a string`;
+  return `a ${typeof value}`;
+}
