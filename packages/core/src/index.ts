@@ -85,3 +85,5 @@ export { buildAgentUpstream, agentUpstreamName } from './agent-endpoint-upstream
 export { agentEndpointStatus, AgentEndpointReason, AGENT_ENDPOINT_API_VERSION } from './agent-endpoint-status.js';
 export { translateAgentEndpoints } from './agent-endpoint.js';
 export { mergeResults, endpointUrlKey, canonicalJson, CONFLICT_REASON } from './merge.js';
+export type { WireProblem } from './wire-values.js';
+export { headerNameProblem, headerValueProblem, wirePath, RESERVED_HEADER_NAMES, PROXY_HOP_HEADER } from './wire-values.js';
