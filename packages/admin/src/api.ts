@@ -13,6 +13,7 @@ import type {
   Upstream,
 } from '@kupstream/core';
 import type { PoolStats } from './metrics.js';
+import { EXPIRY_WARNING_DAYS } from '@kupstream/core';
 import type { RequestLog, RequestRecord } from './request-log.js';
 
 /** What the host tells the admin server on every call. */
@@ -26,7 +27,6 @@ export interface AdminState {
   pools?: readonly PoolStats[];
 }
 
-export const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface StatusView {

@@ -49,6 +49,7 @@ export {
   certificateFacts,
   formatName,
   MIN_RSA_BITS,
+  EXPIRY_WARNING_DAYS,
 } from './certificates.js';
 export { CertificateCache } from './certificate-cache.js';
 export type { ResolvedCertificate, UnresolvedCertificate } from './client-certificate.js';
@@ -65,7 +66,8 @@ export type { ServiceUpstreamSpec } from './service-upstream.js';
 export { buildServiceUpstream, serviceUpstreamName, serviceHost, alpnFor } from './service-upstream.js';
 export type { TranslationResult } from './result.js';
 export { createTranslationResult, compareEndpoints, compareStatuses } from './result.js';
-export { toStableJson, containsPrivateKey, REDACTED } from './stable-json.js';
+export { toStableJson } from './stable-json.js';
+export { containsPrivateKey, redactPrivateKeys, scrubPrivateKeys, redactKeyMaterial, REDACTED_KEY, REDACTED_VALUE } from './redaction.js';
 export type { StoredObjectRef, SnapshotChange, SnapshotListener } from './snapshot-store.js';
 export { SnapshotStore } from './snapshot-store.js';
 export { canonicalObjects } from './object-index.js';
@@ -84,6 +86,7 @@ export type { AgentUpstreamSpec } from './agent-endpoint-upstream.js';
 export { buildAgentUpstream, agentUpstreamName } from './agent-endpoint-upstream.js';
 export { agentEndpointStatus, AgentEndpointReason, AGENT_ENDPOINT_API_VERSION } from './agent-endpoint-status.js';
 export { translateAgentEndpoints } from './agent-endpoint.js';
-export { mergeResults, endpointUrlKey, canonicalJson, CONFLICT_REASON } from './merge.js';
+export { mergeResults, endpointUrlKey, CONFLICT_REASON } from './merge.js';
+export { canonicalJson } from './canonical-json.js';
 export type { WireProblem } from './wire-values.js';
 export { headerNameProblem, headerValueProblem, wirePath, RESERVED_HEADER_NAMES, PROXY_HOP_HEADER } from './wire-values.js';

@@ -2,7 +2,7 @@
 // key-material redactor, whatever produced the text. `--log-format json` swaps in the
 // structured logger of json-log.ts behind the same interface.
 import type { Writable } from 'node:stream';
-import { redactKeyMaterial } from './redact.js';
+import { redactKeyMaterial } from '@kupstream/core';
 
 /** Facts beside the message, for structured logs (never key material: they are scrubbed anyway). */
 export type LogFields = Record<string, string | number | boolean | undefined>;

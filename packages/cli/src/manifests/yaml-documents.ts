@@ -1,7 +1,7 @@
 // Multi-document YAML (JSON is read as YAML 1.2, of which it is a subset) into plain
 // values, keeping where each document starts so later messages can point at it.
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { redactKeyMaterial } from '../log/redact.js';
+import { redactKeyMaterial } from '@kupstream/core';
 
 export type NodePath = readonly (string | number)[];
 
