@@ -63,6 +63,19 @@ export {
 } from './service-protocol.js';
 export type { ServiceUpstreamSpec } from './service-upstream.js';
 export { buildServiceUpstream, serviceUpstreamName, serviceHost, alpnFor } from './service-upstream.js';
+export type { TlsParameters, TlsParameterCheck } from './tls-parameters.js';
+export {
+  TLS_PARAMETER_DEFAULTS,
+  SUPPORTED_ALPN,
+  parseTlsVersion,
+  checkVersionRange,
+  checkCipherList,
+  parseAlpnList,
+  parseVerifyDepth,
+  isEmptyTlsParameters,
+  tlsParametersDigest,
+  describeTlsParameters,
+} from './tls-parameters.js';
 export type { TranslationResult } from './result.js';
 export { createTranslationResult, compareEndpoints, compareStatuses } from './result.js';
 export { toStableJson, containsPrivateKey, REDACTED } from './stable-json.js';
