@@ -72,8 +72,8 @@ export function createController(options: ControllerOptions): Controller {
   const onError = options.onError ?? (() => undefined);
   const mode = options.writeStatus ?? false;
   const events: StatusWriteEvents = typeof mode === 'object' ? mode : {};
-  let store: SnapshotStore | undefined;
-  const currentObject: ElectedStatusWriterOptions['currentObject'] = (ref) => store?.get(ref);
+  // The informers' copy of each object (called only once the watch below exists).
+  const currentObject: ElectedStatusWriterOptions['currentObject'] = (ref) => watch.store.get(ref);
 
   let publish: ((result: TranslationResult) => Promise<void>) | undefined;
   let elected: ElectedStatusWriter | undefined;
@@ -107,7 +107,6 @@ export function createController(options: ControllerOptions): Controller {
       await publish?.(result);
     },
   });
-  store = watch.store;
   elected?.start();
 
   return {
