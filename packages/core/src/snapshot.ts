@@ -1,4 +1,13 @@
-import type { BackendTLSPolicy, Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '@kupstream/gateway-api-types';
+import type {
+  BackendTLSPolicy,
+  Gateway,
+  GatewayClass,
+  GRPCRoute,
+  HTTPRoute,
+  ReferenceGrant,
+  TCPRoute,
+  TLSRoute,
+} from '@kupstream/gateway-api-types';
 import type { AgentEndpoint, ConfigMap, Ingress, IngressClass, Namespace, Secret, Service } from './kube-objects.js';
 
 /**
@@ -9,6 +18,9 @@ export interface ClusterSnapshot {
   gatewayClasses?: readonly GatewayClass[];
   gateways?: readonly Gateway[];
   httpRoutes?: readonly HTTPRoute[];
+  grpcRoutes?: readonly GRPCRoute[];
+  tlsRoutes?: readonly TLSRoute[];
+  tcpRoutes?: readonly TCPRoute[];
   referenceGrants?: readonly ReferenceGrant[];
   backendTLSPolicies?: readonly BackendTLSPolicy[];
   ingressClasses?: readonly IngressClass[];
@@ -43,6 +55,9 @@ const KINDS: Record<string, { key: SnapshotKey; group: string; versions: readonl
   GatewayClass: { key: 'gatewayClasses', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'] },
   Gateway: { key: 'gateways', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'] },
   HTTPRoute: { key: 'httpRoutes', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'] },
+  GRPCRoute: { key: 'grpcRoutes', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha2'] },
+  TLSRoute: { key: 'tlsRoutes', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha3', 'v1alpha2'] },
+  TCPRoute: { key: 'tcpRoutes', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha2'] },
   ReferenceGrant: { key: 'referenceGrants', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1', 'v1alpha2'] },
   BackendTLSPolicy: { key: 'backendTLSPolicies', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha3', 'v1alpha2'] },
   IngressClass: { key: 'ingressClasses', group: 'networking.k8s.io', versions: ['v1'] },

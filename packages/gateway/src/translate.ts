@@ -10,6 +10,7 @@ import {
   type ClusterSnapshot,
   type Diagnostic,
   type Identity,
+  type KubeObject,
   type ResourceStatus,
   type TranslationModel,
   type TranslationResult,
@@ -22,7 +23,16 @@ import { buildIndexes, createContext, type SnapshotIndexes, type TranslationCont
 import { EndpointTable } from './endpoints.js';
 import { selectGatewayClasses } from './gateway-classes.js';
 import { buildGateway, gatewayStatus, type GatewayState, type ListenerRouteFacts } from './gateways.js';
-import { httpRouteStatus, translateHttpRoute, type GatewayLookup, type RouteRecord } from './http-routes.js';
+import { GRPC_ROUTE_RULES } from './grpc-routes.js';
+import {
+  httpRouteStatus,
+  translateHttpRoute,
+  translateRoute,
+  type GatewayLookup,
+  type RouteKindRules,
+  type RouteRecord,
+} from './http-routes.js';
+import { TCP_ROUTE_RULES, TLS_ROUTE_RULES } from './l4-routes.js';
 import { backendTlsPolicyStatus } from './policy-status.js';
 import { resolveGatewayOptions, type GatewayTranslateOptions, type ResolvedGatewayOptions } from './options.js';
 import { RouteAggregate } from './route-aggregate.js';
@@ -69,13 +79,20 @@ export interface TranslationReuse {
   routeState(frame: Frame, create: () => RouteState): RouteState;
   /** The routes in translation order, sorted by `sort` unless the kept order still holds. */
   routeOrder(list: unknown, sort: () => SortedRoutes): SortedRoutes;
-  /** The route's record, translated by `translate` unless a valid one is kept. */
-  route(route: HTTPRoute, translate: () => RouteRecord): RouteRecord;
+  /** The route's record (any kind), translated by `translate` unless a valid one is kept. */
+  route(route: object, translate: () => RouteRecord): RouteRecord;
   /** The route's status, stamped by `stamp` unless a kept one is valid at this time. */
-  routeStatus(route: HTTPRoute, stamp: () => ResourceStatus): ResourceStatus;
+  routeStatus(route: object, stamp: () => ResourceStatus): ResourceStatus;
   /** A Gateway's or a policy's status within the frame, computed by `compute` unless kept for the same `signature`. */
   status(owner: object, signature: string, compute: () => StatusOutcome): StatusOutcome;
 }
+
+/** Route kinds beside HTTPRoute, by snapshot list (HTTPRoute's own order is kept between calls). */
+const OTHER_ROUTE_KINDS: readonly (readonly ['grpcRoutes' | 'tlsRoutes' | 'tcpRoutes', RouteKindRules])[] = [
+  ['grpcRoutes', GRPC_ROUTE_RULES],
+  ['tlsRoutes', TLS_ROUTE_RULES],
+  ['tcpRoutes', TCP_ROUTE_RULES],
+];
 
 export function runTranslation(
   snapshot: ClusterSnapshot,
@@ -100,36 +117,38 @@ export function runTranslation(
   const routeStatuses: ResourceStatus[] = [];
 
   const seenRoutes = new Set<string>();
-  const sort = () => sortRoutes(input.httpRoutes, ns);
-  const sortedRoutes = reuse ? reuse.routeOrder(input.httpRoutes, sort) : sort();
-  for (const { object: route, identity, key: routeKey } of sortedRoutes.entries) {
+  /** One route of any kind into the aggregate; `routeKey` is unique across kinds. */
+  const admit = (kind: string, route: KubeObject, identity: Identity, routeKey: string, translate: () => RouteRecord) => {
     const { namespace, name } = identity;
     if (!name) {
       diagnostics.error(
         'ObjectNameMissing',
-        { kind: 'HTTPRoute', namespace, name },
-        'metadata.name is required; the HTTPRoute is skipped',
+        { kind, namespace, name },
+        `metadata.name is required; the ${kind} is skipped`,
         'metadata.name',
       );
-      continue;
+      return;
     }
     if (seenRoutes.has(routeKey)) {
-      diagnostics.error(
-        'DuplicateObject',
-        { kind: 'HTTPRoute', namespace, name },
-        'the input holds this HTTPRoute more than once; the oldest is used',
-      );
-      continue;
+      diagnostics.error('DuplicateObject', { kind, namespace, name }, `the input holds this ${kind} more than once; the oldest is used`);
+      return;
     }
     seenRoutes.add(routeKey);
-    const translate = () => translateHttpRoute(ctx, route, frame.lookup, frame.policies);
     const record = reuse ? reuse.route(route, translate) : translate();
     routes.set(routeKey, record);
     const parents = record.parents;
     if (parents) {
-      const stamp = () => httpRouteStatus(ctx, route, parents);
+      const stamp = () => httpRouteStatus(ctx, route, parents, kind);
       routeStatuses.push(reuse ? reuse.routeStatus(route, stamp) : stamp());
     }
+  };
+  const sort = () => sortRoutes(input.httpRoutes, ns);
+  const sortedRoutes = reuse ? reuse.routeOrder(input.httpRoutes, sort) : sort();
+  for (const { object: route, identity, key } of sortedRoutes.entries)
+    admit('HTTPRoute', route, identity, key, () => translateHttpRoute(ctx, route, frame.lookup, frame.policies));
+  for (const [list, rules] of OTHER_ROUTE_KINDS) {
+    for (const { object: route, identity, key } of sortRoutes(input[list], ns).entries)
+      admit(rules.kind, route, identity, `${rules.kind} ${key}`, () => translateRoute(ctx, route, rules, frame.lookup, frame.policies));
   }
   routes.retain(seenRoutes);
   routes.settle();
