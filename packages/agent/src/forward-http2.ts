@@ -66,7 +66,7 @@ export function forwardHttp2(
             const trailers = movesStatusToTrailers(out);
             if (trailers) addTrailers(res, trailers);
           }
-          res.writeHead(status, out);
+          if (!answers.writeHead(res, ctx, status, out)) return void stream.close(http2.constants.NGHTTP2_CANCEL);
           stream.pipe(res);
           answers.reportOnFinish(res, ctx, status);
         });

@@ -10,12 +10,14 @@ import type { ProxyEvents, ProxyResponseCode, RequestContext } from './proxy.js'
 import type { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
 const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
   404: 'Not Found',
   413: 'Content Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  508: 'Loop Detected',
 };
 
 export class ProxyAnswers {
@@ -62,6 +64,32 @@ export class ProxyAnswers {
     });
     res.end(body);
     this.report(ctx, status, code);
+  }
+
+  /**
+   * Writes the response head through Node's validating writeHead. A header Node refuses
+   * (a value from the upstream or a filter it cannot encode) answers 502
+   * `response_header_invalid` instead of throwing; returns whether the head went out.
+   */
+  writeHead(res: http.ServerResponse, ctx: RequestContext, status: number, headers: http.OutgoingHttpHeaders): boolean {
+    try {
+      res.writeHead(status, headers);
+      return true;
+    } catch {
+      if (!res.headersSent && !res.destroyed) this.answer(res, ctx, 502, 'response_header_invalid');
+      else res.destroy();
+      return false;
+    }
+  }
+
+  /** The last resort of the request path: an unexpected exception answers 500 `internal_error`. */
+  internalError(res: http.ServerResponse, ctx: RequestContext): void {
+    if (res.headersSent || res.destroyed) return void res.destroy();
+    try {
+      this.answer(res, ctx, 500, 'internal_error', { connection: 'close' });
+    } catch {
+      res.destroy();
+    }
   }
 
   fail(res: http.ServerResponse, ctx: RequestContext, error: UpstreamError): void {

@@ -5,17 +5,18 @@
 // and one response deadline (timeouts/response-deadline.ts). Failures are typed 502/504
 // (500 for an unavailable upstream) with `x-kupstream-error`; update() swaps the model
 // atomically. Bodies stream with backpressure, never buffered.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { CredentialStore, TranslationModel } from '@kupstream/core';
+import { PROXY_HOP_HEADER, type CredentialStore, type TranslationModel } from '@kupstream/core';
 import { forwardHttp1 } from './forward-http1.js';
 import { forwardHttp2 } from './forward-http2.js';
 import { addForwarded } from './http-headers.js';
 import { UpstreamPools, type UpstreamPoolStats } from './pools.js';
 import { ProxyAnswers } from './proxy-answers.js';
-import { routeRequest, upstreamOf } from './request-routing.js';
+import { nextHop, routeRequest, upstreamOf } from './request-routing.js';
 import { compileRouteTable, type RouteTable } from './router.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_MAX_SOCKETS_PER_POOL, resolveTimeouts } from './timeouts/defaults.js';
 import type { Timeouts } from './timeouts/defaults.js';
@@ -39,7 +40,22 @@ export interface ProxyOptions {
 }
 
 /** Codes the proxy itself answers with (besides the UpstreamError codes). */
-export type ProxyResponseCode = 'route_not_found' | 'backend_not_found' | 'no_backend' | 'proxy_closed' | 'request_body_too_large';
+export type ProxyResponseCode =
+  | 'route_not_found'
+  | 'backend_not_found'
+  | 'no_backend'
+  | 'proxy_closed'
+  | 'request_body_too_large'
+  /** 400: the request-target cannot be normalized (request-target.ts) */
+  | 'path_invalid'
+  /** 400: an absolute-form target names another authority than Host */
+  | 'authority_mismatch'
+  /** 508: the request already passed through this proxy */
+  | 'loop_detected'
+  /** 502: a response header Node refuses to write */
+  | 'response_header_invalid'
+  /** 500: an unexpected failure in the proxy's request path */
+  | 'internal_error';
 
 export interface RequestContext {
   endpoint?: string;
@@ -111,6 +127,8 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   readonly #credentials: CredentialStore;
   readonly #random: () => number;
   readonly #transport: TransportContext;
+  /** This proxy's token in the hop header (the loop guard); unguessable, so a client cannot fake a loop. */
+  readonly #hopToken = randomBytes(9).toString('base64url');
   #inFlight = 0;
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
@@ -181,13 +199,24 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   }
 
   readonly handler: http.RequestListener = (req, res) => {
+    // The request path never throws into the server: whatever escapes answers 500.
+    try {
+      this.#handle(req, res);
+    } catch {
+      this.#transport.answers.internalError(res, { method: req.method ?? 'GET', path: req.url ?? '' });
+    }
+  };
+
+  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const { answers } = this.#transport;
-    const routed = routeRequest(this.#table, req, this.#closing !== undefined);
+    const routed = routeRequest(this.#table, req, this.#closing !== undefined, this.#hopToken);
     if ('refusal' in routed) return answers.answer(res, routed.ctx, routed.refusal.status, routed.refusal.code);
     const { ctx, table, hostHeader, hit, scheme, plan } = routed;
     if (plan.redirect) {
-      res.writeHead(plan.redirect.status, { location: plan.redirect.location, 'content-length': 0 }).end();
-      answers.report(ctx, plan.redirect.status);
+      if (answers.writeHead(res, ctx, plan.redirect.status, { location: plan.redirect.location, 'content-length': 0 })) {
+        res.end();
+        answers.report(ctx, plan.redirect.status);
+      }
       return;
     }
     if (hit.route.route.response) return answers.answer(res, ctx, hit.route.route.response.status);
@@ -199,6 +228,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     plan.headers.host = plan.host;
     delete plan.headers.expect;
     addForwarded(plan.headers, req.socket.remoteAddress, hostHeader, scheme);
+    plan.headers[PROXY_HOP_HEADER] = nextHop(req, this.#hopToken);
     this.#inFlight++;
     let done = false;
     const finish = () => {
@@ -209,13 +239,18 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     res.once('close', finish);
     if (upstream.protocol === 'http2') forwardHttp2(this.#transport, req, res, upstream, plan, ctx);
     else forwardHttp1(this.#transport, req, res, upstream, plan, ctx);
-  };
+  }
 
   readonly upgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    const routed = routeRequest(this.#table, req, this.#closing !== undefined);
-    if ('refusal' in routed) return this.#transport.answers.answerRaw(socket, routed.ctx, routed.refusal.status, routed.refusal.code);
-    forwardUpgrade(this.#transport, req, socket, head, routed, this.#random);
+    try {
+      const routed = routeRequest(this.#table, req, this.#closing !== undefined, this.#hopToken);
+      if ('refusal' in routed) return this.#transport.answers.answerRaw(socket, routed.ctx, routed.refusal.status, routed.refusal.code);
+      routed.plan.headers[PROXY_HOP_HEADER] = nextHop(req, this.#hopToken);
+      forwardUpgrade(this.#transport, req, socket, head, routed, this.#random);
+    } catch {
+      socket.destroy();
+    }
   };
 
   connectionHandler(endpointUrl: string): (socket: net.Socket) => void {

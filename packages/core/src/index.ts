@@ -1,7 +1,18 @@
 export type * from './model.js';
 export type * from './kube-objects.js';
-export type { ClusterSnapshot, SnapshotKey } from './snapshot.js';
-export { snapshotKeyFor, readKind } from './snapshot.js';
+export type { ClusterSnapshot } from './snapshot.js';
+export { snapshotKeyFor } from './snapshot.js';
+export type { SnapshotKey, SnapshotObject, ResourceKind, ResourceKindSpec, TranslatorName } from './resources.js';
+export {
+  RESOURCE_KINDS,
+  RESOURCES,
+  SNAPSHOT_KEYS,
+  READ_GROUPS,
+  resourceForKind,
+  resourceForGroupKind,
+  groupOf,
+  apiVersionOf,
+} from './resources.js';
 export type { TranslateOptions, ResolvedTranslateOptions } from './options.js';
 export { resolveTranslateOptions, DEFAULT_CLUSTER_DOMAIN, DEFAULT_NAMESPACE } from './options.js';
 export { refOf, refKey, compareRefs, compareStrings, isRecord } from './resource-ref.js';
@@ -54,7 +65,7 @@ export type { TranslationResult } from './result.js';
 export { createTranslationResult, compareEndpoints, compareStatuses } from './result.js';
 export { toStableJson, containsPrivateKey, REDACTED } from './stable-json.js';
 export type { StoredObjectRef, SnapshotChange, SnapshotListener } from './snapshot-store.js';
-export { SnapshotStore, SNAPSHOT_KEYS } from './snapshot-store.js';
+export { SnapshotStore } from './snapshot-store.js';
 export { canonicalObjects } from './object-index.js';
 export type { EndpointScheme, UrlProblemCode, UrlProblem, UrlParse, EndpointUrl, UpstreamUrl } from './agent-endpoint-url.js';
 export { parseEndpointUrl, parseUpstreamUrl, sniHost } from './agent-endpoint-url.js';
@@ -72,3 +83,5 @@ export { buildAgentUpstream, agentUpstreamName } from './agent-endpoint-upstream
 export { agentEndpointStatus, AgentEndpointReason, AGENT_ENDPOINT_API_VERSION } from './agent-endpoint-status.js';
 export { translateAgentEndpoints } from './agent-endpoint.js';
 export { mergeResults, endpointUrlKey, canonicalJson, CONFLICT_REASON } from './merge.js';
+export type { WireProblem } from './wire-values.js';
+export { headerNameProblem, headerValueProblem, wirePath, RESERVED_HEADER_NAMES, PROXY_HOP_HEADER } from './wire-values.js';

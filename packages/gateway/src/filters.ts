@@ -1,7 +1,17 @@
 // HTTPRoute rule filters: header modifiers, redirect and rewrite, validated into the
 // model's shapes. Anything else is reported; a rule whose filters cannot be honoured
 // answers 500 rather than being skipped.
-import { isRecord, type Filter, type HeaderModifier, type HeaderValue, type Match, type PathModifier } from '@kupstream/core';
+import {
+  headerNameProblem,
+  headerValueProblem,
+  isRecord,
+  wirePath,
+  type Filter,
+  type HeaderModifier,
+  type HeaderValue,
+  type Match,
+  type PathModifier,
+} from '@kupstream/core';
 import { isValidHostname } from './hostnames.js';
 import { Reason } from './reasons.js';
 
@@ -86,6 +96,8 @@ function readHeaderModifier(value: unknown): HeaderModifier | string {
     for (const header of list) {
       if (!isRecord(header) || typeof header.name !== 'string' || header.name === '' || typeof header.value !== 'string')
         return `${key} entries need a name and a string value`;
+      const problem = headerNameProblem(header.name) ?? headerValueProblem(header.value);
+      if (problem) return `${key} ${header.name}: ${problem}`;
       headers.push({ name: header.name, value: header.value });
     }
     if (headers.length > 0) out[key] = headers;
@@ -93,6 +105,8 @@ function readHeaderModifier(value: unknown): HeaderModifier | string {
   if (value.remove !== undefined && value.remove !== null) {
     if (!Array.isArray(value.remove) || !value.remove.every((n): n is string => typeof n === 'string' && n !== ''))
       return 'remove must be a list of header names';
+    const problem = value.remove.map((name) => headerNameProblem(name)).find((p) => p !== undefined);
+    if (problem) return `remove: ${problem}`;
     if (value.remove.length > 0) out.remove = [...value.remove];
   }
   return out;
@@ -103,14 +117,18 @@ function readPathModifier(value: unknown, matches: readonly Match[]): PathModifi
   if (value.type === 'ReplaceFullPath') {
     if (typeof value.replaceFullPath !== 'string' || !value.replaceFullPath.startsWith('/'))
       return 'path.replaceFullPath must be a path starting with "/"';
-    return { type: 'ReplaceFullPath', replaceFullPath: value.replaceFullPath };
+    const wire = wirePath(value.replaceFullPath);
+    if (!wire.ok) return `path.replaceFullPath ${wire.problem}`;
+    return { type: 'ReplaceFullPath', replaceFullPath: wire.path };
   }
   if (value.type === 'ReplacePrefixMatch') {
     if (typeof value.replacePrefixMatch !== 'string' || !value.replacePrefixMatch.startsWith('/'))
       return 'path.replacePrefixMatch must be a path starting with "/"';
+    const wire = wirePath(value.replacePrefixMatch);
+    if (!wire.ok) return `path.replacePrefixMatch ${wire.problem}`;
     if (!matches.every((m) => m.path?.type === 'PathPrefix'))
       return 'path ReplacePrefixMatch needs every match of the rule to be a PathPrefix match';
-    return { type: 'ReplacePrefixMatch', replacePrefixMatch: value.replacePrefixMatch };
+    return { type: 'ReplacePrefixMatch', replacePrefixMatch: wire.path };
   }
   return `path.type ${JSON.stringify(value.type)} is not ReplaceFullPath or ReplacePrefixMatch`;
 }

@@ -19,6 +19,7 @@
 // parts with earlier results: treat them as read-only.
 import {
   CertificateCache,
+  RESOURCES,
   identityOf,
   isRecord,
   metaTime,
@@ -37,17 +38,13 @@ export interface GatewayTranslator {
   translate(snapshot: ClusterSnapshot): TranslationResult;
 }
 
-/** The snapshot lists HTTPRoutes depend on (through indexes, Gateways and BackendTLSPolicies). */
-const ROUTE_INPUTS = [
-  'gatewayClasses',
-  'gateways',
-  'referenceGrants',
-  'backendTLSPolicies',
-  'services',
-  'secrets',
-  'configMaps',
-  'namespaces',
-] as const;
+/** The route lists (every kind): each route's record is kept by the route object, one by one. */
+const ROUTE_LISTS: ReadonlySet<string> = new Set(['httpRoutes', 'grpcRoutes', 'tlsRoutes', 'tcpRoutes']);
+/**
+ * The snapshot lists routes depend on (through indexes, Gateways and BackendTLSPolicies):
+ * everything this translator reads but the routes themselves.
+ */
+const ROUTE_INPUTS = RESOURCES.filter((r) => r.readBy.includes('gateway') && !ROUTE_LISTS.has(r.key)).map((r) => r.key);
 
 interface RouteEntry {
   generation: number;
