@@ -17,7 +17,7 @@ import {
 } from '@kupstream/core';
 import type { PolicyState } from './backend-tls-policy.js';
 import type { GatewayClientCertificate } from './client-certificates.js';
-import type { TranslationContext } from './context.js';
+import type { PortFacts, TranslationContext } from './context.js';
 import { describeGroupKind } from './object-reference.js';
 import { GATEWAY_GROUP, Reason } from './reasons.js';
 
@@ -162,14 +162,6 @@ export function resolveBackendRef(
     ...(decision.field !== undefined ? { schemeField: decision.field } : {}),
     facts,
   };
-}
-
-export interface PortFacts {
-  servicePort: ReturnType<typeof findServicePort>;
-  serviceRef: ResourceRef;
-  decision: ReturnType<typeof schemeForPort>;
-  /** Gateway key -> the upstream (and its warning) of this port through that Gateway. */
-  upstreams: Map<string, { upstream: Upstream; warning?: Diagnostic }>;
 }
 
 /** Port lookup and scheme decision (the annotation's JSON parse), once per Service port and translation. */

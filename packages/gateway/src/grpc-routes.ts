@@ -77,7 +77,7 @@ function readGrpcRules(ctx: TranslationContext, value: unknown, ref: ResourceRef
   const rules = listed.length > 0 ? listed : [{}];
   return rules.map((rule, index) => {
     const field = `spec.rules[${index}]`;
-    const state: RuleState = { index, matches: [], filters: [], backends: [] };
+    const state: RuleState = { index, matches: [], filters: [], backends: [], backendFilters: [], mirrors: [] };
     if (!isRecord(rule)) {
       const message = `rule ${index} is dropped: expected an object`;
       ctx.diagnostics.error('RouteRuleInvalid', ref, message, field);
@@ -109,8 +109,11 @@ function readGrpcRules(ctx: TranslationContext, value: unknown, ref: ResourceRef
           }
         : readFilters(rule.filters, state.matches, `${field}.filters`);
     for (const ignored of filters.ignored) ctx.diagnostics.warning('FilterIgnored', ref, ignored.message, ignored.field);
-    if (filters.ok) state.filters = filters.filters;
-    else {
+    if (filters.ok) {
+      state.filters = filters.filters;
+      for (const mirror of filters.mirrors ?? [])
+        state.mirrors.push({ index: mirror.index, backend: resolveBackendRef(ctx, mirror.backendRef, ref, mirror.field) });
+    } else {
       ctx.diagnostics.error('RouteFilterInvalid', ref, `rule ${index} answers with an error: ${filters.message}`, filters.field);
       state.failing = { reason: filters.reason, message: `rule ${index}: ${filters.message}` };
     }

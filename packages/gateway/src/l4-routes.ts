@@ -45,7 +45,7 @@ function readL4Rules(ctx: TranslationContext, value: unknown, ref: ResourceRef):
       'spec.rules',
     );
   const rule = listed[0] ?? {};
-  const state: RuleState = { index: 0, matches: [], filters: [], backends: [] };
+  const state: RuleState = { index: 0, matches: [], filters: [], backends: [], backendFilters: [], mirrors: [] };
   if (!isRecord(rule)) {
     const message = 'rule 0 is dropped: expected an object';
     ctx.diagnostics.error('RouteRuleInvalid', ref, message, 'spec.rules[0]');
