@@ -140,7 +140,7 @@ export function compileRouteTable(model: TranslationModel): RouteTable {
     if (parsed.host.startsWith('*.')) {
       const suffix = parsed.host.slice(1);
       const existing = wildcards.find((w) => w.suffix === suffix);
-      if (existing) existing.routes.push(...compiled);
+      if (existing) for (const route of compiled) existing.routes.push(route);
       else wildcards.push({ suffix, routes: compiled });
     } else {
       // Two endpoints for one host (http:// and https://): their routes in model order.

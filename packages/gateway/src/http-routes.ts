@@ -386,7 +386,7 @@ function buildEntries(
     }
     const redirects = rule.filters.some((f) => f.type === 'RequestRedirect');
     const answers500 = rule.failing !== undefined || (!redirects && resolvedWeight === 0);
-    if (!answers500) offered.push(...candidates);
+    if (!answers500) for (const candidate of candidates) offered.push(candidate);
     rule.matches.forEach((match, matchIndex) => {
       const route: Route = {
         name: `httproute/${identity.namespace}/${identity.name}/rule/${rule.index}/match/${matchIndex}`,
