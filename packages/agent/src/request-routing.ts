@@ -91,7 +91,7 @@ export function routeRequest(table: RouteTable, req: http.IncomingMessage, closi
   const plan = applyFilters(
     hit.route.route.filters,
     { host: hostHeader, path, search, headers: fromClient(req.headers), responseModifiers: [] },
-    scheme,
+    hit.route.listener,
     hit.match,
   );
   return { ctx, table, hostHeader, hit, scheme, plan };

@@ -1,5 +1,9 @@
-// Routing by Host (port ignored) and by each route's matches, in model order: the
-// translators already sorted routes by match precedence, so the first match wins.
+// Routing by Host and by each route's matches, in model order: the translators already
+// sorted routes by match precedence, so the first match wins. Host selection follows the
+// Gateway API: the exact host, else the longest matching `*.` wildcard suffix, else the
+// catch-all `*`; the endpoints of the most specific host are the only candidates (a request
+// they do not match is not retried against a less specific host: listener isolation).
+// Optionally only the endpoints of one listener port take part.
 // Everything is compiled once per model (regular expressions included) and swapped
 // atomically by the proxy.
 import type { IncomingHttpHeaders } from 'node:http';
@@ -18,6 +22,8 @@ type Test = (facts: RequestFacts) => boolean;
 export interface CompiledRoute {
   route: Route;
   endpoint: Endpoint;
+  /** The endpoint URL's scheme and port (the scheme's default when the URL has none). */
+  listener: { scheme: string; port: number };
   /** One test per Match; the route applies when any passes (or there are none). */
   tests: { match: Match; test: Test }[];
   /** Backends with a positive weight. */
@@ -34,10 +40,14 @@ export interface RouteHit {
 export interface RouteTable {
   readonly model: TranslationModel;
   readonly upstreams: ReadonlyMap<string, Upstream>;
-  /** HTTP(S) routing: host header, port ignored, case-insensitive; `*.` wildcards. */
-  route(host: string, facts: RequestFacts): RouteHit | undefined;
-  /** Whether any HTTP endpoint serves this host. */
-  hasHost(host: string): boolean;
+  /**
+   * HTTP(S) routing by the Host header (its port ignored, case-insensitive): exact host, then
+   * the longest `*.` wildcard, then `*`. With `listenerPort`, only endpoints whose URL port
+   * (default 80 for http, 443 for https) equals it take part.
+   */
+  route(host: string, facts: RequestFacts, listenerPort?: number): RouteHit | undefined;
+  /** Whether any HTTP endpoint (of `listenerPort`, when given) serves this host. */
+  hasHost(host: string, listenerPort?: number): boolean;
   /** L4 endpoints (`tcp://`, `tls://`) by URL. */
   l4(url: string): CompiledRoute | undefined;
   /** L4 endpoint URLs. */
@@ -97,22 +107,67 @@ function compileMatch(match: Match): Test {
   return (facts) => tests.every((t) => t(facts));
 }
 
-function compileRoute(endpoint: Endpoint, route: Route): CompiledRoute {
+function compileRoute(endpoint: Endpoint, route: Route, listener: { scheme: string; port: number }): CompiledRoute {
   const backends = route.backends.filter((b) => b.weight > 0);
   return {
     route,
     endpoint,
+    listener,
     tests: route.matches.map((match) => ({ match, test: compileMatch(match) })),
     backends,
     totalWeight: backends.reduce((sum, b) => sum + b.weight, 0),
   };
 }
 
-function endpointHost(url: string): { scheme: string; host: string } | undefined {
-  // Parsed by hand: `*.example.com` is not a host WHATWG URL accepts everywhere.
-  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]+)/i.exec(url);
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
+
+interface EndpointAddress {
+  scheme: string;
+  host: string;
+  /** The URL's port, else the scheme's default (undefined for tcp/tls without one). */
+  port?: number;
+}
+
+function endpointAddress(url: string): EndpointAddress | undefined {
+  // Parsed by hand: `*.example.com` and `*` are not hosts WHATWG URL accepts everywhere.
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d{1,5}))?/i.exec(url);
   if (!m?.[1] || !m[2]) return undefined;
-  return { scheme: m[1].toLowerCase(), host: m[2].toLowerCase().replace(/\.$/, '') };
+  const scheme = m[1].toLowerCase();
+  const port = m[3] !== undefined ? Number(m[3]) : DEFAULT_PORTS[scheme];
+  return { scheme, host: m[2].toLowerCase().replace(/\.$/, ''), ...(port !== undefined ? { port } : {}) };
+}
+
+/** The HTTP endpoints' routes by host: exact, `*.` wildcards (longest suffix first), `*`. */
+class HostIndex {
+  readonly #exact = new Map<string, CompiledRoute[]>();
+  #wildcards: { suffix: string; routes: CompiledRoute[] }[] = [];
+  #catchAll: CompiledRoute[] | undefined;
+
+  add(host: string, routes: readonly CompiledRoute[]): void {
+    if (host === '*') this.#catchAll = [...(this.#catchAll ?? []), ...routes];
+    else if (host.startsWith('*.')) {
+      const suffix = host.slice(1);
+      const existing = this.#wildcards.find((w) => w.suffix === suffix);
+      if (existing) for (const route of routes) existing.routes.push(route);
+      else this.#wildcards.push({ suffix, routes: [...routes] });
+    }
+    // Two endpoints for one host (http:// and https://): their routes in model order.
+    else this.#exact.set(host, [...(this.#exact.get(host) ?? []), ...routes]);
+  }
+
+  /** Call once after the last add: the most specific wildcard first. */
+  seal(): void {
+    this.#wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
+  }
+
+  /** `host` already normalized by hostOf. */
+  routesFor(host: string): CompiledRoute[] | undefined {
+    return (
+      this.#exact.get(host) ??
+      this.#wildcards.find((w) => host.endsWith(w.suffix) && host.length > w.suffix.length)?.routes ??
+      this.#catchAll
+    );
+  }
 }
 
 /** `Host` header value → lower-case host without port or IPv6 brackets. */
@@ -125,44 +180,39 @@ export function hostOf(header: string | undefined): string {
 }
 
 export function compileRouteTable(model: TranslationModel): RouteTable {
-  const exact = new Map<string, CompiledRoute[]>();
-  const wildcards: { suffix: string; routes: CompiledRoute[] }[] = [];
+  const anyPort = new HostIndex();
+  const byPort = new Map<number, HostIndex>();
   const l4 = new Map<string, CompiledRoute>();
   for (const endpoint of model.endpoints) {
-    const parsed = endpointHost(endpoint.url);
+    const parsed = endpointAddress(endpoint.url);
     if (!parsed) continue;
-    const compiled = endpoint.routes.map((route) => compileRoute(endpoint, route));
+    const listener = { scheme: parsed.scheme, port: parsed.port ?? 0 };
+    const compiled = endpoint.routes.map((route) => compileRoute(endpoint, route, listener));
     if (parsed.scheme === 'tcp' || parsed.scheme === 'tls') {
       if (compiled[0]) l4.set(endpoint.url, compiled[0]);
       continue;
     }
     if (parsed.scheme !== 'http' && parsed.scheme !== 'https') continue;
-    if (parsed.host.startsWith('*.')) {
-      const suffix = parsed.host.slice(1);
-      const existing = wildcards.find((w) => w.suffix === suffix);
-      if (existing) for (const route of compiled) existing.routes.push(route);
-      else wildcards.push({ suffix, routes: compiled });
-    } else {
-      // Two endpoints for one host (http:// and https://): their routes in model order.
-      exact.set(parsed.host, [...(exact.get(parsed.host) ?? []), ...compiled]);
-    }
+    anyPort.add(parsed.host, compiled);
+    const port = parsed.port!;
+    let index = byPort.get(port);
+    if (!index) byPort.set(port, (index = new HostIndex()));
+    index.add(parsed.host, compiled);
   }
-  // The most specific wildcard first.
-  wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
+  anyPort.seal();
+  for (const index of byPort.values()) index.seal();
   const upstreams = new Map(model.upstreams.map((u) => [u.name, u]));
 
-  const routesFor = (host: string): CompiledRoute[] | undefined => {
-    const h = hostOf(host);
-    return exact.get(h) ?? wildcards.find((w) => h.endsWith(w.suffix) && h.length > w.suffix.length)?.routes;
-  };
+  const routesFor = (host: string, listenerPort: number | undefined): CompiledRoute[] | undefined =>
+    (listenerPort === undefined ? anyPort : byPort.get(listenerPort))?.routesFor(hostOf(host));
 
   return {
     model,
     upstreams,
     l4Urls: [...l4.keys()],
-    hasHost: (host) => routesFor(host) !== undefined,
-    route(host, facts) {
-      for (const route of routesFor(host) ?? []) {
+    hasHost: (host, listenerPort) => routesFor(host, listenerPort) !== undefined,
+    route(host, facts, listenerPort) {
+      for (const route of routesFor(host, listenerPort) ?? []) {
         if (route.tests.length === 0) return { route };
         const hit = route.tests.find((t) => t.test(facts));
         if (hit) return { route, match: hit.match };
