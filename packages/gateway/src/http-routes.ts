@@ -512,7 +512,10 @@ export function buildEntries(
     });
     const redirects = rule.filters.some((f) => f.type === 'RequestRedirect');
     const answers500 = rule.failing !== undefined || (!redirects && resolvedWeight === 0);
-    if (!answers500) offered.push(...candidates, ...mirrorUpstreams.values());
+    if (!answers500) {
+      for (const candidate of candidates) offered.push(candidate);
+      for (const mirror of mirrorUpstreams.values()) offered.push(mirror);
+    }
     rule.matches.forEach((match, matchIndex) => {
       const route: Route = {
         name: `${shape.prefix}/${identity.namespace}/${identity.name}/rule/${rule.index}/match/${matchIndex}`,

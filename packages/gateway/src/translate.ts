@@ -187,9 +187,10 @@ export function runTranslation(
   const statuses: ResourceStatus[] = [];
   for (const outcome of outcomes) {
     if (outcome.status) statuses.push(outcome.status);
-    diagnostics.items.push(...outcome.diagnostics);
+    for (const diagnostic of outcome.diagnostics) diagnostics.items.push(diagnostic);
   }
-  statuses.push(...frame.classStatuses, ...routeStatuses);
+  for (const status of frame.classStatuses) statuses.push(status);
+  for (const status of routeStatuses) statuses.push(status);
 
   // Only upstreams some served endpoint routes to (not those of unprogrammed listeners or lost URLs).
   const upstreams: Upstream[] = [];
