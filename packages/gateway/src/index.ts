@@ -6,3 +6,4 @@ export type { ReasonName } from './reasons.js';
 export { intersectHostnames, hostnameCovers, isValidHostname } from './hostnames.js';
 export { createGatewayTranslator } from './translator.js';
 export type { GatewayTranslator } from './translator.js';
+export { SUPPORTED_FEATURES } from './supported-features.js';
