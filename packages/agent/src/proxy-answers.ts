@@ -1,9 +1,11 @@
 // What the proxy answers itself (refusals, 413, typed upstream failures with
 // `x-kupstream-error`) on a ServerResponse or on a raw Upgrade socket, and the
-// `response` / `upstreamError` events every transport reports through.
+// `response` / `upstreamError` events every transport reports through. A gRPC request
+// gets its answer as gRPC status trailers (grpc-status.ts).
 import type { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { grpcTrailers, isGrpcRequest } from './grpc-status.js';
 import type { ProxyEvents, ProxyResponseCode, RequestContext } from './proxy.js';
 import type { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
@@ -29,6 +31,12 @@ export class ProxyAnswers {
     if (this.events.listenerCount('response') > 0) this.events.emit('response', { ...ctx, status, ...(code ? { code } : {}) });
   }
 
+  /** The answer to an Upgrade request (a 101, a relayed answer, or the proxy's own). */
+  reportUpgrade(ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode): void {
+    if (this.events.listenerCount('response') > 0)
+      this.events.emit('response', { ...ctx, status, ...(code ? { code } : {}), upgrade: true });
+  }
+
   /** Reports the response once it is fully written. */
   reportOnFinish(res: http.ServerResponse, ctx: RequestContext, status: number): void {
     if (this.events.listenerCount('response') > 0) res.once('finish', () => this.report(ctx, status));
@@ -41,7 +49,19 @@ export class ProxyAnswers {
     code?: ProxyResponseCode | UpstreamErrorCode,
     extra: http.OutgoingHttpHeaders = {},
   ): void {
-    const body = `${status} ${STATUS_TEXT[status] ?? http.STATUS_CODES[status] ?? ''}${code ? `: ${code}` : ''}\n`;
+    const text = `${status} ${STATUS_TEXT[status] ?? http.STATUS_CODES[status] ?? ''}${code ? `: ${code}` : ''}`;
+    if (isGrpcRequest(res.req)) {
+      // gRPC reads the outcome from trailers: HTTP 200, no message, grpc-status mapped from `status`.
+      res.writeHead(200, {
+        'content-type': 'application/grpc',
+        ...(code ? { 'x-kupstream-error': code } : {}),
+        ...(res.req.httpVersionMajor === 1 ? { trailer: 'grpc-status, grpc-message, x-kupstream-error' } : {}),
+      });
+      res.addTrailers(grpcTrailers(status, code, `kupstream: ${text}`));
+      res.end();
+      return this.report(ctx, status, code);
+    }
+    const body = `${text}\n`;
     res.writeHead(status, {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(body),
@@ -82,8 +102,13 @@ export class ProxyAnswers {
     // Already answered by the proxy (413), or the client left: the upstream request was dropped on purpose.
     if (res.writableEnded || res.destroyed) return;
     this.events.emit('upstreamError', { ...ctx, error });
-    // Headers already went out: all we can do is cut the response short.
-    if (res.headersSent) return void res.destroy();
+    // Headers already went out: a gRPC call still ends with a status (the upstream's stream
+    // failed, so it sent none); anything else can only be cut short.
+    if (res.headersSent) {
+      if (!isGrpcRequest(res.req)) return void res.destroy();
+      res.addTrailers(grpcTrailers(error.status, error.code, `kupstream: ${error.status} ${error.code}`));
+      return void res.end();
+    }
     this.answer(res, ctx, error.status, error.code);
   }
 
@@ -92,7 +117,7 @@ export class ProxyAnswers {
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-kupstream-error: ${code}\r\nconnection: close\r\n\r\n${body}`,
     );
-    this.events.emit('response', { ...ctx, status, code });
+    this.reportUpgrade(ctx, status, code);
   }
 
   failRaw(socket: Duplex, ctx: RequestContext, error: UpstreamError): void {

@@ -20,6 +20,8 @@ export type { Identity } from './object-meta.js';
 export { identityOf, annotationsOf, labelsOf, compareByAge } from './object-meta.js';
 export { makeCondition, metaTime } from './conditions.js';
 export { DiagnosticList, compareDiagnostics } from './diagnostics.js';
+export type { DuplicateRule } from './admission.js';
+export { ObjectAdmission, reportMalformed, AdmissionCode } from './admission.js';
 export { ObjectIndex } from './object-index.js';
 export type { SecretKey, ClientCredential, StoredClientCredential, CredentialChange, CredentialStoreEvents } from './credential-store.js';
 export { CredentialStore, secretKeyString } from './credential-store.js';
@@ -61,6 +63,19 @@ export {
 } from './service-protocol.js';
 export type { ServiceUpstreamSpec } from './service-upstream.js';
 export { buildServiceUpstream, serviceUpstreamName, serviceHost, alpnFor } from './service-upstream.js';
+export type { TlsParameters, TlsParameterCheck } from './tls-parameters.js';
+export {
+  TLS_PARAMETER_DEFAULTS,
+  SUPPORTED_ALPN,
+  parseTlsVersion,
+  checkVersionRange,
+  checkCipherList,
+  parseAlpnList,
+  parseVerifyDepth,
+  isEmptyTlsParameters,
+  tlsParametersDigest,
+  describeTlsParameters,
+} from './tls-parameters.js';
 export type { TranslationResult } from './result.js';
 export { createTranslationResult, compareEndpoints, compareStatuses } from './result.js';
 export { toStableJson, containsPrivateKey, REDACTED } from './stable-json.js';

@@ -164,6 +164,12 @@ export interface UpstreamTls {
   serverName: string;
   alpn: string[];
   minVersion: TlsVersion;
+  /** Highest version offered; absent: TLS 1.3. */
+  maxVersion?: TlsVersion;
+  /** OpenSSL cipher list; absent: Node's default. */
+  ciphers?: string;
+  /** Longest chain from the server's leaf to the trusted CA (nginx's `proxy_ssl_verify_depth`); absent: OpenSSL's limit. */
+  verifyDepth?: number;
   verification: Verification;
   clientCertificate?: CertificateInfo;
 }

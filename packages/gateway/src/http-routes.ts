@@ -1,5 +1,6 @@
 // One HTTPRoute: hostnames, rules (matches, filters, backends), attachment to each
-// parent Gateway of ours, and what the route contributes. The translation is recorded
+// parent Gateway of ours, and what the route contributes; the attachment and recording are
+// shared with the other route kinds (`RouteKindRules`). The translation is recorded
 // (a RouteRecord) rather than written into the shared state, so that a host-owned cache can
 // replay it on the next call when neither the route nor anything it reads has changed.
 import {
@@ -11,6 +12,7 @@ import {
   type Endpoint,
   type Filter,
   type Identity,
+  type KubeObject,
   type Match,
   type ResourceRef,
   type ResourceStatus,
@@ -21,11 +23,19 @@ import {
 } from '@kupstream/core';
 import type { HTTPRoute } from '@kupstream/gateway-api-types';
 import { attachToGateway, parentRefKey, readParentRef, sameParent, type NormalizedParentRef } from './attachment.js';
-import { resolveBackendRef, unavailableUpstream, upstreamFor, type BackendOutcome, type PolicyLookup } from './backends.js';
+import {
+  resolveBackendRef,
+  unavailableUpstream,
+  upstreamFor,
+  type BackendOutcome,
+  type PolicyLookup,
+  type UpstreamUse,
+} from './backends.js';
 import type { TranslationContext } from './context.js';
 import { readFilters } from './filters.js';
 import { readRetry, readTimeouts } from './rule-policies.js';
 import type { GatewayState } from './gateways.js';
+import type { ListenerState } from './listeners.js';
 import { isValidHostname } from './hostnames.js';
 import { describeGroupKind } from './object-reference.js';
 import { DEFAULT_MATCH, readMatch } from './matches.js';
@@ -36,7 +46,7 @@ import { findStatusEntry, resourceStatus, statusField, toCondition, type Conditi
 /** Rule fields the model cannot carry; reported, never silently dropped. */
 const IGNORED_RULE_FIELDS = ['sessionPersistence'] as const;
 
-interface RuleState {
+export interface RuleState {
   index: number;
   matches: Match[];
   filters: Filter[];
@@ -95,15 +105,54 @@ export interface GatewayLookup {
   ours(namespace: string, name: string): GatewayState | undefined;
 }
 
+/** What differs between route kinds; attachment, status and recording are shared. */
+export interface RouteKindRules {
+  kind: string;
+  /** The kind has `spec.hostnames` (TCPRoute has none: it is served on the whole listener port). */
+  hostnames: boolean;
+  readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): RuleState[];
+  /** The model routes of the rules as served through one listener of one Gateway. */
+  buildEntries(
+    ctx: TranslationContext,
+    rules: RuleState[],
+    identity: Identity,
+    gateway: GatewayState,
+    listener: ListenerState,
+    policies: PolicyLookup,
+    offered: Upstream[],
+  ): RouteEntry[];
+  /** Listeners of one Gateway with equal variants share entries (built once); default: all do. */
+  listenerVariant?(listener: ListenerState): string;
+}
+
+const HTTP_ROUTE_RULES: RouteKindRules = {
+  kind: 'HTTPRoute',
+  hostnames: true,
+  readRules: (ctx, value, ref) => readRules(ctx, value, ref),
+  buildEntries: (ctx, rules, identity, gateway, _listener, policies, offered) =>
+    buildEntries(ctx, rules, identity, gateway, policies, offered),
+};
+
 export function translateHttpRoute(
   shared: TranslationContext,
   route: HTTPRoute,
   gateways: GatewayLookup,
   policies: Pick<PolicyLookup, 'policyFor'>,
 ): RouteRecord {
+  return translateRoute(shared, route, HTTP_ROUTE_RULES, gateways, policies);
+}
+
+/** Translates one route of any kind into its record. */
+export function translateRoute(
+  shared: TranslationContext,
+  route: KubeObject,
+  rules: RouteKindRules,
+  gateways: GatewayLookup,
+  policies: Pick<PolicyLookup, 'policyFor'>,
+): RouteRecord {
   const ctx: TranslationContext = { ...shared, diagnostics: new DiagnosticList() };
   const record: RouteRecord = { diagnostics: [], diagnosticKeys: [], attachments: [], contributions: [], upstreams: [], ancestors: [] };
-  record.parents = recordRoute(ctx, record, route, gateways, policies);
+  record.parents = recordRoute(ctx, record, route, rules, gateways, policies);
   // Repeats are no-ops when applied (the result drops exact duplicate diagnostics, upstreams
   // go by first name, ancestors are a set): leave them out once, not on every replay.
   const keys = new Set<string>();
@@ -138,13 +187,14 @@ export function diagnosticKey(d: Diagnostic): string {
 function recordRoute(
   ctx: TranslationContext,
   record: RouteRecord,
-  route: HTTPRoute,
+  route: KubeObject,
+  kind: RouteKindRules,
   gateways: GatewayLookup,
   policies: Pick<PolicyLookup, 'policyFor'>,
 ): StatusParent[] | undefined {
   const identity = identityOf(route, ctx.options.defaultNamespace);
-  const ref = refOf('HTTPRoute', route, ctx.options.defaultNamespace);
-  const spec = isRecord(route.spec) ? route.spec : {};
+  const ref = refOf(kind.kind, route, ctx.options.defaultNamespace);
+  const spec = isRecord(route) && isRecord(route.spec) ? route.spec : {};
 
   // Parents first: a route none of whose parents is ours is left alone.
   const parents: { parent: NormalizedParentRef; gateway: GatewayState }[] = [];
@@ -195,8 +245,8 @@ function recordRoute(
     return undefined;
   }
 
-  const hostnames = readHostnames(ctx, spec.hostnames, ref);
-  const rules = readRules(ctx, spec.rules, ref);
+  const hostnames = kind.hostnames ? readHostnames(ctx, spec.hostnames, ref) : { list: undefined, allInvalid: false };
+  const rules = kind.readRules(ctx, spec.rules, ref);
   const droppedCount = rules.filter((r) => r.dropped || r.failing).length;
   const firstInvalid = rules.find((r) => r.dropped || r.failing);
   const invalidRule = firstInvalid?.dropped ?? firstInvalid?.failing;
@@ -219,7 +269,15 @@ function recordRoute(
     let attachment: ReturnType<typeof attachToGateway> | undefined;
     if (hostnames.allInvalid) accepted = { status: false, reason: Reason.UnsupportedValue, message: 'no valid hostname in spec.hostnames' };
     else {
-      attachment = attachToGateway(ctx, parent, gateway.identity.namespace, gateway.listeners, identity.namespace, hostnames.list);
+      attachment = attachToGateway(
+        ctx,
+        parent,
+        gateway.identity.namespace,
+        gateway.listeners,
+        identity.namespace,
+        hostnames.list,
+        kind.kind,
+      );
       accepted = attachment.accepted;
       if (accepted.status && allInvalid && invalidRule)
         accepted = { status: false, reason: invalidRule.reason, message: invalidRule.message };
@@ -228,9 +286,13 @@ function recordRoute(
       for (const { listener, hostnames: served } of attachment.listeners) {
         record.attachments.push({ gatewayKey: gateway.key, listenerIndex: listener.index });
         if (gateway.invalid) continue;
-        let entries = entriesByGateway.get(gateway.key);
+        const entriesKey = `${gateway.key}\n${kind.listenerVariant?.(listener) ?? ''}`;
+        let entries = entriesByGateway.get(entriesKey);
         if (!entries)
-          entriesByGateway.set(gateway.key, (entries = buildEntries(ctx, rules, identity, gateway, recording, record.upstreams)));
+          entriesByGateway.set(
+            entriesKey,
+            (entries = kind.buildEntries(ctx, rules, identity, gateway, listener, recording, record.upstreams)),
+          );
         for (const hostname of served)
           record.contributions.push({
             gatewayKey: gateway.key,
@@ -268,9 +330,14 @@ function recordRoute(
 }
 
 /** The route's status from its record, stamped with this translation's time and generation. */
-export function httpRouteStatus(ctx: TranslationContext, route: HTTPRoute, parents: readonly StatusParent[]): ResourceStatus {
+export function httpRouteStatus(
+  ctx: TranslationContext,
+  route: KubeObject,
+  parents: readonly StatusParent[],
+  kind = 'HTTPRoute',
+): ResourceStatus {
   const identity = identityOf(route, ctx.options.defaultNamespace);
-  const stamp = { generation: identity.generation, now: ctx.options.now };
+  const stamp = { generation: identity.generation, time: ctx.options.transitionTime };
   const statusParents = parents.map(({ parent, conditions }) => {
     const previous = findStatusEntry(
       statusField(route, 'parents'),
@@ -283,10 +350,10 @@ export function httpRouteStatus(ctx: TranslationContext, route: HTTPRoute, paren
       conditions: conditions.map((c) => toCondition(c.type, c.spec, parentStamp)),
     };
   });
-  return resourceStatus(route, 'HTTPRoute', identity.namespace, identity.name, { parents: statusParents });
+  return resourceStatus(route, kind, identity.namespace, identity.name, { parents: statusParents });
 }
 
-function readHostnames(ctx: TranslationContext, value: unknown, ref: ResourceRef): { list: string[]; allInvalid: boolean } {
+export function readHostnames(ctx: TranslationContext, value: unknown, ref: ResourceRef): { list: string[]; allInvalid: boolean } {
   if (value === undefined || value === null) return { list: [], allInvalid: false };
   if (!Array.isArray(value)) {
     ctx.diagnostics.error('RouteHostnameInvalid', ref, 'spec.hostnames must be a list', 'spec.hostnames');
@@ -386,13 +453,23 @@ function readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): R
   });
 }
 
-function buildEntries(
+/** How an HTTP-like kind names its model routes and uses its upstreams. */
+export interface HttpEntryShape {
+  /** Route name prefix: `httproute`, `grpcroute`. */
+  prefix: string;
+  use: UpstreamUse;
+}
+
+const HTTP_SHAPE: HttpEntryShape = { prefix: 'httproute', use: 'http' };
+
+export function buildEntries(
   ctx: TranslationContext,
   rules: RuleState[],
   identity: Identity,
   gateway: GatewayState,
   policies: PolicyLookup,
   offered: Upstream[],
+  shape: HttpEntryShape = HTTP_SHAPE,
 ): RouteEntry[] {
   const entries: RouteEntry[] = [];
   for (const rule of rules) {
@@ -405,6 +482,7 @@ function buildEntries(
     const upstreamInputs = {
       policies,
       gatewayKey: gateway.key,
+      use: shape.use,
       ...(gateway.clientCertificate.certificate ? { clientCertificate: gateway.clientCertificate.certificate } : {}),
     };
     if (!rule.failing) {
@@ -437,7 +515,7 @@ function buildEntries(
     if (!answers500) offered.push(...candidates, ...mirrorUpstreams.values());
     rule.matches.forEach((match, matchIndex) => {
       const route: Route = {
-        name: `httproute/${identity.namespace}/${identity.name}/rule/${rule.index}/match/${matchIndex}`,
+        name: `${shape.prefix}/${identity.namespace}/${identity.name}/rule/${rule.index}/match/${matchIndex}`,
         matches: [match],
         ...(filters.length > 0 && !rule.failing ? { filters } : {}),
         backends: answers500 ? [] : backends,
@@ -452,7 +530,7 @@ function buildEntries(
 }
 
 /** A list field; anything else but absence is reported and read as empty. */
-function listField(ctx: TranslationContext, value: unknown, ref: ResourceRef, field: string): unknown[] {
+export function listField(ctx: TranslationContext, value: unknown, ref: ResourceRef, field: string): unknown[] {
   if (Array.isArray(value)) return value;
   if (value !== undefined && value !== null) ctx.diagnostics.error('FieldNotAList', ref, `${field} must be a list; it is ignored`, field);
   return [];
