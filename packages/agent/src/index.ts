@@ -30,6 +30,8 @@ export type {
   ResponseEvent,
 } from './proxy.js';
 export type { UpstreamPoolStats } from './pools.js';
+export { ANY_LISTENER } from './listeners/listener-context.js';
+export type { ListenerContext } from './listeners/listener-context.js';
 
 // Building blocks, shareable between dialers.
 export { SecureContextCache, secureContextCacheFor } from './secure-context-cache.js';

@@ -13,6 +13,7 @@ import type { Dispatcher } from 'undici';
 import { applyFilters, modifyHeaders, type RequestPlan } from './filters.js';
 import { addForwarded, endToEnd, forHttp2, requestHead } from './http-headers.js';
 import { Http1Forwarding } from './http1-forwarding.js';
+import { ANY_LISTENER, type ListenerContext } from './listeners/listener-context.js';
 import { UpstreamPools, type UpstreamPoolStats } from './pools.js';
 import type { ProxyAddresses } from './proxy-protocol.js';
 import { compileRouteTable, pickBackend, type CompiledRoute, type RequestFacts, type RouteHit, type RouteTable } from './router.js';
@@ -35,7 +36,8 @@ export interface ProxyOptions {
 }
 
 /** Codes the proxy itself answers with (besides the UpstreamError codes). */
-export type ProxyResponseCode = 'route_not_found' | 'backend_not_found' | 'no_backend' | 'proxy_closed' | 'request_body_too_large';
+export type ProxyResponseCode =
+  'route_not_found' | 'backend_not_found' | 'no_backend' | 'proxy_closed' | 'request_body_too_large' | 'misdirected_request';
 
 export interface RequestContext {
   endpoint?: string;
@@ -81,8 +83,12 @@ export interface Proxy extends EventEmitter<ProxyEvents> {
   readonly upgradeHandler: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** A net.Server connection listener forwarding to the L4 endpoint with this URL (`tcp://…`, `tls://…`). */
   connectionHandler(endpointUrl: string): (socket: net.Socket) => void;
-  /** Wires `handler` and `upgradeHandler` onto a server. */
-  attach(server: http.Server): void;
+  /** `handler` for a server standing for one listener (routing by its port, 421 on TLS). */
+  handlerFor(listener: ListenerContext): http.RequestListener;
+  /** `upgradeHandler` for a server standing for one listener. */
+  upgradeHandlerFor(listener: ListenerContext): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Wires `handler` and `upgradeHandler` (of `listener`, when given) onto a server. */
+  attach(server: http.Server, listener?: ListenerContext): void;
   /** The model being served. */
   readonly model: TranslationModel;
   /** URLs of the model's L4 endpoints (`tcp://…`, `tls://…`), for hosts that open their listeners. */
@@ -95,9 +101,10 @@ export interface Proxy extends EventEmitter<ProxyEvents> {
   close(): Promise<void>;
 }
 
-/** Host header, or `:authority` when the host serves HTTP/2 with the compatibility API. */
+/** Host header; on HTTP/2 (the compatibility API) `:authority`, never a `host` header over it. */
 function hostHeaderOf(req: http.IncomingMessage): string {
   const authority = req.headers[':authority'];
+  if (req.httpVersionMajor === 2 && typeof authority === 'string') return authority;
   return req.headers.host ?? (typeof authority === 'string' ? authority : '');
 }
 
@@ -112,11 +119,17 @@ function isReplayable(req: http.IncomingMessage): boolean {
 const STATUS_TEXT: Record<number, string> = {
   404: 'Not Found',
   413: 'Content Too Large',
+  421: 'Misdirected Request',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
 };
+
+function withoutConnection(headers: http.OutgoingHttpHeaders): http.OutgoingHttpHeaders {
+  const { connection: _connection, ...rest } = headers;
+  return rest;
+}
 
 function credentialsOf(model: TranslationModel): CredentialStore | undefined {
   const value = (model as { credentials?: unknown }).credentials;
@@ -220,9 +233,17 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     this.#pools.sync(model.upstreams);
   }
 
-  attach(server: http.Server): void {
-    server.on('request', this.handler);
-    server.on('upgrade', this.upgradeHandler);
+  attach(server: http.Server, listener?: ListenerContext): void {
+    server.on('request', listener ? this.handlerFor(listener) : this.handler);
+    server.on('upgrade', listener ? this.upgradeHandlerFor(listener) : this.upgradeHandler);
+  }
+
+  handlerFor(listener: ListenerContext): http.RequestListener {
+    return (req, res) => this.#handle(req, res, listener);
+  }
+
+  upgradeHandlerFor(listener: ListenerContext): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
+    return (req, socket, head) => this.#upgrade(req, socket, head, listener);
   }
 
   close(): Promise<void> {
@@ -239,7 +260,10 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
    * this moment, so an update() mid-request cannot mix models) and its filter plan, or
    * the refusal when there is none.
    */
-  #route(req: http.IncomingMessage): Routed | { ctx: RequestContext; refusal: { status: number; code: ProxyResponseCode } } {
+  #route(
+    req: http.IncomingMessage,
+    listener: ListenerContext,
+  ): Routed | { ctx: RequestContext; refusal: { status: number; code: ProxyResponseCode } } {
     const table = this.#table;
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
@@ -248,8 +272,11 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const ctx: RequestContext = { method: req.method ?? 'GET', path };
     if (this.#closing) return { ctx, refusal: { status: 503, code: 'proxy_closed' } };
     const hostHeader = hostHeaderOf(req);
-    const hit = table.route(hostHeader, new IncomingFacts(ctx.method, path, search, req.headers));
-    if (!hit) return { ctx, refusal: { status: 404, code: 'route_not_found' } };
+    if (listener.hostAllowed && !listener.hostAllowed(hostHeader, req))
+      return { ctx, refusal: { status: 421, code: 'misdirected_request' } };
+    const hit = table.route(hostHeader, new IncomingFacts(ctx.method, path, search, req.headers), listener.port);
+    // Endpoints on a port that has a listener of its own are served there only.
+    if (!hit || listener.excludedPorts?.has(hit.route.port)) return { ctx, refusal: { status: 404, code: 'route_not_found' } };
     ctx.endpoint = hit.route.endpoint.name;
     ctx.route = hit.route.route.name;
     const scheme = schemeOf(hit.route.endpoint.url);
@@ -262,8 +289,10 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     return { ctx, table, hostHeader, hit, scheme, plan };
   }
 
-  readonly handler: http.RequestListener = (req, res) => {
-    const routed = this.#route(req);
+  readonly handler: http.RequestListener = (req, res) => this.#handle(req, res, ANY_LISTENER);
+
+  #handle(req: http.IncomingMessage, res: http.ServerResponse, listener: ListenerContext): void {
+    const routed = this.#route(req, listener);
     if ('refusal' in routed) return this.#answer(res, routed.ctx, routed.refusal.status, routed.refusal.code);
     const { ctx, table, hostHeader, hit, scheme, plan } = routed;
     if (plan.redirect) {
@@ -290,7 +319,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     res.once('close', finish);
     if (upstream.protocol === 'http2') this.#forwardHttp2(req, res, upstream, plan, ctx);
     else this.#forwardHttp1(req, res, upstream, plan, ctx);
-  };
+  }
 
   #upstreamFor(route: CompiledRoute, res: http.ServerResponse | undefined, ctx: RequestContext, table: RouteTable): Upstream | undefined {
     const backend = pickBackend(route, this.#random);
@@ -520,9 +549,12 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       );
   }
 
-  readonly upgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+  readonly upgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void =>
+    this.#upgrade(req, socket, head, ANY_LISTENER);
+
+  #upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, listener: ListenerContext): void {
     socket.on('error', () => socket.destroy());
-    const routed = this.#route(req);
+    const routed = this.#route(req, listener);
     if ('refusal' in routed) return this.#answerRaw(socket, routed.ctx, routed.refusal.status, routed.refusal.code);
     const { ctx, table, hostHeader, hit, scheme, plan } = routed;
     if (plan.redirect || hit.route.route.response)
@@ -553,7 +585,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       },
       (err: unknown) => this.#failRaw(socket, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name })),
     );
-  };
+  }
 
   connectionHandler(endpointUrl: string): (socket: net.Socket) => void {
     return (socket) => {
@@ -639,7 +671,8 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(body),
       ...(code ? { 'x-kupstream-error': code } : {}),
-      ...extra,
+      // HTTP/2 has no Connection header (the compatibility API throws on one).
+      ...(res.req?.httpVersionMajor === 2 ? withoutConnection(extra) : extra),
     });
     res.end(body);
     this.#report(ctx, status, code);

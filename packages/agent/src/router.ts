@@ -1,5 +1,6 @@
-// Routing by Host (port ignored) and by each route's matches, in model order: the
-// translators already sorted routes by match precedence, so the first match wins.
+// Routing by Host (and, when the listener's port is given, by the endpoint URL's port) and
+// by each route's matches, in model order: the translators already sorted routes by match
+// precedence, so the first match wins.
 // Everything is compiled once per model (regular expressions included) and swapped
 // atomically by the proxy.
 import type { IncomingHttpHeaders } from 'node:http';
@@ -18,6 +19,8 @@ type Test = (facts: RequestFacts) => boolean;
 export interface CompiledRoute {
   route: Route;
   endpoint: Endpoint;
+  /** The endpoint URL's port (80 for http, 443 for https when the URL has none). */
+  port: number;
   /** One test per Match; the route applies when any passes (or there are none). */
   tests: { match: Match; test: Test }[];
   /** Backends with a positive weight. */
@@ -34,10 +37,13 @@ export interface RouteHit {
 export interface RouteTable {
   readonly model: TranslationModel;
   readonly upstreams: ReadonlyMap<string, Upstream>;
-  /** HTTP(S) routing: host header, port ignored, case-insensitive; `*.` wildcards. */
-  route(host: string, facts: RequestFacts): RouteHit | undefined;
-  /** Whether any HTTP endpoint serves this host. */
-  hasHost(host: string): boolean;
+  /**
+   * HTTP(S) routing: host header (its port ignored), case-insensitive; `*.` wildcards. With
+   * `listenerPort`, only endpoints whose URL port equals it; without, every port.
+   */
+  route(host: string, facts: RequestFacts, listenerPort?: number): RouteHit | undefined;
+  /** Whether any HTTP endpoint serves this host (on `listenerPort` when given). */
+  hasHost(host: string, listenerPort?: number): boolean;
   /** L4 endpoints (`tcp://`, `tls://`) by URL. */
   l4(url: string): CompiledRoute | undefined;
   /** L4 endpoint URLs. */
@@ -97,22 +103,27 @@ function compileMatch(match: Match): Test {
   return (facts) => tests.every((t) => t(facts));
 }
 
-function compileRoute(endpoint: Endpoint, route: Route): CompiledRoute {
+function compileRoute(endpoint: Endpoint, route: Route, port: number): CompiledRoute {
   const backends = route.backends.filter((b) => b.weight > 0);
   return {
     route,
     endpoint,
+    port,
     tests: route.matches.map((match) => ({ match, test: compileMatch(match) })),
     backends,
     totalWeight: backends.reduce((sum, b) => sum + b.weight, 0),
   };
 }
 
-function endpointHost(url: string): { scheme: string; host: string } | undefined {
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, tls: 443 };
+
+/** Scheme, host and port of an endpoint URL; the port is the scheme's default when the URL has none (0 if it has no default). */
+export function endpointAddress(url: string): { scheme: string; host: string; port: number } | undefined {
   // Parsed by hand: `*.example.com` is not a host WHATWG URL accepts everywhere.
-  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]+)/i.exec(url);
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d+))?/i.exec(url);
   if (!m?.[1] || !m[2]) return undefined;
-  return { scheme: m[1].toLowerCase(), host: m[2].toLowerCase().replace(/\.$/, '') };
+  const scheme = m[1].toLowerCase();
+  return { scheme, host: m[2].toLowerCase().replace(/\.$/, ''), port: m[3] !== undefined ? Number(m[3]) : (DEFAULT_PORTS[scheme] ?? 0) };
 }
 
 /** `Host` header value → lower-case host without port or IPv6 brackets. */
@@ -129,9 +140,9 @@ export function compileRouteTable(model: TranslationModel): RouteTable {
   const wildcards: { suffix: string; routes: CompiledRoute[] }[] = [];
   const l4 = new Map<string, CompiledRoute>();
   for (const endpoint of model.endpoints) {
-    const parsed = endpointHost(endpoint.url);
+    const parsed = endpointAddress(endpoint.url);
     if (!parsed) continue;
-    const compiled = endpoint.routes.map((route) => compileRoute(endpoint, route));
+    const compiled = endpoint.routes.map((route) => compileRoute(endpoint, route, parsed.port));
     if (parsed.scheme === 'tcp' || parsed.scheme === 'tls') {
       if (compiled[0]) l4.set(endpoint.url, compiled[0]);
       continue;
@@ -151,18 +162,32 @@ export function compileRouteTable(model: TranslationModel): RouteTable {
   wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
   const upstreams = new Map(model.upstreams.map((u) => [u.name, u]));
 
-  const routesFor = (host: string): CompiledRoute[] | undefined => {
+  // With a listener port, a host's candidates are only the routes of endpoints on that port:
+  // an exact host served on another port leaves the wildcards of this one in play.
+  const onPort = (routes: CompiledRoute[] | undefined, port: number | undefined): CompiledRoute[] | undefined => {
+    if (!routes || port === undefined) return routes;
+    const kept = routes.filter((r) => r.port === port);
+    return kept.length > 0 ? kept : undefined;
+  };
+  const routesFor = (host: string, port?: number): CompiledRoute[] | undefined => {
     const h = hostOf(host);
-    return exact.get(h) ?? wildcards.find((w) => h.endsWith(w.suffix) && h.length > w.suffix.length)?.routes;
+    const exactRoutes = onPort(exact.get(h), port);
+    if (exactRoutes) return exactRoutes;
+    for (const w of wildcards) {
+      if (!h.endsWith(w.suffix) || h.length <= w.suffix.length) continue;
+      const routes = onPort(w.routes, port);
+      if (routes) return routes;
+    }
+    return undefined;
   };
 
   return {
     model,
     upstreams,
     l4Urls: [...l4.keys()],
-    hasHost: (host) => routesFor(host) !== undefined,
-    route(host, facts) {
-      for (const route of routesFor(host) ?? []) {
+    hasHost: (host, listenerPort) => routesFor(host, listenerPort) !== undefined,
+    route(host, facts, listenerPort) {
+      for (const route of routesFor(host, listenerPort) ?? []) {
         if (route.tests.length === 0) return { route };
         const hit = route.tests.find((t) => t.test(facts));
         if (hit) return { route, match: hit.match };

@@ -1,6 +1,7 @@
 // Command-line parsing: argv → one Command, or a UsageError saying what is wrong.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_NAMESPACE } from '@kupstream/core';
+import { parseGatewayPorts, type GatewayPortMapping } from './gateway-port-flag.js';
 import { UsageError, errorMessage } from './errors.js';
 import {
   parseDuration,
@@ -53,6 +54,8 @@ export interface ServeFlags extends ManifestFlags {
   resolve: ResolveOverride[];
   /** `--l4 URL=HOST:PORT`: where an L4 endpoint's listener binds (default: the --listen host, the URL's port). */
   l4: L4Mapping[];
+  /** `--gateway-port PORT=HOST:PORT`: Gateway listener ports served on addresses of their own (TLS for HTTPS listeners). */
+  gatewayPorts: GatewayPortMapping[];
   /** `--admin HOST:PORT` as given (the admin library parses and checks it). */
   admin?: string;
   adminAllowRemote: boolean;
@@ -91,6 +94,7 @@ const SERVE_OPTIONS = {
   listen: { type: 'string' },
   resolve: { type: 'string', multiple: true },
   l4: { type: 'string', multiple: true },
+  'gateway-port': { type: 'string', multiple: true },
   admin: { type: 'string' },
   'admin-allow-remote': { type: 'boolean' },
   'lease-namespace': { type: 'string' },
@@ -160,6 +164,7 @@ function parseServe(args: string[]): Command {
     listen,
     resolve,
     l4,
+    gatewayPorts: parseGatewayPorts(values['gateway-port']),
     adminAllowRemote: values['admin-allow-remote'] ?? false,
     shutdownTimeoutMs:
       values['shutdown-timeout'] === undefined

@@ -1,9 +1,8 @@
 // `kupstream serve`: translations (from files or a cluster) handed to the agent's proxy,
-// served on one HTTP listener and one TCP listener per L4 endpoint, with the optional admin
-// server beside them, until the signal;
+// served on the HTTP listeners (--listen and each --gateway-port) and one TCP listener per L4
+// endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
-import { createServer } from 'node:http';
-import { applyServerTimeouts, createProxy } from '@kupstream/agent';
+import { createProxy } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from './args.js';
 import type { AdminRuntime } from './admin/index.js';
@@ -11,8 +10,8 @@ import { servedCount } from './diagnostics-summary.js';
 import { StartupError } from './errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { fileModelSource } from './file-model-source.js';
-import { drainAndClose, listen } from './http-listener.js';
 import { L4Listeners } from './l4-listeners.js';
+import { drainListeners, ListenerSet } from './listener-set.js';
 import { writeOut, type CliIo } from './io.js';
 import type { Logger } from './log.js';
 import type { ModelSource, ModelUpdate } from './model-source.js';
@@ -42,12 +41,9 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     resolve: resolveFromOverrides(flags.resolve),
   });
   proxy.on('upstreamError', upstreamErrorLogger(log));
-  const server = createServer();
-  // Header, request, keep-alive and idle timeouts and a header size bound (the agent's stated
-  // defaults), so idle or half-open clients cannot hold the listener.
-  applyServerTimeouts(server);
   const l4 = new L4Listeners({ host: flags.listen.host, mappings: flags.l4, proxy, log, announce: (line) => writeOut(io.stdout, line) });
   let started = false;
+  let listeners: ListenerSet | undefined;
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
     if (admin) {
@@ -67,16 +63,24 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       log.line('stopped before the first translation');
       return ExitCode.ok;
     }
-    server.on('request', admin ? admin.instrument(proxy.handler) : proxy.handler);
-    server.on('upgrade', proxy.upgradeHandler);
-    const url = await listen(server, flags.listen);
+    // Each listener's servers carry the agent's header, request, keep-alive and idle timeouts
+    // and header size bound, so idle or half-open clients cannot hold them.
+    listeners = new ListenerSet({
+      listen: flags.listen,
+      gatewayPorts: flags.gatewayPorts,
+      proxy,
+      ...(admin ? { instrument: (handler) => admin!.instrument(handler) } : {}),
+      log,
+    });
+    const urls = await listeners.start();
     await l4.idle();
     started = true;
     admin?.setReady(true);
-    await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${url}\n`);
+    for (const { port, url } of urls.gatewayPorts) await writeOut(io.stdout, `kupstream: gateway listener port ${port} on ${url}\n`);
+    await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${urls.listen}\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
-    await shutdown({ flags, log, server, l4, started, source, publisher, admin, proxy });
+    await shutdown({ flags, log, listeners, l4, started, source, publisher, admin, proxy });
   }
   return ExitCode.ok;
 }
@@ -95,7 +99,7 @@ async function startAdminServer(address: string, allowNonLoopback: boolean, prox
 interface Running {
   flags: ServeFlags;
   log: Logger;
-  server: ReturnType<typeof createServer>;
+  listeners: ListenerSet | undefined;
   l4: L4Listeners;
   started: boolean;
   source: ModelSource;
@@ -105,17 +109,18 @@ interface Running {
 }
 
 /** The Lease goes back at once (another replica takes over while we drain); traffic drains up to the timeout. */
-async function shutdown({ flags, log, server, l4, started, source, publisher, admin, proxy }: Running): Promise<void> {
+async function shutdown({ flags, log, listeners, l4, started, source, publisher, admin, proxy }: Running): Promise<void> {
   if (started) log.line(`stopping: draining requests in flight (at most ${formatMs(flags.shutdownTimeoutMs)})`);
   admin?.setReady(false);
   const released = publisher?.release();
   const sourceClosed = source.close();
   // L4 listeners stop accepting with the HTTP one; the proxy's close ends their tunnels.
   const l4Stopped = l4.stop();
-  if (started) {
-    const { cut } = await drainAndClose(server, () => proxy.close(), flags.shutdownTimeoutMs);
+  if (started && listeners) {
+    const { cut } = await drainListeners(listeners, () => proxy.close(), flags.shutdownTimeoutMs);
     if (cut) log.warn(`requests still in flight after ${formatMs(flags.shutdownTimeoutMs)} were cut`);
   } else {
+    listeners?.closeAll();
     await proxy.close();
   }
   await l4Stopped;
