@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createProxy } from '@kupstream/agent';
-import { startAdmin } from '@kupstream/cli';
+import { startAdmin } from '@kupstream/admin';
 
 export async function startUpstream({ cert, key, clientCa }) {
   const log = [];

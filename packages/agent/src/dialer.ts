@@ -8,12 +8,13 @@ import { nextTick } from 'node:process';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { CredentialStore, Upstream } from '@kupstream/core';
-import { proxyProtocolHeader, type ProxyAddresses } from './proxy-protocol.js';
 import { secureContextCacheFor, type ContextEntry, type SecureContextCache } from './secure-context-cache.js';
 import { SessionCache, sessionKey } from './session-cache.js';
 import { resolveTimeouts, type Timeouts } from './timeouts/defaults.js';
 import { classifyUpstreamError, UpstreamError, type FailureContext, type UpstreamErrorPhase } from './upstream-errors.js';
 import { resolveTarget, upstreamTarget, type Resolve, type UpstreamTarget } from './upstream-target.js';
+import { holdWrites, typeErrors, typeLaterErrors } from './node-internals.js';
+import { proxyProtocolHeader, type ProxyAddresses } from './proxy-protocol.js';
 import { identityCheck, verificationKey, type IdentityCheck } from './verification.js';
 
 export interface UpstreamDialerOptions {
@@ -480,93 +481,4 @@ function onVerdictTicket(this: net.Socket): void {
 function storeTicket(this: net.Socket, ticket: Buffer): void {
   const sessions = dials.get(this)?.sessions;
   sessions?.cache.set(sessions.key, ticket);
-}
-
-/**
- * Writes wait for the dialer's verdict. A client that took the socket synchronously
- * (http.Agent) writes its request at once; under TLS 1.3 those bytes would leave before
- * the server judged our certificate, and a server closing with unread data resets the
- * connection, hiding the rejection. Held writes go out once the socket is ready, or fail
- * with the typed error.
- */
-function holdWrites(socket: net.Socket, ready: Promise<net.Socket>): void {
-  const held: (() => void)[] = [];
-  let verdict: Error | null | undefined;
-  const hold = <A extends unknown[]>(write: (this: net.Socket, ...args: A) => void, callback: (args: A) => (err: Error) => void) =>
-    function (this: net.Socket, ...args: A): void {
-      if (verdict === null) return write.apply(this, args);
-      if (verdict) return callback(args)(verdict);
-      held.push(() => (verdict === null ? write.apply(this, args) : callback(args)(verdict ?? new Error('not ready'))));
-    };
-  const proto = Object.getPrototypeOf(socket) as net.Socket;
-  socket._write = hold(proto._write, (args) => args[2]);
-  if (proto._writev) socket._writev = hold(proto._writev, (args) => args[1]);
-  const release = (result: Error | null) => {
-    verdict = result;
-    // Later writes take the plain path again. Assigned back rather than deleted: deleting
-    // a property V8 did not add last turns the socket into a slow dictionary-mode object.
-    socket._write = proto._write;
-    if (proto._writev) socket._writev = proto._writev;
-    for (const run of held.splice(0)) run();
-  };
-  ready.then(
-    () => release(null),
-    (err: Error) => release(err),
-  );
-}
-
-const failureContexts = new WeakMap<net.Socket, FailureContext>();
-const typedEmits = new WeakMap<net.Socket, net.Socket['emit']>();
-
-/** Until the connection is ready, every 'error' the socket emits is classified in the context of the dial (once). */
-function typeErrors(socket: net.Socket, context: FailureContext): void {
-  failureContexts.set(socket, context);
-  const emit = socket.emit;
-  const typed = function (this: net.Socket, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'error') args[0] = classifyUpstreamError(args[0], context);
-    return Reflect.apply(emit, this, [event, ...args]) as boolean;
-  } as typeof socket.emit;
-  socket.emit = typed;
-  typedEmits.set(socket, typed);
-}
-
-type TlsErrorEmitter = net.Socket & { _emitTLSError?: (err: Error) => void };
-
-/**
- * Once ready, the emit wrapper goes (it ran for every 'data' event of a pooled connection).
- * After that, errors of an established connection start in destroy(err), or in
- * TLSSocket#_emitTLSError for alerts: those two are typed instead.
- */
-function typeLaterErrors(socket: net.Socket): void {
-  const proto = Object.getPrototypeOf(socket) as TlsErrorEmitter;
-  // Someone wrapped emit after us: leave theirs (and ours under it) in place.
-  if (socket.emit !== typedEmits.get(socket)) return;
-  socket.emit = proto.emit;
-  socket.destroy = typedDestroy;
-  if (typeof proto._emitTLSError === 'function') (socket as TlsErrorEmitter)._emitTLSError = typedTlsError;
-}
-
-function typedDestroy(this: net.Socket, err?: Error, callback?: (err: Error | null) => void): net.Socket {
-  const context = failureContexts.get(this);
-  const destroy = (Object.getPrototypeOf(this) as net.Socket).destroy as (
-    this: net.Socket,
-    err?: Error,
-    callback?: (err: Error | null) => void,
-  ) => net.Socket;
-  return destroy.call(this, err && context && !isUndiciOwn(err) ? classifyUpstreamError(err, context) : err, callback);
-}
-
-/**
- * undici closes connections itself with its own errors (`UND_ERR_INFO` for a deliberate
- * close, `UND_ERR_SOCKET` when the peer closed) and reads their codes back to decide
- * whether queued requests may move to a new connection. Those pass through as they are.
- */
-function isUndiciOwn(err: Error): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('UND_ERR_');
-}
-
-function typedTlsError(this: TlsErrorEmitter, err: Error): void {
-  const context = failureContexts.get(this);
-  (Object.getPrototypeOf(this) as TlsErrorEmitter)._emitTLSError?.call(this, context ? classifyUpstreamError(err, context) : err);
 }

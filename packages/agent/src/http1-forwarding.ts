@@ -8,7 +8,7 @@ import type { HeaderModifier } from '@kupstream/core';
 import type { Dispatcher } from 'undici';
 import { modifyHeaders } from './filters.js';
 import { endToEndRaw } from './http-headers.js';
-import type { Deadline, DeadlineQueue } from './timeouts/deadlines.js';
+import type { Deadline, ResponseDeadlines } from './timeouts/response-deadline.js';
 
 /** What the proxy does with the outcome. */
 export interface Http1Outcome {
@@ -42,7 +42,7 @@ export class Http1Forwarding implements Dispatcher.DispatchHandler {
     readonly res: http.ServerResponse,
     readonly modifiers: HeaderModifier[],
     readonly outcome: Http1Outcome,
-    readonly deadlines: DeadlineQueue,
+    readonly deadlines: ResponseDeadlines,
   ) {}
 
   /** Stops the request with this error (reported through `failed`), wherever it is. */

@@ -2,10 +2,18 @@
 // before the TLS ClientHello — so the upstream learns the original client address.
 // Spec: https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface ProxyAddresses {
   source: { address: string; port: number };
   destination: { address: string; port: number };
+}
+
+/** The client and listener addresses of a downstream socket, when it has them. */
+export function socketAddresses(socket: net.Socket | Duplex): ProxyAddresses | undefined {
+  const s = socket as net.Socket;
+  if (!s.remoteAddress || !s.localAddress || s.remotePort === undefined || s.localPort === undefined) return undefined;
+  return { source: { address: s.remoteAddress, port: s.remotePort }, destination: { address: s.localAddress, port: s.localPort } };
 }
 
 const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);

@@ -1,20 +1,21 @@
 // The whole CLI as one function: argv and streams in, exit code out. Every error ends
 // here as one message on stderr; nothing escapes as a stack trace.
-import { parseCommandLine } from './args.js';
+import { parseCommandLine } from './args/args.js';
 import { InputError, StartupError, UsageError, errorMessage } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { writeOut, type CliIo } from './io.js';
-import { createLogger, type Logger } from './log.js';
-import { runServe } from './serve-command.js';
-import { runTranslate } from './translate-command.js';
-import { usageFor } from './usage.js';
+import { createLogger, type Logger } from './log/log.js';
+import { runServe } from './serve/serve-command.js';
+import { runTranslate } from './translate/translate-command.js';
+import { usageFor } from './args/usage.js';
 import { cliVersion } from './version.js';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let log: Logger = createLogger(io.stderr);
   try {
     const command = parseCommandLine(argv);
-    if (command.name === 'serve' && command.flags.logFormat === 'json') log = (await import('./json-log.js')).createJsonLogger(io.stderr);
+    if (command.name === 'serve' && command.flags.logFormat === 'json')
+      log = (await import('./log/json-log.js')).createJsonLogger(io.stderr);
     switch (command.name) {
       case 'help':
         await writeOut(io.stdout, usageFor(command.topic));

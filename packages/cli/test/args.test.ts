@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseCommandLine } from '../src/args.js';
+import { parseCommandLine } from '../src/args/args.js';
 import { UsageError } from '../src/errors.js';
 
 function usageError(argv: string[], pattern: RegExp, command?: 'translate' | 'serve'): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { delimiter, join } from 'node:path';
-import { loadKubeConfig } from '../src/cluster/index.js';
-import { connectCluster, defaultLeaseNamespace } from '../src/cluster-connection.js';
+import { loadKubeConfig } from '@kupstream/cluster';
+import { connectCluster, defaultLeaseNamespace } from '../src/cluster/cluster-connection.js';
 import { StartupError, UsageError } from '../src/errors.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Diagnostic } from '@kupstream/core';
-import { httpEndpointCount, summarizeDiagnostics } from '../src/diagnostics-summary.js';
+import { httpEndpointCount, summarizeDiagnostics } from '../src/translate/diagnostics-summary.js';
 
 describe('diagnostics-summary', () => {
   it('counts by severity and lists errors and warnings with resource and field', () => {

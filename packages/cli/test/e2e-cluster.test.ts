@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { TranslationModel } from '@kupstream/core';
 import { createSeedPki, type SeedPki } from '@kupstream/test-pki';
 import { stringify } from 'yaml';
-import { FakeApiServer, HOST_TOKEN } from './support/fake-api-server.js';
+import { FakeApiServer, HOST_TOKEN } from '@kupstream/fake-kube-api';
 import { assertBuilt, runBinary, servingPort, startServe, type ServeProcess } from './helpers/cli-process.js';
 import { httpGet } from './helpers/http-get.js';
 import { keyMaterialNeedles } from './helpers/seed-manifests.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { watchInputs, type InputWatcher } from '../src/file-watch.js';
+import { watchInputs, type InputWatcher } from '../src/manifests/file-watch.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 import { delay, waitFor } from './helpers/wait.js';
 

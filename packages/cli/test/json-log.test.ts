@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createJsonLogger } from '../src/json-log.js';
+import { createJsonLogger } from '../src/log/json-log.js';
 import { memoryIo } from './helpers/memory-io.js';
 
 describe('json-log (--log-format json)', () => {

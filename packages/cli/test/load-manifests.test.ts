@@ -3,8 +3,8 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InputError } from '../src/errors.js';
-import { loadManifests } from '../src/load-manifests.js';
-import { MAX_SOURCE_BYTES, stdinReader } from '../src/read-source.js';
+import { loadManifests } from '../src/manifests/load-manifests.js';
+import { MAX_SOURCE_BYTES, stdinReader } from '../src/manifests/read-source.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 
 const service = (name: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSeedPki } from '@kupstream/test-pki';
-import { createLogger } from '../src/log.js';
-import { REDACTED_TEXT, redactKeyMaterial } from '../src/redact.js';
+import { createLogger } from '../src/log/log.js';
+import { REDACTED_TEXT, redactKeyMaterial } from '../src/log/redact.js';
 import { memoryIo } from './helpers/memory-io.js';
 
 describe('redact: key material never reaches stderr', () => {

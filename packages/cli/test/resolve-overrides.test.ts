@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseResolveOverride } from '../src/flag-values.js';
-import { resolveFromOverrides } from '../src/resolve-overrides.js';
+import { parseResolveOverride } from '../src/args/flag-values.js';
+import { resolveFromOverrides } from '../src/serve/resolve-overrides.js';
 
 describe('resolve-overrides: --resolve as the agent resolve function', () => {
   const resolve = resolveFromOverrides(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { buildSnapshot, LoaderCode } from '../src/snapshot-builder.js';
-import { parseManifestText } from '../src/yaml-documents.js';
+import { buildSnapshot, LoaderCode } from '../src/manifests/snapshot-builder.js';
+import { parseManifestText } from '../src/manifests/yaml-documents.js';
 
 function build(text: string, namespace = 'default') {
   const { documents, problems } = parseManifestText('m.yaml', text);

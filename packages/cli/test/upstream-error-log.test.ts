@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { createLogger } from '../src/log.js';
-import { UPSTREAM_ERROR_LOG_INTERVAL_MS, upstreamErrorLogger } from '../src/upstream-error-log.js';
+import { createLogger } from '../src/log/log.js';
+import { UPSTREAM_ERROR_LOG_INTERVAL_MS, upstreamErrorLogger } from '../src/serve/upstream-error-log.js';
 import { memoryIo } from './helpers/memory-io.js';
 
 describe('upstream-error-log', () => {

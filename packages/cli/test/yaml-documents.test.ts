@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseManifestText } from '../src/yaml-documents.js';
+import { parseManifestText } from '../src/manifests/yaml-documents.js';
 
 describe('yaml-documents: parseManifestText', () => {
   it('reads every document of a multi-document stream with its index and first line', () => {

@@ -1,0 +1,83 @@
+// Forwarding one request to an HTTP/2 upstream: a stream on the upstream's pooled session,
+// the response headers made end-to-end and written back to the client, the request
+// body piped with backpressure, and a reset stream turned into a typed failure.
+import type http from 'node:http';
+import http2 from 'node:http2';
+import type { Upstream } from '@kupstream/core';
+import { modifyHeaders, type RequestPlan } from './filters.js';
+import { endToEnd, forHttp2 } from './http-headers.js';
+import type { RequestContext } from './proxy.js';
+import type { TransportContext } from './transport-context.js';
+import { classifyUpstreamError, UpstreamError } from './upstream-errors.js';
+import { cachedUpstreamTarget } from './upstream-target.js';
+
+export function forwardHttp2(
+  t: TransportContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  upstream: Upstream,
+  plan: RequestPlan,
+  ctx: RequestContext,
+): void {
+  const { answers, deadlines } = t;
+  let secure: boolean;
+  try {
+    secure = cachedUpstreamTarget(upstream).secure;
+  } catch (err) {
+    return answers.fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name }));
+  }
+  // Through a promise: a fail-closed identity throws, and must become a 502, not an exception.
+  Promise.resolve(upstream)
+    .then((u) => t.pools.http2Session(u))
+    .then(
+      (session: http2.ClientHttp2Session) => {
+        if (res.destroyed) return;
+        const headers = {
+          ...forHttp2(plan.headers),
+          ':method': ctx.method,
+          ':path': `${plan.path}${plan.search}`,
+          ':authority': plan.host,
+          ':scheme': secure ? 'https' : 'http',
+        };
+        let stream: http2.ClientHttp2Stream;
+        try {
+          stream = session.request(headers);
+          t.pools.trackStream(session, stream);
+        } catch (err) {
+          return answers.fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name }));
+        }
+        const deadline = deadlines.arm(upstream.name, (error) => stream.destroy(error));
+        stream.on('error', (err) => {
+          deadlines.cancel(deadline);
+          answers.fail(res, ctx, classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true }));
+        });
+        stream.on('response', (h2headers) => {
+          deadlines.cancel(deadline);
+          const status = Number(h2headers[':status'] ?? 502);
+          const out = endToEnd(h2headers);
+          for (const modifier of plan.responseModifiers) modifyHeaders(out, modifier);
+          res.writeHead(status, out);
+          stream.pipe(res);
+          answers.reportOnFinish(res, ctx, status);
+        });
+        stream.on('close', () => {
+          deadlines.cancel(deadline);
+          if (!res.headersSent && stream.rstCode)
+            answers.fail(
+              res,
+              ctx,
+              new UpstreamError('protocol_error', `upstream reset the HTTP/2 stream (code ${stream.rstCode})`, {
+                phase: 'request',
+                upstream: upstream.name,
+              }),
+            );
+        });
+        res.once('close', () => {
+          if (!res.writableFinished && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+        });
+        answers.limitBody(req, res, ctx, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+        req.pipe(stream);
+      },
+      (err: unknown) => answers.fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name })),
+    );
+}

@@ -1,0 +1,97 @@
+// What the proxy answers itself (refusals, 413, typed upstream failures with
+// `x-kupstream-error`) on a ServerResponse or on a raw Upgrade socket, and the
+// `response` / `upstreamError` events every transport reports through.
+import type { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ProxyEvents, ProxyResponseCode, RequestContext } from './proxy.js';
+import type { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
+
+const STATUS_TEXT: Record<number, string> = {
+  404: 'Not Found',
+  413: 'Content Too Large',
+  421: 'Misdirected Request',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+function withoutConnection(headers: http.OutgoingHttpHeaders): http.OutgoingHttpHeaders {
+  const { connection: _connection, ...rest } = headers;
+  return rest;
+}
+
+export class ProxyAnswers {
+  constructor(
+    readonly events: EventEmitter<ProxyEvents>,
+    readonly maxBody: number,
+  ) {}
+
+  // 'response' event objects are only built for someone listening (the request log, metrics).
+  report(ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode): void {
+    if (this.events.listenerCount('response') > 0) this.events.emit('response', { ...ctx, status, ...(code ? { code } : {}) });
+  }
+
+  /** Reports the response once it is fully written. */
+  reportOnFinish(res: http.ServerResponse, ctx: RequestContext, status: number): void {
+    if (this.events.listenerCount('response') > 0) res.once('finish', () => this.report(ctx, status));
+  }
+
+  answer(
+    res: http.ServerResponse,
+    ctx: RequestContext,
+    status: number,
+    code?: ProxyResponseCode | UpstreamErrorCode,
+    extra: http.OutgoingHttpHeaders = {},
+  ): void {
+    const body = `${status} ${STATUS_TEXT[status] ?? http.STATUS_CODES[status] ?? ''}${code ? `: ${code}` : ''}\n`;
+    res.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      ...(code ? { 'x-kupstream-error': code } : {}),
+      // HTTP/2 has no Connection header (the compatibility API throws on one).
+      ...(res.req?.httpVersionMajor === 2 ? withoutConnection(extra) : extra),
+    });
+    res.end(body);
+    this.report(ctx, status, code);
+  }
+
+  fail(res: http.ServerResponse, ctx: RequestContext, error: UpstreamError): void {
+    // Already answered by the proxy (413), or the client left: the upstream request was dropped on purpose.
+    if (res.writableEnded || res.destroyed) return;
+    this.events.emit('upstreamError', { ...ctx, error });
+    // Headers already went out: all we can do is cut the response short.
+    if (res.headersSent) return void res.destroy();
+    this.answer(res, ctx, error.status, error.code);
+  }
+
+  answerRaw(socket: Duplex, ctx: RequestContext, status: number, code: ProxyResponseCode | UpstreamErrorCode): void {
+    const body = `${status} ${STATUS_TEXT[status] ?? ''}: ${code}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-kupstream-error: ${code}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    this.events.emit('response', { ...ctx, status, code });
+  }
+
+  failRaw(socket: Duplex, ctx: RequestContext, error: UpstreamError): void {
+    this.events.emit('upstreamError', { ...ctx, error });
+    if (!socket.destroyed) this.answerRaw(socket, ctx, error.status, error.code);
+  }
+
+  /** A body without Content-Length (chunked) is counted as it streams; past the limit the upstream request is dropped. */
+  limitBody(req: http.IncomingMessage, res: http.ServerResponse, ctx: RequestContext, abort: () => void): void {
+    if (req.headers['content-length'] !== undefined) return;
+    let seen = 0;
+    const count = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen <= this.maxBody) return;
+      req.off('data', count);
+      req.unpipe();
+      abort();
+      if (res.headersSent) return void res.destroy();
+      this.answer(res, ctx, 413, 'request_body_too_large', { connection: 'close' });
+    };
+    req.on('data', count);
+  }
+}

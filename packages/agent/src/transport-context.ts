@@ -1,0 +1,13 @@
+// What the proxy hands each transport module (HTTP/1.1, HTTP/2, tunnels): its pools, the
+// shared response deadline, its own answers and events, and the open tunnels.
+import type { ProxyAnswers } from './proxy-answers.js';
+import type { UpstreamPools } from './pools.js';
+import type { ResponseDeadlines } from './timeouts/response-deadline.js';
+import type { Tunnels } from './tunnels.js';
+
+export interface TransportContext {
+  readonly pools: UpstreamPools;
+  readonly deadlines: ResponseDeadlines;
+  readonly answers: ProxyAnswers;
+  readonly tunnels: Tunnels;
+}

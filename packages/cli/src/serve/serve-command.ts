@@ -1,0 +1,151 @@
+// `kupstream serve`: translations (from files or a cluster) handed to the agent's proxy,
+// served on the HTTP listeners (--listen and each --gateway-port) and one TCP listener per L4
+// endpoint, with the optional admin server beside them, until the signal;
+// then a graceful stop (Lease released at once, in-flight requests drained).
+import { createProxy } from '@kupstream/agent';
+import { createTranslationResult, CredentialStore } from '@kupstream/core';
+import type { ServeFlags } from '../args/args.js';
+import type { AdminRuntime } from '@kupstream/admin';
+import { servedCount } from '../translate/diagnostics-summary.js';
+import { StartupError } from '../errors.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { fileModelSource } from './file-model-source.js';
+import { L4Listeners } from './l4-listeners.js';
+import { drainListeners, ListenerSet } from './listener-set.js';
+import { writeOut, type CliIo } from '../io.js';
+import type { Logger } from '../log/log.js';
+import type { ModelSource, ModelUpdate } from './model-source.js';
+import { resolveFromOverrides } from './resolve-overrides.js';
+import type { StatusPublisher } from '../cluster/status-publisher.js';
+import { upstreamErrorLogger } from './upstream-error-log.js';
+
+export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promise<ExitCodeValue> {
+  // The cluster connection is checked first: a kubeconfig that cannot be used ends here (exit 2).
+  let admin: AdminRuntime | undefined;
+  let source: ModelSource;
+  let publisher: StatusPublisher | undefined;
+  if (flags.cluster) {
+    // Loaded only in cluster mode: @kubernetes/client-node alone takes a second to load.
+    ({ source, publisher } = (await import('./serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) =>
+      admin?.setLeader(leading),
+    ));
+  } else {
+    source = fileModelSource(flags, io, log);
+  }
+
+  // The proxy starts empty: nothing is routed until the first translation is applied,
+  // and the listener opens only after that.
+  const proxy = createProxy({
+    model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
+    credentials: new CredentialStore(),
+    resolve: resolveFromOverrides(flags.resolve),
+  });
+  proxy.on('upstreamError', upstreamErrorLogger(log));
+  const l4 = new L4Listeners({ host: flags.listen.host, mappings: flags.l4, proxy, log, announce: (line) => writeOut(io.stdout, line) });
+  let started = false;
+  let listeners: ListenerSet | undefined;
+  try {
+    admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
+    if (admin) {
+      if (admin.warning) log.warn(admin.warning);
+      if (publisher) admin.setLeader(false);
+      await writeOut(io.stdout, `kupstream: admin at ${admin.url}/ (inspector, /healthz, /readyz, /metrics)\n`);
+    }
+    const apply = ({ result, translationMs }: ModelUpdate) => {
+      proxy.update(result, result.credentials);
+      // The proxy first: a listener opened for a new endpoint finds its route at once.
+      void l4.sync(result);
+      admin?.setModel(result, { translationMs, credentials: result.credentials });
+    };
+    publisher?.start();
+    const first = await untilAborted(source.start(apply), io.signal);
+    if (first === 'aborted') {
+      log.line('stopped before the first translation');
+      return ExitCode.ok;
+    }
+    // Each listener's servers carry the agent's header, request, keep-alive and idle timeouts
+    // and header size bound, so idle or half-open clients cannot hold them.
+    listeners = new ListenerSet({
+      listen: flags.listen,
+      gatewayPorts: flags.gatewayPorts,
+      proxy,
+      ...(admin ? { instrument: (handler) => admin!.instrument(handler) } : {}),
+      log,
+    });
+    const urls = await listeners.start();
+    await l4.idle();
+    started = true;
+    admin?.setReady(true);
+    for (const { port, url } of urls.gatewayPorts) await writeOut(io.stdout, `kupstream: gateway listener port ${port} on ${url}\n`);
+    await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${urls.listen}\n`);
+    await untilAborted(new Promise<void>(() => undefined), io.signal);
+  } finally {
+    await shutdown({ flags, log, listeners, l4, started, source, publisher, admin, proxy });
+  }
+  return ExitCode.ok;
+}
+
+async function startAdminServer(address: string, allowNonLoopback: boolean, proxy: ReturnType<typeof createProxy>): Promise<AdminRuntime> {
+  // Loaded only with --admin (prom-client, pino, the page).
+  const { startAdmin } = await import('@kupstream/admin');
+  try {
+    return await startAdmin({ address, allowNonLoopback, proxy, pools: () => proxy.stats().upstreams });
+  } catch (error) {
+    // A malformed or refused address, or one in use: each message says which and what to do.
+    throw new StartupError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+interface Running {
+  flags: ServeFlags;
+  log: Logger;
+  listeners: ListenerSet | undefined;
+  l4: L4Listeners;
+  started: boolean;
+  source: ModelSource;
+  publisher: StatusPublisher | undefined;
+  admin: AdminRuntime | undefined;
+  proxy: ReturnType<typeof createProxy>;
+}
+
+/** The Lease goes back at once (another replica takes over while we drain); traffic drains up to the timeout. */
+async function shutdown({ flags, log, listeners, l4, started, source, publisher, admin, proxy }: Running): Promise<void> {
+  if (started) log.line(`stopping: draining requests in flight (at most ${formatMs(flags.shutdownTimeoutMs)})`);
+  admin?.setReady(false);
+  const released = publisher?.release();
+  const sourceClosed = source.close();
+  // L4 listeners stop accepting with the HTTP one; the proxy's close ends their tunnels.
+  const l4Stopped = l4.stop();
+  if (started && listeners) {
+    const { cut } = await drainListeners(listeners, () => proxy.close(), flags.shutdownTimeoutMs);
+    if (cut) log.warn(`requests still in flight after ${formatMs(flags.shutdownTimeoutMs)} were cut`);
+  } else {
+    listeners?.closeAll();
+    await proxy.close();
+  }
+  await l4Stopped;
+  await l4.cut();
+  await Promise.all([released, sourceClosed]);
+  await admin?.close();
+  if (started) log.line('stopped');
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** `work`'s outcome, or 'aborted' as soon as the signal fires (serve's stop). */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | 'aborted'> {
+  if (!signal) return work; // no way to be stopped: serve until the process ends
+  if (signal.aborted) return 'aborted';
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
