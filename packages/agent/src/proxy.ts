@@ -41,12 +41,7 @@ export interface ProxyOptions {
 
 /** Codes the proxy itself answers with (besides the UpstreamError codes). */
 export type ProxyResponseCode =
-  | 'route_not_found'
-  | 'backend_not_found'
-  | 'no_backend'
-  | 'proxy_closed'
-  | 'request_body_too_large'
-  | 'misdirected_request';
+  'route_not_found' | 'backend_not_found' | 'no_backend' | 'proxy_closed' | 'request_body_too_large' | 'misdirected_request';
 
 export interface RequestContext {
   endpoint?: string;
