@@ -5,6 +5,7 @@ import type http from 'node:http';
 import type { Upstream } from '@kupstream/core';
 import { applyFilters, type RequestPlan } from './filters.js';
 import { endToEnd } from './http-headers.js';
+import { applyClientIdentity } from './listeners/client-identity.js';
 import type { ListenerContext } from './listeners/listener-context.js';
 import type { ProxyResponseCode, RequestContext } from './proxy.js';
 import { pickBackend, type CompiledRoute, type RequestFacts, type RouteHit, type RouteTable } from './router.js';
@@ -78,6 +79,8 @@ export function routeRequest(table: RouteTable, req: http.IncomingMessage, closi
     scheme,
     hit.match,
   );
+  // The client identity headers are the listener's to set: a client's own copies never pass.
+  applyClientIdentity(plan.headers, listener.clientIdentity?.(req));
   return { ctx, table, hostHeader, hit, scheme, plan };
 }
 

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { applyServerTimeouts, DEFAULT_SERVER_TIMEOUTS, type ListenerContext, type Proxy } from '@kupstream/agent';
+import { applyServerTimeouts, DEFAULT_SERVER_TIMEOUTS, type ClientIdentity, type ListenerContext, type Proxy } from '@kupstream/agent';
 import { StartupError } from '../errors.js';
 import type { HostPort } from '../args/flag-values.js';
 import type { GatewayPortMapping } from '../args/gateway-port-flag.js';
@@ -20,6 +20,9 @@ export interface TlsAcceptor {
   /** Whether connections to this listener port are TLS (the model's endpoints on it are https://). */
   isTlsPort(port: number): boolean;
   accept(socket: Socket, port: number, servers: ProtocolServers): void;
+  /** On a TLS connection: whether the host belongs to the listener the client's SNI chose. */
+  hostAllowed(port: number, host: string, req: http.IncomingMessage): boolean;
+  clientIdentity(req: http.IncomingMessage): ClientIdentity | undefined;
 }
 
 export interface ListenerSetOptions {
@@ -136,7 +139,17 @@ export class ListenerSet {
     const mapped = new Set(gatewayPorts.map((m) => m.port));
     const main = await this.#bind(listen, mapped.size > 0 ? { excludedPorts: mapped } : {}, undefined);
     const out: { port: number; url: string }[] = [];
-    for (const m of gatewayPorts) out.push({ port: m.port, url: await this.#bind(m.to, { port: m.port }, m.port) });
+    const { tls } = this.#options;
+    for (const m of gatewayPorts) {
+      const context: ListenerContext = tls
+        ? {
+            port: m.port,
+            hostAllowed: (host, req) => tls.hostAllowed(m.port, host, req),
+            clientIdentity: (req) => tls.clientIdentity(req),
+          }
+        : { port: m.port };
+      out.push({ port: m.port, url: await this.#bind(m.to, context, m.port) });
+    }
     return { listen: main, gatewayPorts: out };
   }
 

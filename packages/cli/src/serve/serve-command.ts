@@ -2,7 +2,7 @@
 // served on the HTTP listeners (--listen and each --gateway-port) and one TCP listener per L4
 // endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
-import { createProxy } from '@kupstream/agent';
+import { createProxy, FrontendTls } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
@@ -12,6 +12,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { fileModelSource } from './file-model-source.js';
 import { L4Listeners } from './l4-listeners.js';
 import { drainListeners, ListenerSet } from './listener-set.js';
+import { TlsConnections } from './tls-connections.js';
 import { writeOut, type CliIo } from '../io.js';
 import type { Logger } from '../log/log.js';
 import type { ModelSource, ModelUpdate } from './model-source.js';
@@ -44,6 +45,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
   const l4 = new L4Listeners({ host: flags.listen.host, mappings: flags.l4, proxy, log, announce: (line) => writeOut(io.stdout, line) });
   let started = false;
   let listeners: ListenerSet | undefined;
+  const frontendTls = new FrontendTls();
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
     if (admin) {
@@ -53,6 +55,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     }
     const apply = ({ result, translationMs }: ModelUpdate) => {
       proxy.update(result, result.credentials);
+      // TLS listeners from the same model: new certificates take effect for new connections.
+      frontendTls.update(result, result.credentials);
       // The proxy first: a listener opened for a new endpoint finds its route at once.
       void l4.sync(result);
       admin?.setModel(result, { translationMs, credentials: result.credentials });
@@ -70,6 +74,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       gatewayPorts: flags.gatewayPorts,
       proxy,
       ...(admin ? { instrument: (handler) => admin!.instrument(handler) } : {}),
+      tls: new TlsConnections(frontendTls, log),
       log,
     });
     const urls = await listeners.start();
