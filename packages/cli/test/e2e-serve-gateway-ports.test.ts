@@ -41,7 +41,7 @@ function manifests(altBackend: string): string {
 }
 
 const gatewayPortOf = (serve: ServeProcess, port: number) =>
-  Number(new RegExp(`gateway listener port ${port} on http://127\\.0\\.0\\.1:(\\d+)`).exec(serve.stdout())?.[1]);
+  Number(new RegExp(`gateway listener port ${port} on 127\\.0\\.0\\.1:(\\d+)`).exec(serve.stdout())?.[1]);
 
 describe('serve: --gateway-port listeners, routing by listener port, h2c on every plain listener', function () {
   this.timeout(60_000);

@@ -134,11 +134,11 @@ export class ListenerSet {
   }
 
   /** Binds --listen, then every --gateway-port address; returns the URLs, --listen's first. */
-  async start(): Promise<{ listen: string; gatewayPorts: { port: number; url: string }[] }> {
+  async start(): Promise<{ listen: string; gatewayPorts: { port: number; address: string }[] }> {
     const { listen, gatewayPorts } = this.#options;
     const mapped = new Set(gatewayPorts.map((m) => m.port));
     const main = await this.#bind(listen, mapped.size > 0 ? { excludedPorts: mapped } : {}, undefined);
-    const out: { port: number; url: string }[] = [];
+    const out: { port: number; address: string }[] = [];
     const { tls } = this.#options;
     for (const m of gatewayPorts) {
       const context: ListenerContext = tls
@@ -148,7 +148,7 @@ export class ListenerSet {
             clientIdentity: (req) => tls.clientIdentity(req),
           }
         : { port: m.port };
-      out.push({ port: m.port, url: await this.#bind(m.to, context, m.port) });
+      out.push({ port: m.port, address: (await this.#bind(m.to, context, m.port)).slice('http://'.length) });
     }
     return { listen: main, gatewayPorts: out };
   }

@@ -81,7 +81,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     await l4.idle();
     started = true;
     admin?.setReady(true);
-    for (const { port, url } of urls.gatewayPorts) await writeOut(io.stdout, `kupstream: gateway listener port ${port} on ${url}\n`);
+    for (const { port, address } of urls.gatewayPorts)
+      await writeOut(io.stdout, `kupstream: gateway listener port ${port} on ${address} (TLS while its endpoints are https://)\n`);
     await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${urls.listen}\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
