@@ -46,6 +46,7 @@ export function forwardHttp1(
     plan.responseModifiers,
     {
       responding: (status) => answers.reportOnFinish(res, ctx, status),
+      writeHead: (status, headers) => answers.writeHead(res, ctx, status, headers),
       failed: (err, reusedConnection) => {
         const error = classifyUpstreamError(err, { phase: 'request', upstream: upstream.name, established: true });
         // A kept-alive connection the upstream closed just as we reused it: the request never
@@ -138,7 +139,7 @@ function forwardUnpooled(
     const headers = endToEnd(upRes.headers);
     for (const modifier of plan.responseModifiers) modifyHeaders(headers, modifier);
     const status = upRes.statusCode ?? 502;
-    res.writeHead(status, headers);
+    if (!answers.writeHead(res, ctx, status, headers)) return void upReq.destroy();
     upRes.pipe(res);
     // The upstream went away mid-body: reported, and the client's response is cut short.
     upRes.on('error', (err) =>

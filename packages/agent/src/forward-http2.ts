@@ -56,7 +56,7 @@ export function forwardHttp2(
           const status = Number(h2headers[':status'] ?? 502);
           const out = endToEnd(h2headers);
           for (const modifier of plan.responseModifiers) modifyHeaders(out, modifier);
-          res.writeHead(status, out);
+          if (!answers.writeHead(res, ctx, status, out)) return void stream.close(http2.constants.NGHTTP2_CANCEL);
           stream.pipe(res);
           answers.reportOnFinish(res, ctx, status);
         });

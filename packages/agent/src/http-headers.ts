@@ -1,5 +1,5 @@
 // Header hygiene between the downstream client and the upstream (RFC 9110 §7.6.1).
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -40,6 +40,18 @@ function namedIn(connection: string | string[] | number): Set<string> {
   );
 }
 
+/**
+ * The client's end-to-end headers as the start of the upstream request: X-Forwarded-Host
+ * and -Proto are the proxy's to set (upstreams build absolute URLs and make security
+ * decisions from them), so a client's own are dropped.
+ */
+export function fromClient(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out = endToEnd(headers);
+  delete out['x-forwarded-host'];
+  delete out['x-forwarded-proto'];
+  return out;
+}
+
 type http2Headers = Record<string, string | string[] | number | undefined>;
 
 /**
@@ -60,7 +72,11 @@ export function endToEndRaw(raw: Buffer[]): OutgoingHttpHeaders {
   return endToEnd(parsed);
 }
 
-/** Adds X-Forwarded-For/-Host/-Proto, appending to an existing X-Forwarded-For. */
+/**
+ * Sets X-Forwarded-Host/-Proto to what this proxy saw unless a route filter set them (the
+ * client's own values were dropped by `fromClient`), and appends the client address to
+ * X-Forwarded-For.
+ */
 export function addForwarded(headers: OutgoingHttpHeaders, client: string | undefined, host: string, proto: string): void {
   const prior = headers['x-forwarded-for'];
   const priorText = Array.isArray(prior) ? prior.join(', ') : prior === undefined ? '' : String(prior);
@@ -79,12 +95,22 @@ export function forHttp2(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
   return out;
 }
 
-/** Serializes a request head for a raw Upgrade tunnel. */
-export function requestHead(method: string, path: string, headers: OutgoingHttpHeaders): string {
-  let head = `${method} ${path} HTTP/1.1\r\n`;
+/**
+ * A response head for a raw client socket (an Upgrade's answer), every header checked
+ * with Node's own validators: throws on a name or value that cannot be written.
+ */
+export function responseHead(status: number, headers: OutgoingHttpHeaders): string {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${String(v)}\r\n`;
+    validateHeaderName(name);
+    for (const v of Array.isArray(value) ? value : [value]) {
+      const text = String(v);
+      validateHeaderValue(name, text);
+      // validateHeaderValue lets 0x80-0xff through; a raw write would turn anything above into other bytes.
+      if (/[^\t\x20-\xff]/.test(text)) throw new TypeError(`header ${name} has a value that cannot be written`);
+      head += `${name}: ${text}\r\n`;
+    }
   }
   return `${head}\r\n`;
 }

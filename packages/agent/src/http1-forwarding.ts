@@ -12,8 +12,10 @@ import type { Deadline, ResponseDeadlines } from './timeouts/response-deadline.j
 
 /** What the proxy does with the outcome. */
 export interface Http1Outcome {
-  /** Response headers are about to be written (status known). */
+  /** Response headers were written (status known). */
   responding(status: number): void;
+  /** Writes the response head; false when it was refused (and answered otherwise). */
+  writeHead(status: number, headers: http.OutgoingHttpHeaders): boolean;
   /**
    * The upstream failed, before or after the response headers. `replayable` is true when
    * the request was never written, or went out on a connection that had carried a request
@@ -67,9 +69,14 @@ export class Http1Forwarding implements Dispatcher.DispatchHandler {
     const headers = endToEndRaw(rawHeaders);
     for (const modifier of this.modifiers) modifyHeaders(headers, modifier);
     this.#resume = resume;
-    this.outcome.responding(statusCode);
-    this.res.writeHead(statusCode, headers);
-    return true;
+    if (this.outcome.writeHead(statusCode, headers)) {
+      this.outcome.responding(statusCode);
+      return true;
+    }
+    // The client was answered instead; the upstream response is dropped.
+    this.#done = true;
+    this.#abort?.(new Error('the response head was refused'));
+    return false;
   }
 
   onData(chunk: Buffer): boolean {

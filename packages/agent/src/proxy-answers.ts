@@ -8,6 +8,7 @@ import type { ProxyEvents, ProxyResponseCode, RequestContext } from './proxy.js'
 import type { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
 const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
   404: 'Not Found',
   413: 'Content Too Large',
   421: 'Misdirected Request',
@@ -15,6 +16,7 @@ const STATUS_TEXT: Record<number, string> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  508: 'Loop Detected',
 };
 
 function withoutConnection(headers: http.OutgoingHttpHeaders): http.OutgoingHttpHeaders {
@@ -31,6 +33,12 @@ export class ProxyAnswers {
   // 'response' event objects are only built for someone listening (the request log, metrics).
   report(ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode): void {
     if (this.events.listenerCount('response') > 0) this.events.emit('response', { ...ctx, status, ...(code ? { code } : {}) });
+  }
+
+  /** The answer to an Upgrade request (a 101, a relayed answer, or the proxy's own). */
+  reportUpgrade(ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode): void {
+    if (this.events.listenerCount('response') > 0)
+      this.events.emit('response', { ...ctx, status, ...(code ? { code } : {}), upgrade: true });
   }
 
   /** Reports the response once it is fully written. */
@@ -57,6 +65,32 @@ export class ProxyAnswers {
     this.report(ctx, status, code);
   }
 
+  /**
+   * Writes the response head through Node's validating writeHead. A header Node refuses
+   * (a value from the upstream or a filter it cannot encode) answers 502
+   * `response_header_invalid` instead of throwing; returns whether the head went out.
+   */
+  writeHead(res: http.ServerResponse, ctx: RequestContext, status: number, headers: http.OutgoingHttpHeaders): boolean {
+    try {
+      res.writeHead(status, headers);
+      return true;
+    } catch {
+      if (!res.headersSent && !res.destroyed) this.answer(res, ctx, 502, 'response_header_invalid');
+      else res.destroy();
+      return false;
+    }
+  }
+
+  /** The last resort of the request path: an unexpected exception answers 500 `internal_error`. */
+  internalError(res: http.ServerResponse, ctx: RequestContext): void {
+    if (res.headersSent || res.destroyed) return void res.destroy();
+    try {
+      this.answer(res, ctx, 500, 'internal_error', { connection: 'close' });
+    } catch {
+      res.destroy();
+    }
+  }
+
   fail(res: http.ServerResponse, ctx: RequestContext, error: UpstreamError): void {
     // Already answered by the proxy (413), or the client left: the upstream request was dropped on purpose.
     if (res.writableEnded || res.destroyed) return;
@@ -71,7 +105,7 @@ export class ProxyAnswers {
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-kupstream-error: ${code}\r\nconnection: close\r\n\r\n${body}`,
     );
-    this.events.emit('response', { ...ctx, status, code });
+    this.reportUpgrade(ctx, status, code);
   }
 
   failRaw(socket: Duplex, ctx: RequestContext, error: UpstreamError): void {

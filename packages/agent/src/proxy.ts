@@ -5,18 +5,19 @@
 // and one response deadline (timeouts/response-deadline.ts). Failures are typed 502/504
 // (500 for an unavailable upstream) with `x-kupstream-error`; update() swaps the model
 // atomically. Bodies stream with backpressure, never buffered.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { CredentialStore, TranslationModel } from '@kupstream/core';
+import { PROXY_HOP_HEADER, type CredentialStore, type TranslationModel } from '@kupstream/core';
 import { forwardHttp1 } from './forward-http1.js';
 import { forwardHttp2 } from './forward-http2.js';
 import { addForwarded } from './http-headers.js';
 import { ANY_LISTENER, type ListenerContext } from './listeners/listener-context.js';
 import { UpstreamPools, type UpstreamPoolStats } from './pools.js';
 import { ProxyAnswers } from './proxy-answers.js';
-import { routeRequest, upstreamOf } from './request-routing.js';
+import { nextHop, routeRequest, upstreamOf } from './request-routing.js';
 import { compileRouteTable, type RouteTable } from './router.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_MAX_SOCKETS_PER_POOL, resolveTimeouts } from './timeouts/defaults.js';
 import type { Timeouts } from './timeouts/defaults.js';
@@ -24,6 +25,7 @@ import { ResponseDeadlines } from './timeouts/response-deadline.js';
 import type { TransportContext } from './transport-context.js';
 import { forwardL4, forwardUpgrade, Tunnels } from './tunnels.js';
 import type { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
+import { UpstreamDenyList, type UpstreamDenyOptions } from './upstream-deny-list.js';
 import type { Resolve } from './upstream-target.js';
 
 export interface ProxyOptions {
@@ -37,11 +39,33 @@ export interface ProxyOptions {
   maxRequestBodyBytes?: number;
   /** Weighted backend choice; returns [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * Upstream addresses never dialed (500 `upstream_denied`), checked on the address dialed
+   * after `resolve` and DNS: CIDR blocks, and the host's own listen/admin addresses.
+   * A malformed CIDR throws here.
+   */
+  denyUpstreams?: UpstreamDenyOptions;
 }
 
 /** Codes the proxy itself answers with (besides the UpstreamError codes). */
 export type ProxyResponseCode =
-  'route_not_found' | 'backend_not_found' | 'no_backend' | 'proxy_closed' | 'request_body_too_large' | 'misdirected_request';
+  | 'route_not_found'
+  | 'backend_not_found'
+  | 'no_backend'
+  | 'proxy_closed'
+  | 'request_body_too_large'
+  /** 400: the request-target cannot be normalized (request-target.ts) */
+  | 'path_invalid'
+  /** 400: an absolute-form target names another authority than Host */
+  | 'authority_mismatch'
+  /** 508: the request already passed through this proxy */
+  | 'loop_detected'
+  /** 502: a response header Node refuses to write */
+  | 'response_header_invalid'
+  /** 500: an unexpected failure in the proxy's request path */
+  | 'internal_error'
+  /** 421: the request's host belongs to another TLS listener than the connection's */
+  | 'misdirected_request';
 
 export interface RequestContext {
   endpoint?: string;
@@ -57,6 +81,8 @@ export interface UpstreamErrorEvent extends RequestContext {
 
 export interface ResponseEvent extends RequestContext {
   status: number;
+  /** Set for an Upgrade request (answered on its socket, not a ServerResponse). */
+  upgrade?: true;
   /** The `x-kupstream-error` code, when the proxy answered instead of the upstream. */
   code?: ProxyResponseCode | UpstreamErrorCode;
 }
@@ -117,6 +143,8 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   readonly #credentials: CredentialStore;
   readonly #random: () => number;
   readonly #transport: TransportContext;
+  /** This proxy's token in the hop header (the loop guard); unguessable, so a client cannot fake a loop. */
+  readonly #hopToken = randomBytes(9).toString('base64url');
   #inFlight = 0;
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
@@ -135,6 +163,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
         ...(options.resolve ? { resolve: options.resolve } : {}),
         timeouts,
         maxSocketsPerPool: options.maxSocketsPerPool ?? DEFAULT_MAX_SOCKETS_PER_POOL,
+        ...(options.denyUpstreams ? { deny: new UpstreamDenyList(options.denyUpstreams) } : {}),
       }),
       // Response timeouts of every request, behind one timer (they share one duration).
       deadlines: new ResponseDeadlines(timeouts.response),
@@ -178,7 +207,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   }
 
   handlerFor(listener: ListenerContext): http.RequestListener {
-    return (req, res) => this.#handle(req, res, listener);
+    return (req, res) => this.#handleSafely(req, res, listener);
   }
 
   upgradeHandlerFor(listener: ListenerContext): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
@@ -194,16 +223,27 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     return this.#closing;
   }
 
-  readonly handler: http.RequestListener = (req, res) => this.#handle(req, res, ANY_LISTENER);
+  readonly handler: http.RequestListener = (req, res) => this.#handleSafely(req, res, ANY_LISTENER);
+
+  #handleSafely(req: http.IncomingMessage, res: http.ServerResponse, listener: ListenerContext): void {
+    // The request path never throws into the server: whatever escapes answers 500.
+    try {
+      this.#handle(req, res, listener);
+    } catch {
+      this.#transport.answers.internalError(res, { method: req.method ?? 'GET', path: req.url ?? '' });
+    }
+  }
 
   #handle(req: http.IncomingMessage, res: http.ServerResponse, listener: ListenerContext): void {
     const { answers } = this.#transport;
-    const routed = routeRequest(this.#table, req, this.#closing !== undefined, listener);
+    const routed = routeRequest(this.#table, req, this.#closing !== undefined, this.#hopToken, listener);
     if ('refusal' in routed) return answers.answer(res, routed.ctx, routed.refusal.status, routed.refusal.code);
     const { ctx, table, hostHeader, hit, scheme, plan } = routed;
     if (plan.redirect) {
-      res.writeHead(plan.redirect.status, { location: plan.redirect.location, 'content-length': 0 }).end();
-      answers.report(ctx, plan.redirect.status);
+      if (answers.writeHead(res, ctx, plan.redirect.status, { location: plan.redirect.location, 'content-length': 0 })) {
+        res.end();
+        answers.report(ctx, plan.redirect.status);
+      }
       return;
     }
     if (hit.route.route.response) return answers.answer(res, ctx, hit.route.route.response.status);
@@ -215,6 +255,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     plan.headers.host = plan.host;
     delete plan.headers.expect;
     addForwarded(plan.headers, req.socket.remoteAddress, hostHeader, scheme);
+    plan.headers[PROXY_HOP_HEADER] = nextHop(req, this.#hopToken);
     this.#inFlight++;
     let done = false;
     const finish = () => {
@@ -232,9 +273,14 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
 
   #upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, listener: ListenerContext): void {
     socket.on('error', () => socket.destroy());
-    const routed = routeRequest(this.#table, req, this.#closing !== undefined, listener);
-    if ('refusal' in routed) return this.#transport.answers.answerRaw(socket, routed.ctx, routed.refusal.status, routed.refusal.code);
-    forwardUpgrade(this.#transport, req, socket, head, routed, this.#random);
+    try {
+      const routed = routeRequest(this.#table, req, this.#closing !== undefined, this.#hopToken, listener);
+      if ('refusal' in routed) return this.#transport.answers.answerRaw(socket, routed.ctx, routed.refusal.status, routed.refusal.code);
+      routed.plan.headers[PROXY_HOP_HEADER] = nextHop(req, this.#hopToken);
+      forwardUpgrade(this.#transport, req, socket, head, routed, this.#random);
+    } catch {
+      socket.destroy();
+    }
   }
 
   connectionHandler(endpointUrl: string): (socket: net.Socket) => void {

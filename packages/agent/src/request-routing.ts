@@ -2,12 +2,13 @@
 // a request (or Upgrade) matches, its filter plan, the backend's upstream, or the typed
 // refusal (404 / 500 / 503 with its `x-kupstream-error` code) when there is none.
 import type http from 'node:http';
-import type { Upstream } from '@kupstream/core';
+import { PROXY_HOP_HEADER, type Upstream } from '@kupstream/core';
 import { applyFilters, type RequestPlan } from './filters.js';
-import { endToEnd } from './http-headers.js';
+import { fromClient } from './http-headers.js';
 import { applyClientIdentity } from './listeners/client-identity.js';
 import type { ListenerContext } from './listeners/listener-context.js';
 import type { ProxyResponseCode, RequestContext } from './proxy.js';
+import { normalizeRequestTarget } from './request-target.js';
 import { pickBackend, type CompiledRoute, type RequestFacts, type RouteHit, type RouteTable } from './router.js';
 
 /** A request matched to a route of one model's table, with its filter plan. */
@@ -54,29 +55,55 @@ function schemeOf(url: string): string {
   return url.slice(0, url.indexOf(':')).toLowerCase();
 }
 
+/** Whether this proxy's `hopToken` is already in the request's hop header. */
+function looped(req: http.IncomingMessage, hopToken: string): boolean {
+  const value = req.headers[PROXY_HOP_HEADER];
+  if (value === undefined) return false;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  return text.split(',').some((token) => token.trim() === hopToken);
+}
+
+/** The hop header to forward: what came in, plus this proxy's token. */
+export function nextHop(req: http.IncomingMessage, hopToken: string): string {
+  const value = req.headers[PROXY_HOP_HEADER];
+  const prior = Array.isArray(value) ? value.join(', ') : value;
+  return prior ? `${prior}, ${hopToken}` : hopToken;
+}
+
 /**
  * The route for the request against `table` (the table of this moment, so an update()
  * mid-request cannot mix models) and its filter plan, or the refusal when there is none.
+ * Routes match the normalized path, and that path is what goes upstream.
  */
-export function routeRequest(table: RouteTable, req: http.IncomingMessage, closing: boolean, listener: ListenerContext): RoutingOutcome {
+export function routeRequest(
+  table: RouteTable,
+  req: http.IncomingMessage,
+  closing: boolean,
+  hopToken: string,
+  listener: ListenerContext,
+): RoutingOutcome {
+  const hostHeader = hostHeaderOf(req);
+  const target = normalizeRequestTarget(req.url ?? '/', hostHeader);
+  // The path as the client sent it (the request log's and the admin's view); routes see target.path.
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
-  const path = q === -1 ? raw : raw.slice(0, q);
-  const search = q === -1 ? '' : raw.slice(q);
-  const ctx: RequestContext = { method: req.method ?? 'GET', path };
+  const ctx: RequestContext = { method: req.method ?? 'GET', path: q === -1 ? raw : raw.slice(0, q) };
   if (closing) return { ctx, refusal: { status: 503, code: 'proxy_closed' } };
-  const hostHeader = hostHeaderOf(req);
+  if (looped(req, hopToken)) return { ctx, refusal: { status: 508, code: 'loop_detected' } };
+  if (!target.ok) return { ctx, refusal: { status: 400, code: target.code } };
   if (listener.hostAllowed && !listener.hostAllowed(hostHeader, req)) return { ctx, refusal: { status: 421, code: 'misdirected_request' } };
+  const { path, search } = target;
   const hit = table.route(hostHeader, new IncomingFacts(ctx.method, path, search, req.headers), listener.port);
   // Endpoints on a port that has a listener of its own are served there only.
-  if (!hit || listener.excludedPorts?.has(hit.route.port)) return { ctx, refusal: { status: 404, code: 'route_not_found' } };
+  if (!hit || (hit.route.listener.port !== undefined && listener.excludedPorts?.has(hit.route.listener.port)))
+    return { ctx, refusal: { status: 404, code: 'route_not_found' } };
   ctx.endpoint = hit.route.endpoint.name;
   ctx.route = hit.route.route.name;
   const scheme = schemeOf(hit.route.endpoint.url);
   const plan = applyFilters(
     hit.route.route.filters,
-    { host: hostHeader, path, search, headers: endToEnd(req.headers), responseModifiers: [] },
-    scheme,
+    { host: hostHeader, path, search, headers: fromClient(req.headers), responseModifiers: [] },
+    hit.route.listener,
     hit.match,
   );
   // The client identity headers are the listener's to set: a client's own copies never pass.

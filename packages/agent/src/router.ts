@@ -1,6 +1,9 @@
-// Routing by Host (and, when the listener's port is given, by the endpoint URL's port) and
-// by each route's matches, in model order: the translators already sorted routes by match
-// precedence, so the first match wins.
+// Routing by Host and by each route's matches, in model order: the translators already
+// sorted routes by match precedence, so the first match wins. Host selection follows the
+// Gateway API: the exact host, else the longest matching `*.` wildcard suffix, else the
+// catch-all `*`; the endpoints of the most specific host are the only candidates (a request
+// they do not match is not retried against a less specific host: listener isolation).
+// Optionally only the endpoints of one listener port take part.
 // Everything is compiled once per model (regular expressions included) and swapped
 // atomically by the proxy.
 import type { IncomingHttpHeaders } from 'node:http';
@@ -19,8 +22,8 @@ type Test = (facts: RequestFacts) => boolean;
 export interface CompiledRoute {
   route: Route;
   endpoint: Endpoint;
-  /** The endpoint URL's port (80 for http, 443 for https when the URL has none). */
-  port: number;
+  /** The endpoint URL's scheme and port (the scheme's default when the URL has none). */
+  listener: { scheme: string; port: number };
   /** One test per Match; the route applies when any passes (or there are none). */
   tests: { match: Match; test: Test }[];
   /** Backends with a positive weight. */
@@ -38,11 +41,12 @@ export interface RouteTable {
   readonly model: TranslationModel;
   readonly upstreams: ReadonlyMap<string, Upstream>;
   /**
-   * HTTP(S) routing: host header (its port ignored), case-insensitive; `*.` wildcards. With
-   * `listenerPort`, only endpoints whose URL port equals it; without, every port.
+   * HTTP(S) routing by the Host header (its port ignored, case-insensitive): exact host, then
+   * the longest `*.` wildcard, then `*`. With `listenerPort`, only endpoints whose URL port
+   * (default 80 for http, 443 for https) equals it take part.
    */
   route(host: string, facts: RequestFacts, listenerPort?: number): RouteHit | undefined;
-  /** Whether any HTTP endpoint serves this host (on `listenerPort` when given). */
+  /** Whether any HTTP endpoint (of `listenerPort`, when given) serves this host. */
   hasHost(host: string, listenerPort?: number): boolean;
   /** L4 endpoints (`tcp://`, `tls://`) by URL. */
   l4(url: string): CompiledRoute | undefined;
@@ -103,27 +107,67 @@ function compileMatch(match: Match): Test {
   return (facts) => tests.every((t) => t(facts));
 }
 
-function compileRoute(endpoint: Endpoint, route: Route, port: number): CompiledRoute {
+function compileRoute(endpoint: Endpoint, route: Route, listener: { scheme: string; port: number }): CompiledRoute {
   const backends = route.backends.filter((b) => b.weight > 0);
   return {
     route,
     endpoint,
-    port,
+    listener,
     tests: route.matches.map((match) => ({ match, test: compileMatch(match) })),
     backends,
     totalWeight: backends.reduce((sum, b) => sum + b.weight, 0),
   };
 }
 
-const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, tls: 443 };
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
 
-/** Scheme, host and port of an endpoint URL; the port is the scheme's default when the URL has none (0 if it has no default). */
-export function endpointAddress(url: string): { scheme: string; host: string; port: number } | undefined {
-  // Parsed by hand: `*.example.com` is not a host WHATWG URL accepts everywhere.
-  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d+))?/i.exec(url);
+export interface EndpointAddress {
+  scheme: string;
+  host: string;
+  /** The URL's port, else the scheme's default (undefined for tcp/tls without one). */
+  port?: number;
+}
+
+export function endpointAddress(url: string): EndpointAddress | undefined {
+  // Parsed by hand: `*.example.com` and `*` are not hosts WHATWG URL accepts everywhere.
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d{1,5}))?/i.exec(url);
   if (!m?.[1] || !m[2]) return undefined;
   const scheme = m[1].toLowerCase();
-  return { scheme, host: m[2].toLowerCase().replace(/\.$/, ''), port: m[3] !== undefined ? Number(m[3]) : (DEFAULT_PORTS[scheme] ?? 0) };
+  const port = m[3] !== undefined ? Number(m[3]) : DEFAULT_PORTS[scheme];
+  return { scheme, host: m[2].toLowerCase().replace(/\.$/, ''), ...(port !== undefined ? { port } : {}) };
+}
+
+/** The HTTP endpoints' routes by host: exact, `*.` wildcards (longest suffix first), `*`. */
+class HostIndex {
+  readonly #exact = new Map<string, CompiledRoute[]>();
+  #wildcards: { suffix: string; routes: CompiledRoute[] }[] = [];
+  #catchAll: CompiledRoute[] | undefined;
+
+  add(host: string, routes: readonly CompiledRoute[]): void {
+    if (host === '*') this.#catchAll = [...(this.#catchAll ?? []), ...routes];
+    else if (host.startsWith('*.')) {
+      const suffix = host.slice(1);
+      const existing = this.#wildcards.find((w) => w.suffix === suffix);
+      if (existing) existing.routes.push(...routes);
+      else this.#wildcards.push({ suffix, routes: [...routes] });
+    }
+    // Two endpoints for one host (http:// and https://): their routes in model order.
+    else this.#exact.set(host, [...(this.#exact.get(host) ?? []), ...routes]);
+  }
+
+  /** Call once after the last add: the most specific wildcard first. */
+  seal(): void {
+    this.#wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
+  }
+
+  /** `host` already normalized by hostOf. */
+  routesFor(host: string): CompiledRoute[] | undefined {
+    return (
+      this.#exact.get(host) ??
+      this.#wildcards.find((w) => host.endsWith(w.suffix) && host.length > w.suffix.length)?.routes ??
+      this.#catchAll
+    );
+  }
 }
 
 /** `Host` header value → lower-case host without port or IPv6 brackets. */
@@ -136,50 +180,31 @@ export function hostOf(header: string | undefined): string {
 }
 
 export function compileRouteTable(model: TranslationModel): RouteTable {
-  const exact = new Map<string, CompiledRoute[]>();
-  const wildcards: { suffix: string; routes: CompiledRoute[] }[] = [];
+  const anyPort = new HostIndex();
+  const byPort = new Map<number, HostIndex>();
   const l4 = new Map<string, CompiledRoute>();
   for (const endpoint of model.endpoints) {
     const parsed = endpointAddress(endpoint.url);
     if (!parsed) continue;
-    const compiled = endpoint.routes.map((route) => compileRoute(endpoint, route, parsed.port));
+    const listener = { scheme: parsed.scheme, port: parsed.port ?? 0 };
+    const compiled = endpoint.routes.map((route) => compileRoute(endpoint, route, listener));
     if (parsed.scheme === 'tcp' || parsed.scheme === 'tls') {
       if (compiled[0]) l4.set(endpoint.url, compiled[0]);
       continue;
     }
     if (parsed.scheme !== 'http' && parsed.scheme !== 'https') continue;
-    if (parsed.host.startsWith('*.')) {
-      const suffix = parsed.host.slice(1);
-      const existing = wildcards.find((w) => w.suffix === suffix);
-      if (existing) existing.routes.push(...compiled);
-      else wildcards.push({ suffix, routes: compiled });
-    } else {
-      // Two endpoints for one host (http:// and https://): their routes in model order.
-      exact.set(parsed.host, [...(exact.get(parsed.host) ?? []), ...compiled]);
-    }
+    anyPort.add(parsed.host, compiled);
+    const port = parsed.port!;
+    let index = byPort.get(port);
+    if (!index) byPort.set(port, (index = new HostIndex()));
+    index.add(parsed.host, compiled);
   }
-  // The most specific wildcard first.
-  wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
+  anyPort.seal();
+  for (const index of byPort.values()) index.seal();
   const upstreams = new Map(model.upstreams.map((u) => [u.name, u]));
 
-  // With a listener port, a host's candidates are only the routes of endpoints on that port:
-  // an exact host served on another port leaves the wildcards of this one in play.
-  const onPort = (routes: CompiledRoute[] | undefined, port: number | undefined): CompiledRoute[] | undefined => {
-    if (!routes || port === undefined) return routes;
-    const kept = routes.filter((r) => r.port === port);
-    return kept.length > 0 ? kept : undefined;
-  };
-  const routesFor = (host: string, port?: number): CompiledRoute[] | undefined => {
-    const h = hostOf(host);
-    const exactRoutes = onPort(exact.get(h), port);
-    if (exactRoutes) return exactRoutes;
-    for (const w of wildcards) {
-      if (!h.endsWith(w.suffix) || h.length <= w.suffix.length) continue;
-      const routes = onPort(w.routes, port);
-      if (routes) return routes;
-    }
-    return undefined;
-  };
+  const routesFor = (host: string, listenerPort: number | undefined): CompiledRoute[] | undefined =>
+    (listenerPort === undefined ? anyPort : byPort.get(listenerPort))?.routesFor(hostOf(host));
 
   return {
     model,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { Route } from '@kupstream/core';
 import { applyFilters, rewritePath } from '../src/filters.js';
 import { compileRouteTable, hostOf, pathPrefixMatches, pickBackend, type RequestFacts } from '../src/router.js';
@@ -94,6 +95,87 @@ describe('router', () => {
     assert.equal(table.l4('tcp://1.tcp.example.com:12345')?.route.name, 'l4');
     assert.deepEqual(table.l4Urls, ['tcp://1.tcp.example.com:12345']);
   });
+  describe('host selection: exact, then the longest wildcard, then the catch-all', () => {
+    const hosts = compileRouteTable(
+      model(
+        [
+          endpoint('http://*', [route('catch-all', [{ upstream: 'u' }], { matches: [{ path: { type: 'PathPrefix', value: '/' } }] })]),
+          endpoint('http://*.example.com', [route('wild', [{ upstream: 'u' }])]),
+          endpoint('http://*.foo.example.com', [
+            route('wild-foo', [{ upstream: 'u' }], { matches: [{ path: { type: 'Exact', value: '/x' } }] }),
+          ]),
+          endpoint('http://abc.foo.example.com', [
+            route('exact', [{ upstream: 'u' }], { matches: [{ path: { type: 'Exact', value: '/x' } }] }),
+          ]),
+          endpoint('http://*:8080', [route('catch-all-8080', [{ upstream: 'u' }])]),
+          endpoint('https://secure.example.com', [route('secure', [{ upstream: 'u' }])]),
+          endpoint('http://ingress.example.com:80', [route('explicit-80', [{ upstream: 'u' }])]),
+        ],
+        [],
+      ),
+    );
+    const pick = (host: string, path = '/x', port?: number) => hosts.route(host, facts(path), port)?.route.route.name;
+
+    it('an exact host wins over every wildcard and the catch-all', () => {
+      assert.equal(pick('abc.foo.example.com'), 'exact');
+      assert.equal(pick('ABC.foo.example.com.:1234'), 'exact');
+    });
+    it('the longest matching wildcard suffix wins over shorter ones and the catch-all', () => {
+      assert.equal(pick('def.foo.example.com'), 'wild-foo');
+      assert.equal(pick('a.b.foo.example.com'), 'wild-foo');
+      assert.equal(pick('bar.example.com'), 'wild');
+    });
+    it('the catch-all serves every host nothing more specific claims, and requests without Host', () => {
+      assert.equal(pick('example.com'), 'catch-all');
+      assert.equal(pick('unrelated.test'), 'catch-all');
+      assert.equal(pick(''), 'catch-all');
+      assert.equal(pick('[::1]:80'), 'catch-all');
+      assert.equal(hosts.hasHost('anything.test'), true);
+    });
+    it('a more specific host that matches no route does not fall back to a less specific one (listener isolation)', () => {
+      assert.equal(pick('abc.foo.example.com', '/y'), undefined);
+      assert.equal(pick('def.foo.example.com', '/y'), undefined);
+    });
+    it("without a listener port, port is ignored; with one, only that port's endpoints take part", () => {
+      assert.equal(pick('other.test', '/x', 8080), 'catch-all-8080');
+      assert.equal(pick('abc.foo.example.com', '/x', 8080), 'catch-all-8080');
+      assert.equal(pick('abc.foo.example.com', '/x', 80), 'exact');
+      assert.equal(pick('other.test', '/x', 80), 'catch-all');
+      assert.equal(pick('secure.example.com', '/', 443), 'secure');
+      assert.equal(pick('secure.example.com', '/', 80), 'wild');
+      assert.equal(pick('ingress.example.com', '/', 80), 'explicit-80');
+      assert.equal(pick('other.test', '/', 9999), undefined);
+      assert.equal(hosts.hasHost('other.test', 9999), false);
+      assert.equal(hosts.hasHost('secure.example.com', 443), true);
+    });
+    it('no catch-all: an unclaimed host has no route', () => {
+      assert.equal(name('nothing.test', facts('/')), undefined);
+      assert.equal(table.hasHost('nothing.test'), false);
+    });
+    it('precedence holds for any set of endpoints (property)', () => {
+      const label = fc.constantFrom('a', 'b', 'c');
+      const hostArb = fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.'));
+      const patternArb = fc.oneof(
+        fc.constant('*'),
+        hostArb,
+        hostArb.map((h) => `*.${h}`),
+      );
+      fc.assert(
+        fc.property(fc.uniqueArray(patternArb, { maxLength: 6 }), hostArb, (patterns, host) => {
+          const t = compileRouteTable(
+            model(
+              patterns.map((p) => endpoint(`http://${p}`, [route(p, [{ upstream: 'u' }])])),
+              [],
+            ),
+          );
+          const matching = patterns.filter((p) => p === '*' || p === host || (p.startsWith('*.') && host.endsWith(p.slice(1))));
+          const rank = (p: string) => (p === host ? Infinity : p === '*' ? -1 : p.length);
+          const expected = matching.sort((a, b) => rank(b) - rank(a))[0];
+          assert.equal(t.route(host, facts('/'))?.route.route.name, expected);
+        }),
+      );
+    });
+  });
   it('weights: proportional choice, zero weight never chosen, none left → undefined', () => {
     const r = compileRouteTable(
       model(
@@ -145,7 +227,7 @@ describe('filters', () => {
         { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'x-resp', value: 'y' }] } },
       ],
       { host: 'app.example.com', path: '/api/items', search: '?q=1', headers: { 'x-add': 'a', 'x-drop': 'gone' }, responseModifiers: [] },
-      'https',
+      { scheme: 'https', port: 443 },
       { path: { type: 'PathPrefix', value: '/api' } },
     );
     assert.deepEqual(plan.headers, { 'x-set': '1', 'x-add': 'a,b' });
@@ -155,7 +237,7 @@ describe('filters', () => {
     const redirect = applyFilters(
       [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', port: 8443, statusCode: 301 } }],
       { host: 'app.example.com:80', path: '/x', search: '?a=b', headers: {}, responseModifiers: [] },
-      'http',
+      { scheme: 'http', port: 80 },
       undefined,
     );
     assert.deepEqual(redirect.redirect, { status: 301, location: 'https://app.example.com:8443/x?a=b' });

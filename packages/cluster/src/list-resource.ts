@@ -3,10 +3,11 @@
 // (list items of built-in kinds come without apiVersion/kind) or reported as malformed.
 import { isRecord } from '@kupstream/core';
 import { ApiError, type KubeApi } from './api-client.js';
-import { apiVersionOf, collectionPath, resourceName, type ResourceType } from './resources.js';
+import { apiVersionOf, type ResourceKind } from '@kupstream/core';
+import { collectionPath, resourceName } from './resources.js';
 
 export interface ListedResource {
-  type: ResourceType;
+  type: ResourceKind;
   /** The version that answered. */
   version: string;
   items: Record<string, unknown>[];
@@ -25,7 +26,7 @@ export interface ListOptions {
 export const DEFAULT_PAGE_SIZE = 500;
 
 /** Lists `type` across namespaces; `undefined` when the cluster serves none of its versions (CRD not installed). */
-export async function listResource(api: KubeApi, type: ResourceType, options: ListOptions = {}): Promise<ListedResource | undefined> {
+export async function listResource(api: KubeApi, type: ResourceKind, options: ListOptions = {}): Promise<ListedResource | undefined> {
   for (const version of type.versions) {
     try {
       return await listVersion(api, type, version, options);
@@ -37,7 +38,7 @@ export async function listResource(api: KubeApi, type: ResourceType, options: Li
   return undefined;
 }
 
-async function listVersion(api: KubeApi, type: ResourceType, version: string, options: ListOptions): Promise<ListedResource> {
+async function listVersion(api: KubeApi, type: ResourceKind, version: string, options: ListOptions): Promise<ListedResource> {
   const path = collectionPath(type, version);
   const items: Record<string, unknown>[] = [];
   let resourceVersion = '';
@@ -64,7 +65,7 @@ async function listVersion(api: KubeApi, type: ResourceType, version: string, op
  * The object with the apiVersion/kind of the list it came from, or undefined when it
  * is not an object with a name (which no API server should send, but a broken proxy might).
  */
-export function completeObject(item: unknown, type: ResourceType, version: string): Record<string, unknown> | undefined {
+export function completeObject(item: unknown, type: ResourceKind, version: string): Record<string, unknown> | undefined {
   if (!isRecord(item) || !isRecord(item.metadata) || typeof item.metadata.name !== 'string' || item.metadata.name === '') return undefined;
   const { apiVersion: _apiVersion, kind: _kind, ...rest } = item;
   return { apiVersion: apiVersionOf(type.group, version), kind: type.kind, ...rest };

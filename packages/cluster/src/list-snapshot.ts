@@ -4,7 +4,8 @@ import { SnapshotStore, type ClusterSnapshot } from '@kupstream/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, kubeApiOf, type KubeApi } from './api-client.js';
 import { listResource } from './list-resource.js';
-import { RESOURCE_TYPES, resourceName, type ResourceType } from './resources.js';
+import { RESOURCES, type ResourceKind } from '@kupstream/core';
+import { resourceName } from './resources.js';
 
 export interface ListClusterOptions {
   /** Progress lines (one per kind, skipped kinds, malformed objects); the CLI prints them on stderr. */
@@ -23,7 +24,7 @@ export class ClusterAccessError extends Error {
 const PARALLEL_LISTS = 4;
 
 /**
- * Lists every kind of `RESOURCE_TYPES`. A kind whose API is not served (its CRD is
+ * Lists every kind of `RESOURCES`. A kind whose API is not served (its CRD is
  * not installed: 404) is skipped with a progress note; any other failure rejects with
  * a ClusterAccessError naming the resource.
  */
@@ -31,7 +32,7 @@ export async function listClusterSnapshot(kubeConfig: KubeConfig | KubeApi, opti
   const api = kubeApiOf(kubeConfig);
   const progress = options.onProgress ?? (() => undefined);
   const store = new SnapshotStore();
-  const queue = [...RESOURCE_TYPES];
+  const queue = [...RESOURCES];
   // The first failure ends the whole listing: the other lists in flight are abandoned.
   const failed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
@@ -57,7 +58,7 @@ export async function listClusterSnapshot(kubeConfig: KubeConfig | KubeApi, opti
   return store.snapshot();
 }
 
-function accessError(api: KubeApi, type: ResourceType, error: unknown): Error {
+function accessError(api: KubeApi, type: ResourceKind, error: unknown): Error {
   if (!(error instanceof ApiError)) return error instanceof Error ? error : new Error(String(error));
   const what = `list ${resourceName(type)} across namespaces`;
   if (error.statusCode === 401) return new ClusterAccessError(`${api.server} did not accept the kubeconfig's credentials (401) to ${what}`);

@@ -7,11 +7,12 @@ import { isRecord } from '@kupstream/core';
 import { ApiError, type KubeApi, type WatchEvent } from './api-client.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { completeObject, listResource } from './list-resource.js';
-import { collectionPath, resourceName, type ResourceType } from './resources.js';
+import type { ResourceKind } from '@kupstream/core';
+import { collectionPath, resourceName } from './resources.js';
 
 export interface InformerOptions {
   api: KubeApi;
-  type: ResourceType;
+  type: ResourceKind;
   store: SnapshotStore;
   onProgress: (message: string) => void;
   onError: (error: Error) => void;

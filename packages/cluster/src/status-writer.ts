@@ -6,7 +6,8 @@ import { isRecord } from '@kupstream/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, kubeApiOf, type KubeApi } from './api-client.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
-import { objectPath, resourceName, resourceTypeFor, type ResourceType } from './resources.js';
+import type { ResourceKind } from '@kupstream/core';
+import { objectPath, resourceName, resourceTypeFor } from './resources.js';
 import { applyMergePatch, canonical, stabilizeStatus } from './status-merge.js';
 
 export interface StatusWriteFailure {
@@ -96,7 +97,7 @@ export class StatusWriter {
           this.#fail(report, { ref, statusCode: 0, message: `kupstream does not write the status of ${status.apiVersion} ${status.kind}` });
           continue;
         }
-        const key = `${type.group}/${type.plural}/${type.namespaced ? (status.namespace ?? 'default') : ''}/${status.name}`;
+        const key = `${type.group}/${type.plural}/${type.scope === 'Namespaced' ? (status.namespace ?? 'default') : ''}/${status.name}`;
         keys.add(key);
         try {
           const outcome = await this.#writeOne(type, key, ref, status);
@@ -115,7 +116,7 @@ export class StatusWriter {
   }
 
   async #writeOne(
-    type: ResourceType,
+    type: ResourceKind,
     key: string,
     ref: StoredObjectRef,
     status: ResourceStatus,

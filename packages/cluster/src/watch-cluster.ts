@@ -8,7 +8,7 @@ import { kubeApiOf, type KubeApi } from './api-client.js';
 import type { BackoffOptions } from './backoff.js';
 import { Debouncer } from './debounce.js';
 import { ResourceInformer } from './resource-informer.js';
-import { RESOURCE_TYPES } from './resources.js';
+import { RESOURCES } from '@kupstream/core';
 
 export interface ChangeInfo {
   /** The store version this snapshot reflects. */
@@ -90,7 +90,7 @@ export function watchCluster(kubeConfig: KubeConfig | KubeApi, options: WatchClu
     if (isSynced) debouncer.trigger();
   });
 
-  const informers = RESOURCE_TYPES.map(
+  const informers = RESOURCES.map(
     (type) =>
       new ResourceInformer({
         api,

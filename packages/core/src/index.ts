@@ -1,7 +1,18 @@
 export type * from './model.js';
 export type * from './kube-objects.js';
-export type { ClusterSnapshot, SnapshotKey } from './snapshot.js';
-export { snapshotKeyFor, readKind } from './snapshot.js';
+export type { ClusterSnapshot } from './snapshot.js';
+export { snapshotKeyFor } from './snapshot.js';
+export type { SnapshotKey, SnapshotObject, ResourceKind, ResourceKindSpec, TranslatorName } from './resources.js';
+export {
+  RESOURCE_KINDS,
+  RESOURCES,
+  SNAPSHOT_KEYS,
+  READ_GROUPS,
+  resourceForKind,
+  resourceForGroupKind,
+  groupOf,
+  apiVersionOf,
+} from './resources.js';
 export type { TranslateOptions, ResolvedTranslateOptions } from './options.js';
 export { resolveTranslateOptions, DEFAULT_CLUSTER_DOMAIN, DEFAULT_NAMESPACE } from './options.js';
 export { refOf, refKey, compareRefs, compareStrings, isRecord } from './resource-ref.js';
@@ -9,6 +20,8 @@ export type { Identity } from './object-meta.js';
 export { identityOf, annotationsOf, labelsOf, compareByAge } from './object-meta.js';
 export { makeCondition, metaTime } from './conditions.js';
 export { DiagnosticList, compareDiagnostics } from './diagnostics.js';
+export type { DuplicateRule } from './admission.js';
+export { ObjectAdmission, reportMalformed, AdmissionCode } from './admission.js';
 export { ObjectIndex } from './object-index.js';
 export type { SecretKey, ClientCredential, StoredClientCredential, CredentialChange, CredentialStoreEvents } from './credential-store.js';
 export { CredentialStore, secretKeyString } from './credential-store.js';
@@ -50,11 +63,24 @@ export {
 } from './service-protocol.js';
 export type { ServiceUpstreamSpec } from './service-upstream.js';
 export { buildServiceUpstream, serviceUpstreamName, serviceHost, alpnFor } from './service-upstream.js';
+export type { TlsParameters, TlsParameterCheck } from './tls-parameters.js';
+export {
+  TLS_PARAMETER_DEFAULTS,
+  SUPPORTED_ALPN,
+  parseTlsVersion,
+  checkVersionRange,
+  checkCipherList,
+  parseAlpnList,
+  parseVerifyDepth,
+  isEmptyTlsParameters,
+  tlsParametersDigest,
+  describeTlsParameters,
+} from './tls-parameters.js';
 export type { TranslationResult } from './result.js';
 export { createTranslationResult, compareEndpoints, compareStatuses } from './result.js';
 export { toStableJson, containsPrivateKey, REDACTED } from './stable-json.js';
 export type { StoredObjectRef, SnapshotChange, SnapshotListener } from './snapshot-store.js';
-export { SnapshotStore, SNAPSHOT_KEYS } from './snapshot-store.js';
+export { SnapshotStore } from './snapshot-store.js';
 export { canonicalObjects } from './object-index.js';
 export type { EndpointScheme, UrlProblemCode, UrlProblem, UrlParse, EndpointUrl, UpstreamUrl } from './agent-endpoint-url.js';
 export { parseEndpointUrl, parseUpstreamUrl, sniHost } from './agent-endpoint-url.js';
@@ -72,3 +98,5 @@ export { buildAgentUpstream, agentUpstreamName } from './agent-endpoint-upstream
 export { agentEndpointStatus, AgentEndpointReason, AGENT_ENDPOINT_API_VERSION } from './agent-endpoint-status.js';
 export { translateAgentEndpoints } from './agent-endpoint.js';
 export { mergeResults, endpointUrlKey, canonicalJson, CONFLICT_REASON } from './merge.js';
+export type { WireProblem } from './wire-values.js';
+export { headerNameProblem, headerValueProblem, wirePath, RESERVED_HEADER_NAMES, PROXY_HOP_HEADER } from './wire-values.js';

@@ -2,7 +2,8 @@
 // test, a file watcher) keeps up to date. Pure: no I/O, no clock, no global state.
 import type { KubeObject } from './kube-objects.js';
 import { compareStrings, isRecord } from './resource-ref.js';
-import { snapshotKeyFor, type ClusterSnapshot, type SnapshotKey } from './snapshot.js';
+import { SNAPSHOT_KEYS, type SnapshotKey } from './resources.js';
+import { snapshotKeyFor, type ClusterSnapshot } from './snapshot.js';
 
 /** Names one object; `namespace` is absent (or `''`) for cluster-scoped kinds. */
 export interface StoredObjectRef {
@@ -18,22 +19,6 @@ export type SnapshotChange =
   | { type: 'replace'; key: SnapshotKey; version: number };
 
 export type SnapshotListener = (change: SnapshotChange) => void;
-
-/** Every list of the snapshot, in the order `snapshot()` returns them. */
-export const SNAPSHOT_KEYS: readonly SnapshotKey[] = [
-  'gatewayClasses',
-  'gateways',
-  'httpRoutes',
-  'referenceGrants',
-  'backendTLSPolicies',
-  'ingressClasses',
-  'ingresses',
-  'agentEndpoints',
-  'services',
-  'secrets',
-  'configMaps',
-  'namespaces',
-];
 
 /**
  * Objects by kind, then by `namespace/name`.

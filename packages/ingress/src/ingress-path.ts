@@ -4,7 +4,7 @@
 //                             "/" is dropped because Kubernetes ignores it (/foo/ matches /foo)
 //   ImplementationSpecific -> the same as Prefix (our documented choice: ngrok treats it as a
 //                             prefix too, and no regular expressions are implied)
-import type { PathMatch } from '@kupstream/core';
+import { wirePath, type PathMatch } from '@kupstream/core';
 
 export type PathProblemCode = 'IngressPathTypeInvalid' | 'IngressPathInvalid';
 
@@ -59,7 +59,13 @@ export function translatePath(path: unknown, pathType: unknown): PathTranslation
       ok: false,
       problem: { code: 'IngressPathInvalid', message: `path "${value}" must not contain "${bad}"; the path is not served` },
     };
+  // Requests are matched on their normalized path, where non-ASCII text is percent-encoded.
+  const wire = wirePath(value);
+  if (!wire.ok) return { ok: false, problem: { code: 'IngressPathInvalid', message: `path ${wire.problem}; the path is not served` } };
+  const encoded = wire.path;
   const match: PathMatch =
-    type === 'Exact' ? { type: 'Exact', value } : { type: 'PathPrefix', value: value.length > 1 ? value.replace(/\/+$/, '') : value };
+    type === 'Exact'
+      ? { type: 'Exact', value: encoded }
+      : { type: 'PathPrefix', value: encoded.length > 1 ? encoded.replace(/\/+$/, '') : encoded };
   return warning ? { ok: true, match, warning } : { ok: true, match };
 }

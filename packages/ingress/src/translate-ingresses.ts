@@ -9,7 +9,9 @@ import {
   DiagnosticList,
   identityOf,
   isRecord,
+  ObjectAdmission,
   ObjectIndex,
+  reportMalformed,
   type CertificateInfo,
   type ClusterSnapshot,
   type Endpoint,
@@ -24,12 +26,15 @@ import {
   type Upstream,
 } from '@kupstream/core';
 import { descriptionsDiffer, guardsDiffer, readIngressAnnotations, type IngressEndpointAttributes } from './ingress-annotations.js';
+import { backendTlsLookup, type BackendTlsLookup } from '@kupstream/gateway';
 import { resolveBackend, type BackendContext, type BackendResolution } from './ingress-backend.js';
 import { catalogIngressClasses, decideIngressClass } from './ingress-class.js';
 import { checkIngressHost } from './ingress-host.js';
 import { translatePath } from './ingress-path.js';
 import { ingressStatus } from './ingress-status.js';
 import { resolveIngressTls } from './ingress-tls.js';
+import { resolveIngressUpstreamIdentity } from './ingress-upstream-tls.js';
+import { readNginxUpstreamAnnotations } from './nginx-upstream-annotations.js';
 import { resolveIngressOptions, type IngressTranslateOptions, type ResolvedIngressOptions } from './options.js';
 import { compareIngressRoutes } from './route-order.js';
 
@@ -63,6 +68,8 @@ interface Context {
   diagnostics: DiagnosticList;
   hosts: Map<string, HostClaim>;
   upstreams: Map<string, Upstream>;
+  /** BackendTLSPolicies and ReferenceGrants, evaluated as the Gateway API translator does. */
+  lookup: BackendTlsLookup;
 }
 
 export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressTranslateOptions): TranslationResult {
@@ -77,41 +84,18 @@ export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressT
     diagnostics: new DiagnosticList(),
     hosts: new Map(),
     upstreams: new Map(),
+    lookup: backendTlsLookup(input, options),
   };
+  context.credentials.absorb(context.lookup.credentials);
   const { diagnostics } = context;
   const catalog = catalogIngressClasses(input.ingressClasses, resolved, diagnostics);
   const statuses: ResourceStatus[] = [];
 
-  const list = Array.isArray(input.ingresses) ? input.ingresses : [];
-  const malformed = list.filter((o) => typeof o !== 'object' || o === null || Array.isArray(o)).length;
-  if (malformed > 0)
-    diagnostics.error(
-      'ObjectMalformed',
-      { kind: KIND, name: '' },
-      `${malformed} Ingress entr${malformed === 1 ? 'y is' : 'ies are'} not objects and were not translated`,
-    );
-
-  const seen = new Set<string>();
-  const ingresses = canonicalObjects<Ingress>(list, defaultNamespace)
+  reportMalformed(input.ingresses, KIND, diagnostics);
+  const admission = new ObjectAdmission(KIND, 'first in canonical order', diagnostics);
+  const ingresses = canonicalObjects<Ingress>(input.ingresses, defaultNamespace)
     .map((object) => ({ object, identity: identityOf(object, defaultNamespace) }))
-    .filter(({ identity }) => {
-      const key = `${identity.namespace}/${identity.name}`;
-      const ref: ResourceRef = { kind: KIND, namespace: identity.namespace, name: identity.name };
-      if (!identity.name) {
-        diagnostics.error('ObjectNameMissing', ref, 'Ingress has no metadata.name and was not translated', 'metadata.name');
-        return false;
-      }
-      if (seen.has(key)) {
-        diagnostics.error(
-          'DuplicateObject',
-          ref,
-          `Ingress ${key} appears more than once in the input; the first in canonical order is translated`,
-        );
-        return false;
-      }
-      seen.add(key);
-      return true;
-    })
+    .filter(({ identity }) => admission.admit(identity))
     // canonicalObjects already fixed the order of equals; a stable sort keeps it.
     .sort((a, b) => compareByAge(a.identity, b.identity));
 
@@ -132,6 +116,7 @@ export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressT
   return createTranslationResult(
     { endpoints, upstreams: [...context.upstreams.values()], statuses, diagnostics: diagnostics.items },
     context.credentials,
+    resolved.now,
   );
 }
 
@@ -148,10 +133,21 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
   if (annotations.blocking !== undefined) return false;
   const admit = admission(ref, annotations.attributes, context);
   const base = `ingress/${identity.namespace}/${identity.name}`;
+  const request = readNginxUpstreamAnnotations(ingress, identity.namespace);
+  const upstreamIdentity = resolveIngressUpstreamIdentity(request, identity.namespace, {
+    secrets: context.secrets,
+    lookup: context.lookup,
+    now: context.options.now,
+    credentials: context.credentials,
+  });
+  for (const note of [...request.notes, ...upstreamIdentity.notes])
+    diagnostics.add(note.severity, note.code, ref, note.message, note.field);
   const backendContext: BackendContext = {
     namespace: identity.namespace,
     services: context.services,
     clusterDomain: context.options.clusterDomain,
+    identity: upstreamIdentity,
+    lookup: context.lookup,
   };
   const rules: unknown[] = Array.isArray(spec.rules) ? spec.rules : [];
   if (spec.rules !== undefined && spec.rules !== null && !Array.isArray(spec.rules))

@@ -14,6 +14,10 @@ describe('Ingress paths', () => {
     ['/static', 'ImplementationSpecific', 'PathPrefix', '/static'],
     [undefined, 'ImplementationSpecific', 'PathPrefix', '/'],
     ['', 'Prefix', 'PathPrefix', '/'],
+    // Requests are matched on their normalized path, where UTF-8 is percent-encoded.
+    ['/café', 'Prefix', 'PathPrefix', '/caf%C3%A9'],
+    ['/a\u0000b', 'Exact', 'invalid', ''],
+    ['/a%zz', 'Exact', 'invalid', ''],
   ];
   for (const [path, pathType, type, value] of cases) {
     it(`${String(pathType)} ${JSON.stringify(path) ?? 'undefined'} -> ${type} ${value}`, () => {

@@ -126,7 +126,7 @@ export class FrontendTls {
     const ports = new Map<number, Map<string, TlsListener>>();
     for (const endpoint of model.endpoints) {
       const address = endpointAddress(endpoint.url);
-      if (!address || address.scheme !== 'https') continue;
+      if (!address || address.scheme !== 'https' || address.port === undefined) continue;
       let listeners = ports.get(address.port);
       if (!listeners) ports.set(address.port, (listeners = new Map()));
       const pattern = (endpoint.tls?.serverName ?? address.host).toLowerCase();

@@ -8,6 +8,7 @@ import {
   parseHostPort,
   parseL4Mapping,
   parseNamespace,
+  parseDenyUpstream,
   parseResolveOverride,
   parseRfc3339,
   type HostPort,
@@ -52,6 +53,8 @@ export interface LeaseFlags {
 export interface ServeFlags extends ManifestFlags {
   listen: HostPort;
   resolve: ResolveOverride[];
+  /** `--deny-upstream CIDR`: upstream addresses never dialed (checked when parsed). */
+  denyUpstreams: string[];
   /** `--l4 URL=HOST:PORT`: where an L4 endpoint's listener binds (default: the --listen host, the URL's port). */
   l4: L4Mapping[];
   /** `--gateway-port PORT=HOST:PORT`: Gateway listener ports served on addresses of their own (TLS for HTTPS listeners). */
@@ -93,6 +96,7 @@ const SERVE_OPTIONS = {
   ...MANIFEST_OPTIONS,
   listen: { type: 'string' },
   resolve: { type: 'string', multiple: true },
+  'deny-upstream': { type: 'string', multiple: true },
   l4: { type: 'string', multiple: true },
   'gateway-port': { type: 'string', multiple: true },
   admin: { type: 'string' },
@@ -163,6 +167,7 @@ function parseServe(args: string[]): Command {
     ...manifest,
     listen,
     resolve,
+    denyUpstreams: (values['deny-upstream'] ?? []).map(parseDenyUpstream),
     l4,
     gatewayPorts: parseGatewayPorts(values['gateway-port']),
     adminAllowRemote: values['admin-allow-remote'] ?? false,

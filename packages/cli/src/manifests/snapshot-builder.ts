@@ -2,14 +2,19 @@
 // `List` kinds flattened, namespaces defaulted, every document that is not used reported
 // as a diagnostic naming its file, document and line (never silently dropped).
 import { isDeepStrictEqual } from 'node:util';
-import { isRecord, snapshotKeyFor, type ClusterSnapshot, type Diagnostic, type ResourceRef, type SnapshotKey } from '@kupstream/core';
+import {
+  isRecord,
+  resourceForKind,
+  snapshotKeyFor,
+  type ClusterSnapshot,
+  type Diagnostic,
+  type ResourceRef,
+  type SnapshotKey,
+} from '@kupstream/core';
 import type { ManifestDocument, NodePath } from './yaml-documents.js';
 
 /** Objects that have no namespace (they keep none, like kubectl does). */
-const CLUSTER_SCOPED_KINDS = new Set(['GatewayClass', 'IngressClass', 'Namespace']);
-
-/** API groups the snapshot reads from; used to tell "wrong apiVersion" from "unknown kind". */
-const READ_GROUPS = ['', 'gateway.networking.k8s.io', 'networking.k8s.io', 'ngrok.k8s.ngrok.com'];
+const clusterScoped = (kind: string) => resourceForKind(kind)?.scope === 'Cluster';
 
 export const LoaderCode = {
   /** A document that is not a Kubernetes object (a scalar, a list, no apiVersion/kind). */
@@ -127,7 +132,7 @@ function reportUnread(
   namespace: string,
   diagnostics: Diagnostic[],
 ): void {
-  const readFrom = READ_GROUPS.find((group) => snapshotKeyFor(group ? `${group}/v1` : 'v1', kind) !== undefined);
+  const readFrom = resourceForKind(kind)?.group;
   if (readFrom !== undefined) {
     diagnostics.push({
       severity: 'warning',
@@ -148,7 +153,7 @@ function reportUnread(
 
 /** A copy with `metadata.namespace` set when absent, as kubectl does for namespaced kinds. */
 function withDefaultNamespace(object: Record<string, unknown>, kind: string, namespace: string): Record<string, unknown> {
-  if (CLUSTER_SCOPED_KINDS.has(kind)) return object;
+  if (clusterScoped(kind)) return object;
   const metadata = object.metadata;
   // A metadata that is not a mapping is left as written: the translators report it by field.
   if (metadata !== undefined && !isRecord(metadata)) return object;
@@ -171,7 +176,7 @@ function refFor(object: Record<string, unknown>, namespace: string): ResourceRef
   const kind = typeof object.kind === 'string' ? object.kind : '';
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : '';
-  if (CLUSTER_SCOPED_KINDS.has(kind)) return { kind, name };
+  if (clusterScoped(kind)) return { kind, name };
   const ns = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : namespace;
   return { kind, namespace: ns, name };
 }

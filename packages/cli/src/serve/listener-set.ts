@@ -6,6 +6,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { applyServerTimeouts, DEFAULT_SERVER_TIMEOUTS, type ClientIdentity, type ListenerContext, type Proxy } from '@kupstream/agent';
 import { StartupError } from '../errors.js';
 import type { HostPort } from '../args/flag-values.js';
@@ -14,6 +15,8 @@ import type { Logger } from '../log/log.js';
 
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+export type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** Something that accepts a socket whose first bytes are TLS (a ClientHello): tls-connections.ts. */
 export interface TlsAcceptor {
@@ -31,6 +34,8 @@ export interface ListenerSetOptions {
   proxy: Pick<Proxy, 'handlerFor' | 'upgradeHandlerFor'>;
   /** Wraps each request listener (the admin server's request log); identity by default. */
   instrument?: (handler: http.RequestListener) => http.RequestListener;
+  /** Wraps each Upgrade listener the same way. */
+  instrumentUpgrade?: (handler: UpgradeListener) => UpgradeListener;
   tls?: TlsAcceptor;
   log: Logger;
 }
@@ -41,7 +46,7 @@ export class ProtocolServers {
   readonly http2: http2.Http2Server;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
 
-  constructor(handler: http.RequestListener, upgrade: (req: http.IncomingMessage, socket: Socket, head: Buffer) => void) {
+  constructor(handler: http.RequestListener, upgrade: UpgradeListener) {
     this.http1 = http.createServer();
     applyServerTimeouts(this.http1);
     this.http1.on('request', handler);
@@ -153,6 +158,16 @@ export class ListenerSet {
     return { listen: main, gatewayPorts: out };
   }
 
+  /** The bound addresses (--listen first). */
+  addresses(): AddressInfo[] {
+    const out: AddressInfo[] = [];
+    for (const { server } of this.#bound) {
+      const bound = server.address();
+      if (bound && typeof bound === 'object') out.push(bound);
+    }
+    return out;
+  }
+
   /** Stops accepting; idle connections close, HTTP/2 sessions get GOAWAY. */
   stopAccepting(): Promise<void> {
     const closed = this.#bound.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -168,11 +183,8 @@ export class ListenerSet {
   }
 
   async #bind(address: HostPort, context: ListenerContext, gatewayPort: number | undefined): Promise<string> {
-    const { proxy, instrument = (h) => h, tls } = this.#options;
-    const servers = new ProtocolServers(
-      instrument(proxy.handlerFor(context)),
-      proxy.upgradeHandlerFor(context) as (req: http.IncomingMessage, socket: Socket, head: Buffer) => void,
-    );
+    const { proxy, instrument = (h) => h, instrumentUpgrade = (h) => h, tls } = this.#options;
+    const servers = new ProtocolServers(instrument(proxy.handlerFor(context)), instrumentUpgrade(proxy.upgradeHandlerFor(context)));
     this.#servers.push(servers);
     const server = createServer((socket) => {
       this.#sockets.add(socket);

@@ -2,6 +2,7 @@
 // served on the HTTP listeners (--listen and each --gateway-port) and one TCP listener per L4
 // endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
+import type { AddressInfo } from 'node:net';
 import { createProxy, FrontendTls } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
@@ -40,6 +41,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
     credentials: new CredentialStore(),
     resolve: resolveFromOverrides(flags.resolve),
+    // The agent's own listeners are never upstreams: that loops, or publishes the admin page.
+    denyUpstreams: { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(listeners, l4, admin) },
   });
   proxy.on('upstreamError', upstreamErrorLogger(log));
   const l4 = new L4Listeners({ host: flags.listen.host, mappings: flags.l4, proxy, log, announce: (line) => writeOut(io.stdout, line) });
@@ -73,7 +76,9 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       listen: flags.listen,
       gatewayPorts: flags.gatewayPorts,
       proxy,
-      ...(admin ? { instrument: (handler) => admin!.instrument(handler) } : {}),
+      ...(admin
+        ? { instrument: (handler) => admin!.instrument(handler), instrumentUpgrade: (handler) => admin!.instrumentUpgrade(handler) }
+        : {}),
       tls: new TlsConnections(frontendTls, log),
       log,
     });
@@ -89,6 +94,12 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     await shutdown({ flags, log, listeners, l4, started, source, publisher, admin, proxy });
   }
   return ExitCode.ok;
+}
+
+function ownAddresses(listeners: ListenerSet | undefined, l4: L4Listeners, admin: AdminRuntime | undefined): AddressInfo[] {
+  const out = [...l4.addresses(), ...(listeners?.addresses() ?? [])];
+  for (const bound of [admin?.server.address()]) if (bound && typeof bound === 'object') out.push(bound);
+  return out;
 }
 
 async function startAdminServer(address: string, allowNonLoopback: boolean, proxy: ReturnType<typeof createProxy>): Promise<AdminRuntime> {
