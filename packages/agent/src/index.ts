@@ -32,6 +32,14 @@ export type {
   ResponseEvent,
 } from './proxy.js';
 export type { UpstreamPoolStats } from './pools.js';
+export { ANY_LISTENER } from './listeners/listener-context.js';
+export { FrontendTls, DEFAULT_FRONTEND_TLS, clientIdentityFor } from './listeners/frontend-tls.js';
+export type { FrontendTlsOptions, AcceptedTls, TlsRefusal } from './listeners/frontend-tls.js';
+export { CLIENT_IDENTITY_HEADERS } from './listeners/client-identity.js';
+export type { ClientIdentity } from './listeners/client-identity.js';
+export { parseClientHello } from './listeners/client-hello.js';
+export type { ClientHelloOutcome } from './listeners/client-hello.js';
+export type { ListenerContext } from './listeners/listener-context.js';
 
 // Building blocks, shareable between dialers.
 export { SecureContextCache, secureContextCacheFor } from './secure-context-cache.js';
