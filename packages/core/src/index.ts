@@ -26,7 +26,7 @@ export { ObjectIndex } from './object-index.js';
 export type { SecretKey, ClientCredential, StoredClientCredential, CredentialChange, CredentialStoreEvents } from './credential-store.js';
 export { CredentialStore, secretKeyString } from './credential-store.js';
 export type { SecretProblem, SecretProblemCode, SecretValue, TlsSecretResult } from './secrets.js';
-export { readTlsSecret, readObjectValue, decodeBase64, TLS_SECRET_TYPE } from './secrets.js';
+export { readTlsSecret, readObjectValue, decodeBase64, privateKeyEntries, TLS_SECRET_TYPE } from './secrets.js';
 export type {
   CertificateProblem,
   CertificateProblemCode,
@@ -64,6 +64,19 @@ export {
 } from './service-protocol.js';
 export type { ServiceUpstreamSpec } from './service-upstream.js';
 export { buildServiceUpstream, serviceUpstreamName, serviceHost, alpnFor } from './service-upstream.js';
+export type { TlsParameters, TlsParameterCheck } from './tls-parameters.js';
+export {
+  TLS_PARAMETER_DEFAULTS,
+  SUPPORTED_ALPN,
+  parseTlsVersion,
+  checkVersionRange,
+  checkCipherList,
+  parseAlpnList,
+  parseVerifyDepth,
+  isEmptyTlsParameters,
+  tlsParametersDigest,
+  describeTlsParameters,
+} from './tls-parameters.js';
 export type { TranslationResult } from './result.js';
 export { createTranslationResult, compareEndpoints, compareStatuses } from './result.js';
 export { toStableJson } from './stable-json.js';

@@ -57,12 +57,54 @@ export type Filter =
       type: 'RequestRedirect';
       requestRedirect: { scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode?: number };
     }
-  | { type: 'URLRewrite'; urlRewrite: { hostname?: string; path?: PathModifier } };
+  | { type: 'URLRewrite'; urlRewrite: { hostname?: string; path?: PathModifier } }
+  | { type: 'RequestMirror'; requestMirror: RequestMirror }
+  | { type: 'CORS'; cors: Cors };
+
+/** A copy of the request sent to another upstream, its answer discarded. */
+export interface RequestMirror {
+  /** `Upstream.name` */
+  upstream: string;
+  /** The share of requests mirrored (absent: all), as the Gateway API fraction; `percent` is read as n/100. */
+  fraction?: { numerator: number; denominator: number };
+}
+
+/** The Gateway API CORS filter, as written (the agent answers preflights and adds the headers). */
+export interface Cors {
+  /** `*`, `scheme://host[:port]`, or with a `*` label wildcard in the host. */
+  allowOrigins?: string[];
+  allowCredentials?: boolean;
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  /** Seconds a preflight answer may be cached (Gateway API default 5). */
+  maxAge?: number;
+}
+
+/** HTTPRoute rule `timeouts`, in milliseconds; an absent one (or `0s`) leaves the agent's own limits. */
+export interface RouteTimeouts {
+  /** From the request's arrival to the response head, retries included: 504 `request_timeout`. */
+  requestMs?: number;
+  /** One attempt at the backend, until its response head: 504 `backend_timeout`. */
+  backendRequestMs?: number;
+}
+
+/** HTTPRoute rule `retry`. */
+export interface RouteRetry {
+  /** Retries after the first attempt. */
+  attempts: number;
+  /** Wait between attempts (ms). */
+  backoffMs?: number;
+  /** Response statuses retried; connection failures and backend timeouts are always retried. */
+  codes?: number[];
+}
 
 export interface Backend {
   /** `Upstream.name` */
   upstream: string;
   weight: number;
+  /** Filters applied only when this backend is chosen, after the route's. */
+  filters?: Filter[];
 }
 
 export interface Route {
@@ -73,6 +115,8 @@ export interface Route {
   backends: Backend[];
   /** A fixed answer, e.g. 500 when no valid backend is left (Gateway API rule). */
   response?: { status: number };
+  timeouts?: RouteTimeouts;
+  retry?: RouteRetry;
 }
 
 export interface Endpoint {
@@ -87,13 +131,39 @@ export interface Endpoint {
   description?: string;
   metadata?: Record<string, string>;
   /** Frontend TLS material for hosts that terminate TLS themselves (references only). */
-  tls?: {
-    certificates: CertificateInfo[];
-    /** Client certificates asked of clients (AgentEndpoint `tlsTermination.mutualTLS`); the CA bundle is in `credentials` by digest. */
-    clientVerification?: { mode: 'require' | 'request'; caSha256: string; source: ResourceRef };
-  };
+  tls?: EndpointTls;
   /** creationTimestamp of the oldest source object: how mergeResults tells the oldest claimant of a URL. */
   createdAt?: string;
+}
+
+/**
+ * How clients' certificates are checked (the CA bundle is in `credentials` by digest):
+ * `require` — a valid certificate is needed (Gateway `AllowValidOnly`, AgentEndpoint `require`);
+ * `request` — asked for; none is accepted, an invalid one is refused (AgentEndpoint `request`);
+ * `insecureFallback` — asked for; none or an invalid one is accepted, only a valid one is
+ * forwarded as verified (Gateway `AllowInsecureFallback`).
+ */
+export type ClientVerificationMode = 'require' | 'request' | 'insecureFallback';
+
+export interface ClientVerification {
+  mode: ClientVerificationMode;
+  caSha256: string;
+  source: ResourceRef;
+}
+
+/** TLS terminated for clients by whoever serves the endpoint (serve with --gateway-port, tls:// termination). */
+export interface EndpointTls {
+  /** Server certificates, chosen by SNI among them (the first when none covers the name). */
+  certificates: CertificateInfo[];
+  /**
+   * The server name (SNI) pattern these certificates answer for: the Gateway listener's
+   * hostname, `*` for a listener without one. Absent: the endpoint URL's host.
+   */
+  serverName?: string;
+  /** Client certificates asked of clients (Gateway `spec.tls.frontend`, AgentEndpoint `tlsTermination.mutualTLS`). */
+  clientVerification?: ClientVerification;
+  /** Lowest TLS version offered to clients; absent: TLS 1.2. */
+  minVersion?: TlsVersion;
 }
 
 export type SubjectAltName = { type: 'Hostname'; hostname: string } | { type: 'URI'; uri: string };
@@ -120,6 +190,12 @@ export interface UpstreamTls {
   serverName: string;
   alpn: string[];
   minVersion: TlsVersion;
+  /** Highest version offered; absent: TLS 1.3. */
+  maxVersion?: TlsVersion;
+  /** OpenSSL cipher list; absent: Node's default. */
+  ciphers?: string;
+  /** Longest chain from the server's leaf to the trusted CA (nginx's `proxy_ssl_verify_depth`); absent: OpenSSL's limit. */
+  verifyDepth?: number;
   verification: Verification;
   clientCertificate?: CertificateInfo;
 }

@@ -11,8 +11,21 @@ export const REDACTED_VALUE = '[redacted]';
 const PRIVATE_KEY_MARKER = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 /** A PEM private key block, complete or cut off. */
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
-/** Long runs of base64: PEM bodies are 64-character lines; Secret `data` values are longer. */
+/** Long runs of base64 alphabet: PEM bodies are 64-character lines; Secret `data` values are longer. */
 const BASE64_RUN = /[A-Za-z0-9+/]{60,}={0,2}/g;
+
+/**
+ * Whether a run of base64 alphabet looks like encoded bytes rather than a long path or
+ * name: some upper case (Kubernetes names have none, and 60 random base64 characters
+ * without one are vanishingly rare), and slashes rare (one in 64 characters on average in
+ * base64, one every few characters in a path; fewer than one in 12 is taken as base64).
+ */
+function looksEncoded(run: string): boolean {
+  if (!/[A-Z]/.test(run)) return false;
+  let slashes = 0;
+  for (let i = 0; i < run.length; i++) if (run.charCodeAt(i) === 47) slashes++;
+  return slashes * 12 < run.length;
+}
 
 /** True when a text contains PEM private key material. */
 export function containsPrivateKey(text: string): boolean {
@@ -39,5 +52,5 @@ export function scrubPrivateKeys(value: unknown): unknown {
 
 /** A message with PEM blocks and long base64 runs replaced: the last line of defence for text built from user input. */
 export function redactKeyMaterial(text: string): string {
-  return text.replace(PEM_PRIVATE_KEY, REDACTED_VALUE).replace(BASE64_RUN, REDACTED_VALUE);
+  return text.replace(PEM_PRIVATE_KEY, REDACTED_VALUE).replace(BASE64_RUN, (run) => (looksEncoded(run) ? REDACTED_VALUE : run));
 }

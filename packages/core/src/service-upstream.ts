@@ -2,6 +2,7 @@
 import { DEFAULT_CLUSTER_DOMAIN } from './options.js';
 import type { CertificateInfo, Upstream, UpstreamProtocol, Verification } from './model.js';
 import type { UpstreamScheme } from './service-protocol.js';
+import { isEmptyTlsParameters, TLS_PARAMETER_DEFAULTS, tlsParametersDigest, type TlsParameters } from './tls-parameters.js';
 
 export interface ServiceUpstreamSpec {
   namespace: string;
@@ -19,6 +20,10 @@ export interface ServiceUpstreamSpec {
   /** Secret of the client certificate, resolved or not. */
   clientCertificateSecret?: { namespace: string; name: string };
   clientCertificate?: CertificateInfo;
+  /** Versions, ciphers, ALPN, verify depth asked for (BackendTLSPolicy options, ingress-nginx annotations). */
+  tlsParameters?: TlsParameters;
+  /** Other settings that must keep upstreams apart (e.g. an SNI no policy names); they join the `+params` digest. */
+  distinctions?: Record<string, string>;
   unavailable?: { code: string; reason: string };
 }
 
@@ -29,22 +34,29 @@ export function serviceHost(name: string, namespace: string, clusterDomain: stri
 
 /**
  * Stable upstream name: `<ns>/<svc>:<port>`, then `+mtls:<ns>/<secret>` when a client
- * certificate is presented and `+tls:<ns>/<policy>` when a BackendTLSPolicy verifies it,
- * so that two Gateways with different client certificates get two upstreams.
+ * certificate is presented, `+verify:<ns>/<source>` when a BackendTLSPolicy (or a Secret's
+ * CA) verifies it and `+params:<digest>` when TLS parameters or an SNI override are asked
+ * for, so that two Gateways (or Ingresses) with different identities or settings get two upstreams.
  */
 export function serviceUpstreamName(
-  spec: Pick<ServiceUpstreamSpec, 'namespace' | 'name' | 'port' | 'clientCertificateSecret' | 'verificationSource' | 'scheme'>,
+  spec: Pick<
+    ServiceUpstreamSpec,
+    'namespace' | 'name' | 'port' | 'clientCertificateSecret' | 'verificationSource' | 'scheme' | 'tlsParameters' | 'distinctions'
+  >,
 ): string {
   let name = `${spec.namespace}/${spec.name}:${spec.port}`;
   if (spec.scheme !== 'https' && spec.scheme !== 'tls') return spec.scheme === 'tcp' ? `${name}+tcp` : name;
   if (spec.scheme === 'tls') name += '+tls';
   if (spec.clientCertificateSecret) name += `+mtls:${spec.clientCertificateSecret.namespace}/${spec.clientCertificateSecret.name}`;
   if (spec.verificationSource) name += `+verify:${spec.verificationSource.namespace}/${spec.verificationSource.name}`;
+  const distinctions = spec.distinctions ?? {};
+  if (!isEmptyTlsParameters(spec.tlsParameters) || Object.keys(distinctions).length > 0)
+    name += `+params:${tlsParametersDigest(spec.tlsParameters ?? {}, distinctions)}`;
   return name;
 }
 
 export function alpnFor(protocol: UpstreamProtocol): string[] {
-  return protocol === 'http2' ? ['h2'] : ['http/1.1'];
+  return [...TLS_PARAMETER_DEFAULTS.alpn[protocol]];
 }
 
 export function buildServiceUpstream(spec: ServiceUpstreamSpec): Upstream {
@@ -56,10 +68,14 @@ export function buildServiceUpstream(spec: ServiceUpstreamSpec): Upstream {
     service: { namespace: spec.namespace, name: spec.name, port: spec.port },
   };
   if (spec.scheme === 'https' || spec.scheme === 'tls') {
+    const parameters = spec.tlsParameters ?? {};
     upstream.tls = {
       serverName: spec.serverName ?? host,
-      alpn: spec.scheme === 'https' ? alpnFor(spec.protocol) : [],
-      minVersion: 'TLSv1.2',
+      alpn: spec.scheme === 'https' ? (parameters.alpn ? [...parameters.alpn] : alpnFor(spec.protocol)) : [],
+      minVersion: parameters.minVersion ?? TLS_PARAMETER_DEFAULTS.minVersion,
+      ...(parameters.maxVersion ? { maxVersion: parameters.maxVersion } : {}),
+      ...(parameters.ciphers ? { ciphers: parameters.ciphers } : {}),
+      ...(parameters.verifyDepth !== undefined ? { verifyDepth: parameters.verifyDepth } : {}),
       verification: spec.verification ?? { mode: 'none' },
       ...(spec.clientCertificate ? { clientCertificate: spec.clientCertificate } : {}),
     };

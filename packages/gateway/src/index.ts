@@ -6,3 +6,7 @@ export type { ReasonName } from './reasons.js';
 export { intersectHostnames, hostnameCovers, isValidHostname } from './hostnames.js';
 export { createGatewayTranslator } from './incremental/gateway-translator.js';
 export type { GatewayTranslator } from './incremental/gateway-translator.js';
+export { backendTlsLookup } from './backend-tls-lookup.js';
+export type { BackendTlsLookup, AppliedBackendTlsPolicy } from './backend-tls-lookup.js';
+export type { ReferenceRequest } from './reference-grants.js';
+export { SUPPORTED_FEATURES } from './supported-features.js';

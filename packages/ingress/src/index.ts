@@ -17,3 +17,5 @@ export {
   ANNOTATION_PREFIX,
   LEGACY_ANNOTATION_PREFIX,
 } from './ingress-annotations.js';
+export type { NginxUpstreamRequest } from './nginx-upstream-annotations.js';
+export { readNginxUpstreamAnnotations, NGINX_ANNOTATION_PREFIX, BACKEND_PROTOCOLS } from './nginx-upstream-annotations.js';

@@ -1,8 +1,11 @@
-// An Ingress backend -> the Upstream of a Service port. Scheme from the Service's
-// app-protocols annotation, HTTP version from the port's appProtocol (core's rules).
-// Ingress cannot name a client certificate or a CA: https upstreams are encrypted, unverified.
+// An Ingress backend -> the Upstream of a Service port. Scheme from the Ingress's
+// ingress-nginx `backend-protocol`, else the Service's app-protocols annotation; HTTP
+// version likewise, else the port's appProtocol (core's rules). A BackendTLSPolicy on the
+// port makes it TLS and verifies it; the ingress-nginx proxy-ssl-* annotations give the
+// client certificate, CA, SNI and parameters (ingress-upstream-tls.ts).
 import {
   buildServiceUpstream,
+  serviceHost,
   findServicePort,
   isRecord,
   protocolForPort,
@@ -14,6 +17,9 @@ import {
   type Upstream,
   type UpstreamScheme,
 } from '@kupstream/core';
+import type { BackendTlsLookup } from '@kupstream/gateway';
+import { backendTls, type IngressUpstreamIdentity } from './ingress-upstream-tls.js';
+import { NGINX_ANNOTATION_PREFIX } from './nginx-upstream-annotations.js';
 
 export interface BackendNote {
   severity: Severity;
@@ -32,6 +38,9 @@ export interface BackendContext {
   namespace: string;
   services: ObjectIndex<Service>;
   clusterDomain: string;
+  /** What the Ingress's ingress-nginx annotations ask of its upstreams. */
+  identity: IngressUpstreamIdentity;
+  lookup: BackendTlsLookup;
 }
 
 /** An Ingress routes HTTP: a tcp/tls port still carries the HTTP stream, as ngrok's agent copies it. */
@@ -76,35 +85,70 @@ export function resolveBackend(backend: unknown, field: string, context: Backend
   if (!lookup.ok) return fail(lookup.problem.code, `${shown} ${lookup.problem.message}`, `${field}.service.port`);
 
   const decision = schemeForPort(object, lookup.port, 'http');
-  for (const problem of decision.problems) {
-    notes.push({ severity: 'error', code: problem.code, message: `${shown}: ${problem.message}`, field: `${field}.service` });
-  }
-  const scheme = HTTP_SCHEME[decision.scheme];
   const serviceRef: ResourceRef = { kind: 'Service', namespace: context.namespace, name: service.name };
-  if (scheme !== decision.scheme) {
-    notes.push({
-      severity: 'warning',
-      code: 'BackendSchemeMapped',
-      message: `${shown} port ${lookup.port.port} is ${decision.scheme.toUpperCase()} in its app-protocols annotation; an Ingress carries HTTP, so it is dialed as ${scheme}`,
-      field: `${field}.service`,
-    });
+  const asked = context.identity.request.backend;
+  const portName = typeof lookup.port.name === 'string' && lookup.port.name !== '' ? lookup.port.name : undefined;
+  let scheme: 'http' | 'https';
+  if (asked?.scheme) scheme = asked.scheme;
+  else {
+    for (const problem of decision.problems) {
+      notes.push({ severity: 'error', code: problem.code, message: `${shown}: ${problem.message}`, field: `${field}.service` });
+    }
+    scheme = HTTP_SCHEME[decision.scheme];
+    if (scheme !== decision.scheme) {
+      notes.push({
+        severity: 'warning',
+        code: 'BackendSchemeMapped',
+        message: `${shown} port ${lookup.port.port} is ${decision.scheme.toUpperCase()} in its app-protocols annotation; an Ingress carries HTTP, so it is dialed as ${scheme}`,
+        field: `${field}.service`,
+      });
+    }
   }
-  const upstream = buildServiceUpstream({
-    namespace: context.namespace,
-    name: service.name,
-    port: lookup.port.port,
-    scheme,
-    protocol: protocolForPort(lookup.port),
-    clusterDomain: context.clusterDomain,
-    ...(scheme === 'https' ? { verification: { mode: 'none' as const } } : {}),
-  });
-  if (scheme === 'https') {
+  // A BackendTLSPolicy on the port makes the connection TLS, as it does for Gateway routes.
+  const policy = context.lookup.policyFor(context.namespace, service.name, portName);
+  if (policy) scheme = 'https';
+  const protocol = asked?.protocol ?? protocolForPort(lookup.port);
+  // backend-protocol can make the same Service port another upstream than the Service says.
+  const overridden =
+    asked !== undefined && (scheme !== HTTP_SCHEME[decision.scheme] || protocol !== protocolForPort(lookup.port))
+      ? `+as:${scheme}/${protocol}`
+      : '';
+  const base = { namespace: context.namespace, name: service.name, port: lookup.port.port, protocol, clusterDomain: context.clusterDomain };
+  if (scheme === 'http') {
+    if (context.identity.request.asksForTls)
+      notes.push({
+        severity: 'warning',
+        code: 'IngressProxySslNotTls',
+        message: `${shown} port ${lookup.port.port} is dialed as http, so the ${NGINX_ANNOTATION_PREFIX}proxy-ssl-* annotations do not apply to it (set backend-protocol: HTTPS)`,
+        field: `${field}.service`,
+      });
+    // backend-protocol naming no protocol kupstream speaks: never dial it as something else.
+    const refused = asked?.refused;
+    const upstream = buildServiceUpstream({ ...base, scheme });
+    upstream.name += overridden;
+    if (refused) {
+      upstream.name += `!${refused.code}`;
+      upstream.unavailable = refused;
+    }
+    return { ok: true, upstream, notes };
+  }
+  const tls = backendTls(
+    context.identity,
+    { namespace: context.namespace, name: service.name, ...(portName !== undefined ? { portName } : {}) },
+    serviceHost(service.name, context.namespace, context.clusterDomain),
+    context.lookup,
+  );
+  for (const note of tls.notes) notes.push({ ...note, field: note.field === 'spec' ? `${field}.service` : note.field });
+  const upstream = buildServiceUpstream({ ...base, scheme, ...tls.spec });
+  upstream.name += overridden;
+  if (upstream.unavailable) upstream.name += `!${upstream.unavailable.code}`;
+  if (!tls.verified) {
     notes.push({
       severity: 'warning',
       code: 'UpstreamNotVerified',
-      message: `https upstream ${upstream.url.replace(/^https:\/\//, '')} is encrypted but its certificate is not verified; an Ingress cannot name a CA (use Gateway API with a BackendTLSPolicy to verify it)`,
+      message: `https upstream ${upstream.url.replace(/^https:\/\//, '')} is encrypted but its certificate is not verified; add a BackendTLSPolicy, or ${NGINX_ANNOTATION_PREFIX}proxy-ssl-verify: "on" with a CA in proxy-ssl-secret`,
       resource: serviceRef,
-      ...(decision.field !== undefined ? { field: decision.field } : {}),
+      ...(decision.field !== undefined && !asked?.scheme ? { field: decision.field } : {}),
     });
   }
   return { ok: true, upstream, notes };

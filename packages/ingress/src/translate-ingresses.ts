@@ -26,12 +26,15 @@ import {
   type Upstream,
 } from '@kupstream/core';
 import { descriptionsDiffer, guardsDiffer, readIngressAnnotations, type IngressEndpointAttributes } from './ingress-annotations.js';
+import { backendTlsLookup, type BackendTlsLookup } from '@kupstream/gateway';
 import { resolveBackend, type BackendContext, type BackendResolution } from './ingress-backend.js';
 import { catalogIngressClasses, decideIngressClass } from './ingress-class.js';
 import { checkIngressHost } from './ingress-host.js';
 import { translatePath } from './ingress-path.js';
 import { ingressStatus } from './ingress-status.js';
 import { resolveIngressTls } from './ingress-tls.js';
+import { resolveIngressUpstreamIdentity } from './ingress-upstream-tls.js';
+import { readNginxUpstreamAnnotations } from './nginx-upstream-annotations.js';
 import { resolveIngressOptions, type IngressTranslateOptions, type ResolvedIngressOptions } from './options.js';
 import { compareIngressRoutes } from './route-order.js';
 
@@ -65,6 +68,8 @@ interface Context {
   diagnostics: DiagnosticList;
   hosts: Map<string, HostClaim>;
   upstreams: Map<string, Upstream>;
+  /** BackendTLSPolicies and ReferenceGrants, evaluated as the Gateway API translator does. */
+  lookup: BackendTlsLookup;
 }
 
 export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressTranslateOptions): TranslationResult {
@@ -79,7 +84,9 @@ export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressT
     diagnostics: new DiagnosticList(),
     hosts: new Map(),
     upstreams: new Map(),
+    lookup: backendTlsLookup(input, options),
   };
+  context.credentials.absorb(context.lookup.credentials);
   const { diagnostics } = context;
   const catalog = catalogIngressClasses(input.ingressClasses, resolved, diagnostics);
   const statuses: ResourceStatus[] = [];
@@ -126,10 +133,21 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
   if (annotations.blocking !== undefined) return false;
   const admit = admission(ref, annotations.attributes, context);
   const base = `ingress/${identity.namespace}/${identity.name}`;
+  const request = readNginxUpstreamAnnotations(ingress, identity.namespace);
+  const upstreamIdentity = resolveIngressUpstreamIdentity(request, identity.namespace, {
+    secrets: context.secrets,
+    lookup: context.lookup,
+    now: context.options.now,
+    credentials: context.credentials,
+  });
+  for (const note of [...request.notes, ...upstreamIdentity.notes])
+    diagnostics.add(note.severity, note.code, ref, note.message, note.field);
   const backendContext: BackendContext = {
     namespace: identity.namespace,
     services: context.services,
     clusterDomain: context.options.clusterDomain,
+    identity: upstreamIdentity,
+    lookup: context.lookup,
   };
   const rules: unknown[] = Array.isArray(spec.rules) ? spec.rules : [];
   if (spec.rules !== undefined && spec.rules !== null && !Array.isArray(spec.rules))

@@ -2,11 +2,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_NAMESPACE } from '@kupstream/core';
 import { UsageError, errorMessage } from '../errors.js';
+import { parseGatewayPorts, type GatewayPortMapping } from './gateway-port-flag.js';
 import {
   parseDuration,
   parseHostPort,
   parseL4Mapping,
   parseNamespace,
+  parseDenyUpstream,
   parseResolveOverride,
   parseRfc3339,
   type HostPort,
@@ -51,8 +53,12 @@ export interface LeaseFlags {
 export interface ServeFlags extends ManifestFlags {
   listen: HostPort;
   resolve: ResolveOverride[];
+  /** `--deny-upstream CIDR`: upstream addresses never dialed (checked when parsed). */
+  denyUpstreams: string[];
   /** `--l4 URL=HOST:PORT`: where an L4 endpoint's listener binds (default: the --listen host, the URL's port). */
   l4: L4Mapping[];
+  /** `--gateway-port PORT=HOST:PORT`: Gateway listener ports served on addresses of their own (TLS for HTTPS listeners). */
+  gatewayPorts: GatewayPortMapping[];
   /** `--admin HOST:PORT` as given (the admin library parses and checks it). */
   admin?: string;
   adminAllowRemote: boolean;
@@ -90,7 +96,9 @@ const SERVE_OPTIONS = {
   ...MANIFEST_OPTIONS,
   listen: { type: 'string' },
   resolve: { type: 'string', multiple: true },
+  'deny-upstream': { type: 'string', multiple: true },
   l4: { type: 'string', multiple: true },
+  'gateway-port': { type: 'string', multiple: true },
   admin: { type: 'string' },
   'admin-allow-remote': { type: 'boolean' },
   'lease-namespace': { type: 'string' },
@@ -159,7 +167,9 @@ function parseServe(args: string[]): Command {
     ...manifest,
     listen,
     resolve,
+    denyUpstreams: (values['deny-upstream'] ?? []).map(parseDenyUpstream),
     l4,
+    gatewayPorts: parseGatewayPorts(values['gateway-port']),
     adminAllowRemote: values['admin-allow-remote'] ?? false,
     shutdownTimeoutMs:
       values['shutdown-timeout'] === undefined

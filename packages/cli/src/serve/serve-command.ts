@@ -1,9 +1,9 @@
 // `kupstream serve`: translations (from files or a cluster) handed to the agent's proxy,
-// served on one HTTP listener and one TCP listener per L4 endpoint, with the optional admin
-// server beside them, until the signal;
+// served on the HTTP listeners (--listen and each --gateway-port) and one TCP listener per L4
+// endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
-import { createServer } from 'node:http';
-import { applyServerTimeouts, createProxy } from '@kupstream/agent';
+import type { AddressInfo } from 'node:net';
+import { createProxy, FrontendTls } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
@@ -11,8 +11,9 @@ import { servedCount } from '../translate/diagnostics-summary.js';
 import { StartupError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { fileModelSource } from './file-model-source.js';
-import { drainAndClose, listen } from './http-listener.js';
 import { L4Listeners } from './l4-listeners.js';
+import { drainListeners, ListenerSet } from './listener-set.js';
+import { TlsConnections } from './tls-connections.js';
 import { writeOut, type CliIo } from '../io.js';
 import type { Logger } from '../log/log.js';
 import type { ModelSource, ModelUpdate } from './model-source.js';
@@ -36,14 +37,14 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
     credentials: new CredentialStore(),
     resolve: resolveFromOverrides(flags.resolve),
+    // The agent's own listeners are never upstreams: that loops, or publishes the admin page.
+    denyUpstreams: { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(listeners, l4, admin) },
   });
   proxy.on('upstreamError', upstreamErrorLogger(log));
-  const server = createServer();
-  // Header, request, keep-alive and idle timeouts and a header size bound (the agent's stated
-  // defaults), so idle or half-open clients cannot hold the listener.
-  applyServerTimeouts(server);
   const l4 = new L4Listeners({ host: flags.listen.host, mappings: flags.l4, proxy, log, announce: (line) => writeOut(io.stdout, line) });
   let started = false;
+  let listeners: ListenerSet | undefined;
+  const frontendTls = new FrontendTls();
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
     if (admin) {
@@ -53,6 +54,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     }
     const apply = ({ result, translationMs }: ModelUpdate) => {
       proxy.update(result, result.credentials);
+      // TLS listeners from the same model: new certificates take effect for new connections.
+      frontendTls.update(result, result.credentials);
       // The proxy first: a listener opened for a new endpoint finds its route at once.
       void l4.sync(result);
       admin?.setModel(result, { translationMs, credentials: result.credentials });
@@ -62,18 +65,36 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       log.line('stopped before the first translation');
       return ExitCode.ok;
     }
-    server.on('request', admin ? admin.instrument(proxy.handler) : proxy.handler);
-    server.on('upgrade', proxy.upgradeHandler);
-    const url = await listen(server, flags.listen);
+    // Each listener's servers carry the agent's header, request, keep-alive and idle timeouts
+    // and header size bound, so idle or half-open clients cannot hold them.
+    listeners = new ListenerSet({
+      listen: flags.listen,
+      gatewayPorts: flags.gatewayPorts,
+      proxy,
+      ...(admin
+        ? { instrument: (handler) => admin!.instrument(handler), instrumentUpgrade: (handler) => admin!.instrumentUpgrade(handler) }
+        : {}),
+      tls: new TlsConnections(frontendTls, log),
+      log,
+    });
+    const urls = await listeners.start();
     await l4.idle();
     started = true;
     admin?.setReady(true);
-    await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${url}\n`);
+    for (const { port, address } of urls.gatewayPorts)
+      await writeOut(io.stdout, `kupstream: gateway listener port ${port} on ${address} (TLS while its endpoints are https://)\n`);
+    await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${urls.listen}\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
-    await shutdown({ flags, log, server, l4, started, source, admin, proxy });
+    await shutdown({ flags, log, listeners, l4, started, source, admin, proxy });
   }
   return ExitCode.ok;
+}
+
+function ownAddresses(listeners: ListenerSet | undefined, l4: L4Listeners, admin: AdminRuntime | undefined): AddressInfo[] {
+  const out = [...l4.addresses(), ...(listeners?.addresses() ?? [])];
+  for (const bound of [admin?.server.address()]) if (bound && typeof bound === 'object') out.push(bound);
+  return out;
 }
 
 async function startAdminServer(address: string, allowNonLoopback: boolean, proxy: ReturnType<typeof createProxy>): Promise<AdminRuntime> {
@@ -90,7 +111,7 @@ async function startAdminServer(address: string, allowNonLoopback: boolean, prox
 interface Running {
   flags: ServeFlags;
   log: Logger;
-  server: ReturnType<typeof createServer>;
+  listeners: ListenerSet | undefined;
   l4: L4Listeners;
   started: boolean;
   source: ModelSource;
@@ -99,17 +120,18 @@ interface Running {
 }
 
 /** The Lease goes back at once (another replica takes over while we drain); traffic drains up to the timeout. */
-async function shutdown({ flags, log, server, l4, started, source, admin, proxy }: Running): Promise<void> {
+async function shutdown({ flags, log, listeners, l4, started, source, admin, proxy }: Running): Promise<void> {
   if (started) log.line(`stopping: draining requests in flight (at most ${formatMs(flags.shutdownTimeoutMs)})`);
   admin?.setReady(false);
   // Closing a cluster source hands the Lease back at once (another replica takes over while we drain).
   const sourceClosed = source.close();
   // L4 listeners stop accepting with the HTTP one; the proxy's close ends their tunnels.
   const l4Stopped = l4.stop();
-  if (started) {
-    const { cut } = await drainAndClose(server, () => proxy.close(), flags.shutdownTimeoutMs);
+  if (started && listeners) {
+    const { cut } = await drainListeners(listeners, () => proxy.close(), flags.shutdownTimeoutMs);
     if (cut) log.warn(`requests still in flight after ${formatMs(flags.shutdownTimeoutMs)} were cut`);
   } else {
+    listeners?.closeAll();
     await proxy.close();
   }
   await l4Stopped;
