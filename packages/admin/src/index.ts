@@ -42,6 +42,7 @@ export type {
   StatusView,
   UpstreamView,
   VerificationView,
+  VerificationFailure,
   ClientCertificateView,
   RequestSummary,
   ResourceStatusView,
