@@ -13,12 +13,18 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   413: 'Content Too Large',
+  421: 'Misdirected Request',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
   508: 'Loop Detected',
 };
+
+function withoutConnection(headers: http.OutgoingHttpHeaders): http.OutgoingHttpHeaders {
+  const { connection: _connection, ...rest } = headers;
+  return rest;
+}
 
 export class ProxyAnswers {
   constructor(
@@ -66,7 +72,8 @@ export class ProxyAnswers {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(body),
       ...(code ? { 'x-kupstream-error': code } : {}),
-      ...extra,
+      // HTTP/2 has no Connection header (the compatibility API throws on one).
+      ...(res.req?.httpVersionMajor === 2 ? withoutConnection(extra) : extra),
     });
     res.end(body);
     this.report(ctx, status, code);

@@ -48,6 +48,8 @@ export interface Controller {
   readonly synced: Promise<void>;
   /** Whether this replica writes statuses now (always true with `writeStatus: true`, false without writing). */
   isWriting(): boolean;
+  /** This replica's identity in the Lease, when statuses are written under one. */
+  readonly leaseIdentity: string | undefined;
   /** Stops the informers and timers; with a Lease, hands it back so another replica takes over at once. */
   close(): Promise<void>;
 }
@@ -113,6 +115,7 @@ export function createController(options: ControllerOptions): Controller {
     store: watch.store,
     synced: watch.synced.then(() => delivered),
     isWriting: () => (elected ? elected.isLeader() : writer !== undefined),
+    leaseIdentity: elected?.identity,
     async close() {
       await watch.close();
       writer?.close();

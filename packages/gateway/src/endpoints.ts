@@ -164,6 +164,14 @@ function buildEndpoint(gateway: GatewayState, listener: ListenerState, hostname:
     url: endpointUrl(listener.scheme, hostname, listener.port),
     sources: [{ ...gateway.ref, section: listener.name }, ...[...sources.values()].sort(compareRefs)],
     routes: entries.map((e) => e.route),
-    ...(listener.certificates.length > 0 ? { tls: { certificates: listener.certificates } } : {}),
+    ...(listener.certificates.length > 0
+      ? {
+          tls: {
+            certificates: listener.certificates,
+            serverName: listener.hostname ?? '*',
+            ...(listener.clientVerification ? { clientVerification: listener.clientVerification } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -5,7 +5,7 @@ import { isRecord, type ResourceRef } from '@kupstream/core';
 import { resolveBackendRef } from './backends.js';
 import type { TranslationContext } from './context.js';
 import { readFilters } from './filters.js';
-import { buildEntries, listField, type RouteKindRules, type RuleState } from './http-routes.js';
+import { buildEntries, listField, readRuleBackends, type RouteKindRules, type RuleState } from './http-routes.js';
 import { readMatch, regexProblem, type MatchOutcome } from './matches.js';
 import { Reason } from './reasons.js';
 
@@ -71,6 +71,13 @@ function grpcPath(value: unknown, field: string): PathOutcome {
   return { message: `method.type ${JSON.stringify(type)} is not Exact or RegularExpression`, field: `${field}.type` };
 }
 
+/** The first filter of a list whose type GRPCRoute does not have (RequestRedirect, URLRewrite, CORS...). */
+function foreignGrpcFilter(filters: unknown): { type: string; index: number } | undefined {
+  if (!Array.isArray(filters)) return undefined;
+  const index = filters.findIndex((f) => isRecord(f) && typeof f.type === 'string' && !GRPC_FILTERS.has(f.type));
+  return index < 0 ? undefined : { type: String((filters[index] as { type: string }).type), index };
+}
+
 function readGrpcRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): RuleState[] {
   // No rules: one rule with no backends, which answers (as HTTPRoute's default rule does).
   const listed = listField(ctx, value, ref, 'spec.rules');
@@ -95,19 +102,16 @@ function readGrpcRules(ctx: TranslationContext, value: unknown, ref: ResourceRef
       }
       state.matches.push(outcome.match);
     }
-    const foreign = Array.isArray(rule.filters)
-      ? rule.filters.findIndex((f) => !isRecord(f) || typeof f.type !== 'string' || !GRPC_FILTERS.has(f.type))
-      : -1;
-    const filters =
-      foreign >= 0
-        ? {
-            ok: false as const,
-            reason: Reason.UnsupportedValue,
-            message: `filter ${JSON.stringify((rule.filters as Record<string, unknown>[])[foreign]?.type ?? null)} is not a GRPCRoute filter (${[...GRPC_FILTERS].join(', ')} are)`,
-            field: `${field}.filters[${foreign}].type`,
-            ignored: [],
-          }
-        : readFilters(rule.filters, state.matches, `${field}.filters`);
+    const foreign = foreignGrpcFilter(rule.filters);
+    const filters = foreign
+      ? {
+          ok: false as const,
+          reason: Reason.UnsupportedValue,
+          message: `filter ${JSON.stringify(foreign.type)} is not a GRPCRoute filter (${[...GRPC_FILTERS].join(', ')} are)`,
+          field: `${field}.filters[${foreign.index}].type`,
+          ignored: [],
+        }
+      : readFilters(rule.filters, state.matches, `${field}.filters`);
     for (const ignored of filters.ignored) ctx.diagnostics.warning('FilterIgnored', ref, ignored.message, ignored.field);
     if (filters.ok) {
       state.filters = filters.filters;
@@ -124,17 +128,7 @@ function readGrpcRules(ctx: TranslationContext, value: unknown, ref: ResourceRef
         'sessionPersistence is not supported by kupstream and is ignored',
         `${field}.sessionPersistence`,
       );
-    listField(ctx, rule.backendRefs, ref, `${field}.backendRefs`).forEach((backendRef, k) => {
-      const at = `${field}.backendRefs[${k}]`;
-      if (isRecord(backendRef) && Array.isArray(backendRef.filters) && backendRef.filters.length > 0)
-        ctx.diagnostics.warning(
-          'BackendFiltersIgnored',
-          ref,
-          'filters on a backendRef are not supported and are ignored; put them on the rule',
-          `${at}.filters`,
-        );
-      state.backends.push(resolveBackendRef(ctx, backendRef, ref, at));
-    });
+    readRuleBackends(ctx, rule.backendRefs, state, ref, field, foreignGrpcFilter);
     return state;
   });
 }

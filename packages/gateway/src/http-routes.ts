@@ -425,14 +425,38 @@ function readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): R
       if (raw[key] !== undefined && raw[key] !== null)
         ctx.diagnostics.warning('RuleFieldIgnored', ref, `${key} is not supported by kupstream and is ignored`, `${field}.${key}`);
     }
-    const backendRefs = listField(ctx, raw.backendRefs, ref, `${field}.backendRefs`);
-    backendRefs.forEach((backendRef, k) => {
-      const at = `${field}.backendRefs[${k}]`;
-      let own: Filter[] | undefined;
-      if (isRecord(backendRef) && backendRef.filters !== undefined && backendRef.filters !== null) {
-        const read = readFilters(backendRef.filters, state.matches, `${at}.filters`);
-        for (const ignored of read.ignored) ctx.diagnostics.warning('FilterIgnored', ref, ignored.message, ignored.field);
-        const problem = !read.ok
+    readRuleBackends(ctx, raw.backendRefs, state, ref, field);
+    return state;
+  });
+}
+
+/**
+ * A rule's backendRefs and each one's own filters (header modifiers; RequestMirror and CORS
+ * belong on the rule). `foreignFilter` names a filter type the route kind does not have.
+ */
+export function readRuleBackends(
+  ctx: TranslationContext,
+  value: unknown,
+  state: RuleState,
+  ref: ResourceRef,
+  field: string,
+  foreignFilter: (filters: unknown) => { type: string; index: number } | undefined = () => undefined,
+): void {
+  const index = state.index;
+  listField(ctx, value, ref, `${field}.backendRefs`).forEach((backendRef, k) => {
+    const at = `${field}.backendRefs[${k}]`;
+    let own: Filter[] | undefined;
+    if (isRecord(backendRef) && backendRef.filters !== undefined && backendRef.filters !== null) {
+      const foreign = foreignFilter(backendRef.filters);
+      const read = readFilters(backendRef.filters, state.matches, `${at}.filters`);
+      for (const ignored of read.ignored) ctx.diagnostics.warning('FilterIgnored', ref, ignored.message, ignored.field);
+      const problem = foreign
+        ? {
+            message: `filter ${JSON.stringify(foreign.type)} is not a ${ref.kind} filter`,
+            field: `${at}.filters[${foreign.index}].type`,
+            reason: Reason.UnsupportedValue,
+          }
+        : !read.ok
           ? { message: read.message, field: read.field, reason: read.reason }
           : read.mirrors || read.filters.some((f) => f.type === 'CORS')
             ? {
@@ -441,15 +465,13 @@ function readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): R
                 reason: Reason.UnsupportedValue,
               }
             : undefined;
-        if (problem && !state.failing) {
-          ctx.diagnostics.error('RouteFilterInvalid', ref, `rule ${index} answers 500: ${problem.message}`, problem.field);
-          state.failing = { reason: problem.reason, message: `rule ${index}: ${problem.message}` };
-        } else if (read.ok && read.filters.length > 0) own = read.filters;
-      }
-      state.backendFilters.push(own);
-      state.backends.push(resolveBackendRef(ctx, backendRef, ref, at));
-    });
-    return state;
+      if (problem && !state.failing) {
+        ctx.diagnostics.error('RouteFilterInvalid', ref, `rule ${index} answers 500: ${problem.message}`, problem.field);
+        state.failing = { reason: problem.reason, message: `rule ${index}: ${problem.message}` };
+      } else if (read.ok && read.filters.length > 0) own = read.filters;
+    }
+    state.backendFilters.push(own);
+    state.backends.push(resolveBackendRef(ctx, backendRef, ref, at));
   });
 }
 

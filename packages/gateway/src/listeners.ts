@@ -1,6 +1,6 @@
 // Gateway listeners: validation, allowedRoutes, supported kinds, TLS certificates and
 // conflicts, each outcome kept as the listener's conditions.
-import { isRecord, type CertificateInfo, type ResourceRef } from '@kupstream/core';
+import { isRecord, type CertificateInfo, type ClientVerification, type ResourceRef } from '@kupstream/core';
 import type { Gateway } from '@kupstream/gateway-api-types';
 import type { TranslationContext } from './context.js';
 import { isValidHostname } from './hostnames.js';
@@ -34,6 +34,8 @@ export interface ListenerState {
   namespaces: NamespacePolicy;
   supportedKinds: RouteGroupKind[];
   certificates: CertificateInfo[];
+  /** Client certificate validation of an HTTPS listener (`spec.tls.frontend`). */
+  clientVerification?: ClientVerification;
   accepted: ConditionSpec;
   resolvedRefs: ConditionSpec;
   programmed: ConditionSpec;
