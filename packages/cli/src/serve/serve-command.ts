@@ -45,7 +45,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     denyUpstreams: { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(listeners, l4, admin) },
   });
   proxy.on('upstreamError', upstreamErrorLogger(log));
-  const l4Tls = new FrontendTls({ scheme: 'tls' });
+  const l4Tls = new FrontendTls({ scheme: 'tls', minVersion: flags.tlsMinVersion });
   const l4 = new L4Listeners({
     host: flags.listen.host,
     mappings: flags.l4,
@@ -56,7 +56,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
   });
   let started = false;
   let listeners: ListenerSet | undefined;
-  const frontendTls = new FrontendTls();
+  const frontendTls = new FrontendTls({ minVersion: flags.tlsMinVersion });
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
     if (admin) {
