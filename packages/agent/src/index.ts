@@ -55,6 +55,7 @@ export {
   DEFAULT_MAX_SOCKETS_PER_POOL,
   DEFAULT_SERVER_TIMEOUTS,
   DEFAULT_MAX_REQUEST_BODY_BYTES,
+  DEFAULT_RETRY_BACKOFF_MS,
 } from './timeouts/defaults.js';
 export type { Timeouts, ServerTimeouts } from './timeouts/defaults.js';
 

@@ -13,10 +13,13 @@ import type { Duplex } from 'node:stream';
 import { PROXY_HOP_HEADER, type CredentialStore, type TranslationModel } from '@kupstream/core';
 import { forwardHttp1 } from './forward-http1.js';
 import { forwardHttp2 } from './forward-http2.js';
+import { applyFilters } from './filters.js';
 import { addForwarded } from './http-headers.js';
 import { ANY_LISTENER, type ListenerContext } from './listeners/listener-context.js';
 import { UpstreamPools, type UpstreamPoolStats } from './pools.js';
 import { ProxyAnswers } from './proxy-answers.js';
+import { forwardWithRoutePolicies, type Forwarder } from './request-attempts.js';
+import { sendMirrors } from './request-mirror.js';
 import { nextHop, routeRequest, upstreamOf } from './request-routing.js';
 import { compileRouteTable, type RouteTable } from './router.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_MAX_SOCKETS_PER_POOL, resolveTimeouts } from './timeouts/defaults.js';
@@ -60,6 +63,8 @@ export type ProxyResponseCode =
   | 'authority_mismatch'
   /** 508: the request already passed through this proxy */
   | 'loop_detected'
+  /** 503: every attempt the route's `retry` allows failed to reach the upstream (the last failure goes to `upstreamError`) */
+  | 'retries_exhausted'
   /** 502: a response header Node refuses to write */
   | 'response_header_invalid'
   /** 500: an unexpected failure in the proxy's request path */
@@ -246,10 +251,26 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       }
       return;
     }
+    if (plan.preflight) {
+      if (answers.writeHead(res, ctx, 204, plan.preflight)) {
+        res.end();
+        answers.report(ctx, 204);
+      }
+      return;
+    }
     if (hit.route.route.response) return answers.answer(res, ctx, hit.route.route.response.status);
     const chosen = upstreamOf(hit.route, table, ctx, this.#random);
     if ('refusal' in chosen) return answers.answer(res, ctx, chosen.refusal.status, chosen.refusal.code);
-    const { upstream } = chosen;
+    const { upstream, backend } = chosen;
+    // The chosen backend's own filters, after the route's (a redirect there answers too).
+    const redirect = backend.filters ? applyFilters(backend.filters, plan, hit.route.listener, hit.match).redirect : undefined;
+    if (redirect) {
+      if (answers.writeHead(res, ctx, redirect.status, { location: redirect.location, 'content-length': 0 })) {
+        res.end();
+        answers.report(ctx, redirect.status);
+      }
+      return;
+    }
     if (Number(req.headers['content-length'] ?? 0) > answers.maxBody)
       return answers.answer(res, ctx, 413, 'request_body_too_large', { connection: 'close' });
     plan.headers.host = plan.host;
@@ -264,8 +285,19 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       if (--this.#inFlight === 0) this.#drained?.();
     };
     res.once('close', finish);
-    if (upstream.protocol === 'http2') forwardHttp2(this.#transport, req, res, upstream, plan, ctx);
-    else forwardHttp1(this.#transport, req, res, upstream, plan, ctx);
+    // With a route retry, its attempts are the only replays (the stale keep-alive replay is off).
+    const retried = hit.route.route.retry !== undefined;
+    const forward: Forwarder =
+      upstream.protocol === 'http2' ? forwardHttp2 : retried ? (...args) => forwardHttp1(...args, 1) : forwardHttp1;
+    forwardWithRoutePolicies(this.#transport, req, res, upstream, plan, ctx, hit.route.route, forward);
+    sendMirrors(
+      this.#transport,
+      req,
+      plan.mirrors,
+      { method: ctx.method, path: `${plan.path}${plan.search}`, host: plan.host, headers: plan.headers },
+      table,
+      this.#random,
+    );
   }
 
   readonly upgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void =>

@@ -2,7 +2,7 @@
 // a request (or Upgrade) matches, its filter plan, the backend's upstream, or the typed
 // refusal (404 / 500 / 503 with its `x-kupstream-error` code) when there is none.
 import type http from 'node:http';
-import { PROXY_HOP_HEADER, type Upstream } from '@kupstream/core';
+import { PROXY_HOP_HEADER, type Backend, type Upstream } from '@kupstream/core';
 import { applyFilters, type RequestPlan } from './filters.js';
 import { fromClient } from './http-headers.js';
 import { applyClientIdentity } from './listeners/client-identity.js';
@@ -102,7 +102,7 @@ export function routeRequest(
   const scheme = schemeOf(hit.route.endpoint.url);
   const plan = applyFilters(
     hit.route.route.filters,
-    { host: hostHeader, path, search, headers: fromClient(req.headers), responseModifiers: [] },
+    { host: hostHeader, path, search, headers: fromClient(req.headers), responseModifiers: [], method: ctx.method },
     hit.route.listener,
     hit.match,
   );
@@ -120,11 +120,11 @@ export function upstreamOf(
   table: RouteTable,
   ctx: RequestContext,
   random: () => number,
-): { upstream: Upstream } | { refusal: Refusal } {
+): { upstream: Upstream; backend: Backend } | { refusal: Refusal } {
   const backend = pickBackend(route, random);
   if (!backend) return { refusal: { status: 500, code: 'no_backend' } };
   const upstream = table.upstreams.get(backend.upstream);
   if (!upstream) return { refusal: { status: 500, code: 'backend_not_found' } };
   ctx.upstream = upstream.name;
-  return { upstream };
+  return { upstream, backend };
 }

@@ -148,7 +148,7 @@ class HostIndex {
     else if (host.startsWith('*.')) {
       const suffix = host.slice(1);
       const existing = this.#wildcards.find((w) => w.suffix === suffix);
-      if (existing) existing.routes.push(...routes);
+      if (existing) for (const route of routes) existing.routes.push(route);
       else this.#wildcards.push({ suffix, routes: [...routes] });
     }
     // Two endpoints for one host (http:// and https://): their routes in model order.

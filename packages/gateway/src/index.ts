@@ -9,3 +9,4 @@ export type { GatewayTranslator } from './incremental/gateway-translator.js';
 export { backendTlsLookup } from './backend-tls-lookup.js';
 export type { BackendTlsLookup, AppliedBackendTlsPolicy } from './backend-tls-lookup.js';
 export type { ReferenceRequest } from './reference-grants.js';
+export { SUPPORTED_FEATURES } from './supported-features.js';

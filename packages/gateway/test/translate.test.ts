@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { checkCaBundle, toStableJson, type ClusterSnapshot } from '@kupstream/core';
 import { createCa, issue, tlsSecret } from '@kupstream/test-pki';
-import { translateGatewayApi } from '../src/index.js';
+import { SUPPORTED_FEATURES, translateGatewayApi } from '../src/index.js';
 
 const now = new Date('2026-06-01T00:00:00Z');
 const validity = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') };
@@ -46,6 +46,27 @@ describe('translateGatewayApi', () => {
     const other = translateGatewayApi(snapshot, { now: () => now });
     assert.equal(other.endpoints.length, 0);
     assert.equal(other.statuses.length, 0);
+  });
+
+  it('lists the supported features, sorted and unique, on our accepted GatewayClasses only', () => {
+    const classes = [
+      { metadata: { name: 'ngrok' }, spec: { controllerName: 'example.com/mine' } },
+      {
+        metadata: { name: 'with-params' },
+        spec: { controllerName: 'example.com/mine', parametersRef: { group: '', kind: 'ConfigMap', name: 'x' } },
+      },
+    ];
+    const result = translateGatewayApi(seedLike({ gatewayClasses: classes }), { now: () => now, controllerName: 'example.com/mine' });
+    const featuresOf = (name: string) =>
+      (result.statuses.find((s) => s.kind === 'GatewayClass' && s.name === name)?.status as { supportedFeatures?: { name: string }[] })
+        .supportedFeatures;
+    const names = featuresOf('ngrok')?.map((f) => f.name) ?? [];
+    assert.deepEqual(names, [...SUPPORTED_FEATURES]);
+    assert.deepEqual([...names].sort(), names);
+    assert.equal(new Set(names).size, names.length);
+    for (const feature of ['Gateway', 'HTTPRoute', 'HTTPRouteRequestTimeout', 'HTTPRouteRetry', 'HTTPRouteCORS', 'HTTPRouteRequestMirror'])
+      assert.ok(names.includes(feature), feature);
+    assert.equal(featuresOf('with-params'), undefined);
   });
 
   it('assumes classes only when asked to and when no GatewayClass is given', () => {

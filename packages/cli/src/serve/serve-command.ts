@@ -18,19 +18,15 @@ import { writeOut, type CliIo } from '../io.js';
 import type { Logger } from '../log/log.js';
 import type { ModelSource, ModelUpdate } from './model-source.js';
 import { resolveFromOverrides } from './resolve-overrides.js';
-import type { StatusPublisher } from '../cluster/status-publisher.js';
 import { upstreamErrorLogger } from './upstream-error-log.js';
 
 export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promise<ExitCodeValue> {
   // The cluster connection is checked first: a kubeconfig that cannot be used ends here (exit 2).
   let admin: AdminRuntime | undefined;
   let source: ModelSource;
-  let publisher: StatusPublisher | undefined;
   if (flags.cluster) {
     // Loaded only in cluster mode: @kubernetes/client-node alone takes a second to load.
-    ({ source, publisher } = (await import('./serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) =>
-      admin?.setLeader(leading),
-    ));
+    source = (await import('./serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) => admin?.setLeader(leading));
   } else {
     source = fileModelSource(flags, io, log);
   }
@@ -61,7 +57,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
     if (admin) {
       if (admin.warning) log.warn(admin.warning);
-      if (publisher) admin.setLeader(false);
+      if (flags.lease) admin.setLeader(false);
       await writeOut(io.stdout, `kupstream: admin at ${admin.url}/ (inspector, /healthz, /readyz, /metrics)\n`);
     }
     const apply = ({ result, translationMs }: ModelUpdate) => {
@@ -73,7 +69,6 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       void l4.sync(result);
       admin?.setModel(result, { translationMs, credentials: result.credentials });
     };
-    publisher?.start();
     const first = await untilAborted(source.start(apply), io.signal);
     if (first === 'aborted') {
       log.line('stopped before the first translation');
@@ -100,7 +95,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${urls.listen}\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
-    await shutdown({ flags, log, listeners, l4, started, source, publisher, admin, proxy });
+    await shutdown({ flags, log, listeners, l4, started, source, admin, proxy });
   }
   return ExitCode.ok;
 }
@@ -129,16 +124,15 @@ interface Running {
   l4: L4Listeners;
   started: boolean;
   source: ModelSource;
-  publisher: StatusPublisher | undefined;
   admin: AdminRuntime | undefined;
   proxy: ReturnType<typeof createProxy>;
 }
 
 /** The Lease goes back at once (another replica takes over while we drain); traffic drains up to the timeout. */
-async function shutdown({ flags, log, listeners, l4, started, source, publisher, admin, proxy }: Running): Promise<void> {
+async function shutdown({ flags, log, listeners, l4, started, source, admin, proxy }: Running): Promise<void> {
   if (started) log.line(`stopping: draining requests in flight (at most ${formatMs(flags.shutdownTimeoutMs)})`);
   admin?.setReady(false);
-  const released = publisher?.release();
+  // Closing a cluster source hands the Lease back at once (another replica takes over while we drain).
   const sourceClosed = source.close();
   // L4 listeners stop accepting with the HTTP one; the proxy's close ends their tunnels.
   const l4Stopped = l4.stop();
@@ -151,7 +145,7 @@ async function shutdown({ flags, log, listeners, l4, started, source, publisher,
   }
   await l4Stopped;
   await l4.cut();
-  await Promise.all([released, sourceClosed]);
+  await sourceClosed;
   await admin?.close();
   if (started) log.line('stopped');
 }
