@@ -33,6 +33,7 @@ export type {
   StatusView,
   UpstreamView,
   VerificationView,
+  VerificationFailure,
   ClientCertificateView,
   RequestSummary,
   ResourceStatusView,

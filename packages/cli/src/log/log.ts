@@ -18,6 +18,7 @@ export interface Logger {
 export function createLogger(stderr: Writable): Logger {
   const write = (text: string) => {
     // Control characters other than tab and line breaks are dropped: no terminal escapes from input.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     const clean = redactKeyMaterial(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
     for (const line of clean.replace(/\n+$/, '').split('\n')) stderr.write(`kupstream: ${line}\n`);
   };

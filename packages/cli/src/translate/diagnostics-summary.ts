@@ -26,6 +26,7 @@ export function formatDiagnostic(d: Diagnostic): string {
  * manifest cannot forge a log line or drive the terminal (ANSI escapes).
  */
 export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
 }
 
