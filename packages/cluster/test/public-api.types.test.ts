@@ -4,7 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSnapshot, SnapshotKey, SnapshotObject, TranslationResult } from '@kupstream/core';
 import type { Gateway, HTTPRoute } from '@kupstream/gateway-api-types';
 import type { ChangeInfo, Controller, ControllerOptions, KubeApi, StatusWriteMode } from '../src/index.js';
-import { createController } from '../src/index.js';
+import { type createController } from '../src/index.js';
 
 /** `true` only when A and B are the same type (not merely assignable). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
