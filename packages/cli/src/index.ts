@@ -1,4 +1,7 @@
-// Programmatic entry: run the CLI in-process (tests, wrappers) with your own streams.
+// What a wrapper of the binary needs: run the CLI in-process with your own streams, its
+// exit codes and parsed flags, and the manifest loading and translation it does. Hosts
+// that embed the admin server or the controller loop import @kupstream/admin and
+// @kupstream/cluster instead.
 export { runCli, reportInternalError } from './run-cli.js';
 export type { CliIo } from './io.js';
 export { ExitCode } from './exit-codes.js';
@@ -11,9 +14,3 @@ export { buildSnapshot, LoaderCode } from './manifests/snapshot-builder.js';
 export type { BuiltSnapshot } from './manifests/snapshot-builder.js';
 export { translateSnapshot } from './translate/translate-model.js';
 export type { TranslateSettings } from './translate/translate-model.js';
-
-// For hosts that embed kupstream: the admin server with the inspector, metrics and
-// probes, and the Lease-based election that picks the one replica writing statuses.
-export * from '@kupstream/admin';
-export { LeaderElector, LEADER_ELECTION_DEFAULTS, systemClock, readRecord } from '@kupstream/cluster';
-export type { LeaderElectorOptions, LeaseRecord, ElectionClock } from '@kupstream/cluster';

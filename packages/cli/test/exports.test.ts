@@ -1,0 +1,21 @@
+// The package's public surface, name by name: an export added or removed shows up here
+// and has to be a decision (and a README change), never an accident.
+import assert from 'node:assert/strict';
+import * as api from '../src/index.js';
+
+const EXPORTS = [
+  'ExitCode',
+  'LoaderCode',
+  'buildSnapshot',
+  'loadManifests',
+  'parseCommandLine',
+  'reportInternalError',
+  'runCli',
+  'translateSnapshot',
+];
+
+describe('public exports', () => {
+  it('are exactly the documented ones', () => {
+    assert.deepEqual(Object.keys(api).sort(), EXPORTS);
+  });
+});
