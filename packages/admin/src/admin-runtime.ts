@@ -8,11 +8,17 @@ import type { AddressInfo } from 'node:net';
 import type { CredentialStore, TranslationModel } from '@kupstream/core';
 import type { Logger } from 'pino';
 import { createAdminServer, type AdminServer } from './admin-server.js';
-import type { AdminState } from './api.js';
+import { handshakeCount, type AdminState, type VerificationFailure } from './api.js';
 import { assertAdminBind, parseAdminAddress, type AdminAddress } from './bind-address.js';
 import { instrumentHandler } from './instrument-handler.js';
 import { createMetrics, type AdminMetrics, type MetricsOptions, type PoolStats } from './metrics.js';
-import { attributeProxyEvents, recordProxyMetrics, recordUpgrades, type ProxyEventSource } from './proxy-events.js';
+import {
+  attributeProxyEvents,
+  recordProxyMetrics,
+  recordUpgrades,
+  type ProxyEventSource,
+  type ProxyUpstreamErrorEvent,
+} from './proxy-events.js';
 import { RequestLog, type RequestLogOptions } from './request-log.js';
 
 export interface AdminRuntimeOptions {
@@ -29,6 +35,15 @@ export interface AdminRuntimeOptions {
   /** Read on every API call and scrape, e.g. `() => proxy.stats().upstreams`; otherwise what `setPools` last set. */
   pools?: () => readonly PoolStats[];
 }
+
+/** Upstream failures that mean the server certificate did not pass the check. */
+const VERIFICATION_FAILURES = new Set([
+  'certificate_untrusted',
+  'certificate_expired',
+  'certificate_not_yet_valid',
+  'certificate_revoked',
+  'hostname_mismatch',
+]);
 
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -62,6 +77,14 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
   const attribution = attributeProxyEvents(options.proxy);
   const stopMetrics = recordProxyMetrics(options.proxy, metrics);
   const upgrades = recordUpgrades(options.proxy, requestLog, options.now ?? (() => new Date()));
+  // The inspector's "verified" badge needs handshake results, not only the configured mode.
+  const verificationFailures = new Map<string, VerificationFailure>();
+  const onUpstreamError = (e: ProxyUpstreamErrorEvent) => {
+    if (e.upstream === undefined || !VERIFICATION_FAILURES.has(e.error.code)) return;
+    const current = (options.pools ? options.pools() : pools).find((p) => p.upstream === e.upstream);
+    verificationFailures.set(e.upstream, { code: e.error.code, handshakes: handshakeCount(current) });
+  };
+  options.proxy.on('upstreamError', onUpstreamError);
   const state: AdminState = { model: undefined, ready: false };
   let pools: readonly PoolStats[] = [];
   // Kept by reference: rotations change the store without a new model.
@@ -71,6 +94,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     getState: () => ({
       ...state,
       pools: options.pools ? options.pools() : pools,
+      verificationFailures,
       ...(credentials ? { credentialsSummary: credentials.summary() } : {}),
     }),
     requestLog,
@@ -87,6 +111,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     attribution.dispose();
     stopMetrics();
     upgrades.dispose();
+    options.proxy.off('upstreamError', onUpstreamError);
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'EADDRINUSE'
@@ -134,6 +159,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
       attribution.dispose();
       stopMetrics();
       upgrades.dispose();
+      options.proxy.off('upstreamError', onUpstreamError);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

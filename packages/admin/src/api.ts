@@ -13,6 +13,7 @@ import type {
   Upstream,
 } from '@kupstream/core';
 import type { PoolStats } from './metrics.js';
+import { EXPIRY_WARNING_DAYS } from '@kupstream/core';
 import type { RequestLog, RequestRecord } from './request-log.js';
 
 /** What the host tells the admin server on every call. */
@@ -24,9 +25,20 @@ export interface AdminState {
   /** From `CredentialStore.summary()`: keys and versions, never material. */
   credentialsSummary?: { clients: { key: string; version: number }[]; caBundles: string[] };
   pools?: readonly PoolStats[];
+  /**
+   * The last certificate-verification failure of each upstream (from the proxy's
+   * `upstreamError` events), with its handshake count at the time.
+   */
+  verificationFailures?: ReadonlyMap<string, VerificationFailure>;
 }
 
-export const EXPIRY_WARNING_DAYS = 30;
+export interface VerificationFailure {
+  /** The UpstreamError code, e.g. `certificate_untrusted`, `hostname_mismatch`. */
+  code: string;
+  /** Full + resumed handshakes of the upstream when it failed. */
+  handshakes: number;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface StatusView {
@@ -41,8 +53,15 @@ export interface StatusView {
 
 export interface VerificationView {
   mode: 'none' | 'ca' | 'system';
-  /** False for `none`: encrypted, but the server is not authenticated. */
+  /** The server certificate is checked (`ca`, `system`); false for `none`: encrypted only. */
+  checked: boolean;
+  /**
+   * A handshake passed the check since the last verification failure: what the badge
+   * says. False while checking is on but no handshake happened yet, and after a failure.
+   */
   verified: boolean;
+  /** The code of a verification failure not followed by a passing handshake. */
+  failure?: string;
   hostname?: string;
   subjectAltNames?: SubjectAltName[];
   /** `ca`: digest of the CA bundle. */
@@ -117,6 +136,7 @@ export function upstreamsView(
   model: TranslationModel | undefined,
   pools: readonly PoolStats[] | undefined,
   now: Date,
+  failures?: ReadonlyMap<string, VerificationFailure>,
 ): { upstreams: UpstreamView[] } {
   if (!model) return { upstreams: [] };
   const usedBy = new Map<string, Set<string>>();
@@ -148,7 +168,7 @@ export function upstreamsView(
           serverName: u.tls.serverName,
           alpn: u.tls.alpn,
           minVersion: u.tls.minVersion,
-          verification: verificationView(u.tls.verification),
+          verification: verificationView(u.tls.verification, pool, failures?.get(u.name)),
           ...(u.tls.clientCertificate ? { clientCertificate: certificateView(u.tls.clientCertificate, now) } : {}),
         };
       }
@@ -157,10 +177,22 @@ export function upstreamsView(
   };
 }
 
-function verificationView(v: NonNullable<Upstream['tls']>['verification']): VerificationView {
-  if (v.mode === 'none') return { mode: 'none', verified: false };
+/** Full + resumed TLS handshakes of a pool (0 when unknown). */
+export function handshakeCount(pool: PoolStats | undefined): number {
+  return (pool?.handshakes?.full ?? 0) + (pool?.handshakes?.resumed ?? 0);
+}
+
+function verificationView(
+  v: NonNullable<Upstream['tls']>['verification'],
+  pool: PoolStats | undefined,
+  failure: VerificationFailure | undefined,
+): VerificationView {
+  if (v.mode === 'none') return { mode: 'none', checked: false, verified: false };
+  const passedSince = handshakeCount(pool) - (failure?.handshakes ?? 0);
   const common = {
-    verified: true,
+    checked: true,
+    verified: passedSince > 0,
+    ...(failure && passedSince <= 0 ? { failure: failure.code } : {}),
     hostname: v.hostname,
     ...(v.subjectAltNames ? { subjectAltNames: v.subjectAltNames } : {}),
     source: v.source,

@@ -27,21 +27,13 @@ export { createLogger, LOG_REDACT_PATHS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createAdminServer, AdminServer } from './admin-server.js';
 export type { AdminServerOptions } from './admin-server.js';
-export {
-  statusView,
-  endpointsView,
-  upstreamsView,
-  diagnosticsView,
-  requestSummary,
-  certificateView,
-  scopedConditions,
-  EXPIRY_WARNING_DAYS,
-} from './api.js';
+export { statusView, endpointsView, upstreamsView, diagnosticsView, requestSummary, certificateView, scopedConditions } from './api.js';
 export type {
   AdminState,
   StatusView,
   UpstreamView,
   VerificationView,
+  VerificationFailure,
   ClientCertificateView,
   RequestSummary,
   ResourceStatusView,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { createProxy, CredentialStore, type Proxy } from '@kupstream/agent';
+import { createProxy, CredentialStore, UpstreamError, type Proxy } from '@kupstream/agent';
 import { createTranslationResult, type TranslationModel } from '@kupstream/core';
 import { startAdmin, type AdminRuntime } from '../src/admin-runtime.js';
 import { AdminBindError } from '../src/bind-address.js';
@@ -75,6 +75,58 @@ describe('admin/startAdmin (with the agent proxy)', () => {
     runtime = undefined;
     assert.equal(proxy.listenerCount('response'), 0, 'no listener left on the proxy');
     await assert.rejects(send(adminPort, { path: '/healthz' }), /ECONNREFUSED/);
+  });
+
+  it("records a verification failure from the proxy's events for the inspector's badge", async () => {
+    proxy = createProxy({ model: createTranslationResult(model()), credentials: new CredentialStore() });
+    let handshakes = 1;
+    runtime = await startAdmin({
+      address: '127.0.0.1:0',
+      proxy,
+      pools: () => [{ upstream: 'app-up', active: 0, idle: 0, handshakes: { full: handshakes, resumed: 0 } }],
+    });
+    const verifying: TranslationModel = {
+      ...model(),
+      upstreams: [
+        {
+          name: 'app-up',
+          url: 'https://app.default:443',
+          protocol: 'http1',
+          tls: {
+            serverName: 'app.default',
+            alpn: ['http/1.1'],
+            minVersion: 'TLSv1.2',
+            verification: {
+              mode: 'system',
+              hostname: 'app.default',
+              source: { kind: 'BackendTLSPolicy', namespace: 'default', name: 'p' },
+            },
+          },
+        },
+      ],
+    };
+    runtime.setModel(verifying);
+    const port = Number(new URL(runtime.url).port);
+    const badge = async () =>
+      (await getJson<{ upstreams: { tls?: { verification: { verified: boolean; failure?: string } } }[] }>(port, '/api/upstreams')).body
+        .upstreams[0]?.tls?.verification;
+    assert.deepEqual(await badge(), {
+      mode: 'system',
+      checked: true,
+      verified: true,
+      hostname: 'app.default',
+      source: { kind: 'BackendTLSPolicy', namespace: 'default', name: 'p' },
+    });
+    proxy.emit('upstreamError', {
+      method: 'GET',
+      path: '/',
+      upstream: 'app-up',
+      error: new UpstreamError('certificate_untrusted', 'untrusted', { phase: 'verify', upstream: 'app-up' }),
+    });
+    assert.equal((await badge())?.failure, 'certificate_untrusted');
+    assert.equal((await badge())?.verified, false);
+    handshakes = 2;
+    assert.equal((await badge())?.verified, true);
   });
 
   it('says why it cannot listen, and refuses non-loopback addresses without the flag', async () => {

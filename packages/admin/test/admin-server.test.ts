@@ -158,7 +158,7 @@ describe('admin/createAdminServer', () => {
     const [seed, verified, plain] = [SEED_UPSTREAM, 'default/verified:8443', 'default/plain:80'].map((n) =>
       body.upstreams.find((u) => u.name === n),
     );
-    assert.deepEqual(seed?.tls?.verification, { mode: 'none', verified: false });
+    assert.deepEqual(seed?.tls?.verification, { mode: 'none', checked: false, verified: false });
     assert.equal(seed?.tls?.serverName, 'example-service.default');
     assert.deepEqual(seed?.tls?.clientCertificate, {
       secret: { namespace: 'default', name: 'client-cert-secret' },
@@ -170,9 +170,11 @@ describe('admin/createAdminServer', () => {
       expiresSoon: false,
     });
     assert.deepEqual(seed?.usedBy, [SEED_ENDPOINT]);
+    // Checking is on, but no handshake has passed it yet: not "verified".
     assert.deepEqual(verified?.tls?.verification, {
       mode: 'ca',
-      verified: true,
+      checked: true,
+      verified: false,
       hostname: 'verified.default',
       caSha256: 'AB:CD',
       source: { kind: 'BackendTLSPolicy', namespace: 'default', name: 'verify-it' },
@@ -182,6 +184,39 @@ describe('admin/createAdminServer', () => {
     assert.deepEqual(verified?.usedBy, []);
     assert.equal(plain?.tls, undefined);
     assert.deepEqual(plain?.pool, { upstream: 'default/plain:80', active: 0, idle: 1, handshakes: { full: 0, resumed: 0 } });
+  });
+
+  it('the verified badge follows handshakes: passed after one, failed after a verification failure until the next', async () => {
+    const model = seedModel({
+      extraUpstreams: [
+        {
+          name: 'default/v:443',
+          url: 'https://v.default:443',
+          protocol: 'http1',
+          tls: {
+            serverName: 'v.default',
+            alpn: ['http/1.1'],
+            minVersion: 'TLSv1.2',
+            verification: { mode: 'system', hostname: 'v.default', source: { kind: 'BackendTLSPolicy', namespace: 'default', name: 'p' } },
+          },
+        },
+      ],
+    });
+    const verificationOf = async (handshakes: number, failure?: { code: string; handshakes: number }) => {
+      state = {
+        model,
+        ready: true,
+        pools: [{ upstream: 'default/v:443', active: 0, idle: 0, handshakes: { full: handshakes, resumed: 0 } }],
+        ...(failure ? { verificationFailures: new Map([['default/v:443', failure]]) } : {}),
+      };
+      const { body } = await getJson<{ upstreams: UpstreamView[] }>(port, '/api/upstreams');
+      const v = body.upstreams.find((u) => u.name === 'default/v:443')?.tls?.verification;
+      return [v?.checked, v?.verified, v?.failure];
+    };
+    assert.deepEqual(await verificationOf(0), [true, false, undefined]);
+    assert.deepEqual(await verificationOf(2), [true, true, undefined]);
+    assert.deepEqual(await verificationOf(2, { code: 'hostname_mismatch', handshakes: 2 }), [true, false, 'hostname_mismatch']);
+    assert.deepEqual(await verificationOf(3, { code: 'hostname_mismatch', handshakes: 2 }), [true, true, undefined]);
   });
 
   it('gives diagnostics and every status condition with where it sits', async () => {

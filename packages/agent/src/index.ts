@@ -37,8 +37,8 @@ export { FrontendTls, DEFAULT_FRONTEND_TLS, clientIdentityFor } from './listener
 export type { FrontendTlsOptions, AcceptedTls, TlsRefusal } from './listeners/frontend-tls.js';
 export { CLIENT_IDENTITY_HEADERS } from './listeners/client-identity.js';
 export type { ClientIdentity } from './listeners/client-identity.js';
-export { parseClientHello } from './listeners/client-hello.js';
-export type { ClientHelloOutcome } from './listeners/client-hello.js';
+export { parseClientHello, readClientHello } from './listeners/client-hello.js';
+export type { ClientHelloOutcome, HelloRead } from './listeners/client-hello.js';
 export type { ListenerContext } from './listeners/listener-context.js';
 
 // Building blocks, shareable between dialers.

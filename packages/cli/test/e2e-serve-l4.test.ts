@@ -44,6 +44,19 @@ function agentEndpointYaml({ name, url, upstream, clientCertificate, serverCerti
   });
 }
 
+/** Whether a TLS client without a certificate fails (handshake alert or closed before any data). */
+function connectTlsError(port: number, servername: string, ca: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, servername, ca, checkServerIdentity: () => undefined });
+    socket.once('data', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+    socket.once('close', () => resolve(true));
+  });
+}
+
 /** A port nothing listens on right now (bound once by the OS, then released). */
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -180,37 +193,116 @@ describe('serve: tcp:// and tls:// endpoints forwarded at L4', function () {
     } finally {
       client.close();
     }
-    // A reload that makes the model terminate TLS for it closes the passthrough listener.
-    dir.write('server-secret.yaml', stringify(tlsSecret('server-cert', pki.server)));
-    dir.write(
-      'app.yaml',
-      agentEndpointYaml({ name: 'app', url: 'tls://app.example.io', upstream: 'tcp://app.default:8443', serverCertificate: 'server-cert' }),
-    );
-    await waitFor('the passthrough listener to close', () =>
-      running.stderr().includes('stopped forwarding tls://app.example.io: the model terminates TLS for it (tlsTermination)'),
-    );
-    assert.equal(await connectError(port), 'ECONNREFUSED');
-  });
-
-  it('does not pass through a tls:// endpoint whose model terminates TLS (tlsTermination): a warning, no listener', async () => {
+    // A reload that makes the model terminate TLS for it: the same listener now terminates
+    // with the endpoint's certificate and forwards the plain bytes.
     const echo = await tcpUpstream('echo');
     dir.write('server-secret.yaml', stringify(tlsSecret('server-cert', pki.server)));
     dir.write(
       'app.yaml',
-      agentEndpointYaml({ name: 'app', url: 'tls://app.example.io', upstream: 'tcp://app.default:8443', serverCertificate: 'server-cert' }),
+      agentEndpointYaml({
+        name: 'app',
+        url: 'tls://app.example.io',
+        upstream: `tcp://127.0.0.1:${echo.port}`,
+        serverCertificate: 'server-cert',
+      }),
     );
-    dir.write('db.yaml', agentEndpointYaml({ name: 'db', url: 'tcp://1.tcp.example.io:12345', upstream: 'tcp://db.default:5432' }));
+    await waitFor('termination', async () => {
+      const secure = tlsConnect({
+        host: '127.0.0.1',
+        port,
+        servername: 'app.example.io',
+        ca: pki.ca.certPem,
+        checkServerIdentity: () => undefined,
+      });
+      const lines = lineClient(secure);
+      try {
+        return (await lines.line()) === 'hello echo' ? true : undefined;
+      } finally {
+        lines.close();
+      }
+    });
+  });
+
+  it('tls:// endpoints share a port, chosen by SNI: one terminated with its certificate (and client certificates), one passed through', async () => {
+    const echo = await tcpUpstream('echo');
+    const passthrough = await startTlsLineUpstream('passthrough', { cert: pki.server.certPem, key: pki.server.keyPem });
+    upstreams.push(passthrough);
+    const shared = await freePort();
+    dir.write('server-secret.yaml', stringify(tlsSecret('server-cert', pki.server)));
+    dir.write(
+      'ca-secret.yaml',
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'client-ca' },
+        data: { 'ca.crt': Buffer.from(pki.ca.certPem).toString('base64') },
+      }),
+    );
+    dir.write(
+      'app.yaml',
+      stringify({
+        apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1',
+        kind: 'AgentEndpoint',
+        metadata: { name: 'app' },
+        spec: {
+          url: 'tls://app.example.io',
+          upstream: { url: 'tcp://app.default:5432' },
+          tlsTermination: {
+            serverCertificateRef: { name: 'server-cert' },
+            mutualTLS: { clientCAsRef: { name: 'client-ca' }, mode: 'require' },
+          },
+        },
+      }),
+    );
+    dir.write('pass.yaml', agentEndpointYaml({ name: 'pass', url: 'tls://pass.example.io', upstream: 'tcp://pass.default:8443' }));
     const running = await serve([
       '--resolve',
-      `db.default:5432=127.0.0.1:${echo.port}`,
+      `app.default:5432=127.0.0.1:${echo.port}`,
+      '--resolve',
+      `pass.default:8443=127.0.0.1:${passthrough.port}`,
       '--l4',
-      'tls://app.example.io=127.0.0.1:0',
+      `tls://app.example.io=127.0.0.1:${shared}`,
       '--l4',
-      'tcp://1.tcp.example.io:12345=127.0.0.1:0',
+      `tls://pass.example.io=127.0.0.1:${shared}`,
     ]);
-    await forwardedPort(running, 'tcp://1.tcp.example.io:12345');
-    assert.match(running.stderr(), /not forwarding tls:\/\/app\.example\.io: the model terminates TLS for it \(tlsTermination\)/);
-    assert.doesNotMatch(running.stdout(), /forwarding tls:\/\/app\.example\.io/);
+    await forwardedPort(running, 'tls://pass.example.io');
+    await forwardedPort(running, 'tls://app.example.io');
+    // Terminated: serve's handshake (with the client certificate it requires), plain bytes upstream.
+    const terminated = tlsConnect({
+      host: '127.0.0.1',
+      port: shared,
+      servername: 'app.example.io',
+      ca: pki.ca.certPem,
+      cert: pki.client.certPem,
+      key: pki.client.keyPem,
+      checkServerIdentity: () => undefined,
+    });
+    const t = lineClient(terminated);
+    try {
+      assert.equal(await t.line(), 'hello echo');
+      t.send('hi\n');
+      assert.equal(await t.line(), 'echo:hi');
+    } finally {
+      t.close();
+    }
+    // Without the client certificate the handshake is refused; nothing reaches the upstream.
+    const before = echo.greetings.length;
+    assert.ok(await connectTlsError(shared, 'app.example.io', pki.ca.certPem));
+    assert.equal(echo.greetings.length, before);
+    // Passed through: the upstream's own handshake sees the client's SNI.
+    const passed = tlsConnect({
+      host: '127.0.0.1',
+      port: shared,
+      servername: 'pass.example.io',
+      ca: pki.ca.certPem,
+      checkServerIdentity: () => undefined,
+    });
+    const p = lineClient(passed);
+    try {
+      assert.equal(await p.line(), 'no client certificate, sni=pass.example.io');
+    } finally {
+      p.close();
+    }
   });
 
   it('opens a listener for an endpoint added on reload and closes the one of a removed endpoint (open connections continue)', async () => {

@@ -41,6 +41,9 @@ export interface KeyPairCheck {
 
 export type CertificatePurpose = 'client' | 'server';
 
+/** A certificate with fewer days than this left is flagged: a warning diagnostic, the inspector's `expiresSoon`. */
+export const EXPIRY_WARNING_DAYS = 30;
+
 export const MIN_RSA_BITS = 2048;
 const EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const EKU_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';

@@ -26,7 +26,7 @@ export { ObjectIndex } from './object-index.js';
 export type { SecretKey, ClientCredential, StoredClientCredential, CredentialChange, CredentialStoreEvents } from './credential-store.js';
 export { CredentialStore, secretKeyString } from './credential-store.js';
 export type { SecretProblem, SecretProblemCode, SecretValue, TlsSecretResult } from './secrets.js';
-export { readTlsSecret, readObjectValue, decodeBase64, TLS_SECRET_TYPE } from './secrets.js';
+export { readTlsSecret, readObjectValue, decodeBase64, privateKeyEntries, TLS_SECRET_TYPE } from './secrets.js';
 export type {
   CertificateProblem,
   CertificateProblemCode,
@@ -49,6 +49,7 @@ export {
   certificateFacts,
   formatName,
   MIN_RSA_BITS,
+  EXPIRY_WARNING_DAYS,
 } from './certificates.js';
 export { CertificateCache } from './certificate-cache.js';
 export type { ResolvedCertificate, UnresolvedCertificate } from './client-certificate.js';
@@ -78,7 +79,8 @@ export {
 } from './tls-parameters.js';
 export type { TranslationResult } from './result.js';
 export { createTranslationResult, compareEndpoints, compareStatuses } from './result.js';
-export { toStableJson, containsPrivateKey, REDACTED } from './stable-json.js';
+export { toStableJson } from './stable-json.js';
+export { containsPrivateKey, redactPrivateKeys, scrubPrivateKeys, redactKeyMaterial, REDACTED_KEY, REDACTED_VALUE } from './redaction.js';
 export type { StoredObjectRef, SnapshotChange, SnapshotListener } from './snapshot-store.js';
 export { SnapshotStore } from './snapshot-store.js';
 export { canonicalObjects } from './object-index.js';
@@ -97,6 +99,7 @@ export type { AgentUpstreamSpec } from './agent-endpoint-upstream.js';
 export { buildAgentUpstream, agentUpstreamName } from './agent-endpoint-upstream.js';
 export { agentEndpointStatus, AgentEndpointReason, AGENT_ENDPOINT_API_VERSION } from './agent-endpoint-status.js';
 export { translateAgentEndpoints } from './agent-endpoint.js';
-export { mergeResults, endpointUrlKey, canonicalJson, CONFLICT_REASON } from './merge.js';
+export { mergeResults, endpointUrlKey, CONFLICT_REASON } from './merge.js';
+export { canonicalJson } from './canonical-json.js';
 export type { WireProblem } from './wire-values.js';
 export { headerNameProblem, headerValueProblem, wirePath, RESERVED_HEADER_NAMES, PROXY_HOP_HEADER } from './wire-values.js';

@@ -1,16 +1,9 @@
 // Shapes of the Kubernetes objects kupstream reads, as they appear in manifests.
 // Every field is optional: translators read them defensively and report what is wrong.
+import type { ObjectMeta } from '@kupstream/gateway-api-types';
 
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
+/** metav1.ObjectMeta, as far as kupstream reads it: one definition, in the Gateway API types. */
+export type { ObjectMeta } from '@kupstream/gateway-api-types';
 
 export interface KubeObject {
   apiVersion?: string;

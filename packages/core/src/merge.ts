@@ -1,6 +1,7 @@
 // Combining the results of several translators (Gateway API, Ingress, AgentEndpoint) into
 // one model. Order independent: any order of arguments gives byte-identical JSON.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
 import { makeCondition } from './conditions.js';
 import { CredentialStore } from './credential-store.js';
 import type { Condition, Diagnostic, Endpoint, ResourceRef, ResourceStatus, TranslationModel, Upstream } from './model.js';
@@ -278,21 +279,6 @@ function dedupeByJson<T>(items: T[]): T[] {
     seen.add(text);
     return true;
   });
-}
-
-/** JSON with object keys sorted at every level: equal data, equal text. */
-export function canonicalJson(value: unknown): string {
-  return (
-    JSON.stringify(value, (_key, v: unknown) =>
-      isRecord(v)
-        ? Object.fromEntries(
-            Object.keys(v)
-              .sort(compareStrings)
-              .map((k) => [k, v[k]]),
-          )
-        : v,
-    ) ?? ''
-  );
 }
 
 function jsonClone(value: unknown): unknown {

@@ -219,15 +219,8 @@ export interface Upstream {
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
-/** A metav1.Condition. */
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
+/** A metav1.Condition: one definition, in the Gateway API types (its `status` is a `ConditionStatus`). */
+export type { Condition } from '@kupstream/gateway-api-types';
 
 /** Ready to PATCH as the object's `.status` subresource. */
 export interface ResourceStatus {

@@ -2,6 +2,7 @@
 // test, a file watcher) keeps up to date. Pure: no I/O, no clock, no global state.
 import type { KubeObject } from './kube-objects.js';
 import { compareStrings, isRecord } from './resource-ref.js';
+import { canonicalJson } from './canonical-json.js';
 import { SNAPSHOT_KEYS, type SnapshotKey } from './resources.js';
 import { snapshotKeyFor, type ClusterSnapshot } from './snapshot.js';
 
@@ -205,17 +206,4 @@ function sameObject(a: KubeObject, b: KubeObject): boolean {
   const vb = b.metadata?.resourceVersion;
   if (typeof va === 'string' && typeof vb === 'string' && va !== '' && vb !== '' && va !== vb) return false;
   return canonicalJson(a) === canonicalJson(b);
-}
-
-/** JSON with object keys sorted, so equal objects compare equal whatever their key order. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isRecord(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort(compareStrings)
-            .map((k) => [k, v[k]]),
-        )
-      : v,
-  );
 }

@@ -2,9 +2,7 @@
 // credential store is unreachable; as a second line of defence any string that holds
 // PEM private key material is replaced.
 import type { TranslationModel } from './model.js';
-
-const PRIVATE_KEY_MARKER = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
-export const REDACTED = '[redacted: private key material]';
+import { containsPrivateKey, REDACTED_KEY } from './redaction.js';
 
 export function toStableJson(model: TranslationModel, indent = 2): string {
   const plain = {
@@ -16,13 +14,8 @@ export function toStableJson(model: TranslationModel, indent = 2): string {
   return (
     JSON.stringify(
       plain,
-      (_key, value: unknown) => (typeof value === 'string' && PRIVATE_KEY_MARKER.test(value) ? REDACTED : value),
+      (_key, value: unknown) => (typeof value === 'string' && containsPrivateKey(value) ? REDACTED_KEY : value),
       indent,
     ) + '\n'
   );
-}
-
-/** True when a text contains PEM private key material (for logs and tests). */
-export function containsPrivateKey(text: string): boolean {
-  return PRIVATE_KEY_MARKER.test(text);
 }

@@ -94,7 +94,7 @@ function buildL4Entries(
     }
     // No backend to dial: the connection is refused (the L4 form of the Gateway API's 500).
     const refused = resolvedWeight === 0;
-    if (!refused) offered.push(...candidates);
+    if (!refused) for (const candidate of candidates) offered.push(candidate);
     const route: Route = {
       name: `${shape.prefix}/${identity.namespace}/${identity.name}/rule/${rule.index}`,
       matches: [],

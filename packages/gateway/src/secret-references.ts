@@ -1,12 +1,11 @@
 // A Gateway's reference to a kubernetes.io/tls Secret (listener certificateRefs and the
 // backend client certificate): kind, ReferenceGrant, then the key pair itself.
-import { resolveKeyPairSecret, type CertificateInfo, type ResourceRef } from '@kupstream/core';
+import { EXPIRY_WARNING_DAYS, resolveKeyPairSecret, type CertificateInfo, type ResourceRef } from '@kupstream/core';
 import type { TranslationContext } from './context.js';
 import { describeGroupKind, readObjectReference } from './object-reference.js';
 import { GATEWAY_GROUP } from './reasons.js';
 
 /** Certificates closer than this to expiry get a warning. */
-export const EXPIRY_WARNING_DAYS = 30;
 
 export type KeyPairOutcome =
   | { ok: true; info: CertificateInfo; secret: { namespace: string; name: string } }

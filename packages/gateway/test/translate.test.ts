@@ -175,6 +175,50 @@ describe('translateGatewayApi', () => {
     assert.ok(!result.diagnostics.some((d) => d.code === 'UpstreamNotVerified'));
   });
 
+  it('warns when the CA ConfigMap or Secret also holds a private key, without quoting it', async () => {
+    const ca = await createCa({ subject: 'CN=BackendCA', ...validity });
+    const policy = (kind: 'ConfigMap' | 'Secret') => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'BackendTLSPolicy',
+      metadata: { name: 'verify', namespace: 'default' },
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'svc', sectionName: 'https' }],
+        validation: { caCertificateRefs: [{ group: '', kind, name: 'backend-ca' }], hostname: 'svc.internal' },
+      },
+    });
+    const fromConfigMap = translateGatewayApi(
+      seedLike({
+        configMaps: [{ metadata: { name: 'backend-ca', namespace: 'default' }, data: { 'ca.crt': ca.certPem, 'ca.key': ca.keyPem } }],
+        backendTLSPolicies: [policy('ConfigMap')],
+      }),
+      { now: () => now, assumeClassesWhenAbsent: true },
+    );
+    const fromSecret = translateGatewayApi(
+      seedLike({
+        secrets: [
+          ...(seedLike().secrets ?? []),
+          {
+            metadata: { name: 'backend-ca', namespace: 'default' },
+            data: { 'ca.crt': Buffer.from(ca.certPem).toString('base64'), 'tls.key': Buffer.from(ca.keyPem).toString('base64') },
+          },
+        ],
+        backendTLSPolicies: [policy('Secret')],
+      }),
+      { now: () => now, assumeClassesWhenAbsent: true },
+    );
+    for (const [result, key] of [
+      [fromConfigMap, 'ca.key'],
+      [fromSecret, 'tls.key'],
+    ] as const) {
+      const warning = result.diagnostics.find((d) => d.code === 'CACertificateRefHoldsPrivateKey');
+      assert.equal(warning?.severity, 'warning');
+      assert.match(warning?.message ?? '', new RegExp(`holds a private key \\("${key.replace('.', '\\.')}"\\)`));
+      assert.equal(warning?.field, 'spec.validation.caCertificateRefs[0]');
+      assert.doesNotMatch(toStableJson(result), /PRIVATE KEY/);
+      assert.equal(result.upstreams[0]?.tls?.verification.mode, 'ca');
+    }
+  });
+
   it('uses the cluster domain for upstream hosts', () => {
     const result = translateGatewayApi(seedLike(), { now: () => now, assumeClassesWhenAbsent: true, clusterDomain: 'corp.internal' });
     assert.equal(result.upstreams[0]?.url, 'https://svc.default.svc.corp.internal:443');

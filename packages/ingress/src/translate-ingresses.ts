@@ -30,6 +30,9 @@ import { backendTlsLookup, type BackendTlsLookup } from '@kupstream/gateway';
 import { resolveBackend, type BackendContext, type BackendResolution } from './ingress-backend.js';
 import { catalogIngressClasses, decideIngressClass } from './ingress-class.js';
 import { checkIngressHost } from './ingress-host.js';
+
+/** The host of a rule without one: every host (the agent's router falls back to it last). */
+const CATCH_ALL = '*';
 import { translatePath } from './ingress-path.js';
 import { ingressStatus } from './ingress-status.js';
 import { resolveIngressTls } from './ingress-tls.js';
@@ -161,7 +164,11 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
       diagnostics.error('IngressRuleInvalid', ref, `${field} must be an object`, field);
       return;
     }
-    const host = checkIngressHost(rule.host);
+    // A rule without a host applies to every host: the catch-all endpoint `https://*`.
+    const host =
+      rule.host === undefined || rule.host === null || rule.host === ''
+        ? ({ ok: true, host: CATCH_ALL } as const)
+        : checkIngressHost(rule.host);
     if (!host.ok) {
       diagnostics.error('IngressRuleHostInvalid', ref, `${field} ${host.message}`, `${field}.host`);
       return;
@@ -217,40 +224,37 @@ function translateIngress(ingress: Ingress, identity: Identity, ref: ResourceRef
   });
 
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
-    if (ruleHosts.length === 0) {
-      diagnostics.warning(
-        'IngressDefaultBackendWithoutHost',
-        ref,
-        'spec.defaultBackend is not served: no rule names a host, and kupstream endpoints are https://<host>',
-        'spec.defaultBackend',
-      );
-    } else {
-      const backend = resolveBackend(spec.defaultBackend, 'spec.defaultBackend', backendContext);
-      const route = routeFor(`${base}/default-backend`, [], backend, ref, context);
-      for (const host of ruleHosts) {
-        if (!admit(host)) continue;
-        const claim = claimHost(context, host);
-        const holder = claim.defaultRoute;
-        if (holder) {
-          if (holder.upstream !== undefined && holder.upstream === route.upstream?.name) {
-            served.add(host);
-            continue;
-          }
-          diagnostics.warning(
-            'IngressDefaultBackendConflict',
-            ref,
-            `spec.defaultBackend on ${host} conflicts with the defaultBackend of Ingress ${holder.owner.namespace}/${holder.owner.name}, which is older or first by namespace/name; it is not served there`,
-            'spec.defaultBackend',
-          );
+    const backend = resolveBackend(spec.defaultBackend, 'spec.defaultBackend', backendContext);
+    const route = routeFor(`${base}/default-backend`, [], backend, ref, context);
+    // Without a rule host the defaultBackend serves every host (the catch-all).
+    for (const host of ruleHosts.length > 0 ? ruleHosts : [CATCH_ALL]) {
+      if (!admit(host)) continue;
+      const claim = claimHost(context, host);
+      const holder = claim.defaultRoute;
+      if (holder) {
+        if (holder.upstream !== undefined && holder.upstream === route.upstream?.name) {
+          served.add(host);
           continue;
         }
-        claim.defaultRoute = { value: route.route, owner: ref, field: 'spec.defaultBackend', upstream: route.upstream?.name };
-        if (route.upstream) context.upstreams.set(route.upstream.name, route.upstream);
-        served.add(host);
+        diagnostics.warning(
+          'IngressDefaultBackendConflict',
+          ref,
+          `spec.defaultBackend on ${host} conflicts with the defaultBackend of Ingress ${holder.owner.namespace}/${holder.owner.name}, which is older or first by namespace/name; it is not served there`,
+          'spec.defaultBackend',
+        );
+        continue;
       }
+      claim.defaultRoute = { value: route.route, owner: ref, field: 'spec.defaultBackend', upstream: route.upstream?.name };
+      if (route.upstream) context.upstreams.set(route.upstream.name, route.upstream);
+      served.add(host);
     }
   } else if (ruleHosts.length === 0) {
-    diagnostics.warning('IngressNoHosts', ref, 'the Ingress has no rule with a valid host; nothing is served', 'spec.rules');
+    diagnostics.warning(
+      'IngressNoHosts',
+      ref,
+      'the Ingress has no rule with a valid host and no defaultBackend; nothing is served',
+      'spec.rules',
+    );
   }
 
   for (const host of served) {

@@ -85,7 +85,9 @@ export const APP_JS = String.raw`'use strict';
 
   // ---- upstreams
   function verificationBadge(v) {
-    if (!v.verified) return h('span', { class: 'badge bad verification', 'data-mode': v.mode, text: 'NOT VERIFIED' });
+    if (!v.checked) return h('span', { class: 'badge bad verification', 'data-mode': v.mode, text: 'NOT VERIFIED' });
+    if (v.failure) return h('span', { class: 'badge bad verification', 'data-mode': v.mode, text: 'VERIFICATION FAILED (' + v.failure + ')' });
+    if (!v.verified) return h('span', { class: 'badge verification', 'data-mode': v.mode, text: 'checked, no handshake yet' });
     return h('span', { class: 'badge ok verification', 'data-mode': v.mode, text: v.mode === 'ca' ? 'verified (CA bundle)' : 'verified (system trust)' });
   }
   function renderUpstreams(data) {
@@ -108,9 +110,9 @@ export const APP_JS = String.raw`'use strict';
           ['TLS', t ? undefined : h('span', { class: 'badge warn', text: 'plain text (no TLS)' })],
           ['SNI', t ? h('span', { class: 'mono', text: t.serverName }) : undefined],
           ['ALPN', t ? t.alpn.join(', ') + ' · min ' + t.minVersion : undefined],
-          ['verification', t ? h('span', null, verificationBadge(t.verification), t.verification.verified ? '' : ' encrypted, but the server certificate is not checked') : undefined],
+          ['verification', t ? h('span', null, verificationBadge(t.verification), t.verification.checked ? '' : ' encrypted, but the server certificate is not checked') : undefined],
           ['verified name', t && t.verification.hostname ? t.verification.hostname : undefined],
-          ['CA source', t && t.verification.verified ? (t.verification.mode === 'ca' ? 'CA bundle sha256 ' + t.verification.caSha256 : 'system trust store') + (t.verification.source ? ' from ' + refText(t.verification.source) : '') : undefined],
+          ['CA source', t && t.verification.checked ? (t.verification.mode === 'ca' ? 'CA bundle sha256 ' + t.verification.caSha256 : 'system trust store') + (t.verification.source ? ' from ' + refText(t.verification.source) : '') : undefined],
           ['client certificate', t ? (c ? undefined : 'none') : undefined],
           ['subject', c ? h('span', { class: 'mono cert-subject', text: c.subject }) : undefined],
           ['issuer', c ? h('span', { class: 'mono', text: c.issuer }) : undefined],

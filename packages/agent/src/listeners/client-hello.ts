@@ -2,6 +2,7 @@
 // ALPN protocols, so a listener can choose the certificate, the client-certificate demand
 // and TLS termination or pass-through per connection. Only the first handshake record(s)
 // are read, bounded; anything that is not a well-formed ClientHello is 'notTls'.
+import type { Socket } from 'node:net';
 
 /** The largest ClientHello read (records may split it; 16 KiB is the record limit). */
 export const MAX_CLIENT_HELLO_BYTES = 16 * 1024 + 5;
@@ -99,4 +100,35 @@ function readHello(body: Buffer): ClientHelloOutcome {
     }
   }
   return out;
+}
+
+export type HelloRead = { ok: true; bytes: Buffer; serverName: string; alpn: string[] } | { ok: false; reason: string };
+
+/**
+ * Reads a socket's ClientHello without consuming it for whoever takes the connection next:
+ * `done` gets the bytes read (to `unshift` or hand on), or why there is no ClientHello (not
+ * TLS, malformed, too slow, closed). The socket is left paused.
+ */
+export function readClientHello(socket: Socket, timeoutMs: number, done: (read: HelloRead) => void): void {
+  let seen: Buffer = Buffer.alloc(0);
+  const finish = (read: HelloRead) => {
+    clearTimeout(timer);
+    socket.off('data', onData);
+    socket.off('end', onEnd);
+    socket.pause();
+    done(read);
+  };
+  const timer = setTimeout(() => finish({ ok: false, reason: 'no ClientHello in time' }), timeoutMs);
+  const onEnd = () => finish({ ok: false, reason: 'the connection ended before its ClientHello' });
+  const onData = (chunk: Buffer) => {
+    seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+    if (!looksLikeTls(seen[0]!)) return finish({ ok: false, reason: 'not TLS on a TLS listener' });
+    const hello = parseClientHello(seen);
+    if (hello.kind === 'partial' && seen.length < MAX_CLIENT_HELLO_BYTES) return undefined;
+    if (hello.kind !== 'hello') return finish({ ok: false, reason: hello.kind === 'partial' ? 'ClientHello too large' : hello.reason });
+    finish({ ok: true, bytes: seen, serverName: hello.serverName ?? '', alpn: hello.alpn });
+    return undefined;
+  };
+  socket.on('data', onData);
+  socket.once('end', onEnd);
 }

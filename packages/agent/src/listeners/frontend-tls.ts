@@ -11,7 +11,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import type { CertificateInfo, ClientVerification, CredentialStore, Endpoint, TlsVersion, TranslationModel } from '@kupstream/core';
 import { endpointAddress } from '../router.js';
-import { looksLikeTls, MAX_CLIENT_HELLO_BYTES, parseClientHello } from './client-hello.js';
+import { readClientHello } from './client-hello.js';
 import { clientIdentityOf, type ClientIdentity } from './client-identity.js';
 import { parseCaBundle, verifyClientChain } from './client-verification.js';
 
@@ -24,6 +24,12 @@ export interface FrontendTlsOptions {
   helloTimeoutMs?: number;
   /** Clock for ticket key rotation (ms). */
   now?: () => number;
+  /**
+   * Which endpoints it terminates: `https` (default) for HTTP listeners, `tls` for tls://
+   * endpoints with their own certificate (AgentEndpoint tlsTermination), port 443 when the
+   * URL has none.
+   */
+  scheme?: 'https' | 'tls';
 }
 
 export const DEFAULT_FRONTEND_TLS = Object.freeze({
@@ -107,6 +113,7 @@ export class FrontendTls {
   readonly #rotationMs: number;
   readonly #helloTimeoutMs: number;
   readonly #now: () => number;
+  readonly #scheme: 'https' | 'tls';
   #ports = new Map<number, TlsPort>();
   /** SecureContexts by certificate version, client CA and minimum version. */
   #contexts = new Map<string, { context: tls.SecureContext; createdAt: number }>();
@@ -116,6 +123,7 @@ export class FrontendTls {
     this.#rotationMs = options.ticketKeyRotationMs ?? DEFAULT_FRONTEND_TLS.ticketKeyRotationMs;
     this.#helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_FRONTEND_TLS.helloTimeoutMs;
     this.#now = options.now ?? Date.now;
+    this.#scheme = options.scheme ?? 'https';
     if (!(this.#rotationMs > 0)) throw new RangeError('ticketKeyRotationMs must be a positive number of milliseconds');
     if (!(this.#helloTimeoutMs > 0)) throw new RangeError('helloTimeoutMs must be a positive number of milliseconds');
     if (!(this.#minVersion in VERSION_RANK)) throw new RangeError(`minVersion must be TLSv1.2 or TLSv1.3, not ${String(this.#minVersion)}`);
@@ -126,9 +134,12 @@ export class FrontendTls {
     const ports = new Map<number, Map<string, TlsListener>>();
     for (const endpoint of model.endpoints) {
       const address = endpointAddress(endpoint.url);
-      if (!address || address.scheme !== 'https' || address.port === undefined) continue;
-      let listeners = ports.get(address.port);
-      if (!listeners) ports.set(address.port, (listeners = new Map()));
+      if (!address || address.scheme !== this.#scheme) continue;
+      // tls:// endpoints are terminated only when the model gives them a certificate.
+      if (this.#scheme === 'tls' && !endpoint.tls) continue;
+      const port = address.port ?? 443;
+      let listeners = ports.get(port);
+      if (!listeners) ports.set(port, (listeners = new Map()));
       const pattern = (endpoint.tls?.serverName ?? address.host).toLowerCase();
       const listener = listeners.get(pattern) ?? { pattern, certificates: [], minVersion: this.#minVersion };
       listeners.set(pattern, listener);
@@ -218,43 +229,33 @@ export class FrontendTls {
    * says why (no secret in it).
    */
   accept(socket: net.Socket, port: number, onSecure: (accepted: AcceptedTls) => void, onRefused?: (refusal: TlsRefusal) => void): void {
-    let seen: Buffer = Buffer.alloc(0);
-    const timer = setTimeout(() => finish(() => refuse('no ClientHello in time')), this.#helloTimeoutMs);
-    const finish = (then: () => void) => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      then();
-    };
-    const refuse = (reason: string, alert?: number) => {
-      onRefused?.({ reason });
-      if (alert !== undefined && !socket.destroyed) socket.end(Buffer.from([21, 3, 3, 0, 2, 2, alert]));
+    readClientHello(socket, this.#helloTimeoutMs, (read) => {
+      if (read.ok) return this.acceptHello(socket, port, read.bytes, read.serverName, onSecure, onRefused);
+      onRefused?.({ reason: read.reason });
+      // decode_error (50) for what is not a ClientHello; a closed or silent client just goes.
+      if (read.reason.startsWith('malformed') || read.reason.includes('too large')) socket.end(Buffer.from([21, 3, 3, 0, 2, 2, 50]));
       else socket.destroy();
-    };
-    const onEnd = () => finish(() => socket.destroy());
-    const onData = (chunk: Buffer) => {
-      seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
-      if (!looksLikeTls(seen[0]!)) return finish(() => refuse('not TLS on a TLS listener'));
-      const hello = parseClientHello(seen);
-      if (hello.kind === 'partial' && seen.length < MAX_CLIENT_HELLO_BYTES) return undefined;
-      socket.pause();
-      if (hello.kind !== 'hello') return finish(() => refuse(hello.kind === 'partial' ? 'ClientHello too large' : hello.reason, 50));
-      finish(() => this.#handshake(socket, port, seen, hello.serverName ?? '', onSecure, refuse, (reason) => onRefused?.({ reason })));
-      return undefined;
-    };
-    socket.on('data', onData);
-    socket.once('end', onEnd);
+    });
   }
 
-  #handshake(
+  /**
+   * The handshake for a connection whose ClientHello (`hello`, the bytes read so far) was
+   * already read by the caller, e.g. to choose between termination and pass-through.
+   */
+  acceptHello(
     socket: net.Socket,
     port: number,
     hello: Buffer,
     serverName: string,
     onSecure: (accepted: AcceptedTls) => void,
-    refuse: (reason: string, alert?: number) => void,
-    report: (reason: string) => void,
+    onRefused?: (refusal: TlsRefusal) => void,
   ): void {
+    const report = (reason: string) => onRefused?.({ reason });
+    const refuse = (reason: string, alert?: number) => {
+      report(reason);
+      if (alert !== undefined && !socket.destroyed) socket.end(Buffer.from([21, 3, 3, 0, 2, 2, alert]));
+      else socket.destroy();
+    };
     const listener = this.#listenerFor(port, serverName);
     const shown = serverName || '(no server name)';
     // unrecognized_name (112): nothing is served for this name here.

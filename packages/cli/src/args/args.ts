@@ -59,6 +59,8 @@ export interface ServeFlags extends ManifestFlags {
   l4: L4Mapping[];
   /** `--gateway-port PORT=HOST:PORT`: Gateway listener ports served on addresses of their own (TLS for HTTPS listeners). */
   gatewayPorts: GatewayPortMapping[];
+  /** `--tls-min-version`: the lowest TLS version serve's TLS listeners offer clients (default TLSv1.2). */
+  tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
   /** `--admin HOST:PORT` as given (the admin library parses and checks it). */
   admin?: string;
   adminAllowRemote: boolean;
@@ -99,6 +101,7 @@ const SERVE_OPTIONS = {
   'deny-upstream': { type: 'string', multiple: true },
   l4: { type: 'string', multiple: true },
   'gateway-port': { type: 'string', multiple: true },
+  'tls-min-version': { type: 'string' },
   admin: { type: 'string' },
   'admin-allow-remote': { type: 'boolean' },
   'lease-namespace': { type: 'string' },
@@ -170,6 +173,7 @@ function parseServe(args: string[]): Command {
     denyUpstreams: (values['deny-upstream'] ?? []).map(parseDenyUpstream),
     l4,
     gatewayPorts: parseGatewayPorts(values['gateway-port']),
+    tlsMinVersion: oneOf('serve', '--tls-min-version', values['tls-min-version'] ?? 'TLSv1.2', ['TLSv1.2', 'TLSv1.3'] as const),
     adminAllowRemote: values['admin-allow-remote'] ?? false,
     shutdownTimeoutMs:
       values['shutdown-timeout'] === undefined

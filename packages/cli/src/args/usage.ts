@@ -96,6 +96,8 @@ Serving:
                               port) on HOST:PORT, routed by that port (repeatable); TLS with
                               SNI-chosen certificates, ALPN h2 and http/1.1, when the
                               endpoints on PORT are https://, e.g. 443=127.0.0.1:8443
+      --tls-min-version TLSv1.2|TLSv1.3
+                              lowest TLS version offered to clients (default TLSv1.2)
       --resolve HOST:PORT=ADDR:PORT
                               dial ADDR:PORT for upstream HOST:PORT, like curl's --resolve
                               (repeatable), e.g. example-service.default:443=127.0.0.1:9443

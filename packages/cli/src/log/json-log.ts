@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import { createLogger as createPinoLogger } from '@kupstream/admin';
 import type { LogFields, Logger } from './log.js';
-import { redactKeyMaterial } from './redact.js';
+import { redactKeyMaterial } from '@kupstream/core';
 
 export function createJsonLogger(stderr: Writable): Logger {
   const pino = createPinoLogger({ destination: stderr, base: { component: 'kupstream' } });

@@ -2,7 +2,7 @@
 // key-material redactor, whatever produced the text. `--log-format json` swaps in the
 // structured logger of json-log.ts behind the same interface.
 import type { Writable } from 'node:stream';
-import { redactKeyMaterial } from './redact.js';
+import { redactKeyMaterial } from '@kupstream/core';
 
 /** Facts beside the message, for structured logs (never key material: they are scrubbed anyway). */
 export type LogFields = Record<string, string | number | boolean | undefined>;
@@ -17,7 +17,10 @@ export interface Logger {
 
 export function createLogger(stderr: Writable): Logger {
   const write = (text: string) => {
-    for (const line of redactKeyMaterial(text).replace(/\n+$/, '').split('\n')) stderr.write(`kupstream: ${line}\n`);
+    // Control characters other than tab and line breaks are dropped: no terminal escapes from input.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    const clean = redactKeyMaterial(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+    for (const line of clean.replace(/\n+$/, '').split('\n')) stderr.write(`kupstream: ${line}\n`);
   };
   return { line: write, warn: write, error: write };
 }

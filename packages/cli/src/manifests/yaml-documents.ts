@@ -4,7 +4,7 @@
 // bound), and duplicate keys are found with one Set per map instead of the parser's
 // `uniqueKeys`, which compares every key with every other (40k keys: half a minute).
 import { Composer, isMap, isNode, isScalar, isSeq, LineCounter, Parser, visit, type Document } from 'yaml';
-import { redactKeyMaterial } from '../log/redact.js';
+import { redactKeyMaterial } from '@kupstream/core';
 import { MANIFEST_LIMITS } from './manifest-limits.js';
 
 export type NodePath = readonly (string | number)[];

@@ -1,8 +1,11 @@
 // The L4 side of `serve`: one TCP listener per tcp:// and tls:// endpoint of the model,
 // bound on the --listen host at the endpoint URL's port (or where --l4 says), opened and
 // closed as the model changes. Bytes are forwarded by the agent's connectionHandler.
+// tls:// endpoints on one address share its listener: each connection's ClientHello (SNI)
+// picks the endpoint, whose TLS is terminated with its own certificate when the model gives
+// one (tlsTermination, client certificates too) and passed through untouched otherwise.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Proxy } from '@kupstream/agent';
+import { readClientHello, type FrontendTls, type Proxy } from '@kupstream/agent';
 import type { Endpoint, TranslationModel } from '@kupstream/core';
 import type { HostPort, L4Mapping } from '../args/flag-values.js';
 import type { Logger } from '../log/log.js';
@@ -15,6 +18,34 @@ export interface L4ListenerOptions {
   log: Logger;
   /** Writes one line on stdout (the listener's address, as the serving line does). */
   announce: (line: string) => Promise<void>;
+  /** Terminates the TLS of tls:// endpoints that have a certificate (a FrontendTls for scheme tls). */
+  tls?: FrontendTls;
+}
+
+/** How long a tls:// client may take to send its ClientHello. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+/** The tls:// endpoints sharing one bound address. */
+interface TlsGroup {
+  server: Server;
+  urls: Set<string>;
+}
+
+/** `tls://host[:port]` → host, lower-case. */
+function tlsHost(url: string): string {
+  return (L4_URL.exec(url)?.[2] ?? '').toLowerCase();
+}
+
+/** The endpoint for a server name: exact host, then the longest `*.` wildcard; a lone endpoint takes every name. */
+export function tlsEndpointFor(urls: Iterable<string>, serverName: string): string | undefined {
+  const list = [...urls];
+  const exact = list.find((u) => tlsHost(u) === serverName);
+  if (exact) return exact;
+  const wildcard = list
+    .filter((u) => tlsHost(u).startsWith('*.') && serverName.endsWith(tlsHost(u).slice(1)) && serverName.length > tlsHost(u).length - 1)
+    .sort((a, b) => tlsHost(b).length - tlsHost(a).length)[0];
+  if (wildcard) return wildcard;
+  return list.length === 1 ? list[0] : undefined;
 }
 
 const L4_URL = /^(tcp|tls):\/\/([^/]*?)(?::(\d+))?$/;
@@ -27,6 +58,10 @@ export class L4Listeners {
   readonly #options: L4ListenerOptions;
   readonly #mappings: Map<string, HostPort>;
   readonly #open = new Map<string, Server>();
+  /** tls:// listeners by bound address (`host:port`), shared by the endpoints on it. */
+  readonly #tlsGroups = new Map<string, TlsGroup>();
+  /** Which tls:// endpoints terminate (the model of the last sync). */
+  #terminated = new Set<string>();
   /** Every listener ever opened, until closed, and every connection accepted, until it ends: for `cut()`. */
   readonly #servers = new Set<Server>();
   readonly #sockets = new Set<Socket>();
@@ -85,12 +120,21 @@ export class L4Listeners {
     if (this.#closed) return;
     // Per L4 endpoint: where to listen, or why not (re-evaluated each time: a reload may add or drop tlsTermination).
     const plan = new Map(model.endpoints.filter(isL4Endpoint).map((e) => [e.url, this.#addressFor(e)]));
+    this.#terminated = new Set(model.endpoints.filter((e) => e.url.startsWith('tls://') && e.tls).map((e) => e.url));
     const { log } = this.#options;
     for (const [url, server] of this.#open) {
       const next = plan.get(url);
       if (next !== undefined && typeof next !== 'string') continue;
       this.#open.delete(url);
-      // Connections already forwarded stay up until either side ends them (or serve stops).
+      // Connections already forwarded stay up until either side ends them (or serve stops);
+      // a shared tls:// listener stays for the endpoints left on it.
+      const group = [...this.#tlsGroups.entries()].find(([, g]) => g.server === server);
+      group?.[1].urls.delete(url);
+      if (group && group[1].urls.size > 0) {
+        log.line(`stopped forwarding ${url}: ${next ?? 'the endpoint left the model'} (open connections continue)`);
+        continue;
+      }
+      if (group) this.#tlsGroups.delete(group[0]);
       server.close();
       log.line(`stopped forwarding ${url}: ${next ?? 'the endpoint left the model'} (open connections continue)`);
       if (next !== undefined) this.#skipped.set(url, next);
@@ -115,9 +159,9 @@ export class L4Listeners {
 
   /** Where the endpoint's listener binds, or why it is not opened. */
   #addressFor(endpoint: Endpoint): HostPort | string {
-    // The model asks for TLS terminated here with its own server certificate; the agent
-    // forwards bytes only, so passing the client's TLS through would break that promise.
-    if (endpoint.tls) return 'the model terminates TLS for it (tlsTermination), which serve does not do: it forwards bytes only';
+    // The model asks for TLS terminated here with its own server certificate: passing the
+    // client's TLS through instead would break that promise.
+    if (endpoint.tls && !this.#options.tls) return 'the model terminates TLS for it (tlsTermination), and this host has no TLS terminator';
     const mapped = this.#mappings.get(endpoint.url);
     if (mapped) return mapped;
     const match = L4_URL.exec(endpoint.url);
@@ -128,12 +172,24 @@ export class L4Listeners {
 
   async #bind(url: string, address: HostPort): Promise<void> {
     const { proxy, log, announce } = this.#options;
-    const handler = proxy.connectionHandler(url);
+    const isTls = url.startsWith('tls://');
+    const key = `${address.host}:${address.port}`;
+    const shared = isTls && address.port !== 0 ? this.#tlsGroups.get(key) : undefined;
+    if (shared) {
+      shared.urls.add(url);
+      this.#open.set(url, shared.server);
+      await announce(`kupstream: forwarding ${url} on ${key}\n`);
+      return;
+    }
+    const group: TlsGroup | undefined = isTls ? { server: undefined as unknown as Server, urls: new Set([url]) } : undefined;
+    const handler = group ? undefined : proxy.connectionHandler(url);
     const server = createServer((socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
-      handler(socket);
+      if (group) this.#acceptTls(socket, group);
+      else handler!(socket);
     });
+    if (group) group.server = server;
     const bound = await new Promise<AddressInfo | NodeJS.ErrnoException>((resolve) => {
       server.once('error', resolve);
       server.listen(address.port, address.host, () => {
@@ -159,7 +215,39 @@ export class L4Listeners {
     server.once('close', () => this.#servers.delete(server));
     if (this.#closed) return void server.close();
     this.#open.set(url, server);
+    if (group && address.port !== 0) this.#tlsGroups.set(key, group);
     const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
     await announce(`kupstream: forwarding ${url} on ${host}:${bound.port}\n`);
+  }
+
+  /**
+   * A tls:// connection: a lone pass-through endpoint gets the bytes at once (as before); else
+   * the ClientHello's server name picks the endpoint, terminated or passed through.
+   */
+  #acceptTls(socket: Socket, group: TlsGroup): void {
+    const { proxy, log, tls } = this.#options;
+    const only = group.urls.size === 1 ? [...group.urls][0]! : undefined;
+    if (only && !this.#terminated.has(only)) return proxy.connectionHandler(only)(socket);
+    socket.on('error', () => socket.destroy());
+    readClientHello(socket, HELLO_TIMEOUT_MS, (read) => {
+      if (!read.ok) return void socket.destroy();
+      const url = tlsEndpointFor(group.urls, read.serverName);
+      if (!url) return void socket.end(Buffer.from([21, 3, 3, 0, 2, 2, 112])); // unrecognized_name
+      if (!this.#terminated.has(url) || !tls) {
+        // Pass-through: the upstream gets the ClientHello and everything after it.
+        socket.unshift(read.bytes);
+        return proxy.connectionHandler(url)(socket);
+      }
+      const port = Number(L4_URL.exec(url)?.[3] ?? 443);
+      tls.acceptHello(
+        socket,
+        port,
+        read.bytes,
+        read.serverName,
+        ({ socket: secure }) => proxy.connectionHandler(url)(secure),
+        ({ reason }) => log.warn(`TLS handshake refused for ${url}: ${reason}`),
+      );
+      return undefined;
+    });
   }
 }

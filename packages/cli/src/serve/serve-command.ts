@@ -41,10 +41,18 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     denyUpstreams: { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(listeners, l4, admin) },
   });
   proxy.on('upstreamError', upstreamErrorLogger(log));
-  const l4 = new L4Listeners({ host: flags.listen.host, mappings: flags.l4, proxy, log, announce: (line) => writeOut(io.stdout, line) });
+  const l4Tls = new FrontendTls({ scheme: 'tls', minVersion: flags.tlsMinVersion });
+  const l4 = new L4Listeners({
+    host: flags.listen.host,
+    mappings: flags.l4,
+    proxy,
+    log,
+    announce: (line) => writeOut(io.stdout, line),
+    tls: l4Tls,
+  });
   let started = false;
   let listeners: ListenerSet | undefined;
-  const frontendTls = new FrontendTls();
+  const frontendTls = new FrontendTls({ minVersion: flags.tlsMinVersion });
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
     if (admin) {
@@ -56,6 +64,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       proxy.update(result, result.credentials);
       // TLS listeners from the same model: new certificates take effect for new connections.
       frontendTls.update(result, result.credentials);
+      l4Tls.update(result, result.credentials);
       // The proxy first: a listener opened for a new endpoint finds its route at once.
       void l4.sync(result);
       admin?.setModel(result, { translationMs, credentials: result.credentials });
