@@ -1,7 +1,7 @@
 // Reading kubernetes.io/tls Secrets and CA bundles from Secrets/ConfigMaps.
 import type { ConfigMap, Secret } from './kube-objects.js';
 import { isRecord } from './resource-ref.js';
-import { containsPrivateKey } from './stable-json.js';
+import { containsPrivateKey } from './redaction.js';
 
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 
