@@ -119,7 +119,7 @@ function h1sGet(port: number, o: TlsGet): Promise<Answer> {
         agent: o.agent ?? false,
         ALPNProtocols: ['http/1.1'],
         ...(o.anyName ? { checkServerIdentity: () => undefined } : {}),
-      },
+      } as https.RequestOptions,
       (res) => {
         let body = '';
         res.setEncoding('utf8');
