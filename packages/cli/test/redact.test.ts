@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { createSeedPki } from '@kupstream/test-pki';
 import { createLogger } from '../src/log/log.js';
 import { REDACTED_VALUE as REDACTED_TEXT, redactKeyMaterial } from '@kupstream/core';
@@ -37,6 +38,22 @@ describe('redact: key material never reaches stderr', () => {
         assert.ok(!redactKeyMaterial(secretValue).includes(secretValue.slice(0, 60)));
       }
     }
+  });
+
+  it('cuts a generated key line with six slashes in 64 characters', () => {
+    const line = 'BlqllEv0GIvRx/GVKQJ0J6xkUo5/3Mu//kM8Ll/2TwvadvwonVnYtlNjrvLk/3NK';
+    assert.equal(redactKeyMaterial(`x ${line} y`), `x ${REDACTED_TEXT} y`);
+  });
+
+  it('cuts the base64 of any 45 or more random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 45, maxLength: 400 }), (bytes) => {
+        const encoded = Buffer.from(bytes).toString('base64');
+        fc.pre(/[A-Z]/.test(encoded));
+        assert.ok(!redactKeyMaterial(`a ${encoded} b`).includes(encoded.slice(0, 60)));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('the text logger drops control characters (no forged lines, no terminal escapes) but keeps tabs', () => {

@@ -17,14 +17,16 @@ const BASE64_RUN = /[A-Za-z0-9+/]{60,}={0,2}/g;
 /**
  * Whether a run of base64 alphabet looks like encoded bytes rather than a long path or
  * name: some upper case (Kubernetes names have none, and 60 random base64 characters
- * without one are vanishingly rare), and slashes rare (one in 64 characters on average in
- * base64, one every few characters in a path; fewer than one in 12 is taken as base64).
+ * without one are vanishingly rare), and slashes rare: one in 64 characters on average in
+ * base64, one every few characters in a path. Fewer than one in 6 is taken as base64; a
+ * 64-character PEM line reaches that bound with a chance below one in ten million, where one
+ * in 12 was crossed by about one line of key in two hundred.
  */
 function looksEncoded(run: string): boolean {
   if (!/[A-Z]/.test(run)) return false;
   let slashes = 0;
   for (let i = 0; i < run.length; i++) if (run.charCodeAt(i) === 47) slashes++;
-  return slashes * 12 < run.length;
+  return slashes * 6 < run.length;
 }
 
 /** True when a text contains PEM private key material. */
