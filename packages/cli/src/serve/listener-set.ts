@@ -51,7 +51,6 @@ export class ProtocolServers {
     applyServerTimeouts(this.http1);
     this.http1.on('request', handler);
     this.http1.on('upgrade', upgrade);
-    this.http1.on('clientError', (_error, socket) => socket.destroy());
     // Node checks headers and request timeouts of a server's connections only once it is
     // 'listening'; this one is fed connections instead, so it is told so.
     this.http1.emit('listening');
@@ -103,9 +102,10 @@ export class ProtocolServers {
 /**
  * Hands the socket on once its first bytes tell HTTP/2 prior knowledge from anything else:
  * as soon as they differ from the preface, or the whole preface arrived. The bytes stay in
- * the socket for the server that gets it.
+ * the socket for the server that gets it. A connection that stays silent is closed after the
+ * idle timeout: until it is handed on, no server's timers watch it.
  */
-export function sniffPreface(socket: Socket, then: (isHttp2: boolean) => void): void {
+export function sniffPreface(socket: Socket, then: (isHttp2: boolean) => void, idleMs: number = DEFAULT_SERVER_TIMEOUTS.idle): void {
   let seen: Buffer = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
@@ -114,13 +114,18 @@ export function sniffPreface(socket: Socket, then: (isHttp2: boolean) => void): 
     if (agrees && n < PREFACE.length) return;
     socket.off('data', onData);
     socket.off('end', onEnd);
+    socket.off('timeout', onSilent);
+    socket.setTimeout(0);
     socket.pause();
     socket.unshift(seen);
     then(agrees);
   };
   const onEnd = () => socket.destroy();
+  const onSilent = () => socket.destroy();
   socket.on('data', onData);
   socket.once('end', onEnd);
+  socket.on('timeout', onSilent);
+  socket.setTimeout(idleMs);
 }
 
 interface Bound {
