@@ -237,7 +237,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       if (--this.#inFlight === 0) this.#drained?.();
     };
     res.once('close', finish);
-    if (upstream.protocol === 'http2') forwardHttp2(this.#transport, req, res, upstream, plan, ctx);
+    if (this.#transport.pools.usesHttp2(upstream)) forwardHttp2(this.#transport, req, res, upstream, plan, ctx);
     else forwardHttp1(this.#transport, req, res, upstream, plan, ctx);
   }
 
