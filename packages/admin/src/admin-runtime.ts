@@ -2,7 +2,8 @@
 // the proxy's events, per-request attribution, and the admin server on its address. The
 // host keeps two duties: route its traffic through `instrument()` and report each model.
 import { once } from 'node:events';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { CredentialStore, TranslationModel } from '@kupstream/core';
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ import type { AdminState } from './api.js';
 import { assertAdminBind, parseAdminAddress, type AdminAddress } from './bind-address.js';
 import { instrumentHandler } from './instrument-handler.js';
 import { createMetrics, type AdminMetrics, type MetricsOptions, type PoolStats } from './metrics.js';
-import { attributeProxyEvents, recordProxyMetrics, type ProxyEventSource } from './proxy-events.js';
+import { attributeProxyEvents, recordProxyMetrics, recordUpgrades, type ProxyEventSource } from './proxy-events.js';
 import { RequestLog, type RequestLogOptions } from './request-log.js';
 
 export interface AdminRuntimeOptions {
@@ -29,6 +30,8 @@ export interface AdminRuntimeOptions {
   pools?: () => readonly PoolStats[];
 }
 
+export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
 export interface AdminRuntime {
   readonly server: AdminServer;
   /** `http://host:port` the admin server listens on. */
@@ -39,6 +42,8 @@ export interface AdminRuntime {
   readonly metrics: AdminMetrics;
   /** Wraps the proxy's request listener so each request is recorded. */
   instrument(handler: RequestListener): RequestListener;
+  /** Wraps the proxy's 'upgrade' listener so each Upgrade request is recorded too. */
+  instrumentUpgrade(handler: UpgradeListener): UpgradeListener;
   /** After every translation that is now being served; `translationMs` feeds the histogram. */
   setModel(model: TranslationModel, options?: { translationMs?: number; credentials?: CredentialStore }): void;
   /** Initial sync done (files read, informers synced); /readyz also needs a model. */
@@ -56,6 +61,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
   const metrics = createMetrics(options.metrics);
   const attribution = attributeProxyEvents(options.proxy);
   const stopMetrics = recordProxyMetrics(options.proxy, metrics);
+  const upgrades = recordUpgrades(options.proxy, requestLog, options.now ?? (() => new Date()));
   const state: AdminState = { model: undefined, ready: false };
   let pools: readonly PoolStats[] = [];
   // Kept by reference: rotations change the store without a new model.
@@ -80,6 +86,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
   } catch (error) {
     attribution.dispose();
     stopMetrics();
+    upgrades.dispose();
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'EADDRINUSE'
@@ -106,6 +113,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
         routeOf: attribution.routeOf,
         ...(options.now ? { now: options.now } : {}),
       }),
+    instrumentUpgrade: (handler) => upgrades.wrap(handler),
     setModel(model, extra = {}) {
       state.model = model;
       const store = extra.credentials ?? (model as { credentials?: CredentialStore }).credentials;
@@ -125,6 +133,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     async close() {
       attribution.dispose();
       stopMetrics();
+      upgrades.dispose();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -3,6 +3,7 @@
 // what the agent does, so the only risk it carries is disclosure, handled by binding to
 // loopback, refusing foreign Host headers, and scrubbing every JSON answer.
 import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { PROXY_HOP_HEADER } from '@kupstream/core';
 import type { Logger } from 'pino';
 import { diagnosticsView, endpointsView, requestSummary, statusView, upstreamsView, type AdminState } from './api.js';
 import { assertAdminBind, isLoopbackHost } from './bind-address.js';
@@ -118,6 +119,11 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   };
 
   const server = new AdminServer((req, res) => {
+    if (req.headers[PROXY_HOP_HEADER] !== undefined) {
+      // Came through a kupstream proxy (an endpoint whose upstream is this address): the
+      // sender is whoever reached the proxy, not the loopback client this page trusts.
+      return text(res, 403, 'the admin server does not answer requests that came through a proxy\n');
+    }
     if (loopbackOnly && req.headers.host !== undefined && !isLoopbackHost(hostnameOf(req.headers.host))) {
       // DNS rebinding: a web page under another name must not read the inspector through the browser.
       return text(res, 421, 'the admin server answers only to a loopback Host header\n');

@@ -13,7 +13,7 @@ export {
 export type { HeaderRecord } from './redaction.js';
 export { instrumentHandler, ERROR_HEADER } from './instrument-handler.js';
 export type { InstrumentOptions, RequestRouting } from './instrument-handler.js';
-export { attributeProxyEvents, recordProxyMetrics } from './proxy-events.js';
+export { attributeProxyEvents, recordProxyMetrics, recordUpgrades } from './proxy-events.js';
 export type {
   ProxyAttribution,
   ProxyEventSource,
@@ -52,4 +52,4 @@ export type { EventStream, EventStreamOptions } from './events-stream.js';
 export { assertAdminBind, parseAdminAddress, isLoopbackHost, AdminBindError, DEFAULT_ADMIN_HOST } from './bind-address.js';
 export type { AdminAddress } from './bind-address.js';
 export { startAdmin } from './admin-runtime.js';
-export type { AdminRuntime, AdminRuntimeOptions } from './admin-runtime.js';
+export type { AdminRuntime, AdminRuntimeOptions, UpgradeListener } from './admin-runtime.js';

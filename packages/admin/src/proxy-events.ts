@@ -3,8 +3,10 @@
 // into per-request attribution for the request log and into metrics. Typed by shape,
 // so it serves any emitter with these events (the agent's Proxy is one).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { InstrumentOptions, RequestRouting } from './instrument-handler.js';
 import type { AdminMetrics } from './metrics.js';
+import type { RequestLog } from './request-log.js';
 
 /** What the proxy's events carry (a subset of @kupstream/agent's RequestContext). */
 export interface ProxyRequestContext {
@@ -17,6 +19,8 @@ export interface ProxyRequestContext {
 export interface ProxyResponseEvent extends ProxyRequestContext {
   status: number;
   code?: string;
+  /** The answer to an Upgrade request. */
+  upgrade?: true;
 }
 export interface ProxyUpstreamErrorEvent extends ProxyRequestContext {
   error: { code: string };
@@ -62,6 +66,7 @@ export function attributeProxyEvents(proxy: ProxyEventSource): ProxyAttribution 
   });
 
   const onResponse = (e: ProxyResponseEvent) => {
+    if (e.upgrade) return;
     const matching = candidates(e).filter(([res]) => res.headersSent && res.statusCode === e.status);
     const best = matching.sort(([, a], [, b]) => b.touched - a.touched)[0];
     if (best && (best[1].touched > 0 || matching.length === 1)) best[1].routing = routingOf(e);
@@ -120,4 +125,65 @@ function pathOf(url: string | undefined): string {
   const raw = url ?? '/';
   const q = raw.indexOf('?');
   return q === -1 ? raw : raw.slice(0, q);
+}
+
+interface PendingUpgrade {
+  method: string;
+  path: string;
+  event?: ProxyResponseEvent;
+}
+
+/**
+ * Upgrade requests in the request log: each is recorded when its socket closes, with the
+ * answer the proxy reported for it (matched by method and path, oldest first, as the
+ * proxy reports an Upgrade's answer once per request).
+ */
+export function recordUpgrades(
+  proxy: ProxyEventSource,
+  log: RequestLog,
+  now: () => Date,
+): {
+  wrap(handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  dispose(): void;
+} {
+  const pending = new Set<PendingUpgrade>();
+  const onResponse = (e: ProxyResponseEvent) => {
+    if (!e.upgrade) return;
+    for (const entry of pending) {
+      if (entry.event || entry.method !== e.method || entry.path !== e.path) continue;
+      entry.event = e;
+      return;
+    }
+  };
+  proxy.on('response', onResponse);
+  return {
+    wrap: (handler) => (req, socket, head) => {
+      const started = process.hrtime.bigint();
+      const time = now();
+      const entry: PendingUpgrade = { method: req.method ?? 'GET', path: pathOf(req.url) };
+      pending.add(entry);
+      socket.once('close', () => {
+        pending.delete(entry);
+        const e = entry.event;
+        log.add({
+          time,
+          method: entry.method,
+          host: req.headers.host ?? '',
+          path: req.url ?? '',
+          ...(e?.route !== undefined ? { route: e.route } : {}),
+          ...(e?.upstream !== undefined ? { upstream: e.upstream } : {}),
+          status: e?.status ?? 0,
+          durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e3) / 1e3,
+          ...(e?.code !== undefined ? { error: e.code } : {}),
+          requestHeaders: req.headers,
+          responseHeaders: {},
+        });
+      });
+      handler(req, socket, head);
+    },
+    dispose() {
+      proxy.off('response', onResponse);
+      pending.clear();
+    },
+  };
 }

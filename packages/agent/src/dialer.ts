@@ -11,6 +11,7 @@ import type { CredentialStore, Upstream } from '@kupstream/core';
 import { contextParameters, secureContextCacheFor, type ContextEntry, type SecureContextCache } from './secure-context-cache.js';
 import { SessionCache, sessionKey } from './session-cache.js';
 import { resolveTimeouts, type Timeouts } from './timeouts/defaults.js';
+import type { UpstreamDenyList } from './upstream-deny-list.js';
 import { classifyUpstreamError, UpstreamError, type FailureContext, type UpstreamErrorPhase } from './upstream-errors.js';
 import { resolveTarget, upstreamTarget, type Resolve, type UpstreamTarget } from './upstream-target.js';
 import { holdWrites, typeErrors, typeLaterErrors } from './node-internals.js';
@@ -31,6 +32,8 @@ export interface UpstreamDialerOptions {
   sessionCache?: SessionCache | false;
   /** Shared SecureContext cache. Default: one per CredentialStore. */
   secureContexts?: SecureContextCache;
+  /** Addresses never dialed (checked after `resolve` and DNS): `upstream_denied`. */
+  deny?: UpstreamDenyList;
 }
 
 export interface DialOptions {
@@ -239,12 +242,15 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
       ...(dial.tls?.entry.clientSha256 ? { clientSha256: dial.tls.entry.clientSha256 } : {}),
       ready: false,
     };
+    const { deny } = options;
+    if (deny && net.isIP(address.host)) deny.check(address.host, address.port, upstream.name);
+    const lookup = deny ? deny.guardLookup(address.port, upstream.name, options.lookup) : options.lookup;
     const tcp = net.connect({
       host: address.host,
       port: address.port,
       noDelay: true,
       keepAlive: true,
-      ...(options.lookup ? { lookup: options.lookup } : {}),
+      ...(lookup ? { lookup } : {}),
     });
     if (upstream.proxyProtocolVersion) tcp.write(proxyProtocolHeader(upstream.proxyProtocolVersion, dialOptions?.proxyProtocol));
     let socket: net.Socket = tcp;

@@ -35,8 +35,44 @@ export interface RequestPlan {
   redirect?: { status: number; location: string };
 }
 
+/** Well-known ports: omitted from a redirect's Location, and a redirect scheme's default port. */
+const WELL_KNOWN_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
+
+/** The listener a request came in on: its endpoint URL's scheme and port. */
+export interface ListenerFacts {
+  scheme: string;
+  port: number;
+}
+
+type Redirect = Extract<Filter, { type: 'RequestRedirect' }>['requestRedirect'];
+
+/**
+ * The Location of a RequestRedirect, per the Gateway API field rules: the scheme is the
+ * filter's, else the listener's; the hostname the filter's, else the request's Host (without
+ * its port); the port the filter's, else the redirect scheme's well-known port when the filter
+ * sets a scheme (the listener's port for a scheme without one), else the listener's port; a port
+ * that is the well-known one of the Location's scheme (http 80, https 443) is omitted.
+ */
+export function redirectLocation(redirect: Redirect, listener: ListenerFacts, host: string, path: string, search: string): string {
+  const scheme = (redirect.scheme ?? listener.scheme).toLowerCase();
+  const hostname = redirect.hostname ?? hostWithoutPort(host);
+  const port = redirect.port ?? (redirect.scheme !== undefined ? (WELL_KNOWN_PORTS[scheme] ?? listener.port) : listener.port);
+  const shown = port === WELL_KNOWN_PORTS[scheme] ? '' : `:${port}`;
+  return `${scheme}://${hostname}${shown}${path}${search}`;
+}
+
+/** `example.com:8080` → `example.com`; `[::1]:8080` → `[::1]` (brackets kept for the URL). */
+function hostWithoutPort(host: string): string {
+  return host.replace(/:\d*$/, '');
+}
+
 /** Applies the filters in order; a RequestRedirect ends processing. */
-export function applyFilters(filters: Filter[] | undefined, plan: RequestPlan, scheme: string, match: Match | undefined): RequestPlan {
+export function applyFilters(
+  filters: Filter[] | undefined,
+  plan: RequestPlan,
+  listener: ListenerFacts,
+  match: Match | undefined,
+): RequestPlan {
   for (const filter of filters ?? []) {
     switch (filter.type) {
       case 'RequestHeaderModifier':
@@ -51,12 +87,8 @@ export function applyFilters(filters: Filter[] | undefined, plan: RequestPlan, s
         break;
       case 'RequestRedirect': {
         const r = filter.requestRedirect;
-        const targetScheme = r.scheme ?? scheme;
-        const hostname = r.hostname ?? plan.host.replace(/:\d+$/, '');
-        const defaultPort = targetScheme === 'https' ? 443 : 80;
-        const port = r.port && r.port !== defaultPort ? `:${r.port}` : '';
         const path = r.path ? rewritePath(plan.path, r.path, match) : plan.path;
-        plan.redirect = { status: r.statusCode ?? 302, location: `${targetScheme}://${hostname}${port}${path}${plan.search}` };
+        plan.redirect = { status: r.statusCode ?? 302, location: redirectLocation(r, listener, plan.host, path, plan.search) };
         return plan;
       }
     }

@@ -14,6 +14,8 @@ export { dialerAgent } from './dialer-agent.js';
 export type { DialerAgentOptions } from './dialer-agent.js';
 export { upstreamTarget } from './upstream-target.js';
 export type { Resolve, UpstreamTarget, UpstreamScheme } from './upstream-target.js';
+export { UpstreamDenyList } from './upstream-deny-list.js';
+export type { UpstreamDenyOptions } from './upstream-deny-list.js';
 export { UpstreamError, isUpstreamError, classifyUpstreamError } from './upstream-errors.js';
 export type { UpstreamErrorCode, UpstreamErrorPhase, UpstreamErrorDetails, FailureContext } from './upstream-errors.js';
 

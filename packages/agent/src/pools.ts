@@ -16,12 +16,14 @@ import { secureContextCacheFor } from './secure-context-cache.js';
 import { classifyUpstreamError, UpstreamError } from './upstream-errors.js';
 import { upstreamTarget, type Resolve } from './upstream-target.js';
 import type { Timeouts } from './timeouts/defaults.js';
+import type { UpstreamDenyList } from './upstream-deny-list.js';
 
 export interface PoolOptions {
   credentials: CredentialStore;
   resolve?: Resolve;
   timeouts: Timeouts;
   maxSocketsPerPool: number;
+  deny?: UpstreamDenyList;
 }
 
 /** Connection counts of one upstream's pools, the shape the admin server's `PoolStats` reads. */
@@ -172,10 +174,11 @@ export class UpstreamPools {
       current.upstream = upstream;
       return current;
     }
-    const { credentials, resolve, timeouts } = this.#options;
+    const { credentials, resolve, timeouts, deny } = this.#options;
     const dialer = createUpstreamDialer(upstream, {
       credentials,
       ...(resolve ? { resolve } : {}),
+      ...(deny ? { deny } : {}),
       connectTimeout: timeouts.connect,
       handshakeTimeout: timeouts.handshake,
       postHandshakeTimeout: timeouts.postHandshake,

@@ -29,6 +29,12 @@ export class ProxyAnswers {
     if (this.events.listenerCount('response') > 0) this.events.emit('response', { ...ctx, status, ...(code ? { code } : {}) });
   }
 
+  /** The answer to an Upgrade request (a 101, a relayed answer, or the proxy's own). */
+  reportUpgrade(ctx: RequestContext, status: number, code?: ProxyResponseCode | UpstreamErrorCode): void {
+    if (this.events.listenerCount('response') > 0)
+      this.events.emit('response', { ...ctx, status, ...(code ? { code } : {}), upgrade: true });
+  }
+
   /** Reports the response once it is fully written. */
   reportOnFinish(res: http.ServerResponse, ctx: RequestContext, status: number): void {
     if (this.events.listenerCount('response') > 0) res.once('finish', () => this.report(ctx, status));
@@ -92,7 +98,7 @@ export class ProxyAnswers {
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-kupstream-error: ${code}\r\nconnection: close\r\n\r\n${body}`,
     );
-    this.events.emit('response', { ...ctx, status, code });
+    this.reportUpgrade(ctx, status, code);
   }
 
   failRaw(socket: Duplex, ctx: RequestContext, error: UpstreamError): void {

@@ -24,6 +24,7 @@ import { ResponseDeadlines } from './timeouts/response-deadline.js';
 import type { TransportContext } from './transport-context.js';
 import { forwardL4, forwardUpgrade, Tunnels } from './tunnels.js';
 import type { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
+import { UpstreamDenyList, type UpstreamDenyOptions } from './upstream-deny-list.js';
 import type { Resolve } from './upstream-target.js';
 
 export interface ProxyOptions {
@@ -37,6 +38,12 @@ export interface ProxyOptions {
   maxRequestBodyBytes?: number;
   /** Weighted backend choice; returns [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * Upstream addresses never dialed (500 `upstream_denied`), checked on the address dialed
+   * after `resolve` and DNS: CIDR blocks, and the host's own listen/admin addresses.
+   * A malformed CIDR throws here.
+   */
+  denyUpstreams?: UpstreamDenyOptions;
 }
 
 /** Codes the proxy itself answers with (besides the UpstreamError codes). */
@@ -71,6 +78,8 @@ export interface UpstreamErrorEvent extends RequestContext {
 
 export interface ResponseEvent extends RequestContext {
   status: number;
+  /** Set for an Upgrade request (answered on its socket, not a ServerResponse). */
+  upgrade?: true;
   /** The `x-kupstream-error` code, when the proxy answered instead of the upstream. */
   code?: ProxyResponseCode | UpstreamErrorCode;
 }
@@ -147,6 +156,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
         ...(options.resolve ? { resolve: options.resolve } : {}),
         timeouts,
         maxSocketsPerPool: options.maxSocketsPerPool ?? DEFAULT_MAX_SOCKETS_PER_POOL,
+        ...(options.denyUpstreams ? { deny: new UpstreamDenyList(options.denyUpstreams) } : {}),
       }),
       // Response timeouts of every request, behind one timer (they share one duration).
       deadlines: new ResponseDeadlines(timeouts.response),

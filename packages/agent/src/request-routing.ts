@@ -75,7 +75,10 @@ export function nextHop(req: http.IncomingMessage, hopToken: string): string {
 export function routeRequest(table: RouteTable, req: http.IncomingMessage, closing: boolean, hopToken: string): RoutingOutcome {
   const hostHeader = hostHeaderOf(req);
   const target = normalizeRequestTarget(req.url ?? '/', hostHeader);
-  const ctx: RequestContext = { method: req.method ?? 'GET', path: target.path };
+  // The path as the client sent it (the request log's and the admin's view); routes see target.path.
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  const ctx: RequestContext = { method: req.method ?? 'GET', path: q === -1 ? raw : raw.slice(0, q) };
   if (closing) return { ctx, refusal: { status: 503, code: 'proxy_closed' } };
   if (looped(req, hopToken)) return { ctx, refusal: { status: 508, code: 'loop_detected' } };
   if (!target.ok) return { ctx, refusal: { status: 400, code: target.code } };
@@ -88,7 +91,7 @@ export function routeRequest(table: RouteTable, req: http.IncomingMessage, closi
   const plan = applyFilters(
     hit.route.route.filters,
     { host: hostHeader, path, search, headers: fromClient(req.headers), responseModifiers: [] },
-    scheme,
+    hit.route.listener,
     hit.match,
   );
   return { ctx, table, hostHeader, hit, scheme, plan };

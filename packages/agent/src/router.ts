@@ -22,6 +22,8 @@ type Test = (facts: RequestFacts) => boolean;
 export interface CompiledRoute {
   route: Route;
   endpoint: Endpoint;
+  /** The endpoint URL's scheme and port (the scheme's default when the URL has none). */
+  listener: { scheme: string; port: number };
   /** One test per Match; the route applies when any passes (or there are none). */
   tests: { match: Match; test: Test }[];
   /** Backends with a positive weight. */
@@ -105,11 +107,12 @@ function compileMatch(match: Match): Test {
   return (facts) => tests.every((t) => t(facts));
 }
 
-function compileRoute(endpoint: Endpoint, route: Route): CompiledRoute {
+function compileRoute(endpoint: Endpoint, route: Route, listener: { scheme: string; port: number }): CompiledRoute {
   const backends = route.backends.filter((b) => b.weight > 0);
   return {
     route,
     endpoint,
+    listener,
     tests: route.matches.map((match) => ({ match, test: compileMatch(match) })),
     backends,
     totalWeight: backends.reduce((sum, b) => sum + b.weight, 0),
@@ -183,7 +186,8 @@ export function compileRouteTable(model: TranslationModel): RouteTable {
   for (const endpoint of model.endpoints) {
     const parsed = endpointAddress(endpoint.url);
     if (!parsed) continue;
-    const compiled = endpoint.routes.map((route) => compileRoute(endpoint, route));
+    const listener = { scheme: parsed.scheme, port: parsed.port ?? 0 };
+    const compiled = endpoint.routes.map((route) => compileRoute(endpoint, route, listener));
     if (parsed.scheme === 'tcp' || parsed.scheme === 'tls') {
       if (compiled[0]) l4.set(endpoint.url, compiled[0]);
       continue;

@@ -134,7 +134,7 @@ export function forwardUpgrade(
     socket.write(text, 'latin1');
     if (upHead.length) socket.write(upHead);
     if (head.length) upSocket.write(head);
-    answers.report(ctx, upRes.statusCode ?? 101);
+    answers.reportUpgrade(ctx, upRes.statusCode ?? 101);
     t.tunnels.open(socket, upSocket);
   });
   upReq.on('response', (upRes) => {
@@ -155,7 +155,7 @@ export function forwardUpgrade(
     socket.write(text, 'latin1');
     upRes.pipe(socket);
     upRes.on('error', () => socket.destroy());
-    upRes.once('end', () => answers.report(ctx, status));
+    upRes.once('end', () => answers.reportUpgrade(ctx, status));
   });
   upReq.end();
 }

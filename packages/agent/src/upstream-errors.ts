@@ -10,6 +10,7 @@ export type UpstreamErrorCode =
   | 'client_certificate_invalid'
   | 'ca_bundle_missing'
   | 'invalid_upstream'
+  | 'upstream_denied'
   // TCP
   | 'dns_failure'
   | 'connection_refused'
@@ -36,9 +37,12 @@ export type UpstreamErrorPhase = 'config' | 'dns' | 'tcp' | 'tls' | 'verify' | '
 
 const TIMEOUTS = new Set<UpstreamErrorCode>(['connect_timeout', 'handshake_timeout', 'response_timeout']);
 
-/** The HTTP status a host answers for a code: Gateway API's 500 for an invalid backend, 504 for timeouts, else 502. */
+/**
+ * The HTTP status a host answers for a code: Gateway API's 500 for an invalid backend (and
+ * for one the host denies), 504 for timeouts, else 502.
+ */
 function statusOf(code: UpstreamErrorCode): 500 | 502 | 504 {
-  if (code === 'upstream_unavailable') return 500;
+  if (code === 'upstream_unavailable' || code === 'upstream_denied') return 500;
   return TIMEOUTS.has(code) ? 504 : 502;
 }
 
@@ -56,7 +60,7 @@ export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
   readonly code: UpstreamErrorCode;
   readonly phase: UpstreamErrorPhase;
-  /** 500 for `upstream_unavailable` (an invalid backend), 504 for timeouts, 502 for everything else. */
+  /** 500 for `upstream_unavailable` and `upstream_denied`, 504 for timeouts, 502 for everything else. */
   readonly status: 500 | 502 | 504;
   readonly upstream: string | undefined;
   readonly causeCode: string | undefined;

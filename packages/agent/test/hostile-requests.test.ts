@@ -272,4 +272,71 @@ describe('hostile values and clients', () => {
       }
     });
   });
+
+  describe('denied upstreams', () => {
+    it("refuses an upstream that is the proxy's own listener without dialing it: 500 upstream_denied", async () => {
+      const server = http.createServer();
+      const running = await listen(server);
+      const { createProxy } = await import('../src/index.js');
+      const proxy = createProxy({
+        model: oneRoute(plainUpstream(running.port)),
+        credentials: storeWith(),
+        denyUpstreams: { ownAddresses: () => [{ address: '0.0.0.0', port: running.port }] },
+      });
+      proxy.attach(server);
+      try {
+        const answer = await request(running.port, HOST, '/');
+        assert.equal(answer.status, 500);
+        assert.equal(answer.headers['x-kupstream-error'], 'upstream_denied');
+        assert.equal(running.connections, 1);
+      } finally {
+        await proxy.close();
+        await running.close();
+      }
+    });
+
+    for (const [what, host] of [
+      ['an IP literal', '127.0.0.1'],
+      ['a name that resolves into the range', 'localhost'],
+    ] as const) {
+      it(`refuses ${what} in a denied CIDR block, over HTTP/1.1, HTTP/2 and Upgrade`, async () => {
+        const before = echo.connections;
+        const ups = [
+          { ...plainUpstream(echo.port), url: `http://${host}:${echo.port}`, name: 'h1' },
+          { ...plainUpstream(h2c.port, 'http2'), url: `http://${host}:${h2c.port}`, name: 'h2' },
+        ];
+        for (const up of ups) {
+          const harness = await startProxy({
+            model: oneRoute(up),
+            credentials: storeWith(),
+            denyUpstreams: { cidrs: ['127.0.0.0/8', '::1/128'] },
+          });
+          try {
+            const answer = await request(harness.server.port, HOST, '/');
+            assert.equal(answer.status, 500, answer.body);
+            assert.equal(answer.headers['x-kupstream-error'], 'upstream_denied');
+            if (up.name === 'h1') {
+              const text = await rawExchange(
+                harness.server.port,
+                `GET / HTTP/1.1\r\nHost: ${HOST}\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n`,
+              );
+              assert.match(text, /^HTTP\/1\.1 500 [^\r]*\r\n[\s\S]*x-kupstream-error: upstream_denied/);
+            }
+          } finally {
+            await harness.close();
+          }
+        }
+        assert.equal(echo.connections, before);
+      });
+    }
+
+    it('a malformed CIDR is refused when the proxy is created', async () => {
+      const { createProxy } = await import('../src/index.js');
+      for (const cidr of ['10.0.0.0/33', 'nope', '10.0.0.0/x', 'fd00::/129'])
+        assert.throws(
+          () => createProxy({ model: oneRoute(plainUpstream(1)), credentials: storeWith(), denyUpstreams: { cidrs: [cidr] } }),
+          /is not a CIDR block/,
+        );
+    });
+  });
 });

@@ -200,7 +200,7 @@ describe('filters', () => {
         { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'x-resp', value: 'y' }] } },
       ],
       { host: 'app.example.com', path: '/api/items', search: '?q=1', headers: { 'x-add': 'a', 'x-drop': 'gone' }, responseModifiers: [] },
-      'https',
+      { scheme: 'https', port: 443 },
       { path: { type: 'PathPrefix', value: '/api' } },
     );
     assert.deepEqual(plan.headers, { 'x-set': '1', 'x-add': 'a,b' });
@@ -210,7 +210,7 @@ describe('filters', () => {
     const redirect = applyFilters(
       [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', port: 8443, statusCode: 301 } }],
       { host: 'app.example.com:80', path: '/x', search: '?a=b', headers: {}, responseModifiers: [] },
-      'http',
+      { scheme: 'http', port: 80 },
       undefined,
     );
     assert.deepEqual(redirect.redirect, { status: 301, location: 'https://app.example.com:8443/x?a=b' });

@@ -12,8 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { isRecord } from '@kupstream/core';
 import { ApiError, kubeApiOf, type KubeApi } from './api-client.js';
+import { LeaseLock, microTime, readRecord, sameRecord, type Lease, type LeaseRecord } from './lease-lock.js';
 
 /** The defaults, as controller-runtime has them. */
 export const LEADER_ELECTION_DEFAULTS = {
@@ -68,17 +68,6 @@ export interface LeaderElectorOptions {
   random?: () => number;
 }
 
-/** The Lease fields leader election uses (`spec` of a coordination.k8s.io/v1 Lease). */
-export interface LeaseRecord {
-  holderIdentity: string;
-  leaseDurationSeconds: number;
-  acquireTime: string;
-  renewTime: string;
-  leaseTransitions: number;
-}
-
-type Lease = Record<string, unknown> & { metadata: Record<string, unknown> };
-
 /** Candidates wait retryPeriod plus up to this fraction more, so replicas do not poll in lockstep. */
 const CANDIDATE_JITTER = 0.2;
 
@@ -90,14 +79,13 @@ export class LeaderElector {
   readonly identity: string;
   readonly namespace: string;
   readonly leaseName: string;
-  readonly #api: KubeApi;
+  readonly #lock: LeaseLock;
   readonly #options: LeaderElectorOptions;
   readonly #clock: ElectionClock;
   readonly #random: () => number;
   readonly #leaseDurationMs: number;
   readonly #renewDeadlineMs: number;
   readonly #retryPeriodMs: number;
-  readonly #path: string;
   #leading = false;
   #stopped = false;
   #started = false;
@@ -112,7 +100,6 @@ export class LeaderElector {
   #inFlight: { abort: AbortController; done: Promise<void> } | undefined;
 
   constructor(kubeConfig: KubeConfig | KubeApi, options: LeaderElectorOptions) {
-    this.#api = kubeApiOf(kubeConfig);
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
@@ -129,7 +116,7 @@ export class LeaderElector {
     if (!(this.#renewDeadlineMs < this.#leaseDurationMs)) throw new RangeError('renewDeadlineMs must be shorter than leaseDurationMs');
     if (!(this.#retryPeriodMs > 0 && this.#retryPeriodMs * (1 + CANDIDATE_JITTER) < this.#renewDeadlineMs))
       throw new RangeError('retryPeriodMs (plus 20% jitter) must be shorter than renewDeadlineMs');
-    this.#path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases/${encodeURIComponent(this.leaseName)}`;
+    this.#lock = new LeaseLock(kubeApiOf(kubeConfig), this.namespace, this.leaseName, this.#renewDeadlineMs);
   }
 
   /** Starts campaigning (at once); idempotent. */
@@ -164,7 +151,7 @@ export class LeaderElector {
       if (!record || record.holderIdentity !== this.identity) return;
       const now = this.#clock.now();
       try {
-        this.#lease = await this.#put(
+        this.#lease = await this.#lock.update(
           current,
           { ...record, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now) },
           undefined,
@@ -178,7 +165,7 @@ export class LeaderElector {
           return;
         }
         try {
-          this.#lease = asLease(await this.#api.request('GET', this.#path, { timeoutMs: this.#renewDeadlineMs }));
+          this.#lease = await this.#lock.get();
         } catch (readError) {
           this.#report(readError);
           return;
@@ -295,7 +282,7 @@ export class LeaderElector {
     if (this.#leading && this.#lease) {
       const record = readRecord(this.#lease);
       try {
-        this.#lease = await this.#put(this.#lease, desired(record), signal);
+        this.#lease = await this.#lock.update(this.#lease, desired(record), signal);
         this.#observe(now);
         return true;
       } catch (error) {
@@ -306,7 +293,7 @@ export class LeaderElector {
 
     let current: Lease;
     try {
-      current = asLease(await this.#api.request('GET', this.#path, { signal, timeoutMs: this.#renewDeadlineMs }));
+      current = await this.#lock.get(signal);
     } catch (error) {
       if (signal.aborted) return false;
       if (!(error instanceof ApiError && error.statusCode === 404)) {
@@ -314,19 +301,7 @@ export class LeaderElector {
         return false;
       }
       try {
-        const body = {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name: this.leaseName, namespace: this.namespace },
-          spec: desired(undefined),
-        };
-        this.#lease = asLease(
-          await this.#api.request('POST', this.#path.slice(0, this.#path.lastIndexOf('/')), {
-            body,
-            signal,
-            timeoutMs: this.#renewDeadlineMs,
-          }),
-        );
+        this.#lease = await this.#lock.create(desired(undefined), signal);
         this.#observe(now);
         return true;
       } catch (createError) {
@@ -344,7 +319,7 @@ export class LeaderElector {
     if (record?.holderIdentity && record.holderIdentity !== this.identity && this.#observedAt + record.leaseDurationSeconds * 1000 > now)
       return false;
     try {
-      this.#lease = await this.#put(current, desired(record), signal);
+      this.#lease = await this.#lock.update(current, desired(record), signal);
       this.#observe(now);
       return true;
     } catch (error) {
@@ -372,11 +347,6 @@ export class LeaderElector {
     return holder !== undefined && holder !== '' && holder !== this.identity;
   }
 
-  async #put(lease: Lease, spec: LeaseRecord, signal: AbortSignal | undefined): Promise<Lease> {
-    const body = { ...lease, spec: { ...(isRecord(lease.spec) ? lease.spec : {}), ...spec } };
-    return asLease(await this.#api.request('PUT', this.#path, { body, timeoutMs: this.#renewDeadlineMs, ...(signal ? { signal } : {}) }));
-  }
-
   #call(callback: (() => void) | undefined): void {
     try {
       callback?.();
@@ -392,39 +362,4 @@ export class LeaderElector {
       // An error handler that throws must not stop the election.
     }
   }
-}
-
-/** The leader-election fields of a Lease, or undefined when it has none (a Lease made by hand). */
-export function readRecord(lease: Record<string, unknown>): LeaseRecord | undefined {
-  const spec = isRecord(lease.spec) ? lease.spec : undefined;
-  if (!spec) return undefined;
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
-  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-  return {
-    holderIdentity: text(spec.holderIdentity),
-    leaseDurationSeconds: count(spec.leaseDurationSeconds),
-    acquireTime: text(spec.acquireTime),
-    renewTime: text(spec.renewTime),
-    leaseTransitions: count(spec.leaseTransitions),
-  };
-}
-
-function sameRecord(a: LeaseRecord, b: LeaseRecord): boolean {
-  return (
-    a.holderIdentity === b.holderIdentity &&
-    a.leaseDurationSeconds === b.leaseDurationSeconds &&
-    a.acquireTime === b.acquireTime &&
-    a.renewTime === b.renewTime &&
-    a.leaseTransitions === b.leaseTransitions
-  );
-}
-
-/** metav1.MicroTime: RFC 3339 with exactly six fractional digits, as the API server parses it. */
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function asLease(value: unknown): Lease {
-  if (!isRecord(value) || !isRecord(value.metadata)) throw new ApiError('the API server answered with something that is not a Lease', 200);
-  return value as Lease;
 }

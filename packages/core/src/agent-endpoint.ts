@@ -3,6 +3,7 @@
 import { resolveClientCertificates, resolveTlsTermination, type CredentialProblem } from './agent-endpoint-credentials.js';
 import { readAgentEndpointSpec, type AgentEndpointSpec } from './agent-endpoint-spec.js';
 import { agentEndpointStatus } from './agent-endpoint-status.js';
+import { ObjectAdmission, reportMalformed } from './admission.js';
 import { buildAgentUpstream } from './agent-endpoint-upstream.js';
 import { CredentialStore } from './credential-store.js';
 import { DiagnosticList } from './diagnostics.js';
@@ -27,34 +28,12 @@ export function translateAgentEndpoints(snapshot: ClusterSnapshot, options?: Tra
   const upstreams: Upstream[] = [];
   const statuses: ResourceStatus[] = [];
 
-  const list = Array.isArray(input.agentEndpoints) ? input.agentEndpoints : [];
-  const malformed = list.length - list.filter((o) => typeof o === 'object' && o !== null && !Array.isArray(o)).length;
-  if (malformed > 0) {
-    diagnostics.error(
-      'ObjectMalformed',
-      { kind: KIND, name: '' },
-      `${malformed} AgentEndpoint entr${malformed === 1 ? 'y is' : 'ies are'} not objects and were not translated`,
-    );
-  }
-
-  let previous: string | undefined;
-  for (const object of canonicalObjects<AgentEndpoint>(list, defaultNamespace)) {
+  reportMalformed(input.agentEndpoints, KIND, diagnostics);
+  const admission = new ObjectAdmission(KIND, 'first in canonical order', diagnostics);
+  for (const object of canonicalObjects<AgentEndpoint>(input.agentEndpoints, defaultNamespace)) {
     const identity = identityOf(object, defaultNamespace);
     const ref: ResourceRef = { kind: KIND, namespace: identity.namespace, name: identity.name };
-    if (!identity.name) {
-      diagnostics.error('ObjectNameMissing', ref, 'AgentEndpoint has no metadata.name and was not translated', 'metadata.name');
-      continue;
-    }
-    const key = `${identity.namespace}/${identity.name}`;
-    if (key === previous) {
-      diagnostics.error(
-        'DuplicateObject',
-        ref,
-        `AgentEndpoint ${key} appears more than once in the input; the first in canonical order is translated`,
-      );
-      continue;
-    }
-    previous = key;
+    if (!admission.admit(identity)) continue;
     const translated = translateOne(object, identity, ref, secrets, now, credentials, diagnostics);
     statuses.push(translated.status);
     if (translated.endpoint && translated.upstream) {
@@ -63,7 +42,7 @@ export function translateAgentEndpoints(snapshot: ClusterSnapshot, options?: Tra
     }
   }
   // Two AgentEndpoints claiming one URL are resolved as across translators: oldest wins.
-  return mergeResults(createTranslationResult({ endpoints, upstreams, statuses, diagnostics: diagnostics.items }, credentials));
+  return mergeResults(createTranslationResult({ endpoints, upstreams, statuses, diagnostics: diagnostics.items }, credentials, now));
 }
 
 interface Translated {

@@ -1,17 +1,12 @@
 import type { Condition, ConditionStatus } from './model.js';
 
-// A translation stamps thousands of conditions with one `now`: the last one is formatted once.
-let lastTime = Number.NaN;
-let lastText = '';
-
-/** Formats a Date as metav1.Time (RFC 3339, seconds precision). */
+/**
+ * Formats a Date as metav1.Time (RFC 3339, seconds precision). A translation stamps
+ * thousands of conditions with one time: it formats it once (`transitionTime` of the
+ * resolved options) and passes the text to `makeCondition`.
+ */
 export function metaTime(date: Date): string {
-  const time = date.getTime();
-  if (time !== lastTime) {
-    lastText = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    lastTime = time;
-  }
-  return lastText;
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** A metav1.Condition with a fixed key order (type, status, reason, observedGeneration, lastTransitionTime, message). */
@@ -21,14 +16,15 @@ export function makeCondition(
   reason: string,
   message: string,
   observedGeneration: number | undefined,
-  now: Date,
+  /** The transition time: a Date, or its `metaTime` text. */
+  now: Date | string,
 ): Condition {
   return {
     type,
     status: typeof status === 'boolean' ? (status ? 'True' : 'False') : status,
     reason,
     ...(observedGeneration !== undefined ? { observedGeneration } : {}),
-    lastTransitionTime: metaTime(now),
+    lastTransitionTime: typeof now === 'string' ? now : metaTime(now),
     message,
   };
 }

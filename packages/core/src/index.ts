@@ -20,6 +20,8 @@ export type { Identity } from './object-meta.js';
 export { identityOf, annotationsOf, labelsOf, compareByAge } from './object-meta.js';
 export { makeCondition, metaTime } from './conditions.js';
 export { DiagnosticList, compareDiagnostics } from './diagnostics.js';
+export type { DuplicateRule } from './admission.js';
+export { ObjectAdmission, reportMalformed, AdmissionCode } from './admission.js';
 export { ObjectIndex } from './object-index.js';
 export type { SecretKey, ClientCredential, StoredClientCredential, CredentialChange, CredentialStoreEvents } from './credential-store.js';
 export { CredentialStore, secretKeyString } from './credential-store.js';

@@ -16,6 +16,10 @@ export const CONFLICT_REASON = 'HostnameConflict';
  * digest suffix; when two endpoints claim the same URL the oldest source (then
  * namespace/name) keeps it, the other is dropped and its sources get a Conflicted
  * condition and a diagnostic. Credential stores are merged.
+ *
+ * The conditions it sets carry the translations' time: the latest `translatedAt` of the
+ * results (every translator sets it to its `now`). Results built by hand without one count
+ * as translated at the Unix epoch. The merged result carries that time too.
  */
 export function mergeResults(...results: TranslationResult[]): TranslationResult {
   const inputs = results
@@ -47,7 +51,7 @@ export function mergeResults(...results: TranslationResult[]): TranslationResult
 
   const statuses = dedupeByJson(inputs.flatMap((i) => i.model.statuses));
   const diagnostics: Diagnostic[] = inputs.flatMap((i) => i.model.diagnostics);
-  const time = latestConditionTime(statuses);
+  const time = translationTime(inputs.map((i) => i.result));
   const statusAt = new Map<string, number>();
   statuses.forEach((s, i) => {
     const key = objectKey(s.kind, s.namespace, s.name);
@@ -61,7 +65,7 @@ export function mergeResults(...results: TranslationResult[]): TranslationResult
       if (at !== undefined) statuses[at] = markConflicted(statuses[at]!, source.section, conflictMessage(conflict), time);
     }
   }
-  return createTranslationResult({ endpoints: kept, upstreams, statuses, diagnostics }, credentials);
+  return createTranslationResult({ endpoints: kept, upstreams, statuses, diagnostics }, credentials, time);
 }
 
 function objectKey(kind: unknown, namespace: unknown, name: unknown): string {
@@ -256,19 +260,14 @@ function markConflicted(status: ResourceStatus, section: string | undefined, mes
   return { ...status, status: body };
 }
 
-/** The translators' clock, recovered from their conditions, so merged conditions carry the same time. */
-function latestConditionTime(statuses: ResourceStatus[]): Date {
-  let latest = '';
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit);
-    else if (isRecord(value)) {
-      if (typeof value.lastTransitionTime === 'string' && value.lastTransitionTime > latest) latest = value.lastTransitionTime;
-      Object.values(value).forEach(visit);
-    }
-  };
-  statuses.forEach((s) => visit(s.status));
-  const time = Date.parse(latest);
-  return new Date(Number.isNaN(time) ? 0 : time);
+/** The latest time the results were translated at (the epoch when none says). */
+function translationTime(results: readonly TranslationResult[]): Date {
+  let latest = 0;
+  for (const result of results) {
+    const at = result.translatedAt;
+    if (at instanceof Date && at.getTime() > latest) latest = at.getTime();
+  }
+  return new Date(latest);
 }
 
 function dedupeByJson<T>(items: T[]): T[] {

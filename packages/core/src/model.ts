@@ -57,12 +57,54 @@ export type Filter =
       type: 'RequestRedirect';
       requestRedirect: { scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode?: number };
     }
-  | { type: 'URLRewrite'; urlRewrite: { hostname?: string; path?: PathModifier } };
+  | { type: 'URLRewrite'; urlRewrite: { hostname?: string; path?: PathModifier } }
+  | { type: 'RequestMirror'; requestMirror: RequestMirror }
+  | { type: 'CORS'; cors: Cors };
+
+/** A copy of the request sent to another upstream, its answer discarded. */
+export interface RequestMirror {
+  /** `Upstream.name` */
+  upstream: string;
+  /** The share of requests mirrored (absent: all), as the Gateway API fraction; `percent` is read as n/100. */
+  fraction?: { numerator: number; denominator: number };
+}
+
+/** The Gateway API CORS filter, as written (the agent answers preflights and adds the headers). */
+export interface Cors {
+  /** `*`, `scheme://host[:port]`, or with a `*` label wildcard in the host. */
+  allowOrigins?: string[];
+  allowCredentials?: boolean;
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  /** Seconds a preflight answer may be cached (Gateway API default 5). */
+  maxAge?: number;
+}
+
+/** HTTPRoute rule `timeouts`, in milliseconds; an absent one (or `0s`) leaves the agent's own limits. */
+export interface RouteTimeouts {
+  /** From the request's arrival to the response head, retries included: 504 `request_timeout`. */
+  requestMs?: number;
+  /** One attempt at the backend, until its response head: 504 `backend_timeout`. */
+  backendRequestMs?: number;
+}
+
+/** HTTPRoute rule `retry`. */
+export interface RouteRetry {
+  /** Retries after the first attempt. */
+  attempts: number;
+  /** Wait between attempts (ms). */
+  backoffMs?: number;
+  /** Response statuses retried; connection failures and backend timeouts are always retried. */
+  codes?: number[];
+}
 
 export interface Backend {
   /** `Upstream.name` */
   upstream: string;
   weight: number;
+  /** Filters applied only when this backend is chosen, after the route's. */
+  filters?: Filter[];
 }
 
 export interface Route {
@@ -73,6 +115,8 @@ export interface Route {
   backends: Backend[];
   /** A fixed answer, e.g. 500 when no valid backend is left (Gateway API rule). */
   response?: { status: number };
+  timeouts?: RouteTimeouts;
+  retry?: RouteRetry;
 }
 
 export interface Endpoint {

@@ -1,3 +1,6 @@
+// The options every translator takes, and their resolution once per translation (one clock read).
+import { metaTime } from './conditions.js';
+
 /** Options every translator takes; each has a default. */
 export interface TranslateOptions {
   /** The clock used for certificate validity and condition transition times. Default: `() => new Date()`. */
@@ -13,6 +16,8 @@ export const DEFAULT_NAMESPACE = 'default';
 
 export interface ResolvedTranslateOptions {
   now: Date;
+  /** `now` as metav1.Time, formatted once: the transition time of every condition this translation sets. */
+  transitionTime: string;
   clusterDomain: string;
   defaultNamespace: string;
 }
@@ -23,6 +28,7 @@ export function resolveTranslateOptions(options: TranslateOptions = {}): Resolve
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) now = new Date(0);
   return {
     now,
+    transitionTime: metaTime(now),
     clusterDomain: options.clusterDomain || DEFAULT_CLUSTER_DOMAIN,
     defaultNamespace: options.defaultNamespace || DEFAULT_NAMESPACE,
   };

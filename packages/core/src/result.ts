@@ -1,4 +1,5 @@
-// The translation result: the JSON model plus, non-enumerable, the credential store.
+// The translation result: the JSON model plus, non-enumerable, the credential store and
+// the time the translation was made at.
 import { compareDiagnostics } from './diagnostics.js';
 import { CredentialStore } from './credential-store.js';
 import type { Diagnostic, Endpoint, ResourceStatus, TranslationModel, Upstream } from './model.js';
@@ -7,14 +8,24 @@ import { compareStrings } from './resource-ref.js';
 export interface TranslationResult extends TranslationModel {
   /** Resolved PEM by Secret reference and CA digest. Non-enumerable: JSON never sees it. */
   readonly credentials: CredentialStore;
+  /**
+   * The translation's clock reading (its `now`). Non-enumerable. `mergeResults` stamps the
+   * conditions it adds with it; absent on results built by hand without one.
+   */
+  readonly translatedAt?: Date;
 }
 
 /**
  * Puts a model in canonical order (endpoints by URL then name, upstreams by name,
  * statuses by object, diagnostics by resource/field/severity/code/message), drops exact
- * duplicate diagnostics and upstreams, and attaches the credentials non-enumerably.
+ * duplicate diagnostics and upstreams, and attaches the credentials and the translation
+ * time non-enumerably.
  */
-export function createTranslationResult(model: TranslationModel, credentials: CredentialStore = new CredentialStore()): TranslationResult {
+export function createTranslationResult(
+  model: TranslationModel,
+  credentials: CredentialStore = new CredentialStore(),
+  translatedAt?: Date,
+): TranslationResult {
   const result = {
     endpoints: [...model.endpoints].sort(compareEndpoints),
     upstreams: dedupeSorted(
@@ -28,6 +39,8 @@ export function createTranslationResult(model: TranslationModel, credentials: Cr
     ),
   };
   Object.defineProperty(result, 'credentials', { value: credentials, enumerable: false, writable: false, configurable: false });
+  if (translatedAt !== undefined)
+    Object.defineProperty(result, 'translatedAt', { value: translatedAt, enumerable: false, writable: false, configurable: false });
   return result as TranslationResult;
 }
 

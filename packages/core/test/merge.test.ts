@@ -47,8 +47,8 @@ function ingressResult(host: string, name: string, createdAt?: string): Translat
   });
 }
 
-/** A Gateway-shaped result: the listener carries conditions. */
-function gatewayResult(host: string, upstream: Upstream): TranslationResult {
+/** A Gateway-shaped result: the listener carries conditions (set at `conditionsAt`; translated at `translatedAt`). */
+function gatewayResult(host: string, upstream: Upstream, conditionsAt = now, translatedAt = now): TranslationResult {
   const source = { kind: 'Gateway', namespace: 'default', name: 'example-gateway', section: 'example' };
   const status: ResourceStatus = {
     apiVersion: 'gateway.networking.k8s.io/v1',
@@ -56,16 +56,20 @@ function gatewayResult(host: string, upstream: Upstream): TranslationResult {
     namespace: 'default',
     name: 'example-gateway',
     status: {
-      conditions: [makeCondition('Accepted', true, 'Accepted', '', 1, now)],
-      listeners: [{ name: 'example', attachedRoutes: 1, conditions: [makeCondition('Accepted', true, 'Accepted', '', 1, now)] }],
+      conditions: [makeCondition('Accepted', true, 'Accepted', '', 1, conditionsAt)],
+      listeners: [{ name: 'example', attachedRoutes: 1, conditions: [makeCondition('Accepted', true, 'Accepted', '', 1, conditionsAt)] }],
     },
   };
-  return createTranslationResult({
-    endpoints: [endpoint(`https://${host}`, source, upstream.name)],
-    upstreams: [upstream],
-    statuses: [status],
-    diagnostics: [],
-  });
+  return createTranslationResult(
+    {
+      endpoints: [endpoint(`https://${host}`, source, upstream.name)],
+      upstreams: [upstream],
+      statuses: [status],
+      diagnostics: [],
+    },
+    new CredentialStore(),
+    translatedAt,
+  );
 }
 
 function deepFreeze<T>(value: T): T {
@@ -193,6 +197,23 @@ describe('mergeResults', () => {
       ['Accepted'],
     );
     assert.equal(merged.diagnostics[0]?.field, 'spec.listeners');
+  });
+
+  it('stamps a new Conflicted condition with the translation time, not with older times the statuses kept', () => {
+    // After a status write-back every condition keeps its first transition time: the
+    // statuses alone say nothing of when this translation ran.
+    const writtenBack = new Date('2026-01-15T08:00:00Z');
+    const later = new Date('2026-03-02T12:30:00Z');
+    const gateway = gatewayResult('shared.example.com', httpUpstream('default/web:80', 'web.default'), writtenBack, later);
+    const merged = mergeResults(gateway, ingressResult('shared.example.com', 'early', '2026-01-01T00:00:00Z'));
+    const listener = (
+      merged.statuses.find((s) => s.kind === 'Gateway')!.status as { listeners: { conditions: Record<string, unknown>[] }[] }
+    ).listeners[0]!;
+    const conflicted = listener.conditions.find((c) => c.type === 'Conflicted');
+    assert.equal(conflicted?.lastTransitionTime, '2026-03-02T12:30:00Z');
+    assert.equal(listener.conditions.find((c) => c.type === 'Accepted')?.lastTransitionTime, '2026-01-15T08:00:00Z');
+    assert.equal(merged.translatedAt?.toISOString(), later.toISOString());
+    assert.ok(!Object.keys(merged).includes('translatedAt'), 'the time stays out of the JSON');
   });
 
   it('shares upstreams with identical definitions under the smallest name', () => {

@@ -6,6 +6,7 @@ import {
   compareByAge,
   identityOf,
   isRecord,
+  ObjectAdmission,
   readObjectValue,
   refOf,
   type Identity,
@@ -50,17 +51,8 @@ export class BackendTlsPolicyIndex {
 
   constructor(ctx: TranslationContext, policies: readonly BackendTLSPolicy[]) {
     // A policy without a name cannot be given a status, so it must not apply either.
-    const named = policies.filter((object) => {
-      const { namespace, name } = identityOf(object, ctx.options.defaultNamespace);
-      if (name) return true;
-      ctx.diagnostics.error(
-        'ObjectNameMissing',
-        { kind: 'BackendTLSPolicy', namespace, name },
-        'metadata.name is required; the BackendTLSPolicy is skipped',
-        'metadata.name',
-      );
-      return false;
-    });
+    const admission = new ObjectAdmission('BackendTLSPolicy', 'oldest', ctx.diagnostics);
+    const named = policies.filter((object) => admission.named(identityOf(object, ctx.options.defaultNamespace)));
     const states = named.map((object) => evaluatePolicy(ctx, object)).sort((a, b) => compareByAge(a.identity, b.identity));
     for (const state of states) {
       this.policies.push(state);

@@ -16,7 +16,7 @@ import {
 } from '@kupstream/core';
 import type { PolicyState } from './backend-tls-policy.js';
 import type { GatewayClientCertificate } from './client-certificates.js';
-import type { TranslationContext } from './context.js';
+import type { PortFacts, TranslationContext } from './context.js';
 import { describeGroupKind } from './object-reference.js';
 import { GATEWAY_GROUP, Reason } from './reasons.js';
 
@@ -147,14 +147,6 @@ export function resolveBackendRef(ctx: TranslationContext, value: unknown, route
     ...(decision.field !== undefined ? { schemeField: decision.field } : {}),
     facts,
   };
-}
-
-export interface PortFacts {
-  servicePort: ReturnType<typeof findServicePort>;
-  serviceRef: ResourceRef;
-  decision: ReturnType<typeof schemeForPort>;
-  /** Gateway key -> the upstream (and its warning) of this port through that Gateway. */
-  upstreams: Map<string, { upstream: Upstream; warning?: Diagnostic }>;
 }
 
 /** Port lookup and scheme decision (the annotation's JSON parse), once per Service port and translation. */

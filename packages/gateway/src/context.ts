@@ -9,10 +9,14 @@ import {
   labelsOf,
   type ClusterSnapshot,
   type ConfigMap,
+  type Diagnostic,
+  type findServicePort,
+  type ResourceRef,
+  type schemeForPort,
   type Secret,
   type Service,
+  type Upstream,
 } from '@kupstream/core';
-import type { PortFacts } from './backends.js';
 import { canonicalObjects } from './canonical-order.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { ReferenceGrantIndex } from './reference-grants.js';
@@ -36,6 +40,15 @@ export interface TranslationContext extends SnapshotIndexes {
   /** Certificate parsing, once per distinct material (per call, or across calls in a translator). */
   certificates: CertificateInspector;
   memo: TranslationMemo;
+}
+
+/** One Service port as backends see it: the port, the scheme decided for it, its upstream per Gateway. */
+export interface PortFacts {
+  servicePort: ReturnType<typeof findServicePort>;
+  serviceRef: ResourceRef;
+  decision: ReturnType<typeof schemeForPort>;
+  /** Gateway key -> the upstream (and its warning) of this port through that Gateway. */
+  upstreams: Map<string, { upstream: Upstream; warning?: Diagnostic }>;
 }
 
 /** Work many routes repeat within one translation (never kept across translations). */

@@ -35,7 +35,7 @@ export class EndpointTable {
   readonly #winners = new Map<string, Claim>();
   /** URLs more than one endpoint claims. */
   readonly #contested = new Set<string>();
-  /** Upstream name -> how many backends of served endpoints route to it. */
+  /** Upstream name -> how many backends (and request mirrors) of served endpoints route to it. */
   readonly #used = new Map<string, number>();
 
   /** Rebuilds the endpoints of `changed` keys from the routes' current contributions. */
@@ -123,7 +123,8 @@ export class EndpointTable {
 
   #countUsed(endpoint: Endpoint, sign: 1 | -1): void {
     for (const route of endpoint.routes) {
-      for (const { upstream } of route.backends) {
+      const mirrors = (route.filters ?? []).flatMap((f) => (f.type === 'RequestMirror' ? [f.requestMirror] : []));
+      for (const { upstream } of [...route.backends, ...mirrors]) {
         const n = (this.#used.get(upstream) ?? 0) + sign;
         if (n > 0) this.#used.set(upstream, n);
         else this.#used.delete(upstream);

@@ -2,6 +2,7 @@
 // model's shapes. Anything else is reported; a rule whose filters cannot be honoured
 // answers 500 rather than being skipped.
 import {
+  type Cors,
   headerNameProblem,
   headerValueProblem,
   isRecord,
@@ -15,8 +16,15 @@ import {
 import { isValidHostname } from './hostnames.js';
 import { Reason } from './reasons.js';
 
+/** A RequestMirror filter whose backendRef the caller resolves: `filters[index].requestMirror.upstream` is filled then. */
+export interface PendingMirror {
+  index: number;
+  backendRef: unknown;
+  field: string;
+}
+
 export type FiltersOutcome =
-  | { ok: true; filters: Filter[]; ignored: { message: string; field: string }[] }
+  | { ok: true; filters: Filter[]; ignored: { message: string; field: string }[]; mirrors?: PendingMirror[] }
   | { ok: false; reason: string; message: string; field: string; ignored: { message: string; field: string }[] };
 
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
@@ -26,6 +34,7 @@ export function readFilters(value: unknown, matches: readonly Match[], field: st
   if (value === undefined || value === null) return { ok: true, filters: [], ignored };
   if (!Array.isArray(value)) return { ok: false, reason: Reason.UnsupportedValue, message: 'filters must be a list', field, ignored };
   const filters: Filter[] = [];
+  const mirrors: PendingMirror[] = [];
   const seen = new Set<string>();
   for (const [i, entry] of value.entries()) {
     const at = `${field}[${i}]`;
@@ -63,13 +72,22 @@ export function readFilters(value: unknown, matches: readonly Match[], field: st
         filters.push({ type, urlRewrite: rewrite });
         break;
       }
-      case 'RequestMirror':
-        // Mirroring never changes the answer the client gets, so skipping it is safe; say so.
-        ignored.push({ message: 'RequestMirror is not supported by kupstream and is ignored; requests are not mirrored', field: at });
+      case 'RequestMirror': {
+        const mirror = readMirror(entry.requestMirror);
+        if (typeof mirror === 'string') return fail(`requestMirror ${mirror}`);
+        mirrors.push({ index: filters.length, backendRef: mirror.backendRef, field: `${at}.requestMirror.backendRef` });
+        filters.push({ type, requestMirror: { upstream: '', ...(mirror.fraction ? { fraction: mirror.fraction } : {}) } });
         break;
+      }
+      case 'CORS': {
+        const cors = readCors(entry.cors);
+        if (typeof cors === 'string') return fail(`cors ${cors}`);
+        filters.push({ type, cors });
+        break;
+      }
       default:
         return fail(
-          `filter type ${JSON.stringify(type)} is not supported (RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect and URLRewrite are)`,
+          `filter type ${JSON.stringify(type)} is not supported (RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror and CORS are)`,
         );
     }
   }
@@ -82,7 +100,7 @@ export function readFilters(value: unknown, matches: readonly Match[], field: st
       ignored,
     };
   }
-  return { ok: true, filters, ignored };
+  return { ok: true, filters, ignored, ...(mirrors.length > 0 ? { mirrors } : {}) };
 }
 
 function readHeaderModifier(value: unknown): HeaderModifier | string {
@@ -177,5 +195,71 @@ function readRewrite(value: unknown, matches: readonly Match[]): Extract<Filter,
   const out: Extract<Filter, { type: 'URLRewrite' }>['urlRewrite'] = {};
   const problem = readHostnameAndPath(value, matches, out);
   if (problem) return problem;
+  return out;
+}
+
+function readMirror(value: unknown): { backendRef: unknown; fraction?: { numerator: number; denominator: number } } | string {
+  if (!isRecord(value)) return 'must be an object';
+  if (!isRecord(value.backendRef)) return 'backendRef is required';
+  if (value.percent !== undefined && value.fraction !== undefined) return 'takes percent or fraction, not both';
+  if (value.percent !== undefined) {
+    const { percent } = value;
+    if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 0 || percent > 100)
+      return 'percent must be an integer from 0 to 100';
+    return percent === 100
+      ? { backendRef: value.backendRef }
+      : { backendRef: value.backendRef, fraction: { numerator: percent, denominator: 100 } };
+  }
+  if (value.fraction !== undefined) {
+    if (!isRecord(value.fraction)) return 'fraction must be an object';
+    const { numerator } = value.fraction;
+    const denominator = value.fraction.denominator ?? 100;
+    if (typeof numerator !== 'number' || !Number.isInteger(numerator) || numerator < 0)
+      return 'fraction.numerator must be an integer of 0 or more';
+    if (typeof denominator !== 'number' || !Number.isInteger(denominator) || denominator < 1)
+      return 'fraction.denominator must be an integer of 1 or more';
+    if (numerator > denominator) return 'fraction.numerator must not exceed fraction.denominator';
+    return numerator === denominator
+      ? { backendRef: value.backendRef }
+      : { backendRef: value.backendRef, fraction: { numerator, denominator } };
+  }
+  return { backendRef: value.backendRef };
+}
+
+/** `*`, or `scheme://host[:port]` where host may start with a `*.` label wildcard. */
+const CORS_ORIGIN = /^(\*|[a-z][a-z0-9+.-]*:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?)$/i;
+const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const MAX_CORS_ENTRIES = 64;
+
+function readCors(value: unknown): Cors | string {
+  if (!isRecord(value)) return 'must be an object';
+  const out: Cors = {};
+  const list = (key: 'allowOrigins' | 'allowMethods' | 'allowHeaders' | 'exposeHeaders', check: (v: string) => string | undefined) => {
+    const raw = value[key];
+    if (raw === undefined || raw === null) return undefined;
+    if (!Array.isArray(raw) || raw.length > MAX_CORS_ENTRIES) return `${key} must be a list of at most ${MAX_CORS_ENTRIES} entries`;
+    for (const entry of raw) {
+      if (typeof entry !== 'string') return `${key} entries must be strings`;
+      const problem = check(entry);
+      if (problem) return `${key} ${JSON.stringify(entry)}: ${problem}`;
+    }
+    if (raw.length > 0) out[key] = [...new Set(raw as string[])];
+    return undefined;
+  };
+  const problem =
+    list('allowOrigins', (o) => (CORS_ORIGIN.test(o) ? undefined : 'must be "*" or scheme://host[:port] (the host may start with "*.")')) ??
+    list('allowMethods', (m) => (m === '*' || METHOD.test(m) ? undefined : 'is not an HTTP method')) ??
+    list('allowHeaders', (h) => (h === '*' ? undefined : headerNameProblem(h))) ??
+    list('exposeHeaders', (h) => (h === '*' ? undefined : headerNameProblem(h)));
+  if (problem) return problem;
+  if (value.allowCredentials !== undefined && value.allowCredentials !== null) {
+    if (typeof value.allowCredentials !== 'boolean') return 'allowCredentials must be true or false';
+    if (value.allowCredentials) out.allowCredentials = true;
+  }
+  if (value.maxAge !== undefined && value.maxAge !== null) {
+    if (typeof value.maxAge !== 'number' || !Number.isInteger(value.maxAge) || value.maxAge < 1 || value.maxAge > 2_147_483_647)
+      return 'maxAge must be a positive number of seconds';
+    out.maxAge = value.maxAge;
+  }
   return out;
 }

@@ -24,7 +24,7 @@ export function selectGatewayClasses(ctx: TranslationContext, classes: readonly 
     seen.add(name);
     const spec = isRecord(gatewayClass.spec) ? gatewayClass.spec : {};
     if (spec.controllerName !== ctx.options.controllerName) continue;
-    const stamp = { generation, now: ctx.options.now, previous: statusField(gatewayClass, 'conditions') };
+    const stamp = { generation, time: ctx.options.transitionTime, previous: statusField(gatewayClass, 'conditions') };
     const ref = { kind: 'GatewayClass', name };
     let accepted = { status: true, reason: Reason.Accepted as string, message: '' };
     if (spec.parametersRef !== undefined && spec.parametersRef !== null) {

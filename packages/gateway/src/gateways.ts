@@ -59,7 +59,11 @@ export interface ListenerRouteFacts {
 }
 
 export function gatewayStatus(ctx: TranslationContext, state: GatewayState, routes: ListenerRouteFacts): ResourceStatus {
-  const stamp = { generation: state.identity.generation, now: ctx.options.now, previous: statusField(state.object, 'conditions') };
+  const stamp = {
+    generation: state.identity.generation,
+    time: ctx.options.transitionTime,
+    previous: statusField(state.object, 'conditions'),
+  };
   const listeners = state.listeners;
   const acceptedCount = listeners.filter((l) => l.accepted.status).length;
   let accepted: ConditionSpec;

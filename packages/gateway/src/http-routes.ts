@@ -15,6 +15,8 @@ import {
   type ResourceRef,
   type ResourceStatus,
   type Route,
+  type RouteRetry,
+  type RouteTimeouts,
   type Upstream,
 } from '@kupstream/core';
 import type { HTTPRoute } from '@kupstream/gateway-api-types';
@@ -22,6 +24,7 @@ import { attachToGateway, parentRefKey, readParentRef, sameParent, type Normaliz
 import { resolveBackendRef, unavailableUpstream, upstreamFor, type BackendOutcome, type PolicyLookup } from './backends.js';
 import type { TranslationContext } from './context.js';
 import { readFilters } from './filters.js';
+import { readRetry, readTimeouts } from './rule-policies.js';
 import type { GatewayState } from './gateways.js';
 import { isValidHostname } from './hostnames.js';
 import { describeGroupKind } from './object-reference.js';
@@ -31,13 +34,19 @@ import { ConditionType, GATEWAY_GROUP, Reason } from './reasons.js';
 import { findStatusEntry, resourceStatus, statusField, toCondition, type ConditionSpec } from './status.js';
 
 /** Rule fields the model cannot carry; reported, never silently dropped. */
-const IGNORED_RULE_FIELDS = ['timeouts', 'retry', 'sessionPersistence'] as const;
+const IGNORED_RULE_FIELDS = ['sessionPersistence'] as const;
 
 interface RuleState {
   index: number;
   matches: Match[];
   filters: Filter[];
   backends: BackendOutcome[];
+  /** Filters of each backendRef (same index as `backends`). */
+  backendFilters: (Filter[] | undefined)[];
+  /** RequestMirror filters of `filters`, by index, with their backendRef resolved. */
+  mirrors: { index: number; backend: BackendOutcome }[];
+  timeouts?: RouteTimeouts;
+  retry?: RouteRetry;
   /** Matches are invalid: the rule is dropped. */
   dropped?: { reason: string; message: string };
   /** Filters cannot be honoured: the rule answers 500. */
@@ -192,7 +201,9 @@ function recordRoute(
   const firstInvalid = rules.find((r) => r.dropped || r.failing);
   const invalidRule = firstInvalid?.dropped ?? firstInvalid?.failing;
   const allInvalid = rules.length > 0 && droppedCount === rules.length;
-  const brokenBackend = rules.flatMap((r) => r.backends).find((b): b is Extract<BackendOutcome, { ok: false }> => !b.ok);
+  const brokenBackend = rules
+    .flatMap((r) => [...r.backends, ...r.mirrors.map((m) => m.backend)])
+    .find((b): b is Extract<BackendOutcome, { ok: false }> => !b.ok);
   const resolvedRefs: ConditionSpec = brokenBackend
     ? { status: false, reason: brokenBackend.reason, message: brokenBackend.message }
     : { status: true, reason: Reason.ResolvedRefs, message: '' };
@@ -259,7 +270,7 @@ function recordRoute(
 /** The route's status from its record, stamped with this translation's time and generation. */
 export function httpRouteStatus(ctx: TranslationContext, route: HTTPRoute, parents: readonly StatusParent[]): ResourceStatus {
   const identity = identityOf(route, ctx.options.defaultNamespace);
-  const stamp = { generation: identity.generation, now: ctx.options.now };
+  const stamp = { generation: identity.generation, time: ctx.options.transitionTime };
   const statusParents = parents.map(({ parent, conditions }) => {
     const previous = findStatusEntry(
       statusField(route, 'parents'),
@@ -301,7 +312,7 @@ function readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): R
   const rules = listed.length > 0 ? listed : [{}];
   return rules.map((rule, index) => {
     const field = `spec.rules[${index}]`;
-    const state: RuleState = { index, matches: [], filters: [], backends: [] };
+    const state: RuleState = { index, matches: [], filters: [], backends: [], backendFilters: [], mirrors: [] };
     if (!isRecord(rule)) {
       // Not a rule at all: dropping it is safer than defaulting it to a catch-all that answers 500.
       const message = `rule ${index} is dropped: expected an object, got ${rule === null ? 'null' : Array.isArray(rule) ? 'a list' : typeof rule}`;
@@ -323,10 +334,25 @@ function readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): R
     }
     const filters = readFilters(raw.filters, state.matches, `${field}.filters`);
     for (const ignored of filters.ignored) ctx.diagnostics.warning('FilterIgnored', ref, ignored.message, ignored.field);
-    if (filters.ok) state.filters = filters.filters;
-    else {
+    if (filters.ok) {
+      state.filters = filters.filters;
+      for (const mirror of filters.mirrors ?? [])
+        state.mirrors.push({ index: mirror.index, backend: resolveBackendRef(ctx, mirror.backendRef, ref, mirror.field) });
+    } else {
       ctx.diagnostics.error('RouteFilterInvalid', ref, `rule ${index} answers 500: ${filters.message}`, filters.field);
       state.failing = { reason: filters.reason, message: `rule ${index}: ${filters.message}` };
+    }
+    for (const [key, outcome] of [
+      ['timeouts', readTimeouts(raw.timeouts, `${field}.timeouts`)],
+      ['retry', readRetry(raw.retry, `${field}.retry`)],
+    ] as const) {
+      if (outcome.ok) {
+        if (outcome.value && key === 'timeouts') state.timeouts = outcome.value as RouteTimeouts;
+        if (outcome.value && key === 'retry') state.retry = outcome.value as RouteRetry;
+      } else if (!state.failing) {
+        ctx.diagnostics.error('RouteRuleInvalid', ref, `rule ${index} answers 500: ${outcome.message}`, outcome.field);
+        state.failing = { reason: Reason.UnsupportedValue, message: `rule ${index}: ${outcome.message}` };
+      }
     }
     for (const key of IGNORED_RULE_FIELDS) {
       if (raw[key] !== undefined && raw[key] !== null)
@@ -335,14 +361,25 @@ function readRules(ctx: TranslationContext, value: unknown, ref: ResourceRef): R
     const backendRefs = listField(ctx, raw.backendRefs, ref, `${field}.backendRefs`);
     backendRefs.forEach((backendRef, k) => {
       const at = `${field}.backendRefs[${k}]`;
-      if (isRecord(backendRef) && Array.isArray(backendRef.filters) && backendRef.filters.length > 0) {
-        ctx.diagnostics.warning(
-          'BackendFiltersIgnored',
-          ref,
-          'filters on a backendRef are not supported and are ignored; put them on the rule',
-          `${at}.filters`,
-        );
+      let own: Filter[] | undefined;
+      if (isRecord(backendRef) && backendRef.filters !== undefined && backendRef.filters !== null) {
+        const read = readFilters(backendRef.filters, state.matches, `${at}.filters`);
+        for (const ignored of read.ignored) ctx.diagnostics.warning('FilterIgnored', ref, ignored.message, ignored.field);
+        const problem = !read.ok
+          ? { message: read.message, field: read.field, reason: read.reason }
+          : read.mirrors || read.filters.some((f) => f.type === 'CORS')
+            ? {
+                message: 'RequestMirror and CORS belong on the rule, not on a backendRef',
+                field: `${at}.filters`,
+                reason: Reason.UnsupportedValue,
+              }
+            : undefined;
+        if (problem && !state.failing) {
+          ctx.diagnostics.error('RouteFilterInvalid', ref, `rule ${index} answers 500: ${problem.message}`, problem.field);
+          state.failing = { reason: problem.reason, message: `rule ${index}: ${problem.message}` };
+        } else if (read.ok && read.filters.length > 0) own = read.filters;
       }
+      state.backendFilters.push(own);
       state.backends.push(resolveBackendRef(ctx, backendRef, ref, at));
     });
     return state;
@@ -365,35 +402,48 @@ function buildEntries(
     // Weight of backends that name a real Service port (an upstream missing TLS material
     // still counts: it is shown, and the agent refuses to dial it).
     let resolvedWeight = 0;
+    const upstreamInputs = {
+      policies,
+      gatewayKey: gateway.key,
+      ...(gateway.clientCertificate.certificate ? { clientCertificate: gateway.clientCertificate.certificate } : {}),
+    };
     if (!rule.failing) {
-      for (const backend of rule.backends) {
+      for (const [k, backend] of rule.backends.entries()) {
         if (backend.weight === 0) continue;
         let upstream: Upstream | undefined;
         if (backend.ok) {
-          upstream = upstreamFor(ctx, backend, {
-            policies,
-            gatewayKey: gateway.key,
-            ...(gateway.clientCertificate.certificate ? { clientCertificate: gateway.clientCertificate.certificate } : {}),
-          });
+          upstream = upstreamFor(ctx, backend, upstreamInputs);
           resolvedWeight += backend.weight;
         } else if (backend.target) {
           upstream = unavailableUpstream(ctx, { ...backend, target: backend.target });
         }
         if (!upstream) continue;
         candidates.push(upstream);
-        backends.push({ upstream: upstream.name, weight: backend.weight });
+        const own = rule.backendFilters[k];
+        backends.push({ upstream: upstream.name, weight: backend.weight, ...(own ? { filters: own } : {}) });
       }
     }
+    // A mirror whose backendRef does not resolve is not configured (ResolvedRefs says why).
+    const mirrorUpstreams = new Map<number, Upstream>();
+    for (const { index, backend } of rule.failing ? [] : rule.mirrors)
+      if (backend.ok) mirrorUpstreams.set(index, upstreamFor(ctx, backend, upstreamInputs));
+    const filters = rule.filters.flatMap((filter, i): Filter[] => {
+      if (filter.type !== 'RequestMirror') return [filter];
+      const upstream = mirrorUpstreams.get(i);
+      return upstream ? [{ type: 'RequestMirror', requestMirror: { ...filter.requestMirror, upstream: upstream.name } }] : [];
+    });
     const redirects = rule.filters.some((f) => f.type === 'RequestRedirect');
     const answers500 = rule.failing !== undefined || (!redirects && resolvedWeight === 0);
-    if (!answers500) offered.push(...candidates);
+    if (!answers500) offered.push(...candidates, ...mirrorUpstreams.values());
     rule.matches.forEach((match, matchIndex) => {
       const route: Route = {
         name: `httproute/${identity.namespace}/${identity.name}/rule/${rule.index}/match/${matchIndex}`,
         matches: [match],
-        ...(rule.filters.length > 0 && !rule.failing ? { filters: rule.filters } : {}),
+        ...(filters.length > 0 && !rule.failing ? { filters } : {}),
         backends: answers500 ? [] : backends,
         ...(answers500 ? { response: { status: 500 } } : {}),
+        ...(rule.timeouts && !answers500 ? { timeouts: rule.timeouts } : {}),
+        ...(rule.retry && !answers500 ? { retry: rule.retry } : {}),
       };
       entries.push({ route, rank: { match, route: identity, ruleIndex: rule.index, matchIndex } });
     });

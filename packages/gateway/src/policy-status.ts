@@ -34,7 +34,7 @@ export function backendTlsPolicyStatus(
       `${keys.length} Gateways use this policy; status lists the first ${MAX_ANCESTORS}`,
     );
   }
-  const stamp = { generation: policy.identity.generation, now: ctx.options.now };
+  const stamp = { generation: policy.identity.generation, time: ctx.options.transitionTime };
   const ancestors = keys.slice(0, MAX_ANCESTORS).map((key) => {
     const gateway = gateways.get(key)!;
     const previous = findStatusEntry(

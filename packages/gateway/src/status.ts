@@ -11,7 +11,8 @@ export interface ConditionSpec {
 
 export interface ConditionStamp {
   generation: number | undefined;
-  now: Date;
+  /** The translation's time as metav1.Time (`transitionTime` of the resolved options). */
+  time: string;
   /** The conditions the object's status already holds at this place, if any. */
   previous?: unknown;
 }
@@ -23,7 +24,7 @@ export interface ConditionStamp {
  * time is kept (as meta.SetStatusCondition does), so unchanged status does not churn.
  */
 export function toCondition(type: string, spec: ConditionSpec, stamp: ConditionStamp): Condition {
-  const condition = makeCondition(type, spec.status, spec.reason, spec.message, stamp.generation ?? 1, stamp.now);
+  const condition = makeCondition(type, spec.status, spec.reason, spec.message, stamp.generation ?? 1, stamp.time);
   const before = Array.isArray(stamp.previous) ? stamp.previous.find((c) => isRecord(c) && c.type === type) : undefined;
   if (
     isRecord(before) &&

@@ -1,12 +1,15 @@
-// The pure translation: snapshot in, model + statuses + diagnostics out. One pass; a
-// host-owned cache (see translator.ts) may supply earlier work that is still valid.
+// The pure translation: snapshot in, model + statuses + diagnostics out. One pass, which
+// asks a reuse strategy for each piece of work: the default builds everything; the
+// incremental translator (incremental/) supplies earlier work that is still valid.
 import {
   CertificateCache,
   compareStrings,
   createTranslationResult,
-  CredentialStore,
+  type CredentialStore,
   DiagnosticList,
   identityOf,
+  ObjectAdmission,
+  reportMalformed,
   type ClusterSnapshot,
   type Diagnostic,
   type Identity,
@@ -29,7 +32,7 @@ import { RouteAggregate } from './route-aggregate.js';
 
 export function translateGatewayApi(snapshot: ClusterSnapshot, options: GatewayTranslateOptions = {}): TranslationResult {
   // A per-call certificate cache: material repeated in the snapshot is parsed once.
-  return runTranslation(snapshot, resolveGatewayOptions(options), new CertificateCache());
+  return runTranslation(snapshot, resolveGatewayOptions(options), new CertificateCache(), BUILD_EVERYTHING);
 }
 
 /**
@@ -63,6 +66,8 @@ export interface StatusOutcome {
 
 /** What a cache supplies to one translation; every answer must equal what the pass would compute. */
 export interface TranslationReuse {
+  /** The credential store the result gets, from the one this translation filled. */
+  credentials(filled: CredentialStore): CredentialStore;
   /** The frame: built by `build` (from the given indexes, or new ones) unless the kept one still holds. */
   frame(snapshot: ClusterSnapshot, build: (indexes?: SnapshotIndexes) => Frame): Frame;
   /** The route state for this frame: `create`d unless one kept for the same frame exists. */
@@ -73,15 +78,26 @@ export interface TranslationReuse {
   route(route: HTTPRoute, translate: () => RouteRecord): RouteRecord;
   /** The route's status, stamped by `stamp` unless a kept one is valid at this time. */
   routeStatus(route: HTTPRoute, stamp: () => ResourceStatus): ResourceStatus;
-  /** A Gateway's or a policy's status within the frame, computed by `compute` unless kept for the same `signature`. */
-  status(owner: object, signature: string, compute: () => StatusOutcome): StatusOutcome;
+  /** A Gateway's or a policy's status within the frame, computed by `compute` unless kept for the same `signature()`. */
+  status(owner: object, signature: () => string, compute: () => StatusOutcome): StatusOutcome;
 }
+
+/** The strategy of a one-shot translation: nothing is kept, everything is built. */
+export const BUILD_EVERYTHING: TranslationReuse = {
+  credentials: (filled) => filled,
+  frame: (_snapshot, build) => build(),
+  routeState: (_frame, create) => create(),
+  routeOrder: (_list, sort) => sort(),
+  route: (_route, translate) => translate(),
+  routeStatus: (_route, stamp) => stamp(),
+  status: (_owner, _signature, compute) => compute(),
+};
 
 export function runTranslation(
   snapshot: ClusterSnapshot,
   options: ResolvedGatewayOptions,
   certificates: CertificateCache,
-  reuse?: TranslationReuse,
+  reuse: TranslationReuse,
 ): TranslationResult {
   const input = isObject(snapshot) ? snapshot : {};
   const ns = options.defaultNamespace;
@@ -89,9 +105,9 @@ export function runTranslation(
     const indexes = kept ?? buildIndexes(input, ns);
     return buildFrame(input, indexes, createContext(indexes, options, certificates));
   };
-  const frame = reuse ? reuse.frame(input, build) : build();
+  const frame = reuse.frame(input, build);
   const createState = (): RouteState => ({ routes: new RouteAggregate(frame.policies), endpoints: new EndpointTable() });
-  const { routes, endpoints } = reuse ? reuse.routeState(frame, createState) : createState();
+  const { routes, endpoints } = reuse.routeState(frame, createState);
   const { ctx, ours } = frame;
   // Diagnostics of this call beyond the frame's: the route list's own, conflicts, statuses.
   const diagnostics = new DiagnosticList();
@@ -100,35 +116,20 @@ export function runTranslation(
   const routeStatuses: ResourceStatus[] = [];
 
   const seenRoutes = new Set<string>();
+  reportMalformed(input.httpRoutes, 'HTTPRoute', diagnostics);
+  const admission = new ObjectAdmission('HTTPRoute', 'oldest', diagnostics);
   const sort = () => sortRoutes(input.httpRoutes, ns);
-  const sortedRoutes = reuse ? reuse.routeOrder(input.httpRoutes, sort) : sort();
+  const sortedRoutes = reuse.routeOrder(input.httpRoutes, sort);
   for (const { object: route, identity, key: routeKey } of sortedRoutes.entries) {
-    const { namespace, name } = identity;
-    if (!name) {
-      diagnostics.error(
-        'ObjectNameMissing',
-        { kind: 'HTTPRoute', namespace, name },
-        'metadata.name is required; the HTTPRoute is skipped',
-        'metadata.name',
-      );
-      continue;
-    }
-    if (seenRoutes.has(routeKey)) {
-      diagnostics.error(
-        'DuplicateObject',
-        { kind: 'HTTPRoute', namespace, name },
-        'the input holds this HTTPRoute more than once; the oldest is used',
-      );
-      continue;
-    }
+    if (!admission.admit(identity)) continue;
     seenRoutes.add(routeKey);
     const translate = () => translateHttpRoute(ctx, route, frame.lookup, frame.policies);
-    const record = reuse ? reuse.route(route, translate) : translate();
+    const record = reuse.route(route, translate);
     routes.set(routeKey, record);
     const parents = record.parents;
     if (parents) {
       const stamp = () => httpRouteStatus(ctx, route, parents);
-      routeStatuses.push(reuse ? reuse.routeStatus(route, stamp) : stamp());
+      routeStatuses.push(reuse.routeStatus(route, stamp));
     }
   }
   routes.retain(seenRoutes);
@@ -143,7 +144,7 @@ export function runTranslation(
       const own = { ...ctx, diagnostics: new DiagnosticList() };
       return { status: backendTlsPolicyStatus(own, policy, ancestors, ours), diagnostics: own.diagnostics.items };
     };
-    outcomes.push(reuse ? reuse.status(policy, ancestors.sort(compareStrings).join(' '), compute) : compute());
+    outcomes.push(reuse.status(policy, () => ancestors.sort(compareStrings).join(' '), compute));
   }
   for (const gateway of ours.values()) {
     const facts: ListenerRouteFacts = {
@@ -151,9 +152,10 @@ export function runTranslation(
       conflicted: (listener) => conflicted.get(listener),
     };
     // Within a frame a Gateway's status changes only with its attached routes and conflicts.
-    const signature = gateway.listeners.map((l) => `${facts.attachedRoutes(l.index)} ${facts.conflicted(l)?.message ?? ''}`).join('\n');
+    const signature = () =>
+      gateway.listeners.map((l) => `${facts.attachedRoutes(l.index)} ${facts.conflicted(l)?.message ?? ''}`).join('\n');
     const compute = () => ({ status: gatewayStatus(ctx, gateway, facts), diagnostics: [] });
-    outcomes.push(reuse ? reuse.status(gateway, signature, compute) : compute());
+    outcomes.push(reuse.status(gateway, signature, compute));
   }
   const statuses: ResourceStatus[] = [];
   for (const outcome of outcomes) {
@@ -172,37 +174,22 @@ export function runTranslation(
     statuses,
     diagnostics: [...frame.diagnostics, ...routeDiagnostics, ...diagnostics.items],
   };
-  // Each result gets its own store: a host may hand it to an agent, which must not share a kept one.
-  const credentials = reuse ? new CredentialStore().absorb(ctx.credentials) : ctx.credentials;
-  return createTranslationResult(model, credentials);
+  return createTranslationResult(model, reuse.credentials(ctx.credentials), options.now);
 }
 
 /** Classes, Gateways and BackendTLSPolicies: everything but the routes. */
 function buildFrame(input: ClusterSnapshot, indexes: SnapshotIndexes, ctx: TranslationContext): Frame {
   const ns = ctx.options.defaultNamespace;
+  reportMalformed(input.gatewayClasses, 'GatewayClass', ctx.diagnostics);
   const classes = selectGatewayClasses(ctx, canonicalObjects(input.gatewayClasses, ns));
   const existing = new Set<string>();
   const ours = new Map<string, GatewayState>();
+  reportMalformed(input.gateways, 'Gateway', ctx.diagnostics);
+  const admission = new ObjectAdmission('Gateway', 'oldest', ctx.diagnostics);
   for (const gateway of sortByAge(canonicalObjects<Gateway>(input.gateways, ns), ns)) {
     const { namespace, name } = identityOf(gateway, ns);
     const key = `${namespace}/${name}`;
-    if (!name) {
-      ctx.diagnostics.error(
-        'ObjectNameMissing',
-        { kind: 'Gateway', namespace, name },
-        'metadata.name is required; the Gateway is skipped',
-        'metadata.name',
-      );
-      continue;
-    }
-    if (existing.has(key)) {
-      ctx.diagnostics.error(
-        'DuplicateObject',
-        { kind: 'Gateway', namespace, name },
-        'the input holds this Gateway more than once; the oldest is used',
-      );
-      continue;
-    }
+    if (!admission.admit({ namespace, name })) continue;
     existing.add(key);
     const className = typeof gateway.spec?.gatewayClassName === 'string' ? gateway.spec.gatewayClassName : '';
     const ref = { kind: 'Gateway', namespace, name };
@@ -229,6 +216,7 @@ function buildFrame(input: ClusterSnapshot, indexes: SnapshotIndexes, ctx: Trans
     }
     ours.set(key, buildGateway(ctx, gateway));
   }
+  reportMalformed(input.backendTLSPolicies, 'BackendTLSPolicy', ctx.diagnostics);
   const policies = new BackendTlsPolicyIndex(ctx, canonicalObjects(input.backendTLSPolicies, ns));
   const lookup: GatewayLookup = { exists: (n, name) => existing.has(`${n}/${name}`), ours: (n, name) => ours.get(`${n}/${name}`) };
   // Route translations write into their own lists; these are the frame's alone.

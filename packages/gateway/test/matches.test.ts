@@ -66,7 +66,59 @@ describe('filters', () => {
       'f',
     );
     assert.equal(!twice.ok && twice.reason, 'UnsupportedValue');
-    const cors = readFilters([{ type: 'CORS', cors: {} }], prefix, 'f');
-    assert.equal(!cors.ok && cors.field, 'f[0]');
+    const unknown = readFilters([{ type: 'ExtensionRef', extensionRef: {} }], prefix, 'f');
+    assert.equal(!unknown.ok && unknown.field, 'f[0]');
+  });
+  it('reads RequestMirror (percent and fraction as a fraction; several allowed) and leaves the backendRef to the caller', () => {
+    const read = readFilters(
+      [
+        { type: 'RequestMirror', requestMirror: { backendRef: { name: 'a', port: 80 } } },
+        { type: 'RequestMirror', requestMirror: { backendRef: { name: 'b', port: 80 }, percent: 25 } },
+        { type: 'RequestMirror', requestMirror: { backendRef: { name: 'c', port: 80 }, fraction: { numerator: 1 } } },
+      ],
+      prefix,
+      'f',
+    );
+    assert.ok(read.ok);
+    assert.deepEqual(read.filters, [
+      { type: 'RequestMirror', requestMirror: { upstream: '' } },
+      { type: 'RequestMirror', requestMirror: { upstream: '', fraction: { numerator: 25, denominator: 100 } } },
+      { type: 'RequestMirror', requestMirror: { upstream: '', fraction: { numerator: 1, denominator: 100 } } },
+    ]);
+    assert.deepEqual(
+      read.mirrors?.map((m) => [m.index, m.field]),
+      [
+        [0, 'f[0].requestMirror.backendRef'],
+        [1, 'f[1].requestMirror.backendRef'],
+        [2, 'f[2].requestMirror.backendRef'],
+      ],
+    );
+    for (const bad of [
+      {},
+      { backendRef: { name: 'a' }, percent: 101 },
+      { backendRef: { name: 'a' }, percent: 5, fraction: { numerator: 1 } },
+    ]) {
+      const outcome = readFilters([{ type: 'RequestMirror', requestMirror: bad }], prefix, 'f');
+      assert.equal(outcome.ok, false, JSON.stringify(bad));
+    }
+  });
+  it('reads CORS as written and refuses an origin, method or header it could not honour', () => {
+    const cors = {
+      allowOrigins: ['*', 'https://*.bar.com', 'http://a.test:8080'],
+      allowMethods: ['*', 'GET'],
+      allowHeaders: ['*', 'x-a'],
+      maxAge: 10,
+    };
+    const read = readFilters([{ type: 'CORS', cors: { ...cors, allowCredentials: false } }], prefix, 'f');
+    assert.deepEqual(read.ok && read.filters, [{ type: 'CORS', cors }]);
+    for (const bad of [
+      { allowOrigins: ['foo.com'] },
+      { allowMethods: ['GE T'] },
+      { exposeHeaders: ['x y'] },
+      { maxAge: 0 },
+      { allowCredentials: 'yes' },
+    ]) {
+      assert.equal(readFilters([{ type: 'CORS', cors: bad }], prefix, 'f').ok, false, JSON.stringify(bad));
+    }
   });
 });

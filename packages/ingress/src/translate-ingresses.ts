@@ -9,7 +9,9 @@ import {
   DiagnosticList,
   identityOf,
   isRecord,
+  ObjectAdmission,
   ObjectIndex,
+  reportMalformed,
   type CertificateInfo,
   type ClusterSnapshot,
   type Endpoint,
@@ -89,36 +91,11 @@ export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressT
   const catalog = catalogIngressClasses(input.ingressClasses, resolved, diagnostics);
   const statuses: ResourceStatus[] = [];
 
-  const list = Array.isArray(input.ingresses) ? input.ingresses : [];
-  const malformed = list.filter((o) => typeof o !== 'object' || o === null || Array.isArray(o)).length;
-  if (malformed > 0)
-    diagnostics.error(
-      'ObjectMalformed',
-      { kind: KIND, name: '' },
-      `${malformed} Ingress entr${malformed === 1 ? 'y is' : 'ies are'} not objects and were not translated`,
-    );
-
-  const seen = new Set<string>();
-  const ingresses = canonicalObjects<Ingress>(list, defaultNamespace)
+  reportMalformed(input.ingresses, KIND, diagnostics);
+  const admission = new ObjectAdmission(KIND, 'first in canonical order', diagnostics);
+  const ingresses = canonicalObjects<Ingress>(input.ingresses, defaultNamespace)
     .map((object) => ({ object, identity: identityOf(object, defaultNamespace) }))
-    .filter(({ identity }) => {
-      const key = `${identity.namespace}/${identity.name}`;
-      const ref: ResourceRef = { kind: KIND, namespace: identity.namespace, name: identity.name };
-      if (!identity.name) {
-        diagnostics.error('ObjectNameMissing', ref, 'Ingress has no metadata.name and was not translated', 'metadata.name');
-        return false;
-      }
-      if (seen.has(key)) {
-        diagnostics.error(
-          'DuplicateObject',
-          ref,
-          `Ingress ${key} appears more than once in the input; the first in canonical order is translated`,
-        );
-        return false;
-      }
-      seen.add(key);
-      return true;
-    })
+    .filter(({ identity }) => admission.admit(identity))
     // canonicalObjects already fixed the order of equals; a stable sort keeps it.
     .sort((a, b) => compareByAge(a.identity, b.identity));
 
@@ -139,6 +116,7 @@ export function translateIngresses(snapshot: ClusterSnapshot, options?: IngressT
   return createTranslationResult(
     { endpoints, upstreams: [...context.upstreams.values()], statuses, diagnostics: diagnostics.items },
     context.credentials,
+    resolved.now,
   );
 }
 

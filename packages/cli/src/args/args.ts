@@ -7,6 +7,7 @@ import {
   parseHostPort,
   parseL4Mapping,
   parseNamespace,
+  parseDenyUpstream,
   parseResolveOverride,
   parseRfc3339,
   type HostPort,
@@ -51,6 +52,8 @@ export interface LeaseFlags {
 export interface ServeFlags extends ManifestFlags {
   listen: HostPort;
   resolve: ResolveOverride[];
+  /** `--deny-upstream CIDR`: upstream addresses never dialed (checked when parsed). */
+  denyUpstreams: string[];
   /** `--l4 URL=HOST:PORT`: where an L4 endpoint's listener binds (default: the --listen host, the URL's port). */
   l4: L4Mapping[];
   /** `--admin HOST:PORT` as given (the admin library parses and checks it). */
@@ -90,6 +93,7 @@ const SERVE_OPTIONS = {
   ...MANIFEST_OPTIONS,
   listen: { type: 'string' },
   resolve: { type: 'string', multiple: true },
+  'deny-upstream': { type: 'string', multiple: true },
   l4: { type: 'string', multiple: true },
   admin: { type: 'string' },
   'admin-allow-remote': { type: 'boolean' },
@@ -159,6 +163,7 @@ function parseServe(args: string[]): Command {
     ...manifest,
     listen,
     resolve,
+    denyUpstreams: (values['deny-upstream'] ?? []).map(parseDenyUpstream),
     l4,
     adminAllowRemote: values['admin-allow-remote'] ?? false,
     shutdownTimeoutMs:

@@ -1,4 +1,5 @@
 // Parsers for flag values. Each throws a UsageError that says what was expected.
+import { UpstreamDenyList } from '@kupstream/agent';
 import { UsageError } from '../errors.js';
 
 export interface HostPort {
@@ -104,4 +105,16 @@ export function parseL4Mapping(value: string): L4Mapping {
   const keepPort = port !== undefined && !(scheme === 'tls' && port === 443);
   const url = `${scheme}://${match[2]!.toLowerCase().replace(/\.$/, '')}${keepPort ? `:${port}` : ''}`;
   return { url, to: parseHostPort('--l4', value.slice(eq + 1), { allowZero: true }) };
+}
+
+/** `--deny-upstream CIDR`: a CIDR block or one address, checked the way the proxy will use it. */
+export function parseDenyUpstream(value: string): string {
+  try {
+    new UpstreamDenyList({ cidrs: [value] });
+  } catch {
+    throw new UsageError(
+      `--deny-upstream ${JSON.stringify(value)}: expected a CIDR block or an IP address, e.g. 169.254.0.0/16 or fd00::/8`,
+    );
+  }
+  return value;
 }

@@ -92,6 +92,10 @@ Serving:
       --resolve HOST:PORT=ADDR:PORT
                               dial ADDR:PORT for upstream HOST:PORT, like curl's --resolve
                               (repeatable), e.g. example-service.default:443=127.0.0.1:9443
+      --deny-upstream CIDR    never dial an upstream address in CIDR (repeatable), checked
+                              after --resolve and DNS; e.g. 169.254.0.0/16 (cloud metadata).
+                              The agent's own --listen, --l4 and --admin addresses are always
+                              refused as upstreams
       --l4 URL=HOST:PORT      listen on HOST:PORT for the tcp:// or tls:// endpoint URL
                               (repeatable; port 0: any free port; printed on start), e.g.
                               tcp://1.tcp.example.io:12345=127.0.0.1:0 (default: the

@@ -50,6 +50,16 @@ export class L4Listeners {
   }
 
   /** Resolves when every sync asked for so far is done. */
+  /** Where the open listeners are bound (the proxy refuses these as upstreams). */
+  addresses(): AddressInfo[] {
+    const out: AddressInfo[] = [];
+    for (const server of this.#servers) {
+      const bound = server.address();
+      if (bound && typeof bound === 'object') out.push(bound);
+    }
+    return out;
+  }
+
   idle(): Promise<void> {
     return this.#queue;
   }

@@ -2,7 +2,8 @@
 // served on one HTTP listener and one TCP listener per L4 endpoint, with the optional admin
 // server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { applyServerTimeouts, createProxy } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
@@ -40,6 +41,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
     credentials: new CredentialStore(),
     resolve: resolveFromOverrides(flags.resolve),
+    // The agent's own listeners are never upstreams: that loops, or publishes the admin page.
+    denyUpstreams: { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(server, l4, admin) },
   });
   proxy.on('upstreamError', upstreamErrorLogger(log));
   const server = createServer();
@@ -68,7 +71,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       return ExitCode.ok;
     }
     server.on('request', admin ? admin.instrument(proxy.handler) : proxy.handler);
-    server.on('upgrade', proxy.upgradeHandler);
+    server.on('upgrade', admin ? admin.instrumentUpgrade(proxy.upgradeHandler) : proxy.upgradeHandler);
     const url = await listen(server, flags.listen);
     await l4.idle();
     started = true;
@@ -79,6 +82,12 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     await shutdown({ flags, log, server, l4, started, source, publisher, admin, proxy });
   }
   return ExitCode.ok;
+}
+
+function ownAddresses(server: Server, l4: L4Listeners, admin: AdminRuntime | undefined): AddressInfo[] {
+  const out = l4.addresses();
+  for (const bound of [server.address(), admin?.server.address()]) if (bound && typeof bound === 'object') out.push(bound);
+  return out;
 }
 
 async function startAdminServer(address: string, allowNonLoopback: boolean, proxy: ReturnType<typeof createProxy>): Promise<AdminRuntime> {

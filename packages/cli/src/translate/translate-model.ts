@@ -49,5 +49,9 @@ export function translateSnapshot(
     translateAgentEndpoints(snapshot, common),
   );
   if (loaderDiagnostics.length === 0) return merged;
-  return createTranslationResult({ ...merged, diagnostics: [...merged.diagnostics, ...loaderDiagnostics] }, merged.credentials);
+  return createTranslationResult(
+    { ...merged, diagnostics: [...merged.diagnostics, ...loaderDiagnostics] },
+    merged.credentials,
+    merged.translatedAt,
+  );
 }

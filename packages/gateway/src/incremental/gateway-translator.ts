@@ -17,32 +17,19 @@
 // Objects are treated as immutable, as an informer cache hands them out: an object changed in
 // place must get a new resourceVersion (as the API server gives it). Results share unchanged
 // parts with earlier results: treat them as read-only.
-import {
-  CertificateCache,
-  RESOURCES,
-  identityOf,
-  isRecord,
-  metaTime,
-  type ClusterSnapshot,
-  type ResourceStatus,
-  type TranslationResult,
-} from '@kupstream/core';
-import type { RouteRecord } from './http-routes.js';
-import { resolveGatewayOptions, type GatewayTranslateOptions } from './options.js';
-import { runTranslation, type Frame, type RouteState, type SortedRoutes, type StatusOutcome, type TranslationReuse } from './translate.js';
-import type { HTTPRoute } from '@kupstream/gateway-api-types';
-import type { SnapshotIndexes } from './context.js';
+import { CertificateCache, CredentialStore, type ClusterSnapshot, type ResourceStatus, type TranslationResult } from '@kupstream/core';
+import type { SnapshotIndexes } from '../context.js';
+import type { RouteRecord } from '../http-routes.js';
+import { resolveGatewayOptions, type GatewayTranslateOptions } from '../options.js';
+import { runTranslation, type Frame, type RouteState, type StatusOutcome, type TranslationReuse } from '../translate.js';
+import { resourceVersionOf, sameVersions, versionsOf, type ObjectVersions } from './object-versions.js';
+import { positions, reorder, type KeptOrder } from './route-order.js';
+import { stampedAt } from './status-time.js';
 
 export interface GatewayTranslator {
   /** Translates a snapshot; the same output as `translateGatewayApi(snapshot, options)` (options as they were at creation; `now()` is called on every translation). */
   translate(snapshot: ClusterSnapshot): TranslationResult;
 }
-
-/**
- * The snapshot lists HTTPRoutes depend on (through indexes, Gateways and BackendTLSPolicies):
- * everything this translator reads but the HTTPRoutes themselves, whose records are kept one by one.
- */
-const ROUTE_INPUTS = RESOURCES.filter((r) => r.readBy.includes('gateway') && r.key !== 'httpRoutes').map((r) => r.key);
 
 interface RouteEntry {
   generation: number;
@@ -54,9 +41,6 @@ interface RouteEntry {
   timeless?: boolean;
 }
 
-/** Per list: object -> how often it is listed and its resourceVersion. */
-type ObjectVersions = Map<string, Map<object, string>>;
-
 export function createGatewayTranslator(options: GatewayTranslateOptions = {}): GatewayTranslator {
   // Read once: kept work depends on these options, so later changes to the object must not apply.
   const fixed: GatewayTranslateOptions = { ...options };
@@ -65,7 +49,7 @@ export function createGatewayTranslator(options: GatewayTranslateOptions = {}): 
   const routes = new WeakMap<object, RouteEntry>();
   let objects: ObjectVersions | undefined;
   let kept: { frame: Frame; indexes: SnapshotIndexes; time: number; signature: string; state?: RouteState } | undefined;
-  let order: { list: unknown[]; sorted: SortedRoutes; position: Map<object, number> } | undefined;
+  let order: KeptOrder | undefined;
   // Statuses of Gateways and policies, by the frame's objects: they go with the frame.
   let statuses = new WeakMap<object, { signature: string; outcome: StatusOutcome; time: number; timeless: boolean }>();
   // Bumped whenever anything routes read may have changed: older route records are stale.
@@ -76,6 +60,8 @@ export function createGatewayTranslator(options: GatewayTranslateOptions = {}): 
       const resolved = resolveGatewayOptions(fixed);
       const time = resolved.now.getTime();
       const reuse: TranslationReuse = {
+        // Each result gets its own store: a host may hand it to an agent, which must not share a kept one.
+        credentials: (filled) => new CredentialStore().absorb(filled),
         frame(input, build) {
           const next = versionsOf(input);
           const objectsChanged = objects === undefined || !sameVersions(objects, next);
@@ -121,15 +107,16 @@ export function createGatewayTranslator(options: GatewayTranslateOptions = {}): 
           if (entry.status === undefined || (entry.statusTime !== time && !entry.timeless)) {
             entry.status = stamp();
             entry.statusTime = time;
-            entry.timeless = !mentionsTime(entry.status, resolved.now);
+            entry.timeless = !stampedAt(entry.status, resolved.transitionTime);
           }
           return entry.status;
         },
         status(owner, signature, compute) {
           const memo = statuses.get(owner);
-          if (memo?.signature === signature && (memo.time === time || memo.timeless)) return memo.outcome;
+          const text = signature();
+          if (memo?.signature === text && (memo.time === time || memo.timeless)) return memo.outcome;
           const outcome = compute();
-          statuses.set(owner, { signature, outcome, time, timeless: !mentionsTime(outcome.status, resolved.now) });
+          statuses.set(owner, { signature: text, outcome, time, timeless: !stampedAt(outcome.status, resolved.transitionTime) });
           return outcome;
         },
       };
@@ -138,69 +125,6 @@ export function createGatewayTranslator(options: GatewayTranslateOptions = {}): 
       return result;
     },
   };
-}
-
-function positions(sorted: SortedRoutes): Map<object, number> {
-  return new Map(sorted.entries.map((e, i) => [e.object, i]));
-}
-
-/**
- * The kept order with replaced routes put in their predecessors' places, when that is the
- * order a sort would give: same length, every replacement has the same namespace, name and
- * creationTimestamp, and names are unique (no content tie-break). Else undefined.
- */
-function reorder(
-  kept: { list: unknown[]; sorted: SortedRoutes; position: Map<object, number> },
-  list: unknown[],
-  ns: string,
-): SortedRoutes | undefined {
-  if (!kept.sorted.unique || list.length !== kept.list.length) return undefined;
-  let entries: SortedRoutes['entries'] | undefined;
-  for (let i = 0; i < list.length; i++) {
-    const next = list[i];
-    const before = kept.list[i];
-    if (next === before) continue;
-    if (!isRecord(next) || !isRecord(before)) return undefined;
-    const at = kept.position.get(before);
-    if (at === undefined) return undefined;
-    const identity = identityOf(next, ns);
-    const old = kept.sorted.entries[at]!.identity;
-    if (identity.namespace !== old.namespace || identity.name !== old.name || identity.creationTimestamp !== old.creationTimestamp)
-      return undefined;
-    entries ??= [...kept.sorted.entries];
-    entries[at] = { object: next as HTTPRoute, identity, key: kept.sorted.entries[at]!.key };
-    kept.position.delete(before);
-    kept.position.set(next, at);
-  }
-  return entries ? { entries, unique: true } : kept.sorted;
-}
-
-function versionsOf(snapshot: ClusterSnapshot): ObjectVersions {
-  const versions: ObjectVersions = new Map();
-  for (const list of ROUTE_INPUTS) {
-    const byObject = new Map<object, string>();
-    const value: unknown = snapshot[list];
-    for (const object of Array.isArray(value) ? value : []) {
-      if (!isRecord(object)) continue;
-      const seen = byObject.get(object);
-      // A repeated object counts: duplicates change diagnostics.
-      byObject.set(
-        object,
-        seen === undefined ? `1 ${resourceVersionOf(object) ?? ''}` : `${Number.parseInt(seen, 10) + 1}${seen.slice(seen.indexOf(' '))}`,
-      );
-    }
-    versions.set(list, byObject);
-  }
-  return versions;
-}
-
-function sameVersions(a: ObjectVersions, b: ObjectVersions): boolean {
-  for (const [list, before] of a) {
-    const after = b.get(list)!;
-    if (before.size !== after.size) return false;
-    for (const [object, version] of before) if (after.get(object) !== version) return false;
-  }
-  return true;
 }
 
 /**
@@ -212,14 +136,4 @@ function signatureOf(frame: Frame): string {
   for (const [key, gateway] of frame.ours) parts.push(JSON.stringify([key, gateway.invalid, gateway.clientCertificate, gateway.listeners]));
   for (const p of frame.policies.policies) parts.push(JSON.stringify([p.ref, p.verification, p.hostname, p.accepted, p.resolvedRefs]));
   return parts.join('\n');
-}
-
-/** Whether a status was stamped with `now` (a condition that changed): then it is only valid at that time. */
-function mentionsTime(status: ResourceStatus | undefined, now: Date): boolean {
-  return status !== undefined && JSON.stringify(status).includes(metaTime(now));
-}
-
-function resourceVersionOf(object: unknown): string | undefined {
-  const meta = isRecord(object) && isRecord(object.metadata) ? object.metadata : undefined;
-  return typeof meta?.resourceVersion === 'string' ? meta.resourceVersion : undefined;
 }
