@@ -4,7 +4,7 @@
 // then a graceful stop (Lease released at once, in-flight requests drained).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { applyServerTimeouts, createProxy } from '@kupstream/agent';
+import { applyServerTimeouts, createProxy, HandshakeProber, UpstreamDenyList, withHandshakeConditions } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
@@ -37,12 +37,15 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
 
   // The proxy starts empty: nothing is routed until the first translation is applied,
   // and the listener opens only after that.
+  const credentials = new CredentialStore();
+  const resolve = resolveFromOverrides(flags.resolve);
+  // The agent's own listeners are never upstreams: that loops, or publishes the admin page.
+  const denyUpstreams = { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(server, l4, admin) };
   const proxy = createProxy({
     model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
-    credentials: new CredentialStore(),
-    resolve: resolveFromOverrides(flags.resolve),
-    // The agent's own listeners are never upstreams: that loops, or publishes the admin page.
-    denyUpstreams: { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(server, l4, admin) },
+    credentials,
+    resolve,
+    denyUpstreams,
   });
   proxy.on('upstreamError', upstreamErrorLogger(log));
   const server = createServer();
@@ -51,6 +54,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
   applyServerTimeouts(server);
   const l4 = new L4Listeners({ host: flags.listen.host, mappings: flags.l4, proxy, log, announce: (line) => writeOut(io.stdout, line) });
   let started = false;
+  let stopProber = () => undefined as void;
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
     if (admin) {
@@ -58,11 +62,35 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       if (publisher) admin.setLeader(false);
       await writeOut(io.stdout, `kupstream: admin at ${admin.url}/ (inspector, /healthz, /readyz, /metrics)\n`);
     }
-    const apply = ({ result, translationMs }: ModelUpdate) => {
+    // Handshake truth: each TLS upstream dialed with its identity and trust every interval;
+    // the verdicts become status conditions (shown by the admin server) and log lines.
+    const prober =
+      flags.probeUpstreamsMs !== undefined
+        ? new HandshakeProber({ credentials, resolve, deny: new UpstreamDenyList(denyUpstreams), intervalMs: flags.probeUpstreamsMs })
+        : undefined;
+    let latest: { update: ModelUpdate } | undefined;
+    const publish = () => {
+      if (!latest) return;
+      const { result, translationMs } = latest.update;
+      const shown = prober
+        ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, prober.verdicts, new Date()) })
+        : result;
+      admin?.setModel(shown, { translationMs, credentials: result.credentials });
+    };
+    prober?.on('change', (verdicts) => {
+      for (const verdict of verdicts.values())
+        if (!verdict.ok) log.warn(`upstream ${verdict.upstream}: TLS handshake failed: ${verdict.code ?? 'failed'}`);
+      publish();
+    });
+    stopProber = () => prober?.close();
+    const apply = (update: ModelUpdate) => {
+      const { result } = update;
       proxy.update(result, result.credentials);
       // The proxy first: a listener opened for a new endpoint finds its route at once.
       void l4.sync(result);
-      admin?.setModel(result, { translationMs, credentials: result.credentials });
+      latest = { update };
+      publish();
+      prober?.update(result);
     };
     publisher?.start();
     const first = await untilAborted(source.start(apply), io.signal);
@@ -79,6 +107,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${url}\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
+    stopProber();
     await shutdown({ flags, log, server, l4, started, source, publisher, admin, proxy });
   }
   return ExitCode.ok;
