@@ -11,7 +11,7 @@ import { createAdminServer, type AdminServer } from './admin-server.js';
 import type { AdminState } from './api.js';
 import { assertAdminBind, parseAdminAddress, type AdminAddress } from './bind-address.js';
 import { instrumentHandler } from './instrument-handler.js';
-import { createMetrics, type AdminMetrics, type MetricsOptions, type PoolStats } from './metrics.js';
+import { createMetrics, type AdminMetrics, type HandshakeFacts, type MetricsOptions, type PoolStats } from './metrics.js';
 import { attributeProxyEvents, recordProxyMetrics, recordUpgrades, type ProxyEventSource } from './proxy-events.js';
 import { RequestLog, type RequestLogOptions } from './request-log.js';
 
@@ -49,6 +49,8 @@ export interface AdminRuntime {
   /** Initial sync done (files read, informers synced); /readyz also needs a model. */
   setReady(ready: boolean): void;
   setPools(pools: readonly PoolStats[]): void;
+  /** The latest handshake probe verdicts (serve --probe-upstreams): metrics and the inspector's "verified" badge. */
+  setHandshakes(verdicts: Iterable<HandshakeFacts>): void;
   setLeader(leading: boolean): void;
   /** Stops listening to the proxy and closes the admin server. */
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
   const stopMetrics = recordProxyMetrics(options.proxy, metrics);
   const upgrades = recordUpgrades(options.proxy, requestLog, options.now ?? (() => new Date()));
   const state: AdminState = { model: undefined, ready: false };
+  let handshakes: ReadonlyMap<string, HandshakeFacts> | undefined;
   let pools: readonly PoolStats[] = [];
   // Kept by reference: rotations change the store without a new model.
   let credentials: CredentialStore | undefined;
@@ -71,6 +74,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     getState: () => ({
       ...state,
       pools: options.pools ? options.pools() : pools,
+      ...(handshakes ? { handshakes } : {}),
       ...(credentials ? { credentialsSummary: credentials.summary() } : {}),
     }),
     requestLog,
@@ -126,6 +130,11 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     },
     setPools(next) {
       pools = next;
+    },
+    setHandshakes(verdicts) {
+      const list = [...verdicts];
+      handshakes = new Map(list.map((v) => [v.upstream, v]));
+      metrics.setHandshakes(list);
     },
     setLeader(leading) {
       metrics.setLeader(leading);

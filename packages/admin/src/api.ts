@@ -12,7 +12,7 @@ import type {
   TranslationModel,
   Upstream,
 } from '@kupstream/core';
-import type { PoolStats } from './metrics.js';
+import type { HandshakeFacts, PoolStats } from './metrics.js';
 import type { RequestLog, RequestRecord } from './request-log.js';
 
 /** What the host tells the admin server on every call. */
@@ -24,6 +24,8 @@ export interface AdminState {
   /** From `CredentialStore.summary()`: keys and versions, never material. */
   credentialsSummary?: { clients: { key: string; version: number }[]; caBundles: string[] };
   pools?: readonly PoolStats[];
+  /** Latest handshake probe per upstream (serve --probe-upstreams), when probing. */
+  handshakes?: ReadonlyMap<string, HandshakeFacts>;
 }
 
 export const EXPIRY_WARNING_DAYS = 30;
@@ -49,6 +51,8 @@ export interface VerificationView {
   caSha256?: string;
   /** Where the trust comes from (the BackendTLSPolicy), for `ca` and `system`. */
   source?: ResourceRef;
+  /** The last handshake probe: `passed` is what the inspector's "verified" badge means. */
+  handshake?: { result: 'passed' | 'failed'; code?: string; at: string };
 }
 
 export interface ClientCertificateView extends CertificateInfo {
@@ -117,6 +121,7 @@ export function upstreamsView(
   model: TranslationModel | undefined,
   pools: readonly PoolStats[] | undefined,
   now: Date,
+  handshakes?: ReadonlyMap<string, HandshakeFacts>,
 ): { upstreams: UpstreamView[] } {
   if (!model) return { upstreams: [] };
   const usedBy = new Map<string, Set<string>>();
@@ -148,7 +153,7 @@ export function upstreamsView(
           serverName: u.tls.serverName,
           alpn: u.tls.alpn,
           minVersion: u.tls.minVersion,
-          verification: verificationView(u.tls.verification),
+          verification: verificationView(u.tls.verification, handshakes?.get(u.name)),
           ...(u.tls.clientCertificate ? { clientCertificate: certificateView(u.tls.clientCertificate, now) } : {}),
         };
       }
@@ -157,10 +162,20 @@ export function upstreamsView(
   };
 }
 
-function verificationView(v: NonNullable<Upstream['tls']>['verification']): VerificationView {
-  if (v.mode === 'none') return { mode: 'none', verified: false };
+function verificationView(v: NonNullable<Upstream['tls']>['verification'], probe: HandshakeFacts | undefined): VerificationView {
+  const handshake = probe
+    ? {
+        handshake: {
+          result: probe.ok ? ('passed' as const) : ('failed' as const),
+          ...(probe.code ? { code: probe.code } : {}),
+          at: probe.at,
+        },
+      }
+    : {};
+  if (v.mode === 'none') return { mode: 'none', verified: false, ...handshake };
   const common = {
     verified: true,
+    ...handshake,
     hostname: v.hostname,
     ...(v.subjectAltNames ? { subjectAltNames: v.subjectAltNames } : {}),
     source: v.source,

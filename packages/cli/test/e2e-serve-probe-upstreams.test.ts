@@ -24,6 +24,13 @@ async function handshakeCondition(admin: string) {
   return route?.status.parents?.[0]?.conditions?.find((c) => c.type === 'kupstream.dev/UpstreamHandshake');
 }
 
+async function handshakeOfUpstream(admin: string) {
+  const { upstreams } = (await (await fetch(`${admin}/api/upstreams`)).json()) as {
+    upstreams: { tls?: { verification: { handshake?: { result: string } } } }[];
+  };
+  return upstreams.find((u) => u.tls)?.tls?.verification.handshake;
+}
+
 describe('serve --probe-upstreams', function () {
   this.timeout(90_000);
   let pki: SeedPki;
@@ -74,6 +81,11 @@ describe('serve --probe-upstreams', function () {
       return condition?.status === 'False' ? condition : undefined;
     });
     assert.equal(rejected.reason, 'client_certificate_rejected', `${rejected.message}\n${serve.stderr()}`);
+    assert.match(
+      await (await fetch(`${admin}/metrics`)).text(),
+      /kupstream_upstream_handshake_ok\{[^}]*code="client_certificate_rejected"[^}]*\} 0/,
+    );
+    assert.equal((await handshakeOfUpstream(admin))?.result, 'failed');
     assert.match(serve.stderr(), /TLS handshake failed: client_certificate_rejected/);
     assert.deepEqual(upstream.received, [], 'a probe sends no request');
 
@@ -83,5 +95,11 @@ describe('serve --probe-upstreams', function () {
       return condition?.status === 'True' ? condition : undefined;
     });
     assert.equal(fixed.reason, 'HandshakeSucceeded');
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    assert.match(metrics, /kupstream_upstream_handshake_ok\{[^}]*code=""[^}]*\} 1/);
+    assert.match(metrics, /kupstream_upstream_certificate_not_after_seconds\{[^}]*certificate="server"[^}]*\} \d+/);
+    assert.match(metrics, /kupstream_upstream_certificate_not_after_seconds\{[^}]*certificate="client"[^}]*\} \d+/);
+    // The inspector's "verified" badge reads this: a handshake passed.
+    assert.equal((await handshakeOfUpstream(admin))?.result, 'passed');
   });
 });

@@ -84,9 +84,16 @@ export const APP_JS = String.raw`'use strict';
   }
 
   // ---- upstreams
+  // "verified" means a handshake with this identity and trust passed (serve --probe-upstreams);
+  // without a probe the badge only says what trust is configured.
   function verificationBadge(v) {
     if (!v.verified) return h('span', { class: 'badge bad verification', 'data-mode': v.mode, text: 'NOT VERIFIED' });
-    return h('span', { class: 'badge ok verification', 'data-mode': v.mode, text: v.mode === 'ca' ? 'verified (CA bundle)' : 'verified (system trust)' });
+    var trust = v.mode === 'ca' ? 'CA bundle' : 'system trust';
+    if (v.handshake && v.handshake.result === 'failed')
+      return h('span', { class: 'badge bad verification', 'data-mode': v.mode, 'data-handshake': 'failed', text: 'HANDSHAKE FAILED: ' + (v.handshake.code || 'unknown') });
+    if (v.handshake && v.handshake.result === 'passed')
+      return h('span', { class: 'badge ok verification', 'data-mode': v.mode, 'data-handshake': 'passed', text: 'verified (handshake passed, ' + trust + ')' });
+    return h('span', { class: 'badge verification', 'data-mode': v.mode, 'data-handshake': 'unprobed', text: trust + ' configured (no handshake probed)' });
   }
   function renderUpstreams(data) {
     var list = $('upstream-list');

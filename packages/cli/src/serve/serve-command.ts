@@ -80,6 +80,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     prober?.on('change', (verdicts) => {
       for (const verdict of verdicts.values())
         if (!verdict.ok) log.warn(`upstream ${verdict.upstream}: TLS handshake failed: ${verdict.code ?? 'failed'}`);
+      admin?.setHandshakes(verdicts.values());
       publish();
     });
     stopProber = () => prober?.close();
