@@ -1,64 +1,48 @@
 #!/usr/bin/env node
-// The controller host at work: manifests replayed as watch events, one translation per
-// burst, and the PATCH requests a real controller would send for the statuses that changed.
-import { fileURLToPath } from 'node:url';
-import { connectInformer, createController } from './controller.mjs';
-import { ReplayInformer, readManifests } from './lib/replay-informer.mjs';
+// The controller at work against the test API server (@kupstream/fake-kube-api): the
+// manifests created, one translation per burst, and the status PATCHes the controller
+// sends; then a Service change (no status changes: nothing written) and a deleted route.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKubeConfig } from '@kupstream/cluster';
+import { FakeApiServer, HOST_TOKEN } from '@kupstream/fake-kube-api';
+import { startController } from './controller.mjs';
+import { readManifests } from './lib/manifests.mjs';
 
-const PLURALS = {
-  GatewayClass: 'gatewayclasses',
-  Gateway: 'gateways',
-  HTTPRoute: 'httproutes',
-  BackendTLSPolicy: 'backendtlspolicies',
-  Ingress: 'ingresses',
-  AgentEndpoint: 'agentendpoints',
+const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
+const server = await FakeApiServer.start();
+const dir = mkdtempSync(join(tmpdir(), 'kupstream-demo-'));
+writeFileSync(join(dir, 'kubeconfig'), server.kubeconfig({ token: HOST_TOKEN }));
+let seen = 0;
+const patches = () => {
+  const calls = server.calls.slice(seen).filter((c) => c.method === 'PATCH');
+  seen = server.calls.length;
+  for (const call of calls) console.log(`  PATCH ${call.path}\n    ${JSON.stringify(call.body)}`);
 };
 
-/** The status subresource URL of an object, as the API server names it. */
-function statusPath({ apiVersion, kind, namespace, name }) {
-  return `/apis/${apiVersion}${namespace ? `/namespaces/${namespace}` : ''}/${PLURALS[kind]}/${name}/status`;
-}
-
-const informer = new ReplayInformer();
-let resourceVersion = 1000;
-const controller = createController({
-  writeStatus(ref, patch) {
-    // A real host sends this (see README); here we print it, then do what the API server
-    // does: store the status and send the object back through the watch.
-    console.log(`  PATCH ${statusPath(ref)}  (application/merge-patch+json)\n    ${JSON.stringify(patch)}`);
-    const current = controller.store.get(ref);
-    informer.emit('MODIFIED', {
-      ...current,
-      metadata: { ...current.metadata, resourceVersion: String(++resourceVersion) },
-      status: patch.status,
-    });
-  },
-  onResult: (result) =>
-    console.log(
-      `  translated: ${result.endpoints.length} endpoint(s), ${result.upstreams.length} upstream(s), ${result.statuses.length} status(es)`,
-    ),
+console.log('== ADDED: a GatewayClass, a Gateway, an HTTPRoute and a Service');
+for (const object of readManifests()) server.put(object);
+const controller = startController({
+  kubeConfig: loadKubeConfig(join(dir, 'kubeconfig')),
+  onResult: (result) => console.log(`  translated: ${result.endpoints.length} endpoint(s), ${result.statuses.length} statuses`),
 });
-connectInformer(informer, controller.store);
+await controller.synced;
+await settle();
+patches();
 
-async function step(title, events) {
-  console.log(`\n== ${title}`);
-  for (const [type, object] of events) informer.emit(type, object);
-  // Also waits for the translation of our own writes coming back as MODIFIED events.
-  await controller.idle();
-}
+console.log('== MODIFIED: the Service gets a label (no status changes)');
+const service = readManifests().find((o) => o.kind === 'Service');
+server.put({ ...service, metadata: { ...service.metadata, labels: { tier: 'web' } } });
+await settle();
+patches();
 
-const objects = readManifests(fileURLToPath(new URL('./manifests', import.meta.url)));
-const route = objects.find((o) => o.kind === 'HTTPRoute');
-const service = objects.find((o) => o.kind === 'Service');
+console.log('== DELETED: the HTTPRoute');
+const route = readManifests().find((o) => o.kind === 'HTTPRoute');
+server.remove(route.apiVersion, route.kind, route.metadata.namespace, route.metadata.name);
+await settle();
+patches();
 
-await step(
-  'ADDED: what the informers list at start-up',
-  objects.map((o) => ['ADDED', o]),
-);
-await step('MODIFIED: the Service gets a label (its statuses stay the same)', [
-  ['MODIFIED', { ...service, metadata: { ...service.metadata, resourceVersion: '2000', labels: { tier: 'web' } } }],
-]);
-await step('MODIFIED: the HTTPRoute, unchanged (a resync)', [['MODIFIED', controller.store.get(route)]]);
-await step('DELETED: the HTTPRoute', [['DELETED', route]]);
 await controller.close();
-console.log('\ndone');
+await server.close();
+rmSync(dir, { recursive: true, force: true });

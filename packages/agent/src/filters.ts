@@ -1,7 +1,8 @@
 // The Gateway API route filters the model carries: header modifiers, redirects and
 // URL rewrites, applied to one request.
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { Filter, HeaderModifier, Match, PathModifier } from '@kupstream/core';
+import type { Filter, HeaderModifier, Match, PathModifier, RequestMirror } from '@kupstream/core';
+import { corsOutcome } from './cors.js';
 import { pathPrefixMatches } from './router.js';
 
 export function modifyHeaders(headers: OutgoingHttpHeaders, modifier: HeaderModifier): void {
@@ -33,6 +34,12 @@ export interface RequestPlan {
   headers: OutgoingHttpHeaders;
   responseModifiers: HeaderModifier[];
   redirect?: { status: number; location: string };
+  /** The request method (CORS tells a preflight by it). */
+  method?: string;
+  /** A CORS preflight the agent answers itself (204) with these headers. */
+  preflight?: OutgoingHttpHeaders;
+  /** Copies to send (RequestMirror), in filter order. */
+  mirrors?: RequestMirror[];
 }
 
 /** Well-known ports: omitted from a redirect's Location, and a redirect scheme's default port. */
@@ -66,7 +73,7 @@ function hostWithoutPort(host: string): string {
   return host.replace(/:\d*$/, '');
 }
 
-/** Applies the filters in order; a RequestRedirect ends processing. */
+/** Applies the filters in order; a RequestRedirect or a CORS preflight ends processing. */
 export function applyFilters(
   filters: Filter[] | undefined,
   plan: RequestPlan,
@@ -90,6 +97,18 @@ export function applyFilters(
         const path = r.path ? rewritePath(plan.path, r.path, match) : plan.path;
         plan.redirect = { status: r.statusCode ?? 302, location: redirectLocation(r, listener, plan.host, path, plan.search) };
         return plan;
+      }
+      case 'RequestMirror':
+        (plan.mirrors ??= []).push(filter.requestMirror);
+        break;
+      case 'CORS': {
+        const outcome = corsOutcome(filter.cors, plan.method ?? 'GET', plan.headers);
+        if (outcome && 'preflight' in outcome) {
+          plan.preflight = outcome.preflight;
+          return plan;
+        }
+        if (outcome) plan.responseModifiers.push(outcome.response);
+        break;
       }
     }
   }

@@ -44,7 +44,7 @@ export class Http1Forwarding implements Dispatcher.DispatchHandler {
     readonly res: http.ServerResponse,
     readonly modifiers: HeaderModifier[],
     readonly outcome: Http1Outcome,
-    readonly deadlines: ResponseDeadlines,
+    readonly deadlines: Pick<ResponseDeadlines, 'arm' | 'cancel'>,
   ) {}
 
   /** Stops the request with this error (reported through `failed`), wherever it is. */

@@ -32,6 +32,14 @@ export type {
   ResponseEvent,
 } from './proxy.js';
 export type { UpstreamPoolStats } from './pools.js';
+export { ANY_LISTENER } from './listeners/listener-context.js';
+export { FrontendTls, DEFAULT_FRONTEND_TLS, clientIdentityFor } from './listeners/frontend-tls.js';
+export type { FrontendTlsOptions, AcceptedTls, TlsRefusal } from './listeners/frontend-tls.js';
+export { CLIENT_IDENTITY_HEADERS } from './listeners/client-identity.js';
+export type { ClientIdentity } from './listeners/client-identity.js';
+export { parseClientHello } from './listeners/client-hello.js';
+export type { ClientHelloOutcome } from './listeners/client-hello.js';
+export type { ListenerContext } from './listeners/listener-context.js';
 
 // Building blocks, shareable between dialers.
 export { SecureContextCache, secureContextCacheFor } from './secure-context-cache.js';
@@ -47,6 +55,7 @@ export {
   DEFAULT_MAX_SOCKETS_PER_POOL,
   DEFAULT_SERVER_TIMEOUTS,
   DEFAULT_MAX_REQUEST_BODY_BYTES,
+  DEFAULT_RETRY_BACKOFF_MS,
 } from './timeouts/defaults.js';
 export type { Timeouts, ServerTimeouts } from './timeouts/defaults.js';
 

@@ -1,9 +1,11 @@
 // What the proxy answers itself (refusals, 413, typed upstream failures with
 // `x-kupstream-error`) on a ServerResponse or on a raw Upgrade socket, and the
-// `response` / `upstreamError` events every transport reports through.
+// `response` / `upstreamError` events every transport reports through. A gRPC request
+// gets its answer as gRPC status trailers (grpc-status.ts).
 import type { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { grpcTrailers, isGrpcRequest } from './grpc-status.js';
 import type { ProxyEvents, ProxyResponseCode, RequestContext } from './proxy.js';
 import type { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 
@@ -11,12 +13,18 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   413: 'Content Too Large',
+  421: 'Misdirected Request',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
   508: 'Loop Detected',
 };
+
+function withoutConnection(headers: http.OutgoingHttpHeaders): http.OutgoingHttpHeaders {
+  const { connection: _connection, ...rest } = headers;
+  return rest;
+}
 
 export class ProxyAnswers {
   constructor(
@@ -47,12 +55,25 @@ export class ProxyAnswers {
     code?: ProxyResponseCode | UpstreamErrorCode,
     extra: http.OutgoingHttpHeaders = {},
   ): void {
-    const body = `${status} ${STATUS_TEXT[status] ?? http.STATUS_CODES[status] ?? ''}${code ? `: ${code}` : ''}\n`;
+    const text = `${status} ${STATUS_TEXT[status] ?? http.STATUS_CODES[status] ?? ''}${code ? `: ${code}` : ''}`;
+    if (isGrpcRequest(res.req)) {
+      // gRPC reads the outcome from trailers: HTTP 200, no message, grpc-status mapped from `status`.
+      res.writeHead(200, {
+        'content-type': 'application/grpc',
+        ...(code ? { 'x-kupstream-error': code } : {}),
+        ...(res.req.httpVersionMajor === 1 ? { trailer: 'grpc-status, grpc-message, x-kupstream-error' } : {}),
+      });
+      res.addTrailers(grpcTrailers(status, code, `kupstream: ${text}`));
+      res.end();
+      return this.report(ctx, status, code);
+    }
+    const body = `${text}\n`;
     res.writeHead(status, {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': Buffer.byteLength(body),
       ...(code ? { 'x-kupstream-error': code } : {}),
-      ...extra,
+      // HTTP/2 has no Connection header (the compatibility API throws on one).
+      ...(res.req?.httpVersionMajor === 2 ? withoutConnection(extra) : extra),
     });
     res.end(body);
     this.report(ctx, status, code);
@@ -88,8 +109,13 @@ export class ProxyAnswers {
     // Already answered by the proxy (413), or the client left: the upstream request was dropped on purpose.
     if (res.writableEnded || res.destroyed) return;
     this.events.emit('upstreamError', { ...ctx, error });
-    // Headers already went out: all we can do is cut the response short.
-    if (res.headersSent) return void res.destroy();
+    // Headers already went out: a gRPC call still ends with a status (the upstream's stream
+    // failed, so it sent none); anything else can only be cut short.
+    if (res.headersSent) {
+      if (!isGrpcRequest(res.req)) return void res.destroy();
+      res.addTrailers(grpcTrailers(error.status, error.code, `kupstream: ${error.status} ${error.code}`));
+      return void res.end();
+    }
     this.answer(res, ctx, error.status, error.code);
   }
 

@@ -13,9 +13,13 @@ import type { Duplex } from 'node:stream';
 import { PROXY_HOP_HEADER, type CredentialStore, type TranslationModel } from '@kupstream/core';
 import { forwardHttp1 } from './forward-http1.js';
 import { forwardHttp2 } from './forward-http2.js';
+import { applyFilters } from './filters.js';
 import { addForwarded } from './http-headers.js';
+import { ANY_LISTENER, type ListenerContext } from './listeners/listener-context.js';
 import { UpstreamPools, type UpstreamPoolStats } from './pools.js';
 import { ProxyAnswers } from './proxy-answers.js';
+import { forwardWithRoutePolicies, type Forwarder } from './request-attempts.js';
+import { sendMirrors } from './request-mirror.js';
 import { nextHop, routeRequest, upstreamOf } from './request-routing.js';
 import { compileRouteTable, type RouteTable } from './router.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_MAX_SOCKETS_PER_POOL, resolveTimeouts } from './timeouts/defaults.js';
@@ -59,10 +63,14 @@ export type ProxyResponseCode =
   | 'authority_mismatch'
   /** 508: the request already passed through this proxy */
   | 'loop_detected'
+  /** 503: every attempt the route's `retry` allows failed to reach the upstream (the last failure goes to `upstreamError`) */
+  | 'retries_exhausted'
   /** 502: a response header Node refuses to write */
   | 'response_header_invalid'
   /** 500: an unexpected failure in the proxy's request path */
-  | 'internal_error';
+  | 'internal_error'
+  /** 421: the request's host belongs to another TLS listener than the connection's */
+  | 'misdirected_request';
 
 export interface RequestContext {
   endpoint?: string;
@@ -110,8 +118,12 @@ export interface Proxy extends EventEmitter<ProxyEvents> {
   readonly upgradeHandler: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** A net.Server connection listener forwarding to the L4 endpoint with this URL (`tcp://…`, `tls://…`). */
   connectionHandler(endpointUrl: string): (socket: net.Socket) => void;
-  /** Wires `handler` and `upgradeHandler` onto a server. */
-  attach(server: http.Server): void;
+  /** `handler` for a server standing for one listener (routing by its port, 421 on TLS). */
+  handlerFor(listener: ListenerContext): http.RequestListener;
+  /** `upgradeHandler` for a server standing for one listener. */
+  upgradeHandlerFor(listener: ListenerContext): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Wires `handler` and `upgradeHandler` (of `listener`, when given) onto a server. */
+  attach(server: http.Server, listener?: ListenerContext): void;
   /** The model being served. */
   readonly model: TranslationModel;
   /** URLs of the model's L4 endpoints (`tcp://…`, `tls://…`), for hosts that open their listeners. */
@@ -194,9 +206,17 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     this.#transport.pools.sync(model.upstreams);
   }
 
-  attach(server: http.Server): void {
-    server.on('request', this.handler);
-    server.on('upgrade', this.upgradeHandler);
+  attach(server: http.Server, listener?: ListenerContext): void {
+    server.on('request', listener ? this.handlerFor(listener) : this.handler);
+    server.on('upgrade', listener ? this.upgradeHandlerFor(listener) : this.upgradeHandler);
+  }
+
+  handlerFor(listener: ListenerContext): http.RequestListener {
+    return (req, res) => this.#handleSafely(req, res, listener);
+  }
+
+  upgradeHandlerFor(listener: ListenerContext): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
+    return (req, socket, head) => this.#upgrade(req, socket, head, listener);
   }
 
   close(): Promise<void> {
@@ -208,18 +228,20 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     return this.#closing;
   }
 
-  readonly handler: http.RequestListener = (req, res) => {
+  readonly handler: http.RequestListener = (req, res) => this.#handleSafely(req, res, ANY_LISTENER);
+
+  #handleSafely(req: http.IncomingMessage, res: http.ServerResponse, listener: ListenerContext): void {
     // The request path never throws into the server: whatever escapes answers 500.
     try {
-      this.#handle(req, res);
+      this.#handle(req, res, listener);
     } catch {
       this.#transport.answers.internalError(res, { method: req.method ?? 'GET', path: req.url ?? '' });
     }
-  };
+  }
 
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  #handle(req: http.IncomingMessage, res: http.ServerResponse, listener: ListenerContext): void {
     const { answers } = this.#transport;
-    const routed = routeRequest(this.#table, req, this.#closing !== undefined, this.#hopToken);
+    const routed = routeRequest(this.#table, req, this.#closing !== undefined, this.#hopToken, listener);
     if ('refusal' in routed) return answers.answer(res, routed.ctx, routed.refusal.status, routed.refusal.code);
     const { ctx, table, hostHeader, hit, scheme, plan } = routed;
     if (plan.redirect) {
@@ -229,10 +251,26 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       }
       return;
     }
+    if (plan.preflight) {
+      if (answers.writeHead(res, ctx, 204, plan.preflight)) {
+        res.end();
+        answers.report(ctx, 204);
+      }
+      return;
+    }
     if (hit.route.route.response) return answers.answer(res, ctx, hit.route.route.response.status);
     const chosen = upstreamOf(hit.route, table, ctx, this.#random);
     if ('refusal' in chosen) return answers.answer(res, ctx, chosen.refusal.status, chosen.refusal.code);
-    const { upstream } = chosen;
+    const { upstream, backend } = chosen;
+    // The chosen backend's own filters, after the route's (a redirect there answers too).
+    const redirect = backend.filters ? applyFilters(backend.filters, plan, hit.route.listener, hit.match).redirect : undefined;
+    if (redirect) {
+      if (answers.writeHead(res, ctx, redirect.status, { location: redirect.location, 'content-length': 0 })) {
+        res.end();
+        answers.report(ctx, redirect.status);
+      }
+      return;
+    }
     if (Number(req.headers['content-length'] ?? 0) > answers.maxBody)
       return answers.answer(res, ctx, 413, 'request_body_too_large', { connection: 'close' });
     plan.headers.host = plan.host;
@@ -247,21 +285,35 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       if (--this.#inFlight === 0) this.#drained?.();
     };
     res.once('close', finish);
-    if (this.#transport.pools.usesHttp2(upstream)) forwardHttp2(this.#transport, req, res, upstream, plan, ctx);
-    else forwardHttp1(this.#transport, req, res, upstream, plan, ctx);
+    // With a route retry, its attempts are the only replays (the stale keep-alive replay is off).
+    const retried = hit.route.route.retry !== undefined;
+    const forward: Forwarder =
+      this.#transport.pools.usesHttp2(upstream) ? forwardHttp2 : retried ? (...args) => forwardHttp1(...args, 1) : forwardHttp1;
+    forwardWithRoutePolicies(this.#transport, req, res, upstream, plan, ctx, hit.route.route, forward);
+    sendMirrors(
+      this.#transport,
+      req,
+      plan.mirrors,
+      { method: ctx.method, path: `${plan.path}${plan.search}`, host: plan.host, headers: plan.headers },
+      table,
+      this.#random,
+    );
   }
 
-  readonly upgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+  readonly upgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void =>
+    this.#upgrade(req, socket, head, ANY_LISTENER);
+
+  #upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, listener: ListenerContext): void {
     socket.on('error', () => socket.destroy());
     try {
-      const routed = routeRequest(this.#table, req, this.#closing !== undefined, this.#hopToken);
+      const routed = routeRequest(this.#table, req, this.#closing !== undefined, this.#hopToken, listener);
       if ('refusal' in routed) return this.#transport.answers.answerRaw(socket, routed.ctx, routed.refusal.status, routed.refusal.code);
       routed.plan.headers[PROXY_HOP_HEADER] = nextHop(req, this.#hopToken);
       forwardUpgrade(this.#transport, req, socket, head, routed, this.#random);
     } catch {
       socket.destroy();
     }
-  };
+  }
 
   connectionHandler(endpointUrl: string): (socket: net.Socket) => void {
     return (socket) => {

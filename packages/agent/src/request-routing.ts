@@ -2,9 +2,11 @@
 // a request (or Upgrade) matches, its filter plan, the backend's upstream, or the typed
 // refusal (404 / 500 / 503 with its `x-kupstream-error` code) when there is none.
 import type http from 'node:http';
-import { PROXY_HOP_HEADER, type Upstream } from '@kupstream/core';
+import { PROXY_HOP_HEADER, type Backend, type Upstream } from '@kupstream/core';
 import { applyFilters, type RequestPlan } from './filters.js';
 import { fromClient } from './http-headers.js';
+import { applyClientIdentity } from './listeners/client-identity.js';
+import type { ListenerContext } from './listeners/listener-context.js';
 import type { ProxyResponseCode, RequestContext } from './proxy.js';
 import { normalizeRequestTarget } from './request-target.js';
 import { pickBackend, type CompiledRoute, type RequestFacts, type RouteHit, type RouteTable } from './router.js';
@@ -27,9 +29,10 @@ export interface Refusal {
 
 export type RoutingOutcome = Routed | { ctx: RequestContext; refusal: Refusal };
 
-/** Host header, or `:authority` when the host serves HTTP/2 with the compatibility API. */
+/** Host header; on HTTP/2 (the compatibility API) `:authority`, never a `host` header over it. */
 function hostHeaderOf(req: http.IncomingMessage): string {
   const authority = req.headers[':authority'];
+  if (req.httpVersionMajor === 2 && typeof authority === 'string') return authority;
   return req.headers.host ?? (typeof authority === 'string' ? authority : '');
 }
 
@@ -72,7 +75,13 @@ export function nextHop(req: http.IncomingMessage, hopToken: string): string {
  * mid-request cannot mix models) and its filter plan, or the refusal when there is none.
  * Routes match the normalized path, and that path is what goes upstream.
  */
-export function routeRequest(table: RouteTable, req: http.IncomingMessage, closing: boolean, hopToken: string): RoutingOutcome {
+export function routeRequest(
+  table: RouteTable,
+  req: http.IncomingMessage,
+  closing: boolean,
+  hopToken: string,
+  listener: ListenerContext,
+): RoutingOutcome {
   const hostHeader = hostHeaderOf(req);
   const target = normalizeRequestTarget(req.url ?? '/', hostHeader);
   // The path as the client sent it (the request log's and the admin's view); routes see target.path.
@@ -82,18 +91,23 @@ export function routeRequest(table: RouteTable, req: http.IncomingMessage, closi
   if (closing) return { ctx, refusal: { status: 503, code: 'proxy_closed' } };
   if (looped(req, hopToken)) return { ctx, refusal: { status: 508, code: 'loop_detected' } };
   if (!target.ok) return { ctx, refusal: { status: 400, code: target.code } };
+  if (listener.hostAllowed && !listener.hostAllowed(hostHeader, req)) return { ctx, refusal: { status: 421, code: 'misdirected_request' } };
   const { path, search } = target;
-  const hit = table.route(hostHeader, new IncomingFacts(ctx.method, path, search, req.headers));
-  if (!hit) return { ctx, refusal: { status: 404, code: 'route_not_found' } };
+  const hit = table.route(hostHeader, new IncomingFacts(ctx.method, path, search, req.headers), listener.port);
+  // Endpoints on a port that has a listener of its own are served there only.
+  if (!hit || (hit.route.listener.port !== undefined && listener.excludedPorts?.has(hit.route.listener.port)))
+    return { ctx, refusal: { status: 404, code: 'route_not_found' } };
   ctx.endpoint = hit.route.endpoint.name;
   ctx.route = hit.route.route.name;
   const scheme = schemeOf(hit.route.endpoint.url);
   const plan = applyFilters(
     hit.route.route.filters,
-    { host: hostHeader, path, search, headers: fromClient(req.headers), responseModifiers: [] },
+    { host: hostHeader, path, search, headers: fromClient(req.headers), responseModifiers: [], method: ctx.method },
     hit.route.listener,
     hit.match,
   );
+  // The client identity headers are the listener's to set: a client's own copies never pass.
+  applyClientIdentity(plan.headers, listener.clientIdentity?.(req));
   return { ctx, table, hostHeader, hit, scheme, plan };
 }
 
@@ -106,11 +120,11 @@ export function upstreamOf(
   table: RouteTable,
   ctx: RequestContext,
   random: () => number,
-): { upstream: Upstream } | { refusal: Refusal } {
+): { upstream: Upstream; backend: Backend } | { refusal: Refusal } {
   const backend = pickBackend(route, random);
   if (!backend) return { refusal: { status: 500, code: 'no_backend' } };
   const upstream = table.upstreams.get(backend.upstream);
   if (!upstream) return { refusal: { status: 500, code: 'backend_not_found' } };
   ctx.upstream = upstream.name;
-  return { upstream };
+  return { upstream, backend };
 }

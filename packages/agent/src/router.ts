@@ -121,14 +121,14 @@ function compileRoute(endpoint: Endpoint, route: Route, listener: { scheme: stri
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
 
-interface EndpointAddress {
+export interface EndpointAddress {
   scheme: string;
   host: string;
   /** The URL's port, else the scheme's default (undefined for tcp/tls without one). */
   port?: number;
 }
 
-function endpointAddress(url: string): EndpointAddress | undefined {
+export function endpointAddress(url: string): EndpointAddress | undefined {
   // Parsed by hand: `*.example.com` and `*` are not hosts WHATWG URL accepts everywhere.
   const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d{1,5}))?/i.exec(url);
   if (!m?.[1] || !m[2]) return undefined;
@@ -148,7 +148,7 @@ class HostIndex {
     else if (host.startsWith('*.')) {
       const suffix = host.slice(1);
       const existing = this.#wildcards.find((w) => w.suffix === suffix);
-      if (existing) existing.routes.push(...routes);
+      if (existing) for (const route of routes) existing.routes.push(route);
       else this.#wildcards.push({ suffix, routes: [...routes] });
     }
     // Two endpoints for one host (http:// and https://): their routes in model order.

@@ -7,7 +7,8 @@ import type { Tunnels } from './tunnels.js';
 
 export interface TransportContext {
   readonly pools: UpstreamPools;
-  readonly deadlines: ResponseDeadlines;
+  /** The response deadline; a route's timeouts and retry wrap it per attempt (request-attempts.ts). */
+  readonly deadlines: Pick<ResponseDeadlines, 'arm' | 'cancel'>;
   readonly answers: ProxyAnswers;
   readonly tunnels: Tunnels;
 }

@@ -31,11 +31,21 @@ export type UpstreamErrorCode =
   // after the connection is up
   | 'connection_reset'
   | 'response_timeout'
+  /** The route's `timeouts.backendRequest` passed before the response head (one attempt). */
+  | 'backend_timeout'
+  /** The route's `timeouts.request` passed before the response head (all attempts). */
+  | 'request_timeout'
   | 'proxy_closed';
 
 export type UpstreamErrorPhase = 'config' | 'dns' | 'tcp' | 'tls' | 'verify' | 'post-handshake' | 'request';
 
-const TIMEOUTS = new Set<UpstreamErrorCode>(['connect_timeout', 'handshake_timeout', 'response_timeout']);
+const TIMEOUTS = new Set<UpstreamErrorCode>([
+  'connect_timeout',
+  'handshake_timeout',
+  'response_timeout',
+  'backend_timeout',
+  'request_timeout',
+]);
 
 /**
  * The HTTP status a host answers for a code: Gateway API's 500 for an invalid backend (and

@@ -37,6 +37,33 @@ describe('router', () => {
   );
   const name = (host: string, f: RequestFacts) => table.route(host, f)?.route.route.name;
 
+  it('routes by listener port when given: only endpoints on that port (80/443 when the URL has none)', () => {
+    const ported = compileRouteTable(
+      model(
+        [
+          endpoint('http://app.example', [route('app-80', [{ upstream: 'u' }])]),
+          endpoint('http://app.example:8080', [route('app-8080', [{ upstream: 'u' }])]),
+          endpoint('http://*.example:8080', [route('wild-8080', [{ upstream: 'u' }])]),
+          endpoint('https://app.example', [route('app-443', [{ upstream: 'u' }])]),
+        ],
+        [],
+      ),
+    );
+    const at = (host: string, port?: number) => ported.route(host, facts('/'), port)?.route.route.name;
+    assert.equal(at('app.example', 80), 'app-80');
+    assert.equal(at('app.example:8080', 8080), 'app-8080');
+    assert.equal(at('app.example', 8080), 'app-8080', "the Host header's port does not route");
+    assert.equal(at('app.example', 443), 'app-443');
+    // An exact host served on another port leaves this port's wildcard in play.
+    assert.equal(at('other.example', 8080), 'wild-8080');
+    assert.equal(at('other.example', 80), undefined);
+    assert.equal(at('app.example', 9999), undefined);
+    assert.equal(ported.hasHost('app.example', 9999), false);
+    assert.equal(ported.hasHost('app.example', 8080), true);
+    // Without a port, every port (the first endpoint of the host in model order).
+    assert.equal(at('app.example'), 'app-80');
+  });
+
   it('PathPrefix is element-wise', () => {
     assert.equal(pathPrefixMatches('/foo', '/foo'), true);
     assert.equal(pathPrefixMatches('/foo', '/foo/bar'), true);

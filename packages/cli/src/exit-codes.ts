@@ -6,6 +6,8 @@ export const ExitCode = {
   strictErrors: 1,
   /** Bad usage, or input that cannot be read or parsed, or a listen address that cannot be used. */
   badInput: 2,
+  /** Stopped by SIGINT / SIGTERM before it finished (128 + SIGINT, the shell's convention). */
+  interrupted: 130,
   /** A bug: an unexpected error (EX_SOFTWARE). */
   internal: 70,
 } as const;

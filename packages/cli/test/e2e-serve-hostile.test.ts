@@ -173,9 +173,11 @@ describe('e2e: hostile manifests and clients against kupstream serve', function 
         fc.array(segment, { maxLength: 6 }),
         fc.boolean(),
         fc.constantFrom('origin', 'absolute-same', 'absolute-other'),
-        async (i, segments, upgrade, form) => {
+        fc.boolean(),
+        async (i, segments, upgrade, form, ownPrefix) => {
           const host = `r${i}.fuzz.example`;
-          const path = `/${segments.join('/')}`;
+          // Mostly under the route's own prefix, where an escape upwards is the attack.
+          const path = `${ownPrefix ? `/r${i}` : ''}/${segments.join('/')}`;
           const target =
             form === 'origin' ? path : `http://${form === 'absolute-same' ? host : `r${(i + 1) % ROUTES}.fuzz.example`}${path}`;
           const head = upgrade

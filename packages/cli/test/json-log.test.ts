@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import type { TranslationResult } from '@kupstream/core';
 import { createJsonLogger } from '../src/log/json-log.js';
+import { reportDiagnostics } from '../src/serve/file-model-source.js';
 import { memoryIo } from './helpers/memory-io.js';
 
 describe('json-log (--log-format json)', () => {
@@ -37,5 +39,31 @@ describe('json-log (--log-format json)', () => {
     const text = io.stderrText();
     assert.ok(!text.includes('BEGIN PRIVATE KEY') && !text.includes(base64), text);
     assert.match((JSON.parse(text) as { msg: string }).msg, /^cannot parse: \[redacted\] near \[redacted\]$/);
+  });
+
+  it('logs each diagnostic at its own level, without control characters from names', () => {
+    const io = memoryIo();
+    const resource = { kind: 'HTTPRoute', namespace: 'default', name: 'r\u001b[2J\nfake line' };
+    reportDiagnostics(createJsonLogger(io.stderr), {
+      diagnostics: [
+        { severity: 'error', code: 'RouteFilterInvalid', resource, message: 'bad', field: 'spec.rules[0]' },
+        { severity: 'warning', code: 'UpstreamNotVerified', resource, message: 'not verified' },
+        { severity: 'info', code: 'Note', resource, message: 'fine' },
+      ],
+    } as unknown as TranslationResult);
+    const lines = io
+      .stderrText()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.code]),
+      [
+        ['info', undefined],
+        ['error', 'RouteFilterInvalid'],
+        ['warn', 'UpstreamNotVerified'],
+      ],
+    );
+    assert.equal(lines[1]!.msg, '  error RouteFilterInvalid HTTPRoute default/r[2Jfake line spec.rules[0]: bad');
   });
 });

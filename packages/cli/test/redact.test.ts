@@ -22,4 +22,26 @@ describe('redact: key material never reaches stderr', () => {
     createLogger(io.stderr).line(`one\ntwo ${client.keyPem}`);
     assert.equal(io.stderrText(), `kupstream: one\nkupstream: two ${REDACTED_TEXT}\n`);
   });
+
+  it('keeps long request paths and object names, and still cuts every line of generated keys', async () => {
+    const path = '/api/v1/namespaces/default/configmaps/a-very-long-configmap-name-for-the-example/status/more/segments/here';
+    const run = 'gatewayhttproutehttproutehttproutehttproutehttproutehttproutehttproute0123456789';
+    const logged = `GET ${path} ${run}`;
+    assert.equal(redactKeyMaterial(logged), logged);
+    for (let i = 0; i < 3; i++) {
+      const { client, server } = await createSeedPki();
+      for (const pem of [client.keyPem, server.keyPem]) {
+        const lines = pem.split('\n').filter((l) => l && !l.startsWith('-----'));
+        for (const line of lines.filter((l) => l.length >= 60)) assert.equal(redactKeyMaterial(`x ${line} y`), `x ${REDACTED_TEXT} y`);
+        const secretValue = Buffer.from(pem).toString('base64');
+        assert.ok(!redactKeyMaterial(secretValue).includes(secretValue.slice(0, 60)));
+      }
+    }
+  });
+
+  it('the text logger drops control characters (no forged lines, no terminal escapes) but keeps tabs', () => {
+    const io = memoryIo();
+    createLogger(io.stderr).line('name \u001b[31mred\u001b[0m\r\u0007 and\ttab');
+    assert.equal(io.stderrText(), 'kupstream: name [31mred[0m and\ttab\n');
+  });
 });

@@ -192,4 +192,23 @@ items:
     buildSnapshot(documents, 'default');
     assert.deepEqual(documents[0]?.value, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } });
   });
+
+  it('refuses names and namespaces the API server would refuse (a "/" in a namespace, control characters), naming the field', () => {
+    const built = build(
+      [
+        'apiVersion: v1\nkind: Service\nmetadata: {name: ok, namespace: "a/b"}',
+        'apiVersion: v1\nkind: Service\nmetadata: {name: "x\\u001b[31m", namespace: default}',
+        'apiVersion: v1\nkind: Service\nmetadata: {name: "../etc", namespace: default}',
+        'apiVersion: v1\nkind: Service\nmetadata: {name: fine.name-1, namespace: default}',
+      ].join('\n---\n'),
+    );
+    assert.equal(built.objectCount, 1);
+    const errors = built.diagnostics.filter((d) => d.code === LoaderCode.invalidManifest);
+    assert.deepEqual(
+      errors.map((d) => d.field),
+      ['metadata.namespace', 'metadata.name', 'metadata.name'],
+    );
+    assert.match(errors[0]!.message, /metadata\.namespace "a\/b" is not a valid namespace/);
+    assert.match(errors[1]!.message, /"x\\u001b\[31m"/);
+  });
 });

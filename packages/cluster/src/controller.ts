@@ -48,6 +48,8 @@ export interface Controller {
   readonly synced: Promise<void>;
   /** Whether this replica writes statuses now (always true with `writeStatus: true`, false without writing). */
   isWriting(): boolean;
+  /** This replica's identity in the Lease, when statuses are written under one. */
+  readonly leaseIdentity: string | undefined;
   /** Stops the informers and timers; with a Lease, hands it back so another replica takes over at once. */
   close(): Promise<void>;
 }
@@ -72,8 +74,8 @@ export function createController(options: ControllerOptions): Controller {
   const onError = options.onError ?? (() => undefined);
   const mode = options.writeStatus ?? false;
   const events: StatusWriteEvents = typeof mode === 'object' ? mode : {};
-  let store: SnapshotStore | undefined;
-  const currentObject: ElectedStatusWriterOptions['currentObject'] = (ref) => store?.get(ref);
+  // The informers' copy of each object (called only once the watch below exists).
+  const currentObject: ElectedStatusWriterOptions['currentObject'] = (ref) => watch.store.get(ref);
 
   let publish: ((result: TranslationResult) => Promise<void>) | undefined;
   let elected: ElectedStatusWriter | undefined;
@@ -107,13 +109,13 @@ export function createController(options: ControllerOptions): Controller {
       await publish?.(result);
     },
   });
-  store = watch.store;
   elected?.start();
 
   return {
     store: watch.store,
     synced: watch.synced.then(() => delivered),
     isWriting: () => (elected ? elected.isLeader() : writer !== undefined),
+    leaseIdentity: elected?.identity,
     async close() {
       await watch.close();
       writer?.close();

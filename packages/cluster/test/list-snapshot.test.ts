@@ -71,7 +71,7 @@ describe('listClusterSnapshot', () => {
     assert.ok(progress.includes('listed 2 services (v1)'), progress.join('\n'));
     assert.ok(progress.includes('listed 1 gateways.gateway.networking.k8s.io (v1)'));
     const lists = cluster.server.calls.filter((c) => c.resource?.verb === 'list');
-    assert.equal(lists.length, 12);
+    assert.equal(lists.length, 15);
     assert.ok(lists.every((c) => c.resource?.namespace === undefined && c.user.startsWith('system:serviceaccount:')));
     assert.ok(!progress.join('\n').includes('Y2VydA=='), 'no Secret data in progress lines');
   });

@@ -75,6 +75,8 @@ describe('RBAC: deploy/rbac/clusterrole.yaml', () => {
         metadata: { namespace: 'default', name: 'tls' },
         spec: {},
       });
+      for (const kind of ['GRPCRoute', 'TLSRoute', 'TCPRoute'])
+        server.put({ apiVersion: 'gateway.networking.k8s.io/v1', kind, metadata: { namespace: 'default', name: 'route' }, spec: {} });
       server.put({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { namespace: 'default', name: 'ing' }, spec: {} });
       server.put({
         apiVersion: 'ngrok.k8s.ngrok.com/v1alpha1',
@@ -97,6 +99,13 @@ describe('RBAC: deploy/rbac/clusterrole.yaml', () => {
             status: { conditions: [condition] },
           },
           { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'default', name: 'route', status: { parents: [] } },
+          ...['GRPCRoute', 'TLSRoute', 'TCPRoute'].map((kind) => ({
+            apiVersion: 'gateway.networking.k8s.io/v1',
+            kind,
+            namespace: 'default',
+            name: 'route',
+            status: { parents: [] },
+          })),
           { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', name: 'ngrok', status: { conditions: [condition] } },
           {
             apiVersion: 'gateway.networking.k8s.io/v1',

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import type { ClusterSnapshot } from '@kupstream/core';
+import { RESOURCES, type ClusterSnapshot } from '@kupstream/core';
 import { watchCluster, type ChangeInfo, type ClusterWatch, type KubeApi } from '../src/index.js';
 import { eventually, gateway, service, startCluster, type Cluster } from './fixtures.js';
+
+/** One watch per kind of the resource table. */
+const ALL_KINDS = RESOURCES.length;
 
 interface Delivery {
   snapshot: ClusterSnapshot;
@@ -56,7 +59,7 @@ describe('watchCluster', () => {
     assert.deepEqual(names(first.snapshot.gateways), ['default/gw']);
     assert.deepEqual(first.snapshot.agentEndpoints, [], 'an absent CRD does not hold up the sync');
     assert.ok(progress.some((m) => m.startsWith('skipped agentendpoints')));
-    await eventually(() => (cluster.server.watchCount === 11 ? true : undefined), 'a watch per served kind');
+    await eventually(() => (cluster.server.watchCount === ALL_KINDS - 1 ? true : undefined), 'a watch per served kind');
 
     cluster.server.put(service('apps', 'api'));
     await waitFor('the new service', (s) => names(s.services).includes('apps/api'));
@@ -74,7 +77,7 @@ describe('watchCluster', () => {
     watch = start({ debounceMs: 150 });
     await watch.synced;
     await eventually(
-      () => (deliveries.length === 1 && cluster.server.watchCount === 12 ? true : undefined),
+      () => (deliveries.length === 1 && cluster.server.watchCount === ALL_KINDS ? true : undefined),
       'the initial snapshot and all watches',
     );
     for (let i = 0; i < 20; i++) cluster.server.put(service('default', `svc-${i}`));
@@ -89,7 +92,7 @@ describe('watchCluster', () => {
     cluster.server.put(service('default', 'b'));
     watch = start();
     await watch.synced;
-    await eventually(() => (cluster.server.watchCount === 12 ? true : undefined), 'all watches');
+    await eventually(() => (cluster.server.watchCount === ALL_KINDS ? true : undefined), 'all watches');
     const listsBefore = cluster.server.callsTo('list', 'services').length;
     // Changes the watch cannot replay: the history is compacted before it reconnects.
     cluster.server.failNext({ method: 'GET', path: /\/services$/, statusCode: 503, times: 1 });
@@ -110,13 +113,13 @@ describe('watchCluster', () => {
     cluster = await startCluster();
     watch = start();
     await watch.synced;
-    await eventually(() => (cluster.server.watchCount === 12 ? true : undefined), 'all watches');
+    await eventually(() => (cluster.server.watchCount === ALL_KINDS ? true : undefined), 'all watches');
     const lists = cluster.server.calls.filter((c) => c.resource?.verb === 'list').length;
     cluster.server.failNext({ method: 'GET', path: /\/gateways$/, statusCode: 500, times: 2 });
     cluster.server.dropWatches();
     cluster.server.put(gateway('default', 'while-away'));
     await waitFor('the gateway created while the watch was down', (s) => names(s.gateways).includes('default/while-away'));
-    await eventually(() => (cluster.server.watchCount === 12 ? true : undefined), 'every watch back');
+    await eventually(() => (cluster.server.watchCount === ALL_KINDS ? true : undefined), 'every watch back');
     assert.equal(
       cluster.server.calls.filter((c) => c.resource?.verb === 'list').length,
       lists,
@@ -155,7 +158,7 @@ describe('watchCluster', () => {
       backoff: { initialMs: 10, maxMs: 50 },
     });
     await waitFor('the agent endpoint', (s) => s.agentEndpoints?.length === 1);
-    await eventually(() => (cluster.server.watchCount === 12 ? true : undefined), 'all watches');
+    await eventually(() => (cluster.server.watchCount === ALL_KINDS ? true : undefined), 'all watches');
     cluster.server.uninstall('agentendpoints.ngrok.k8s.ngrok.com');
     await waitFor('the endpoint gone with its CRD', (s) => s.agentEndpoints?.length === 0);
     await eventually(
@@ -213,7 +216,7 @@ describe('watchCluster', () => {
     cluster = await startCluster();
     cluster.server.failNext({ method: 'GET', path: /\/secrets$/, delayMs: 5_000, times: 1 });
     watch = start();
-    await eventually(() => (cluster.server.watchCount === 11 ? true : undefined), 'every other kind watching');
+    await eventually(() => (cluster.server.watchCount === ALL_KINDS - 1 ? true : undefined), 'every other kind watching');
     const started = Date.now();
     await watch.close();
     watch = undefined;

@@ -8,7 +8,7 @@ import type { CredentialStore } from './credential-store.js';
 import type { Secret } from './kube-objects.js';
 import type { CertificateInfo, Endpoint } from './model.js';
 import type { ObjectIndex } from './object-index.js';
-import { readObjectValue, readTlsSecret } from './secrets.js';
+import { privateKeyEntries, readObjectValue, readTlsSecret } from './secrets.js';
 
 /** A Secret that could not be used; `code` is the diagnostic code. */
 export interface CredentialProblem {
@@ -98,6 +98,13 @@ export function resolveTlsTermination(
     const secret = secrets.get(ca.namespace, ca.name);
     const shown = `Secret ${ca.namespace}/${ca.name}`;
     const value = secret ? readObjectValue(secret, 'ca.crt', 'base64') : undefined;
+    const keys = secret ? privateKeyEntries(secret, 'base64') : [];
+    if (keys.length)
+      out.warnings.push({
+        code: 'ClientCAsHoldPrivateKey',
+        field: ca.field,
+        message: `${shown} holds a private key (${keys.map((k) => `"${k}"`).join(', ')}) beside ca.crt; whoever can read it can read the key: keep only ca.crt there`,
+      });
     if (!value) {
       out.problems.push({ code: 'SecretNotFound', field: ca.field, message: `Failed to get client CAs: ${shown} does not exist` });
     } else if (!value.ok) {

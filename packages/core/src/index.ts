@@ -26,7 +26,7 @@ export { ObjectIndex } from './object-index.js';
 export type { SecretKey, ClientCredential, StoredClientCredential, CredentialChange, CredentialStoreEvents } from './credential-store.js';
 export { CredentialStore, secretKeyString } from './credential-store.js';
 export type { SecretProblem, SecretProblemCode, SecretValue, TlsSecretResult } from './secrets.js';
-export { readTlsSecret, readObjectValue, decodeBase64, TLS_SECRET_TYPE } from './secrets.js';
+export { readTlsSecret, readObjectValue, decodeBase64, privateKeyEntries, TLS_SECRET_TYPE } from './secrets.js';
 export type {
   CertificateProblem,
   CertificateProblemCode,

@@ -131,13 +131,39 @@ export interface Endpoint {
   description?: string;
   metadata?: Record<string, string>;
   /** Frontend TLS material for hosts that terminate TLS themselves (references only). */
-  tls?: {
-    certificates: CertificateInfo[];
-    /** Client certificates asked of clients (AgentEndpoint `tlsTermination.mutualTLS`); the CA bundle is in `credentials` by digest. */
-    clientVerification?: { mode: 'require' | 'request'; caSha256: string; source: ResourceRef };
-  };
+  tls?: EndpointTls;
   /** creationTimestamp of the oldest source object: how mergeResults tells the oldest claimant of a URL. */
   createdAt?: string;
+}
+
+/**
+ * How clients' certificates are checked (the CA bundle is in `credentials` by digest):
+ * `require` — a valid certificate is needed (Gateway `AllowValidOnly`, AgentEndpoint `require`);
+ * `request` — asked for; none is accepted, an invalid one is refused (AgentEndpoint `request`);
+ * `insecureFallback` — asked for; none or an invalid one is accepted, only a valid one is
+ * forwarded as verified (Gateway `AllowInsecureFallback`).
+ */
+export type ClientVerificationMode = 'require' | 'request' | 'insecureFallback';
+
+export interface ClientVerification {
+  mode: ClientVerificationMode;
+  caSha256: string;
+  source: ResourceRef;
+}
+
+/** TLS terminated for clients by whoever serves the endpoint (serve with --gateway-port, tls:// termination). */
+export interface EndpointTls {
+  /** Server certificates, chosen by SNI among them (the first when none covers the name). */
+  certificates: CertificateInfo[];
+  /**
+   * The server name (SNI) pattern these certificates answer for: the Gateway listener's
+   * hostname, `*` for a listener without one. Absent: the endpoint URL's host.
+   */
+  serverName?: string;
+  /** Client certificates asked of clients (Gateway `spec.tls.frontend`, AgentEndpoint `tlsTermination.mutualTLS`). */
+  clientVerification?: ClientVerification;
+  /** Lowest TLS version offered to clients; absent: TLS 1.2. */
+  minVersion?: TlsVersion;
 }
 
 export type SubjectAltName = { type: 'Hostname'; hostname: string } | { type: 'URI'; uri: string };

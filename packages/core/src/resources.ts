@@ -3,7 +3,16 @@
 // reads it and whether a translator writes its status. The snapshot's type, the
 // SnapshotStore, the cluster host's informers, the file loader and the incremental
 // Gateway translator all derive what they need from it: a new kind is one entry here.
-import type { BackendTLSPolicy, Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '@kupstream/gateway-api-types';
+import type {
+  BackendTLSPolicy,
+  Gateway,
+  GatewayClass,
+  GRPCRoute,
+  HTTPRoute,
+  ReferenceGrant,
+  TCPRoute,
+  TLSRoute,
+} from '@kupstream/gateway-api-types';
 import type { AgentEndpoint, ConfigMap, Ingress, IngressClass, Namespace, Secret, Service } from './kube-objects.js';
 
 /** The translators of the SDK, by what they translate. */
@@ -61,6 +70,33 @@ export const RESOURCE_KINDS = {
     group: GATEWAY_GROUP,
     versions: ['v1', 'v1beta1'],
     plural: 'httproutes',
+    scope: 'Namespaced',
+    readBy: ['gateway'],
+    statusWritten: true,
+  }),
+  grpcRoutes: resource<GRPCRoute>({
+    kind: 'GRPCRoute',
+    group: GATEWAY_GROUP,
+    versions: ['v1', 'v1alpha2'],
+    plural: 'grpcroutes',
+    scope: 'Namespaced',
+    readBy: ['gateway'],
+    statusWritten: true,
+  }),
+  tlsRoutes: resource<TLSRoute>({
+    kind: 'TLSRoute',
+    group: GATEWAY_GROUP,
+    versions: ['v1', 'v1alpha3', 'v1alpha2'],
+    plural: 'tlsroutes',
+    scope: 'Namespaced',
+    readBy: ['gateway'],
+    statusWritten: true,
+  }),
+  tcpRoutes: resource<TCPRoute>({
+    kind: 'TCPRoute',
+    group: GATEWAY_GROUP,
+    versions: ['v1', 'v1alpha2'],
+    plural: 'tcproutes',
     scope: 'Namespaced',
     readBy: ['gateway'],
     statusWritten: true,

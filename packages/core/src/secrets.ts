@@ -1,6 +1,7 @@
 // Reading kubernetes.io/tls Secrets and CA bundles from Secrets/ConfigMaps.
 import type { ConfigMap, Secret } from './kube-objects.js';
 import { isRecord } from './resource-ref.js';
+import { containsPrivateKey } from './stable-json.js';
 
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 
@@ -65,4 +66,26 @@ export function decodeBase64(text: string): string | undefined {
   const compact = text.replace(/[\r\n\t ]/g, '');
   if (compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
   return Buffer.from(compact, 'base64').toString('utf8');
+}
+
+/**
+ * Keys of a ConfigMap or Secret whose value holds PEM private key material (stringData,
+ * data; a Secret's data decoded from base64), sorted. A CA reference needs only `ca.crt`:
+ * a private key beside it (often the CA's own) is readable by whoever can read the object.
+ */
+export function privateKeyEntries(object: unknown, encoding: 'base64' | 'text'): string[] {
+  if (!isRecord(object)) return [];
+  const found = new Set<string>();
+  for (const [where, values] of [
+    ['stringData', object.stringData],
+    ['data', object.data],
+  ] as const) {
+    if (!isRecord(values)) continue;
+    for (const [key, value] of Object.entries(values)) {
+      if (typeof value !== 'string') continue;
+      const text = where === 'data' && encoding === 'base64' ? decodeBase64(value) : value;
+      if (text !== undefined && containsPrivateKey(text)) found.add(key);
+    }
+  }
+  return [...found].sort();
 }

@@ -7,7 +7,7 @@ export type { SnapshotKey } from './resources.js';
 /**
  * Plain JSON-shaped Kubernetes objects, as in YAML manifests or from informers: one
  * optional list per kind of the resource table (`gatewayClasses`, `gateways`, `httpRoutes`,
- * `referenceGrants`, `backendTLSPolicies`, `ingressClasses`, `ingresses`, `agentEndpoints`,
+ * `grpcRoutes`, `tlsRoutes`, `tcpRoutes`, `referenceGrants`, `backendTLSPolicies`, `ingressClasses`, `ingresses`, `agentEndpoints`,
  * `services`, `secrets`, `configMaps`, `namespaces`). Translators never mutate it and never
  * throw on partial or wrong objects.
  */

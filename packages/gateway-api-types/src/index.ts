@@ -246,6 +246,74 @@ export interface HTTPRoute {
   status?: { parents?: RouteParentStatus[] };
 }
 
+// ------------------------------------------------------------------- GRPCRoute
+/** v1 (Standard since Gateway API v1.1). */
+export interface GRPCMethodMatch {
+  type?: 'Exact' | 'RegularExpression' | string;
+  service?: string;
+  method?: string;
+}
+export interface GRPCHeaderMatch {
+  type?: 'Exact' | 'RegularExpression' | string;
+  name?: string;
+  value?: string;
+}
+export interface GRPCRouteMatch {
+  method?: GRPCMethodMatch;
+  headers?: GRPCHeaderMatch[];
+}
+export interface GRPCRouteFilter {
+  type?: 'RequestHeaderModifier' | 'ResponseHeaderModifier' | 'RequestMirror' | 'ExtensionRef' | string;
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
+  requestMirror?: HTTPRequestMirrorFilter;
+  extensionRef?: LocalObjectReference;
+}
+export interface GRPCBackendRef extends BackendObjectReference {
+  weight?: number;
+  filters?: GRPCRouteFilter[];
+}
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: GRPCRouteMatch[];
+  filters?: GRPCRouteFilter[];
+  backendRefs?: GRPCBackendRef[];
+  sessionPersistence?: unknown;
+}
+export interface GRPCRoute {
+  apiVersion?: string;
+  kind?: 'GRPCRoute' | string;
+  metadata?: ObjectMeta;
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: GRPCRouteRule[] };
+  status?: { parents?: RouteParentStatus[] };
+}
+
+// ---------------------------------------------------------- TLSRoute, TCPRoute
+/** A backendRef of an L4 route: a Service port and a weight. */
+export interface L4BackendRef extends BackendObjectReference {
+  weight?: number;
+}
+export interface L4RouteRule {
+  name?: string;
+  backendRefs?: L4BackendRef[];
+}
+/** v1 since Gateway API v1.5 (v1alpha2 and v1alpha3 have the same shape for what is read here). */
+export interface TLSRoute {
+  apiVersion?: string;
+  kind?: 'TLSRoute' | string;
+  metadata?: ObjectMeta;
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: L4RouteRule[] };
+  status?: { parents?: RouteParentStatus[] };
+}
+/** v1 since Gateway API v1.6 (v1alpha2 has the same shape). */
+export interface TCPRoute {
+  apiVersion?: string;
+  kind?: 'TCPRoute' | string;
+  metadata?: ObjectMeta;
+  spec?: { parentRefs?: ParentReference[]; rules?: L4RouteRule[] };
+  status?: { parents?: RouteParentStatus[] };
+}
+
 // -------------------------------------------------------------- ReferenceGrant
 /** v1beta1, and v1 since Gateway API v1.5. */
 export interface ReferenceGrant {

@@ -1,9 +1,9 @@
-// HTTPRoute parentRefs -> Gateway listeners: sectionName and port, allowedRoutes
+// Route parentRefs -> Gateway listeners: sectionName and port, allowedRoutes
 // (namespaces and kinds), hostname intersection and listener isolation.
 import { isRecord } from '@kupstream/core';
 import type { TranslationContext } from './context.js';
 import { hostnameCovers, hostnameSpecificity, intersectHostnames } from './hostnames.js';
-import { listenerAcceptsRoutes, listenerServes, type ListenerState } from './listeners.js';
+import { listenerAcceptsRoutes, listenerServes, listenerSupportsKind, type ListenerState } from './listeners.js';
 import { GATEWAY_GROUP, Reason } from './reasons.js';
 import type { ConditionSpec } from './status.js';
 
@@ -47,14 +47,18 @@ export function sameParent(a: NormalizedParentRef | undefined, b: NormalizedPare
   return a !== undefined && parentRefKey(a) === parentRefKey(b);
 }
 
-/** Attaches one route (namespace, valid hostnames) to the listeners a parentRef selects. */
+/**
+ * Attaches one route (kind, namespace, valid hostnames) to the listeners a parentRef selects.
+ * `routeHostnames` undefined: the kind has no hostnames (TCPRoute) and is served on the whole port.
+ */
 export function attachToGateway(
   ctx: TranslationContext,
   parent: NormalizedParentRef,
   gatewayNamespace: string,
   listeners: readonly ListenerState[],
   routeNamespace: string,
-  routeHostnames: readonly string[],
+  routeHostnames: readonly string[] | undefined,
+  routeKind = 'HTTPRoute',
 ): ParentAttachment {
   const selected = listeners.filter(
     (l) => (parent.sectionName === undefined || l.name === parent.sectionName) && (parent.port === undefined || l.port === parent.port),
@@ -70,7 +74,7 @@ export function attachToGateway(
   }
   let labels: Record<string, string> | undefined;
   const allowed = selected.filter((l) => {
-    if (!listenerAcceptsRoutes(l) || !l.supportedKinds.some((k) => k.kind === 'HTTPRoute')) return false;
+    if (!listenerAcceptsRoutes(l) || !listenerSupportsKind(l, routeKind)) return false;
     if (l.namespaces.from === 'All') return true;
     if (l.namespaces.from === 'Same') return routeNamespace === gatewayNamespace;
     return l.namespaces.matches((labels ??= ctx.namespaceLabels(routeNamespace)));
@@ -78,11 +82,15 @@ export function attachToGateway(
   if (allowed.length === 0) {
     return refused(
       Reason.NotAllowedByListeners,
-      `no listener of Gateway ${parent.namespace}/${parent.name} allows HTTPRoutes from namespace ${routeNamespace}`,
+      `no listener of Gateway ${parent.namespace}/${parent.name} allows ${routeKind}s from namespace ${routeNamespace}`,
     );
   }
   const attached: ListenerAttachment[] = [];
   for (const listener of allowed) {
+    if (routeHostnames === undefined) {
+      attached.push({ listener, hostnames: ['*'] });
+      continue;
+    }
     const hostnames = intersectHostnames(listener.hostname, routeHostnames);
     if (hostnames.length > 0) attached.push({ listener, hostnames: isolate(listener, hostnames, listeners) });
   }

@@ -7,6 +7,7 @@ import {
   identityOf,
   isRecord,
   ObjectAdmission,
+  privateKeyEntries,
   readObjectValue,
   refOf,
   type Identity,
@@ -217,7 +218,16 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
         'CACertificateRefNotFound',
         `${kind} ${identity.namespace}/${value.name} does not exist`,
       );
-    const read = readObjectValue(holder, 'ca.crt', kind === 'ConfigMap' ? 'text' : 'base64');
+    const encoding = kind === 'ConfigMap' ? 'text' : 'base64';
+    const keys = privateKeyEntries(holder, encoding);
+    if (keys.length)
+      ctx.diagnostics.warning(
+        'CACertificateRefHoldsPrivateKey',
+        ref,
+        `${kind} ${identity.namespace}/${value.name} holds a private key (${keys.map((k) => `"${k}"`).join(', ')}) beside the CA certificate; whoever can read it can read the key: keep only ca.crt there`,
+        field,
+      );
+    const read = readObjectValue(holder, 'ca.crt', encoding);
     if (!read.ok)
       return problem(
         Reason.InvalidCACertificateRef,

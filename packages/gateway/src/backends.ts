@@ -1,5 +1,5 @@
-// HTTPRoute backendRefs: kind, ReferenceGrant, Service and port, weight; then the
-// Upstream for one Gateway (its client certificate) and the Service port's BackendTLSPolicy.
+// Route backendRefs (every route kind): kind, ReferenceGrant, Service and port, weight; then
+// the Upstream for one Gateway (its client certificate) and the Service port's BackendTLSPolicy.
 import {
   buildServiceUpstream,
   findServicePort,
@@ -12,6 +12,7 @@ import {
   type Service,
   type Upstream,
   type UpstreamProtocol,
+  type UpstreamScheme,
   type Verification,
 } from '@kupstream/core';
 import type { PolicyState } from './backend-tls-policy.js';
@@ -30,7 +31,8 @@ export interface ResolvedBackend {
   name: string;
   port: number;
   portName?: string;
-  scheme: 'http' | 'https';
+  /** http/https for HTTP route kinds, tcp/tls for L4 ones. */
+  scheme: UpstreamScheme;
   protocol: UpstreamProtocol;
   /** Field and Service ref of the scheme decision, for the "not verified" warning. */
   schemeField?: string;
@@ -50,7 +52,20 @@ export interface InvalidBackend {
 
 export type BackendOutcome = ResolvedBackend | InvalidBackend;
 
-export function resolveBackendRef(ctx: TranslationContext, value: unknown, route: ResourceRef, field: string): BackendOutcome {
+/** What the route carries: HTTP requests (HTTPRoute, GRPCRoute) or bytes (TLSRoute, TCPRoute). */
+export type RouteLayer = 'http' | 'l4';
+
+/** The Service port's scheme as an L4 route uses it: TLS to the backend or plain bytes. */
+const L4_SCHEMES: Record<UpstreamScheme, UpstreamScheme> = { http: 'tcp', https: 'tls', tcp: 'tcp', tls: 'tls' };
+
+/** Resolves one backendRef of `route` (its kind is the ReferenceGrant's `from` kind). */
+export function resolveBackendRef(
+  ctx: TranslationContext,
+  value: unknown,
+  route: ResourceRef,
+  field: string,
+  layer: RouteLayer = 'http',
+): BackendOutcome {
   const routeNamespace = route.namespace ?? ctx.options.defaultNamespace;
   const raw = isRecord(value) ? value : {};
   let weight = DEFAULT_WEIGHT;
@@ -86,7 +101,7 @@ export function resolveBackendRef(ctx: TranslationContext, value: unknown, route
   const target = port !== undefined ? { namespace, name, port } : undefined;
   const permitted = ctx.grants.permits({
     fromGroup: GATEWAY_GROUP,
-    fromKind: 'HTTPRoute',
+    fromKind: route.kind,
     fromNamespace: routeNamespace,
     toGroup: '',
     toKind: 'Service',
@@ -97,7 +112,7 @@ export function resolveBackendRef(ctx: TranslationContext, value: unknown, route
     return invalid(
       Reason.RefNotPermitted,
       'RefNotPermitted',
-      `backendRef to Service ${namespace}/${name} crosses namespaces, and no ReferenceGrant in ${namespace} allows HTTPRoutes from ${routeNamespace} to use it`,
+      `backendRef to Service ${namespace}/${name} crosses namespaces, and no ReferenceGrant in ${namespace} allows ${route.kind}s from ${routeNamespace} to use it`,
       `${field}.namespace`,
       target,
     );
@@ -124,11 +139,11 @@ export function resolveBackendRef(ctx: TranslationContext, value: unknown, route
   }
   const { decision } = facts;
   for (const problem of decision.problems) ctx.diagnostics.warning(problem.code, facts.serviceRef, problem.message, problem.field);
-  if (decision.scheme !== 'http' && decision.scheme !== 'https') {
+  if (layer === 'http' && decision.scheme !== 'http' && decision.scheme !== 'https') {
     return invalid(
       Reason.UnsupportedProtocol,
       'BackendProtocolUnsupported',
-      `Service ${namespace}/${name} port ${port} speaks ${decision.scheme.toUpperCase()} (${decision.field ?? 'annotation'}), which an HTTPRoute cannot use`,
+      `Service ${namespace}/${name} port ${port} speaks ${decision.scheme.toUpperCase()} (${decision.field ?? 'annotation'}), which an ${route.kind} cannot use`,
       `${field}.port`,
       target,
     );
@@ -141,7 +156,7 @@ export function resolveBackendRef(ctx: TranslationContext, value: unknown, route
     namespace,
     name,
     port,
-    scheme: decision.scheme,
+    scheme: layer === 'l4' ? L4_SCHEMES[decision.scheme] : decision.scheme,
     protocol: protocolForPort(facts.servicePort.port),
     ...(portName !== undefined ? { portName } : {}),
     ...(decision.field !== undefined ? { schemeField: decision.field } : {}),
@@ -171,10 +186,19 @@ export interface PolicyLookup {
   noteAncestor(namespace: string, service: string, portName: string | undefined, gatewayKey: string): void;
 }
 
+/**
+ * How a route kind uses the upstream: `http` as the Service port says, `grpc` always over
+ * HTTP/2, `stream` a byte stream (TLS originated when the port or a policy says so),
+ * `passthrough` the client's own TLS carried through untouched (no policy, no client certificate).
+ */
+export type UpstreamUse = 'http' | 'grpc' | 'stream' | 'passthrough';
+
 export interface UpstreamInputs {
   clientCertificate?: GatewayClientCertificate;
   policies: PolicyLookup;
   gatewayKey: string;
+  /** `http` when absent. */
+  use?: UpstreamUse;
 }
 
 /**
@@ -183,16 +207,19 @@ export interface UpstreamInputs {
  * Anything unresolved marks the upstream `unavailable` (and its name says why), so it is never dialed.
  */
 export function upstreamFor(ctx: TranslationContext, backend: ResolvedBackend, inputs: UpstreamInputs): Upstream {
-  inputs.policies.noteAncestor(backend.namespace, backend.name, backend.portName, inputs.gatewayKey);
-  // A Service port through one Gateway gives one upstream (and warning): built once per
-  // translation, since every field of `backend` but the weight comes from the port's facts.
-  const known = backend.facts.upstreams.get(inputs.gatewayKey);
+  const use = inputs.use ?? 'http';
+  // A passthrough connection never originates TLS: no policy applies to it.
+  if (use !== 'passthrough') inputs.policies.noteAncestor(backend.namespace, backend.name, backend.portName, inputs.gatewayKey);
+  // A Service port through one Gateway and one use gives one upstream (and warning): built once
+  // per translation, since every field of `backend` but the weight comes from the port's facts.
+  const key = use === 'http' ? inputs.gatewayKey : `${inputs.gatewayKey}\n${use}`;
+  const known = backend.facts.upstreams.get(key);
   if (known) {
     if (known.warning) ctx.diagnostics.items.push(known.warning);
     return known.upstream;
   }
-  const built = buildUpstream(ctx, backend, inputs);
-  backend.facts.upstreams.set(inputs.gatewayKey, built);
+  const built = buildUpstream(ctx, backend, inputs, use);
+  backend.facts.upstreams.set(key, built);
   return built.upstream;
 }
 
@@ -200,10 +227,13 @@ function buildUpstream(
   ctx: TranslationContext,
   backend: ResolvedBackend,
   inputs: UpstreamInputs,
+  use: UpstreamUse,
 ): { upstream: Upstream; warning?: Diagnostic } {
-  const policy = inputs.policies.policyFor(backend.namespace, backend.name, backend.portName);
-  const scheme = policy ? 'https' : backend.scheme;
-  const tls = scheme === 'https';
+  const policy = use === 'passthrough' ? undefined : inputs.policies.policyFor(backend.namespace, backend.name, backend.portName);
+  const scheme: UpstreamScheme = use === 'passthrough' ? 'tcp' : policy ? (use === 'stream' ? 'tls' : 'https') : backend.scheme;
+  const tls = scheme === 'https' || scheme === 'tls';
+  // gRPC is HTTP/2 end to end, whatever the port's appProtocol says.
+  const protocol: UpstreamProtocol = use === 'grpc' ? 'http2' : backend.protocol;
   let unavailable: { code: string; reason: string } | undefined;
   const client = tls ? inputs.clientCertificate : undefined;
   if (client?.unavailable) unavailable = client.unavailable;
@@ -227,7 +257,7 @@ function buildUpstream(
     name: backend.name,
     port: backend.port,
     scheme,
-    protocol: backend.protocol,
+    protocol,
     clusterDomain: ctx.options.clusterDomain,
     ...(tls ? { verification } : {}),
     ...(verificationSource ? { verificationSource } : {}),
@@ -237,12 +267,14 @@ function buildUpstream(
     ...(client?.info ? { clientCertificate: client.info } : {}),
     ...(unavailable ? { unavailable } : {}),
   });
+  // The same port as HTTP/1.1 for an HTTPRoute and HTTP/2 for a GRPCRoute: two upstreams.
+  if (protocol !== backend.protocol) upstream.name += '+h2';
   if (unavailable) upstream.name += `!${unavailable.code}`;
   if (tls && !policy) {
     const warning = ctx.diagnostics.warning(
       'UpstreamNotVerified',
       refOf('Service', { metadata: { name: backend.name, namespace: backend.namespace } }, backend.namespace),
-      `https upstream ${backend.name}.${backend.namespace}:${backend.port} is encrypted but its certificate is not verified; add a BackendTLSPolicy to verify it`,
+      `${scheme} upstream ${backend.name}.${backend.namespace}:${backend.port} is encrypted but its certificate is not verified; add a BackendTLSPolicy to verify it`,
       backend.schemeField,
     );
     return { upstream, warning };
@@ -254,12 +286,13 @@ function buildUpstream(
 export function unavailableUpstream(
   ctx: TranslationContext,
   backend: InvalidBackend & { target: NonNullable<InvalidBackend['target']> },
+  layer: RouteLayer = 'http',
 ): Upstream {
   const upstream = buildServiceUpstream({
     namespace: backend.target.namespace,
     name: backend.target.name,
     port: backend.target.port,
-    scheme: 'http',
+    scheme: layer === 'l4' ? 'tcp' : 'http',
     protocol: 'http1',
     clusterDomain: ctx.options.clusterDomain,
   });

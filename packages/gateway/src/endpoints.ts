@@ -4,15 +4,16 @@
 import { compareByAge, compareRefs, compareStrings, refKey, type DiagnosticList, type Endpoint, type ResourceRef } from '@kupstream/core';
 import type { GatewayState } from './gateways.js';
 import type { RecordedContribution } from './http-routes.js';
-import { listenerServes, type ListenerState } from './listeners.js';
+import { listenerServes, type ListenerScheme, type ListenerState } from './listeners.js';
 import { Reason } from './reasons.js';
 import { comparePrecedence } from './precedence.js';
 import type { RouteAggregate } from './route-aggregate.js';
 import type { ConditionSpec } from './status.js';
 
-const DEFAULT_PORTS = { http: 80, https: 443 } as const;
+/** Ports left out of endpoint URLs; tcp:// URLs always carry theirs. */
+const DEFAULT_PORTS: Record<ListenerScheme, number | undefined> = { http: 80, https: 443, tls: 443, tcp: undefined };
 
-export function endpointUrl(scheme: 'http' | 'https', hostname: string, port: number): string {
+export function endpointUrl(scheme: ListenerScheme, hostname: string, port: number): string {
   return `${scheme}://${hostname}${port === DEFAULT_PORTS[scheme] ? '' : `:${port}`}`;
 }
 
@@ -163,6 +164,14 @@ function buildEndpoint(gateway: GatewayState, listener: ListenerState, hostname:
     url: endpointUrl(listener.scheme, hostname, listener.port),
     sources: [{ ...gateway.ref, section: listener.name }, ...[...sources.values()].sort(compareRefs)],
     routes: entries.map((e) => e.route),
-    ...(listener.certificates.length > 0 ? { tls: { certificates: listener.certificates } } : {}),
+    ...(listener.certificates.length > 0
+      ? {
+          tls: {
+            certificates: listener.certificates,
+            serverName: listener.hostname ?? '*',
+            ...(listener.clientVerification ? { clientVerification: listener.clientVerification } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -1,9 +1,11 @@
-// GatewayClass selection by controllerName, and the status of the classes that are ours.
+// GatewayClass selection by controllerName, and the status of the classes that are ours
+// (conditions, and the supported features of an accepted class).
 import { compareStrings, identityOf, isRecord, type ResourceStatus } from '@kupstream/core';
 import type { GatewayClass } from '@kupstream/gateway-api-types';
 import type { TranslationContext } from './context.js';
 import { ConditionType, Reason } from './reasons.js';
 import { resourceStatus, statusField, toCondition } from './status.js';
+import { supportedFeatures } from './supported-features.js';
 
 export interface ClassSelection {
   /** True when Gateways of this class are ours to translate. */
@@ -33,7 +35,10 @@ export function selectGatewayClasses(ctx: TranslationContext, classes: readonly 
       accepted = { status: false, reason: Reason.InvalidParameters, message };
     } else ours.add(name);
     statuses.push(
-      resourceStatus(gatewayClass, 'GatewayClass', undefined, name, { conditions: [toCondition(ConditionType.Accepted, accepted, stamp)] }),
+      resourceStatus(gatewayClass, 'GatewayClass', undefined, name, {
+        conditions: [toCondition(ConditionType.Accepted, accepted, stamp)],
+        ...(accepted.status ? { supportedFeatures: supportedFeatures() } : {}),
+      }),
     );
   }
   return { isOurs: (className) => ours.has(className), assumed: false, statuses };

@@ -3,7 +3,7 @@ import { identityOf, isRecord, refOf, type Identity, type ResourceRef, type Reso
 import type { Gateway } from '@kupstream/gateway-api-types';
 import { resolveGatewayClientCertificate, type ClientCertificateOutcome } from './client-certificates.js';
 import type { TranslationContext } from './context.js';
-import { applyFrontendValidation } from './frontend-validation.js';
+import { applyFrontendValidation, INSECURE_FRONTEND_CONDITION } from './frontend-validation.js';
 import { buildListeners, listenerServes, type ListenerState } from './listeners.js';
 import { ConditionType, Reason } from './reasons.js';
 import { findStatusEntry, resourceStatus, statusField, toCondition, type ConditionSpec, type ConditionStamp } from './status.js';
@@ -18,6 +18,8 @@ export interface GatewayState {
   clientCertificate: ClientCertificateOutcome;
   /** Set when the Gateway itself cannot be accepted (e.g. unresolvable parameters). */
   invalid?: ConditionSpec;
+  /** InsecureFrontendValidationMode: some listener accepts clients without a valid certificate. */
+  insecureFrontend?: ConditionSpec;
 }
 
 export function buildGateway(ctx: TranslationContext, gateway: Gateway): GatewayState {
@@ -32,7 +34,8 @@ export function buildGateway(ctx: TranslationContext, gateway: Gateway): Gateway
     listeners: buildListeners(ctx, gateway, ref),
     clientCertificate: resolveGatewayClientCertificate(ctx, gateway, ref),
   };
-  applyFrontendValidation(ctx, gateway, state.listeners, ref);
+  const insecureFrontend = applyFrontendValidation(ctx, gateway, state.listeners, ref);
+  if (insecureFrontend) state.insecureFrontend = insecureFrontend;
   const infrastructure = isRecord(spec.infrastructure) ? spec.infrastructure : undefined;
   if (infrastructure?.parametersRef !== undefined && infrastructure.parametersRef !== null) {
     const message = 'spec.infrastructure.parametersRef is set, but this controller takes no parameters';
@@ -90,6 +93,7 @@ export function gatewayStatus(ctx: TranslationContext, state: GatewayState, rout
       toCondition(ConditionType.Accepted, accepted, stamp),
       toCondition(ConditionType.Programmed, programmed, stamp),
       toCondition(ConditionType.ResolvedRefs, resolvedRefs, stamp),
+      ...(state.insecureFrontend ? [toCondition(INSECURE_FRONTEND_CONDITION, state.insecureFrontend, stamp)] : []),
     ],
     listeners: listeners.map((l) => {
       const previous = findStatusEntry(statusField(state.object, 'listeners'), (e) => e.name === l.name);

@@ -11,3 +11,4 @@ export type { BackendTlsLookup, AppliedBackendTlsPolicy } from './backend-tls-lo
 export type { ReferenceRequest } from './reference-grants.js';
 export { readBackendTlsOptions, BackendTlsOption, OPTION_DOMAIN, TLS_OPTIONS_CONDITION } from './backend-tls-options.js';
 export type { BackendTlsOptionsOutcome } from './backend-tls-options.js';
+export { SUPPORTED_FEATURES } from './supported-features.js';

@@ -1,6 +1,6 @@
 // Gateway listeners: validation, allowedRoutes, supported kinds, TLS certificates and
 // conflicts, each outcome kept as the listener's conditions.
-import { isRecord, type CertificateInfo, type ResourceRef } from '@kupstream/core';
+import { isRecord, type CertificateInfo, type ClientVerification, type ResourceRef } from '@kupstream/core';
 import type { Gateway } from '@kupstream/gateway-api-types';
 import type { TranslationContext } from './context.js';
 import { isValidHostname } from './hostnames.js';
@@ -9,7 +9,10 @@ import { resolveListenerCertificates } from './listener-certificates.js';
 import { GATEWAY_GROUP, Reason } from './reasons.js';
 import type { ConditionSpec } from './status.js';
 
-export type ListenerScheme = 'http' | 'https';
+export type ListenerScheme = 'http' | 'https' | 'tls' | 'tcp';
+
+/** What a TLS listener does with the client's TLS: terminate it here, or pass it to the backend by SNI. */
+export type ListenerTlsMode = 'Terminate' | 'Passthrough';
 
 export interface RouteGroupKind {
   group: string;
@@ -26,9 +29,13 @@ export interface ListenerState {
   port: number;
   protocol: string;
   scheme: ListenerScheme;
+  /** TLS listeners only. */
+  tlsMode?: ListenerTlsMode;
   namespaces: NamespacePolicy;
   supportedKinds: RouteGroupKind[];
   certificates: CertificateInfo[];
+  /** Client certificate validation of an HTTPS listener (`spec.tls.frontend`). */
+  clientVerification?: ClientVerification;
   accepted: ConditionSpec;
   resolvedRefs: ConditionSpec;
   programmed: ConditionSpec;
@@ -37,8 +44,18 @@ export interface ListenerState {
   attachedRoutes: number;
 }
 
-const HTTP_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'HTTPRoute' };
-const SCHEMES: Record<string, ListenerScheme> = { HTTP: 'http', HTTPS: 'https' };
+/** Per listener protocol: the endpoint scheme, and the route kinds it carries (its default supportedKinds). */
+const PROTOCOLS: Record<string, { scheme: ListenerScheme; kinds: readonly string[] }> = {
+  HTTP: { scheme: 'http', kinds: ['HTTPRoute', 'GRPCRoute'] },
+  HTTPS: { scheme: 'https', kinds: ['HTTPRoute', 'GRPCRoute'] },
+  TLS: { scheme: 'tls', kinds: ['TLSRoute'] },
+  TCP: { scheme: 'tcp', kinds: ['TCPRoute'] },
+};
+
+/** Whether routes of `kind` may attach to the listener (its supportedKinds). */
+export function listenerSupportsKind(listener: ListenerState, kind: string): boolean {
+  return listener.supportedKinds.some((k) => k.group === GATEWAY_GROUP && k.kind === kind);
+}
 
 /** Routes can attach: the listener is Accepted and allows at least one kind. */
 export function listenerAcceptsRoutes(listener: ListenerState): boolean {
@@ -87,7 +104,8 @@ function buildListener(ctx: TranslationContext, value: unknown, index: number, g
     problem(Reason.UnsupportedValue, `listener ${index} has no name`, `${field}.name`);
   }
   const protocol = typeof raw.protocol === 'string' ? raw.protocol : '';
-  const scheme = SCHEMES[protocol];
+  const carried = Object.hasOwn(PROTOCOLS, protocol) ? PROTOCOLS[protocol] : undefined;
+  const scheme = carried?.scheme;
   const port = typeof raw.port === 'number' && Number.isInteger(raw.port) && raw.port >= 1 && raw.port <= 65535 ? raw.port : 0;
   let hostname: string | undefined;
   if (raw.hostname !== undefined && raw.hostname !== null) {
@@ -117,7 +135,7 @@ function buildListener(ctx: TranslationContext, value: unknown, index: number, g
   };
 
   if (!scheme) {
-    const message = `listener ${name}: protocol ${JSON.stringify(raw.protocol ?? null)} is not supported (HTTP and HTTPS are)`;
+    const message = `listener ${name}: protocol ${JSON.stringify(raw.protocol ?? null)} is not supported (${Object.keys(PROTOCOLS).join(', ')} are)`;
     ctx.diagnostics.error('ListenerUnsupportedProtocol', gatewayRef, message, `${field}.protocol`);
     state.accepted = bad(Reason.UnsupportedProtocol, message);
     state.programmed = bad(Reason.Invalid, message);
@@ -126,10 +144,10 @@ function buildListener(ctx: TranslationContext, value: unknown, index: number, g
   if (port === 0) problem(Reason.UnsupportedValue, `listener ${name}: port must be an integer from 1 to 65535`, `${field}.port`);
 
   const allowed = isRecord(raw.allowedRoutes) ? raw.allowedRoutes : {};
-  const kindsOutcome = readAllowedKinds(allowed.kinds);
+  const kindsOutcome = readAllowedKinds(allowed.kinds, carried!.kinds);
   state.supportedKinds = kindsOutcome.supported;
   if (kindsOutcome.invalid.length > 0) {
-    const message = `listener ${name}: route kinds ${kindsOutcome.invalid.join(', ')} are not supported (only HTTPRoute is)`;
+    const message = `listener ${name}: route kinds ${kindsOutcome.invalid.join(', ')} are not supported on ${protocol} listeners (${carried!.kinds.join(', ')} are)`;
     ctx.diagnostics.error('ListenerInvalidRouteKinds', gatewayRef, message, `${field}.allowedRoutes.kinds`);
     state.resolvedRefs = bad(Reason.InvalidRouteKinds, message);
   }
@@ -143,14 +161,24 @@ function buildListener(ctx: TranslationContext, value: unknown, index: number, g
   }
 
   const tls = isRecord(raw.tls) ? raw.tls : undefined;
-  if (scheme === 'https') {
+  if (scheme === 'https' || scheme === 'tls') {
     const mode = tls?.mode ?? 'Terminate';
-    if (mode !== 'Terminate') {
+    if (scheme === 'tls' && (mode === 'Terminate' || mode === 'Passthrough')) state.tlsMode = mode;
+    if (mode !== 'Terminate' && !(scheme === 'tls' && mode === 'Passthrough')) {
       problem(
         Reason.UnsupportedValue,
-        `listener ${name}: tls.mode ${JSON.stringify(mode)} is not supported on HTTPS listeners (only Terminate)`,
+        `listener ${name}: tls.mode ${JSON.stringify(mode)} is not supported on ${protocol} listeners (${scheme === 'tls' ? 'Terminate and Passthrough are' : 'only Terminate'})`,
         `${field}.tls.mode`,
       );
+    } else if (mode === 'Passthrough') {
+      // The client's TLS goes to the backend untouched: the listener holds no certificate.
+      if (Array.isArray(tls?.certificateRefs) && tls.certificateRefs.length > 0)
+        ctx.diagnostics.warning(
+          'ListenerCertificatesIgnored',
+          gatewayRef,
+          `listener ${name}: tls.certificateRefs are ignored in Passthrough mode (the backend presents its own certificate)`,
+          `${field}.tls.certificateRefs`,
+        );
     } else {
       const resolved = resolveListenerCertificates(ctx, tls?.certificateRefs, gatewayRef, `${field}.tls.certificateRefs`, hostname);
       state.certificates = resolved.certificates;
@@ -160,7 +188,12 @@ function buildListener(ctx: TranslationContext, value: unknown, index: number, g
       }
     }
   } else if (tls !== undefined) {
-    ctx.diagnostics.warning('ListenerTlsIgnored', gatewayRef, `listener ${name}: tls is ignored on an HTTP listener`, `${field}.tls`);
+    ctx.diagnostics.warning(
+      'ListenerTlsIgnored',
+      gatewayRef,
+      `listener ${name}: tls is ignored on an ${protocol} listener`,
+      `${field}.tls`,
+    );
   }
 
   const first = problems[0];
@@ -173,16 +206,17 @@ function buildListener(ctx: TranslationContext, value: unknown, index: number, g
   return state;
 }
 
-function readAllowedKinds(value: unknown): { supported: RouteGroupKind[]; invalid: string[] } {
-  if (value === undefined || value === null) return { supported: [HTTP_ROUTE_KIND], invalid: [] };
+/** allowedRoutes.kinds against the kinds the protocol carries: unset means all of them. */
+function readAllowedKinds(value: unknown, carried: readonly string[]): { supported: RouteGroupKind[]; invalid: string[] } {
+  if (value === undefined || value === null) return { supported: carried.map((kind) => ({ group: GATEWAY_GROUP, kind })), invalid: [] };
   if (!Array.isArray(value)) return { supported: [], invalid: ['(not a list)'] };
   const supported: RouteGroupKind[] = [];
   const invalid: string[] = [];
   for (const entry of value) {
     const group = isRecord(entry) && typeof entry.group === 'string' ? entry.group : GATEWAY_GROUP;
     const kind = isRecord(entry) && typeof entry.kind === 'string' ? entry.kind : '';
-    if (group === GATEWAY_GROUP && kind === 'HTTPRoute') {
-      if (supported.length === 0) supported.push(HTTP_ROUTE_KIND);
+    if (group === GATEWAY_GROUP && carried.includes(kind)) {
+      if (!supported.some((k) => k.kind === kind)) supported.push({ group, kind });
     } else invalid.push(group === GATEWAY_GROUP ? kind || '(empty)' : `${kind}.${group}`);
   }
   return { supported, invalid };

@@ -36,6 +36,7 @@ export const Reason = {
   Conflicted: 'Conflicted',
   NoValidCACertificate: 'NoValidCACertificate',
   InvalidCACertificateRef: 'InvalidCACertificateRef',
+  InvalidCACertificateKind: 'InvalidCACertificateKind',
 } as const;
 
 export type ReasonName = (typeof Reason)[keyof typeof Reason];

@@ -13,6 +13,7 @@ import {
   type ClusterSnapshot,
   type Diagnostic,
   type Identity,
+  type KubeObject,
   type ResourceStatus,
   type TranslationModel,
   type TranslationResult,
@@ -25,7 +26,16 @@ import { buildIndexes, createContext, type SnapshotIndexes, type TranslationCont
 import { EndpointTable } from './endpoints.js';
 import { selectGatewayClasses } from './gateway-classes.js';
 import { buildGateway, gatewayStatus, type GatewayState, type ListenerRouteFacts } from './gateways.js';
-import { httpRouteStatus, translateHttpRoute, type GatewayLookup, type RouteRecord } from './http-routes.js';
+import { GRPC_ROUTE_RULES } from './grpc-routes.js';
+import {
+  httpRouteStatus,
+  translateHttpRoute,
+  translateRoute,
+  type GatewayLookup,
+  type RouteKindRules,
+  type RouteRecord,
+} from './http-routes.js';
+import { TCP_ROUTE_RULES, TLS_ROUTE_RULES } from './l4-routes.js';
 import { backendTlsPolicyStatus } from './policy-status.js';
 import { resolveGatewayOptions, type GatewayTranslateOptions, type ResolvedGatewayOptions } from './options.js';
 import { RouteAggregate } from './route-aggregate.js';
@@ -74,10 +84,10 @@ export interface TranslationReuse {
   routeState(frame: Frame, create: () => RouteState): RouteState;
   /** The routes in translation order, sorted by `sort` unless the kept order still holds. */
   routeOrder(list: unknown, sort: () => SortedRoutes): SortedRoutes;
-  /** The route's record, translated by `translate` unless a valid one is kept. */
-  route(route: HTTPRoute, translate: () => RouteRecord): RouteRecord;
+  /** The route's record (any kind), translated by `translate` unless a valid one is kept. */
+  route(route: object, translate: () => RouteRecord): RouteRecord;
   /** The route's status, stamped by `stamp` unless a kept one is valid at this time. */
-  routeStatus(route: HTTPRoute, stamp: () => ResourceStatus): ResourceStatus;
+  routeStatus(route: object, stamp: () => ResourceStatus): ResourceStatus;
   /** A Gateway's or a policy's status within the frame, computed by `compute` unless kept for the same `signature()`. */
   status(owner: object, signature: () => string, compute: () => StatusOutcome): StatusOutcome;
 }
@@ -92,6 +102,13 @@ export const BUILD_EVERYTHING: TranslationReuse = {
   routeStatus: (_route, stamp) => stamp(),
   status: (_owner, _signature, compute) => compute(),
 };
+
+/** Route kinds beside HTTPRoute, by snapshot list (HTTPRoute's own order is kept between calls). */
+const OTHER_ROUTE_KINDS: readonly (readonly ['grpcRoutes' | 'tlsRoutes' | 'tcpRoutes', RouteKindRules])[] = [
+  ['grpcRoutes', GRPC_ROUTE_RULES],
+  ['tlsRoutes', TLS_ROUTE_RULES],
+  ['tcpRoutes', TCP_ROUTE_RULES],
+];
 
 export function runTranslation(
   snapshot: ClusterSnapshot,
@@ -116,20 +133,30 @@ export function runTranslation(
   const routeStatuses: ResourceStatus[] = [];
 
   const seenRoutes = new Set<string>();
-  reportMalformed(input.httpRoutes, 'HTTPRoute', diagnostics);
-  const admission = new ObjectAdmission('HTTPRoute', 'oldest', diagnostics);
-  const sort = () => sortRoutes(input.httpRoutes, ns);
-  const sortedRoutes = reuse.routeOrder(input.httpRoutes, sort);
-  for (const { object: route, identity, key: routeKey } of sortedRoutes.entries) {
-    if (!admission.admit(identity)) continue;
+  /** One route of any kind into the aggregate; `routeKey` is unique across kinds. */
+  const admit = (kind: string, route: KubeObject, routeKey: string, translate: () => RouteRecord) => {
     seenRoutes.add(routeKey);
-    const translate = () => translateHttpRoute(ctx, route, frame.lookup, frame.policies);
     const record = reuse.route(route, translate);
     routes.set(routeKey, record);
     const parents = record.parents;
     if (parents) {
-      const stamp = () => httpRouteStatus(ctx, route, parents);
+      const stamp = () => httpRouteStatus(ctx, route, parents, kind);
       routeStatuses.push(reuse.routeStatus(route, stamp));
+    }
+  };
+  reportMalformed(input.httpRoutes, 'HTTPRoute', diagnostics);
+  const admission = new ObjectAdmission('HTTPRoute', 'oldest', diagnostics);
+  const sort = () => sortRoutes(input.httpRoutes, ns);
+  const sortedRoutes = reuse.routeOrder(input.httpRoutes, sort);
+  for (const { object: route, identity, key } of sortedRoutes.entries) {
+    if (admission.admit(identity)) admit('HTTPRoute', route, key, () => translateHttpRoute(ctx, route, frame.lookup, frame.policies));
+  }
+  for (const [list, rules] of OTHER_ROUTE_KINDS) {
+    reportMalformed(input[list], rules.kind, diagnostics);
+    const kindAdmission = new ObjectAdmission(rules.kind, 'oldest', diagnostics);
+    for (const { object: route, identity, key } of sortRoutes(input[list], ns).entries) {
+      if (kindAdmission.admit(identity))
+        admit(rules.kind, route, `${rules.kind} ${key}`, () => translateRoute(ctx, route, rules, frame.lookup, frame.policies));
     }
   }
   routes.retain(seenRoutes);
@@ -160,9 +187,10 @@ export function runTranslation(
   const statuses: ResourceStatus[] = [];
   for (const outcome of outcomes) {
     if (outcome.status) statuses.push(outcome.status);
-    diagnostics.items.push(...outcome.diagnostics);
+    for (const diagnostic of outcome.diagnostics) diagnostics.items.push(diagnostic);
   }
-  statuses.push(...frame.classStatuses, ...routeStatuses);
+  for (const status of frame.classStatuses) statuses.push(status);
+  for (const status of routeStatuses) statuses.push(status);
 
   // Only upstreams some served endpoint routes to (not those of unprogrammed listeners or lost URLs).
   const upstreams: Upstream[] = [];

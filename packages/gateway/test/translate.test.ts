@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { checkCaBundle, toStableJson, type ClusterSnapshot } from '@kupstream/core';
 import { createCa, issue, tlsSecret } from '@kupstream/test-pki';
-import { translateGatewayApi } from '../src/index.js';
+import { SUPPORTED_FEATURES, translateGatewayApi } from '../src/index.js';
 
 const now = new Date('2026-06-01T00:00:00Z');
 const validity = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') };
@@ -46,6 +46,27 @@ describe('translateGatewayApi', () => {
     const other = translateGatewayApi(snapshot, { now: () => now });
     assert.equal(other.endpoints.length, 0);
     assert.equal(other.statuses.length, 0);
+  });
+
+  it('lists the supported features, sorted and unique, on our accepted GatewayClasses only', () => {
+    const classes = [
+      { metadata: { name: 'ngrok' }, spec: { controllerName: 'example.com/mine' } },
+      {
+        metadata: { name: 'with-params' },
+        spec: { controllerName: 'example.com/mine', parametersRef: { group: '', kind: 'ConfigMap', name: 'x' } },
+      },
+    ];
+    const result = translateGatewayApi(seedLike({ gatewayClasses: classes }), { now: () => now, controllerName: 'example.com/mine' });
+    const featuresOf = (name: string) =>
+      (result.statuses.find((s) => s.kind === 'GatewayClass' && s.name === name)?.status as { supportedFeatures?: { name: string }[] })
+        .supportedFeatures;
+    const names = featuresOf('ngrok')?.map((f) => f.name) ?? [];
+    assert.deepEqual(names, [...SUPPORTED_FEATURES]);
+    assert.deepEqual([...names].sort(), names);
+    assert.equal(new Set(names).size, names.length);
+    for (const feature of ['Gateway', 'HTTPRoute', 'HTTPRouteRequestTimeout', 'HTTPRouteRetry', 'HTTPRouteCORS', 'HTTPRouteRequestMirror'])
+      assert.ok(names.includes(feature), feature);
+    assert.equal(featuresOf('with-params'), undefined);
   });
 
   it('assumes classes only when asked to and when no GatewayClass is given', () => {
@@ -152,6 +173,50 @@ describe('translateGatewayApi', () => {
     assert.equal(tls?.serverName, 'svc.internal');
     assert.equal(result.credentials.getCaBundle(digest), checkCaBundle(ca.certPem, now).pem);
     assert.ok(!result.diagnostics.some((d) => d.code === 'UpstreamNotVerified'));
+  });
+
+  it('warns when the CA ConfigMap or Secret also holds a private key, without quoting it', async () => {
+    const ca = await createCa({ subject: 'CN=BackendCA', ...validity });
+    const policy = (kind: 'ConfigMap' | 'Secret') => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'BackendTLSPolicy',
+      metadata: { name: 'verify', namespace: 'default' },
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'svc', sectionName: 'https' }],
+        validation: { caCertificateRefs: [{ group: '', kind, name: 'backend-ca' }], hostname: 'svc.internal' },
+      },
+    });
+    const fromConfigMap = translateGatewayApi(
+      seedLike({
+        configMaps: [{ metadata: { name: 'backend-ca', namespace: 'default' }, data: { 'ca.crt': ca.certPem, 'ca.key': ca.keyPem } }],
+        backendTLSPolicies: [policy('ConfigMap')],
+      }),
+      { now: () => now, assumeClassesWhenAbsent: true },
+    );
+    const fromSecret = translateGatewayApi(
+      seedLike({
+        secrets: [
+          ...(seedLike().secrets ?? []),
+          {
+            metadata: { name: 'backend-ca', namespace: 'default' },
+            data: { 'ca.crt': Buffer.from(ca.certPem).toString('base64'), 'tls.key': Buffer.from(ca.keyPem).toString('base64') },
+          },
+        ],
+        backendTLSPolicies: [policy('Secret')],
+      }),
+      { now: () => now, assumeClassesWhenAbsent: true },
+    );
+    for (const [result, key] of [
+      [fromConfigMap, 'ca.key'],
+      [fromSecret, 'tls.key'],
+    ] as const) {
+      const warning = result.diagnostics.find((d) => d.code === 'CACertificateRefHoldsPrivateKey');
+      assert.equal(warning?.severity, 'warning');
+      assert.match(warning?.message ?? '', new RegExp(`holds a private key \\("${key.replace('.', '\\.')}"\\)`));
+      assert.equal(warning?.field, 'spec.validation.caCertificateRefs[0]');
+      assert.doesNotMatch(toStableJson(result), /PRIVATE KEY/);
+      assert.equal(result.upstreams[0]?.tls?.verification.mode, 'ca');
+    }
   });
 
   it('uses the cluster domain for upstream hosts', () => {

@@ -26,6 +26,9 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
   response: 60_000,
 });
 
+/** Wait between retry attempts when a route's `retry` sets no `backoff` (ms). */
+export const DEFAULT_RETRY_BACKOFF_MS = 25;
+
 /** TLS sessions kept per session cache (the figure undici and https.Agent use). */
 export const DEFAULT_MAX_CACHED_SESSIONS = 100;
 

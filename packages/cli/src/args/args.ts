@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_NAMESPACE } from '@kupstream/core';
 import { UsageError, errorMessage } from '../errors.js';
+import { parseGatewayPorts, type GatewayPortMapping } from './gateway-port-flag.js';
 import {
   parseDuration,
   parseHostPort,
@@ -56,6 +57,8 @@ export interface ServeFlags extends ManifestFlags {
   denyUpstreams: string[];
   /** `--l4 URL=HOST:PORT`: where an L4 endpoint's listener binds (default: the --listen host, the URL's port). */
   l4: L4Mapping[];
+  /** `--gateway-port PORT=HOST:PORT`: Gateway listener ports served on addresses of their own (TLS for HTTPS listeners). */
+  gatewayPorts: GatewayPortMapping[];
   /** `--admin HOST:PORT` as given (the admin library parses and checks it). */
   admin?: string;
   adminAllowRemote: boolean;
@@ -99,6 +102,7 @@ const SERVE_OPTIONS = {
   resolve: { type: 'string', multiple: true },
   'deny-upstream': { type: 'string', multiple: true },
   l4: { type: 'string', multiple: true },
+  'gateway-port': { type: 'string', multiple: true },
   admin: { type: 'string' },
   'admin-allow-remote': { type: 'boolean' },
   'lease-namespace': { type: 'string' },
@@ -170,6 +174,7 @@ function parseServe(args: string[]): Command {
     resolve,
     denyUpstreams: (values['deny-upstream'] ?? []).map(parseDenyUpstream),
     l4,
+    gatewayPorts: parseGatewayPorts(values['gateway-port']),
     adminAllowRemote: values['admin-allow-remote'] ?? false,
     shutdownTimeoutMs:
       values['shutdown-timeout'] === undefined

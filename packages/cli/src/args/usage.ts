@@ -88,7 +88,14 @@ SIGINT / SIGTERM: stop accepting, hand the Lease back, let requests in flight fi
 ${INPUT}
 
 Serving:
-      --listen HOST:PORT      address to serve on (port 0: any free port; printed on start)
+      --listen HOST:PORT      address to serve on (port 0: any free port; printed on start):
+                              plain HTTP/1.1 and h2c (prior knowledge), every listener port
+                              not given to --gateway-port
+      --gateway-port PORT=HOST:PORT
+                              serve the Gateway listeners on port PORT (the endpoint URLs'
+                              port) on HOST:PORT, routed by that port (repeatable); TLS with
+                              SNI-chosen certificates, ALPN h2 and http/1.1, when the
+                              endpoints on PORT are https://, e.g. 443=127.0.0.1:8443
       --resolve HOST:PORT=ADDR:PORT
                               dial ADDR:PORT for upstream HOST:PORT, like curl's --resolve
                               (repeatable), e.g. example-service.default:443=127.0.0.1:9443

@@ -17,7 +17,9 @@ export interface Logger {
 
 export function createLogger(stderr: Writable): Logger {
   const write = (text: string) => {
-    for (const line of redactKeyMaterial(text).replace(/\n+$/, '').split('\n')) stderr.write(`kupstream: ${line}\n`);
+    // Control characters other than tab and line breaks are dropped: no terminal escapes from input.
+    const clean = redactKeyMaterial(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+    for (const line of clean.replace(/\n+$/, '').split('\n')) stderr.write(`kupstream: ${line}\n`);
   };
   return { line: write, warn: write, error: write };
 }

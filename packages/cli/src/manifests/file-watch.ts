@@ -116,7 +116,7 @@ function directoryTree(dir: string, seen: Set<string>): string[] {
   for (const name of names) {
     if (name.startsWith('.')) continue;
     const child = join(dir, name);
-    if (isDirectory(child)) dirs.push(...directoryTree(child, seen));
+    if (isDirectory(child)) for (const dir of directoryTree(child, seen)) dirs.push(dir);
   }
   return dirs;
 }

@@ -43,7 +43,7 @@ export function collectSources(inputs: readonly string[]): InputSource[] {
       if (found.length === 0 && problems.length === before) {
         problems.push(`cannot read ${input}: the directory holds no manifest files (*.yaml, *.yml, *.json)`);
       }
-      sources.push(...found.map((path) => ({ kind: 'file' as const, path })));
+      for (const path of found) sources.push({ kind: 'file' as const, path });
     } else if (stats.isFile()) {
       sources.push({ kind: 'file', path: input });
     } else {
@@ -79,7 +79,7 @@ function walkDirectory(dir: string, problems: string[], visited: Set<string>): s
       const real = realpathSync(path);
       if (visited.has(real)) continue; // a symlink loop
       visited.add(real);
-      files.push(...walkDirectory(path, problems, visited));
+      for (const file of walkDirectory(path, problems, visited)) files.push(file);
     } else if (stats.isFile() && isManifestFileName(name)) {
       files.push(path);
     }

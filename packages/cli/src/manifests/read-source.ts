@@ -3,9 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { describeFsError, sourceLabel, type InputSource } from './input-sources.js';
+import { MANIFEST_LIMITS } from './manifest-limits.js';
 
-/** Far above any real manifest set; stops a mistaken `-f /dev/zero`-like input from eating memory. */
-export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+/** Stops a mistaken `-f /dev/zero`-like input from eating memory (MANIFEST_LIMITS.sourceBytes). */
+export const MAX_SOURCE_BYTES = MANIFEST_LIMITS.sourceBytes;
 
 export type SourceText = { ok: true; label: string; text: string } | { ok: false; label: string; problem: string };
 

@@ -50,10 +50,13 @@ interface Placed {
 export function buildSnapshot(documents: readonly ManifestDocument[], namespace: string): BuiltSnapshot {
   const diagnostics: Diagnostic[] = [];
   const placed = new Map<string, Placed>();
-  const pending: Located[] = documents.map((document) => ({ value: document.value, document, path: [] }));
-  for (let next = pending.shift(); next; next = pending.shift()) {
+  // A stack (last first), so a List's items are taken in order, right where the List was,
+  // in linear time: no unshift and no argument spread over a List's items.
+  const pending: Located[] = [];
+  for (let i = documents.length - 1; i >= 0; i--) pending.push({ value: documents[i]!.value, document: documents[i]!, path: [] });
+  for (let next = pending.pop(); next; next = pending.pop()) {
     const items = classify(next, namespace, diagnostics, placed.size);
-    if (items.kind === 'list') pending.unshift(...items.items);
+    if (items.kind === 'list') for (let i = items.items.length - 1; i >= 0; i--) pending.push(items.items[i]!);
     if (items.kind !== 'object') continue;
     const previous = placed.get(items.identity);
     if (previous) {
@@ -121,7 +124,34 @@ function classify(located: Located, namespace: string, diagnostics: Diagnostic[]
     return { kind: 'skip' };
   }
   const object = withDefaultNamespace(value, kind, namespace);
+  const badName = nameProblem(object);
+  if (badName) return invalid(badName.message, object, badName.field);
   return { kind: 'object', key, object, identity: identityOf(key, object, ordinal), where };
+}
+
+/** RFC 1123 subdomain (object names) and label (namespaces), as the API server checks them. */
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A name or namespace the API server would refuse (`a/b`, `..`, upper case, control
+ * characters): the object is not read, since such names end up in keys, references and logs.
+ * Names that are missing or not strings are left to the translators, which report them.
+ */
+function nameProblem(object: Record<string, unknown>): { message: string; field: string } | undefined {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  const { name, namespace } = metadata;
+  if (typeof name === 'string' && name !== '' && (name.length > 253 || !SUBDOMAIN.test(name)))
+    return {
+      field: 'metadata.name',
+      message: `metadata.name ${JSON.stringify(name.slice(0, 80))} is not a valid object name (lower-case letters, digits, "-" and ".", at most 253 characters); the object is not read`,
+    };
+  if (typeof namespace === 'string' && namespace !== '' && (namespace.length > 63 || !LABEL.test(namespace)))
+    return {
+      field: 'metadata.namespace',
+      message: `metadata.namespace ${JSON.stringify(namespace.slice(0, 80))} is not a valid namespace (lower-case letters, digits and "-", at most 63 characters); the object is not read`,
+    };
+  return undefined;
 }
 
 function reportUnread(

@@ -2,7 +2,7 @@
 // changes. Input that breaks later is logged and the previous translation keeps serving.
 import { performance } from 'node:perf_hooks';
 import type { ServeFlags } from '../args/args.js';
-import { servedCount, summarizeDiagnostics } from '../translate/diagnostics-summary.js';
+import { formatDiagnostic, servedCount, summarizeDiagnostics } from '../translate/diagnostics-summary.js';
 import { errorMessage } from '../errors.js';
 import { watchInputs, type InputWatcher } from '../manifests/file-watch.js';
 import type { CliIo } from '../io.js';
@@ -62,8 +62,15 @@ export function fileModelSource(flags: ServeFlags, io: CliIo, log: Logger): Mode
   };
 }
 
+/** The summary line, then each error and warning at its own level (JSON logs carry it as `level`). */
 export function reportDiagnostics(log: Logger, result: ModelUpdate['result']): void {
-  for (const line of summarizeDiagnostics(result.diagnostics)) log.line(line);
+  const [summary] = summarizeDiagnostics(result.diagnostics);
+  if (summary !== undefined) log.line(summary);
+  for (const d of result.diagnostics) {
+    if (d.severity === 'info') continue;
+    const fields = { code: d.code, kind: d.resource.kind, namespace: d.resource.namespace, name: d.resource.name, field: d.field };
+    (d.severity === 'error' ? log.error : log.warn)(`  ${formatDiagnostic(d)}`, fields);
+  }
 }
 
 type Serialized = (() => void) & { idle(): Promise<void> };

@@ -1,10 +1,9 @@
 // `kupstream serve`: translations (from files or a cluster) handed to the agent's proxy,
-// served on one HTTP listener and one TCP listener per L4 endpoint, with the optional admin
-// server beside them, until the signal;
+// served on the HTTP listeners (--listen and each --gateway-port) and one TCP listener per L4
+// endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { applyServerTimeouts, createProxy, HandshakeProber, UpstreamDenyList, withHandshakeConditions } from '@kupstream/agent';
+import { createProxy, FrontendTls, HandshakeProber, UpstreamDenyList, withHandshakeConditions } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
@@ -12,25 +11,22 @@ import { servedCount } from '../translate/diagnostics-summary.js';
 import { StartupError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { fileModelSource } from './file-model-source.js';
-import { drainAndClose, listen } from './http-listener.js';
 import { L4Listeners } from './l4-listeners.js';
+import { drainListeners, ListenerSet } from './listener-set.js';
+import { TlsConnections } from './tls-connections.js';
 import { writeOut, type CliIo } from '../io.js';
 import type { Logger } from '../log/log.js';
 import type { ModelSource, ModelUpdate } from './model-source.js';
 import { resolveFromOverrides } from './resolve-overrides.js';
-import type { StatusPublisher } from '../cluster/status-publisher.js';
 import { upstreamErrorLogger } from './upstream-error-log.js';
 
 export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promise<ExitCodeValue> {
   // The cluster connection is checked first: a kubeconfig that cannot be used ends here (exit 2).
   let admin: AdminRuntime | undefined;
   let source: ModelSource;
-  let publisher: StatusPublisher | undefined;
   if (flags.cluster) {
     // Loaded only in cluster mode: @kubernetes/client-node alone takes a second to load.
-    ({ source, publisher } = (await import('./serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) =>
-      admin?.setLeader(leading),
-    ));
+    source = (await import('./serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) => admin?.setLeader(leading));
   } else {
     source = fileModelSource(flags, io, log);
   }
@@ -40,7 +36,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
   const credentials = new CredentialStore();
   const resolve = resolveFromOverrides(flags.resolve);
   // The agent's own listeners are never upstreams: that loops, or publishes the admin page.
-  const denyUpstreams = { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(server, l4, admin) };
+  const denyUpstreams = { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(listeners, l4, admin) };
   const proxy = createProxy({
     model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
     credentials,
@@ -48,18 +44,16 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     denyUpstreams,
   });
   proxy.on('upstreamError', upstreamErrorLogger(log));
-  const server = createServer();
-  // Header, request, keep-alive and idle timeouts and a header size bound (the agent's stated
-  // defaults), so idle or half-open clients cannot hold the listener.
-  applyServerTimeouts(server);
   const l4 = new L4Listeners({ host: flags.listen.host, mappings: flags.l4, proxy, log, announce: (line) => writeOut(io.stdout, line) });
   let started = false;
   let stopProber = () => undefined as void;
+  let listeners: ListenerSet | undefined;
+  const frontendTls = new FrontendTls();
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
     if (admin) {
       if (admin.warning) log.warn(admin.warning);
-      if (publisher) admin.setLeader(false);
+      if (flags.lease) admin.setLeader(false);
       await writeOut(io.stdout, `kupstream: admin at ${admin.url}/ (inspector, /healthz, /readyz, /metrics)\n`);
     }
     // Handshake truth: each TLS upstream dialed with its identity and trust every interval;
@@ -87,36 +81,49 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     const apply = (update: ModelUpdate) => {
       const { result } = update;
       proxy.update(result, result.credentials);
+      // TLS listeners from the same model: new certificates take effect for new connections.
+      frontendTls.update(result, result.credentials);
       // The proxy first: a listener opened for a new endpoint finds its route at once.
       void l4.sync(result);
       latest = { update };
       publish();
       prober?.update(result);
     };
-    publisher?.start();
     const first = await untilAborted(source.start(apply), io.signal);
     if (first === 'aborted') {
       log.line('stopped before the first translation');
       return ExitCode.ok;
     }
-    server.on('request', admin ? admin.instrument(proxy.handler) : proxy.handler);
-    server.on('upgrade', admin ? admin.instrumentUpgrade(proxy.upgradeHandler) : proxy.upgradeHandler);
-    const url = await listen(server, flags.listen);
+    // Each listener's servers carry the agent's header, request, keep-alive and idle timeouts
+    // and header size bound, so idle or half-open clients cannot hold them.
+    listeners = new ListenerSet({
+      listen: flags.listen,
+      gatewayPorts: flags.gatewayPorts,
+      proxy,
+      ...(admin
+        ? { instrument: (handler) => admin!.instrument(handler), instrumentUpgrade: (handler) => admin!.instrumentUpgrade(handler) }
+        : {}),
+      tls: new TlsConnections(frontendTls, log),
+      log,
+    });
+    const urls = await listeners.start();
     await l4.idle();
     started = true;
     admin?.setReady(true);
-    await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${url}\n`);
+    for (const { port, address } of urls.gatewayPorts)
+      await writeOut(io.stdout, `kupstream: gateway listener port ${port} on ${address} (TLS while its endpoints are https://)\n`);
+    await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${urls.listen}\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
     stopProber();
-    await shutdown({ flags, log, server, l4, started, source, publisher, admin, proxy });
+    await shutdown({ flags, log, listeners, l4, started, source, admin, proxy });
   }
   return ExitCode.ok;
 }
 
-function ownAddresses(server: Server, l4: L4Listeners, admin: AdminRuntime | undefined): AddressInfo[] {
-  const out = l4.addresses();
-  for (const bound of [server.address(), admin?.server.address()]) if (bound && typeof bound === 'object') out.push(bound);
+function ownAddresses(listeners: ListenerSet | undefined, l4: L4Listeners, admin: AdminRuntime | undefined): AddressInfo[] {
+  const out = [...l4.addresses(), ...(listeners?.addresses() ?? [])];
+  for (const bound of [admin?.server.address()]) if (bound && typeof bound === 'object') out.push(bound);
   return out;
 }
 
@@ -134,32 +141,32 @@ async function startAdminServer(address: string, allowNonLoopback: boolean, prox
 interface Running {
   flags: ServeFlags;
   log: Logger;
-  server: ReturnType<typeof createServer>;
+  listeners: ListenerSet | undefined;
   l4: L4Listeners;
   started: boolean;
   source: ModelSource;
-  publisher: StatusPublisher | undefined;
   admin: AdminRuntime | undefined;
   proxy: ReturnType<typeof createProxy>;
 }
 
 /** The Lease goes back at once (another replica takes over while we drain); traffic drains up to the timeout. */
-async function shutdown({ flags, log, server, l4, started, source, publisher, admin, proxy }: Running): Promise<void> {
+async function shutdown({ flags, log, listeners, l4, started, source, admin, proxy }: Running): Promise<void> {
   if (started) log.line(`stopping: draining requests in flight (at most ${formatMs(flags.shutdownTimeoutMs)})`);
   admin?.setReady(false);
-  const released = publisher?.release();
+  // Closing a cluster source hands the Lease back at once (another replica takes over while we drain).
   const sourceClosed = source.close();
   // L4 listeners stop accepting with the HTTP one; the proxy's close ends their tunnels.
   const l4Stopped = l4.stop();
-  if (started) {
-    const { cut } = await drainAndClose(server, () => proxy.close(), flags.shutdownTimeoutMs);
+  if (started && listeners) {
+    const { cut } = await drainListeners(listeners, () => proxy.close(), flags.shutdownTimeoutMs);
     if (cut) log.warn(`requests still in flight after ${formatMs(flags.shutdownTimeoutMs)} were cut`);
   } else {
+    listeners?.closeAll();
     await proxy.close();
   }
   await l4Stopped;
   await l4.cut();
-  await Promise.all([released, sourceClosed]);
+  await sourceClosed;
   await admin?.close();
   if (started) log.line('stopped');
 }

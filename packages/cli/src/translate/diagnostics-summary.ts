@@ -14,9 +14,19 @@ export function summarizeDiagnostics(diagnostics: readonly Diagnostic[]): string
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  const { kind, namespace, name } = d.resource;
+  const kind = printable(d.resource.kind);
+  const namespace = printable(d.resource.namespace ?? '');
+  const name = printable(d.resource.name);
   const resource = `${kind} ${namespace ? `${namespace}/` : ''}${name}`.trim();
-  return `${d.severity} ${d.code} ${resource}${d.field ? ` ${d.field}` : ''}: ${d.message}`;
+  return `${d.severity} ${d.code} ${resource}${d.field ? ` ${printable(d.field)}` : ''}: ${printable(d.message)}`;
+}
+
+/**
+ * Control characters (C0, DEL, C1; line breaks too) removed: a name or message from a
+ * manifest cannot forge a log line or drive the terminal (ANSI escapes).
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
 }
 
 export function errorCount(model: TranslationModel): number {

@@ -3,13 +3,15 @@
 // its resourceVersion, and how many entries are not objects at all.
 import { isRecord, RESOURCES, type ClusterSnapshot, type SnapshotKey } from '@kupstream/core';
 
+/** The route lists (every route kind): each route's record is kept by the route object, one by one. */
+const ROUTE_LISTS: ReadonlySet<SnapshotKey> = new Set<SnapshotKey>(['httpRoutes', 'grpcRoutes', 'tlsRoutes', 'tcpRoutes']);
+
 /**
- * The snapshot lists HTTPRoutes depend on (through indexes, Gateways and BackendTLSPolicies):
- * everything the Gateway translator reads but the HTTPRoutes themselves, whose records are
- * kept one by one. Derived from core's resource table, so a new kind is watched as soon as
- * it is declared there.
+ * The snapshot lists routes depend on (through indexes, Gateways and BackendTLSPolicies):
+ * everything the Gateway translator reads but the routes themselves. Derived from core's
+ * resource table, so a new kind is watched as soon as it is declared there.
  */
-export const ROUTE_INPUTS: readonly SnapshotKey[] = RESOURCES.filter((r) => r.readBy.includes('gateway') && r.key !== 'httpRoutes').map(
+export const ROUTE_INPUTS: readonly SnapshotKey[] = RESOURCES.filter((r) => r.readBy.includes('gateway') && !ROUTE_LISTS.has(r.key)).map(
   (r) => r.key,
 );
 
