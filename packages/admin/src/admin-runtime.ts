@@ -11,7 +11,7 @@ import { createAdminServer, type AdminServer } from './admin-server.js';
 import { handshakeCount, type AdminState, type VerificationFailure } from './api.js';
 import { assertAdminBind, parseAdminAddress, type AdminAddress } from './bind-address.js';
 import { instrumentHandler } from './instrument-handler.js';
-import { createMetrics, type AdminMetrics, type MetricsOptions, type PoolStats } from './metrics.js';
+import { createMetrics, type AdminMetrics, type HandshakeFacts, type MetricsOptions, type PoolStats } from './metrics.js';
 import {
   attributeProxyEvents,
   recordProxyMetrics,
@@ -64,6 +64,8 @@ export interface AdminRuntime {
   /** Initial sync done (files read, informers synced); /readyz also needs a model. */
   setReady(ready: boolean): void;
   setPools(pools: readonly PoolStats[]): void;
+  /** The latest handshake probe verdicts (serve --probe-upstreams): metrics and the inspector's "verified" badge. */
+  setHandshakes(verdicts: Iterable<HandshakeFacts>): void;
   setLeader(leading: boolean): void;
   /** Stops listening to the proxy and closes the admin server. */
   close(): Promise<void>;
@@ -76,16 +78,18 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
   const metrics = createMetrics(options.metrics);
   const attribution = attributeProxyEvents(options.proxy);
   const stopMetrics = recordProxyMetrics(options.proxy, metrics);
-  const upgrades = recordUpgrades(options.proxy, requestLog, options.now ?? (() => new Date()));
+  const now = options.now ?? (() => new Date());
+  const upgrades = recordUpgrades(options.proxy, requestLog, now);
   // The inspector's "verified" badge needs handshake results, not only the configured mode.
   const verificationFailures = new Map<string, VerificationFailure>();
   const onUpstreamError = (e: ProxyUpstreamErrorEvent) => {
     if (e.upstream === undefined || !VERIFICATION_FAILURES.has(e.error.code)) return;
     const current = (options.pools ? options.pools() : pools).find((p) => p.upstream === e.upstream);
-    verificationFailures.set(e.upstream, { code: e.error.code, handshakes: handshakeCount(current) });
+    verificationFailures.set(e.upstream, { code: e.error.code, handshakes: handshakeCount(current), at: now().toISOString() });
   };
   options.proxy.on('upstreamError', onUpstreamError);
   const state: AdminState = { model: undefined, ready: false };
+  let handshakes: ReadonlyMap<string, HandshakeFacts> | undefined;
   let pools: readonly PoolStats[] = [];
   // Kept by reference: rotations change the store without a new model.
   let credentials: CredentialStore | undefined;
@@ -95,6 +99,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
       ...state,
       pools: options.pools ? options.pools() : pools,
       verificationFailures,
+      ...(handshakes ? { handshakes } : {}),
       ...(credentials ? { credentialsSummary: credentials.summary() } : {}),
     }),
     requestLog,
@@ -151,6 +156,19 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     },
     setPools(next) {
       pools = next;
+    },
+    setHandshakes(verdicts) {
+      const list = [...verdicts];
+      handshakes = new Map(list.map((v) => [v.upstream, v]));
+      // A probe that failed the certificate check counts as the latest failure, as a request's would.
+      for (const v of list) {
+        if (v.ok || v.code === undefined || !VERIFICATION_FAILURES.has(v.code)) continue;
+        const known = verificationFailures.get(v.upstream);
+        if (known && known.at > v.at) continue;
+        const current = (options.pools ? options.pools() : pools).find((p) => p.upstream === v.upstream);
+        verificationFailures.set(v.upstream, { code: v.code, handshakes: handshakeCount(current), at: v.at });
+      }
+      metrics.setHandshakes(list);
     },
     setLeader(leading) {
       metrics.setLeader(leading);

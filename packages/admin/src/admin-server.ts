@@ -89,7 +89,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     if (path === '/api/endpoints') return json(res, 200, endpointsView(getState().model));
     if (path === '/api/upstreams') {
       const state = getState();
-      return json(res, 200, upstreamsView(state.model, state.pools, now(), state.verificationFailures));
+      return json(res, 200, upstreamsView(state.model, state.pools, now(), state.verificationFailures, state.handshakes));
     }
     if (path === '/api/diagnostics') return json(res, 200, diagnosticsView(getState().model));
     if (path === '/api/requests') {

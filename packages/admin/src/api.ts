@@ -12,7 +12,7 @@ import type {
   TranslationModel,
   Upstream,
 } from '@kupstream/core';
-import type { PoolStats } from './metrics.js';
+import type { HandshakeFacts, PoolStats } from './metrics.js';
 import { EXPIRY_WARNING_DAYS } from '@kupstream/core';
 import type { RequestLog, RequestRecord } from './request-log.js';
 
@@ -27,16 +27,20 @@ export interface AdminState {
   pools?: readonly PoolStats[];
   /**
    * The last certificate-verification failure of each upstream (from the proxy's
-   * `upstreamError` events), with its handshake count at the time.
+   * `upstreamError` events and failed handshake probes), with its handshake count at the time.
    */
   verificationFailures?: ReadonlyMap<string, VerificationFailure>;
+  /** Latest handshake probe per upstream (serve --probe-upstreams), when probing. */
+  handshakes?: ReadonlyMap<string, HandshakeFacts>;
 }
 
 export interface VerificationFailure {
   /** The UpstreamError code, e.g. `certificate_untrusted`, `hostname_mismatch`. */
   code: string;
-  /** Full + resumed handshakes of the upstream when it failed. */
+  /** Full + resumed handshakes of the upstream's pool when it failed. */
   handshakes: number;
+  /** ISO time of the failure. */
+  at: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -56,8 +60,9 @@ export interface VerificationView {
   /** The server certificate is checked (`ca`, `system`); false for `none`: encrypted only. */
   checked: boolean;
   /**
-   * A handshake passed the check since the last verification failure: what the badge
-   * says. False while checking is on but no handshake happened yet, and after a failure.
+   * A handshake passed the check since the last verification failure, a request's or a
+   * probe's: what the badge says. False while checking is on but no handshake happened
+   * yet, and after a failure.
    */
   verified: boolean;
   /** The code of a verification failure not followed by a passing handshake. */
@@ -68,6 +73,8 @@ export interface VerificationView {
   caSha256?: string;
   /** Where the trust comes from (the BackendTLSPolicy), for `ca` and `system`. */
   source?: ResourceRef;
+  /** The last handshake probe (`serve --probe-upstreams`), when probing. */
+  handshake?: { result: 'passed' | 'failed'; code?: string; at: string };
 }
 
 export interface ClientCertificateView extends CertificateInfo {
@@ -137,6 +144,7 @@ export function upstreamsView(
   pools: readonly PoolStats[] | undefined,
   now: Date,
   failures?: ReadonlyMap<string, VerificationFailure>,
+  handshakes?: ReadonlyMap<string, HandshakeFacts>,
 ): { upstreams: UpstreamView[] } {
   if (!model) return { upstreams: [] };
   const usedBy = new Map<string, Set<string>>();
@@ -168,7 +176,7 @@ export function upstreamsView(
           serverName: u.tls.serverName,
           alpn: u.tls.alpn,
           minVersion: u.tls.minVersion,
-          verification: verificationView(u.tls.verification, pool, failures?.get(u.name)),
+          verification: verificationView(u.tls.verification, pool, failures?.get(u.name), handshakes?.get(u.name)),
           ...(u.tls.clientCertificate ? { clientCertificate: certificateView(u.tls.clientCertificate, now) } : {}),
         };
       }
@@ -182,17 +190,34 @@ export function handshakeCount(pool: PoolStats | undefined): number {
   return (pool?.handshakes?.full ?? 0) + (pool?.handshakes?.resumed ?? 0);
 }
 
+/**
+ * "Verified" means a real handshake passed the check since the last verification failure:
+ * a request's (the pool's handshake count grew) or a probe's (newer than the failure).
+ */
 function verificationView(
   v: NonNullable<Upstream['tls']>['verification'],
   pool: PoolStats | undefined,
   failure: VerificationFailure | undefined,
+  probe: HandshakeFacts | undefined,
 ): VerificationView {
-  if (v.mode === 'none') return { mode: 'none', checked: false, verified: false };
-  const passedSince = handshakeCount(pool) - (failure?.handshakes ?? 0);
+  const handshake = probe
+    ? {
+        handshake: {
+          result: probe.ok ? ('passed' as const) : ('failed' as const),
+          ...(probe.code ? { code: probe.code } : {}),
+          at: probe.at,
+        },
+      }
+    : {};
+  if (v.mode === 'none') return { mode: 'none', checked: false, verified: false, ...handshake };
+  const passedByTraffic = handshakeCount(pool) - (failure?.handshakes ?? 0) > 0;
+  const passedByProbe = probe?.ok === true && (failure === undefined || probe.at >= failure.at);
+  const verified = passedByTraffic || passedByProbe;
   const common = {
     checked: true,
-    verified: passedSince > 0,
-    ...(failure && passedSince <= 0 ? { failure: failure.code } : {}),
+    verified,
+    ...(failure && !verified ? { failure: failure.code } : {}),
+    ...handshake,
     hostname: v.hostname,
     ...(v.subjectAltNames ? { subjectAltNames: v.subjectAltNames } : {}),
     source: v.source,

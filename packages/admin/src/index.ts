@@ -22,7 +22,7 @@ export type {
   ProxyUpstreamErrorEvent,
 } from './proxy-events.js';
 export { createMetrics } from './metrics.js';
-export type { AdminMetrics, MetricsOptions, PoolStats } from './metrics.js';
+export type { AdminMetrics, MetricsOptions, PoolStats, HandshakeFacts } from './metrics.js';
 export { createLogger, LOG_REDACT_PATHS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createAdminServer, AdminServer } from './admin-server.js';

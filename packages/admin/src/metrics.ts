@@ -15,6 +15,19 @@ export interface PoolStats {
   handshakes?: { full: number; resumed: number };
 }
 
+/** One upstream's latest handshake probe, as the agent reports it (its `HandshakeVerdict`). */
+export interface HandshakeFacts {
+  /** `Upstream.name` */
+  upstream: string;
+  ok: boolean;
+  /** The typed failure code, when not ok. */
+  code?: string;
+  /** ISO time of the probe. */
+  at: string;
+  /** ISO expiry of the client certificate presented, the earliest trusted CA, the server's leaf. */
+  expiry: { client?: string; ca?: string; server?: string };
+}
+
 export interface MetricsOptions {
   /** Node process metrics (CPU, memory, event loop); default true. */
   defaultMetrics?: boolean;
@@ -30,6 +43,8 @@ export interface AdminMetrics {
   observeTranslation(ms: number): void;
   setLeader(leading: boolean): void;
   setPools(pools: readonly PoolStats[]): void;
+  /** Replaces the handshake gauges with the latest probe verdicts. */
+  setHandshakes(verdicts: readonly HandshakeFacts[]): void;
   /** Prometheus text exposition of everything registered. */
   text(): Promise<string>;
 }
@@ -97,6 +112,18 @@ export function createMetrics(options: MetricsOptions = {}): AdminMetrics {
     lastHandshakes.set(key, total);
     if (delta > 0) handshakes.inc({ upstream, kind }, delta);
   };
+  const handshakeOk = new Gauge({
+    name: 'kupstream_upstream_handshake_ok',
+    help: '1 when the last handshake probe of the upstream (serve --probe-upstreams) passed, 0 when it failed with `code`.',
+    labelNames: ['upstream', 'code'] as const,
+    registers: [registry],
+  });
+  const handshakeExpiry = new Gauge({
+    name: 'kupstream_upstream_certificate_not_after_seconds',
+    help: 'notAfter seen by the last handshake probe, in seconds since the Unix epoch: the client certificate presented, the earliest trusted CA, the server leaf.',
+    labelNames: ['upstream', 'certificate'] as const,
+    registers: [registry],
+  });
   leader.set(1);
 
   return {
@@ -106,6 +133,17 @@ export function createMetrics(options: MetricsOptions = {}): AdminMetrics {
     },
     recordUpstreamFailure({ upstream, code }) {
       failures.inc({ upstream: upstream ?? '', code });
+    },
+    setHandshakes(verdicts) {
+      handshakeOk.reset();
+      handshakeExpiry.reset();
+      for (const v of verdicts) {
+        handshakeOk.set({ upstream: v.upstream, code: v.ok ? '' : (v.code ?? 'failed') }, v.ok ? 1 : 0);
+        for (const certificate of ['client', 'ca', 'server'] as const) {
+          const at = Date.parse(v.expiry[certificate] ?? '');
+          if (!Number.isNaN(at)) handshakeExpiry.set({ upstream: v.upstream, certificate }, Math.floor(at / 1000));
+        }
+      }
     },
     setModel(model) {
       // Reset first: a diagnostic or certificate that left the model must leave the metrics too.

@@ -127,6 +127,12 @@ describe('admin/startAdmin (with the agent proxy)', () => {
     assert.equal((await badge())?.verified, false);
     handshakes = 2;
     assert.equal((await badge())?.verified, true);
+    // A probe that fails the check is the latest failure; one that passes after it verifies again.
+    const later = (ms: number) => new Date(Date.now() + ms).toISOString();
+    runtime.setHandshakes([{ upstream: 'app-up', ok: false, code: 'hostname_mismatch', at: later(1000), expiry: {} }]);
+    assert.deepEqual([(await badge())?.verified, (await badge())?.failure], [false, 'hostname_mismatch']);
+    runtime.setHandshakes([{ upstream: 'app-up', ok: true, at: later(2000), expiry: {} }]);
+    assert.deepEqual([(await badge())?.verified, (await badge())?.failure], [true, undefined]);
   });
 
   it('says why it cannot listen, and refuses non-loopback addresses without the flag', async () => {

@@ -202,21 +202,30 @@ describe('admin/createAdminServer', () => {
         },
       ],
     });
-    const verificationOf = async (handshakes: number, failure?: { code: string; handshakes: number }) => {
+    type Failure = { code: string; handshakes: number; at: string };
+    type Probe = { upstream: string; ok: boolean; code?: string; at: string; expiry: Record<string, string> };
+    const verificationOf = async (handshakes: number, failure?: Failure, probe?: Probe) => {
       state = {
         model,
         ready: true,
         pools: [{ upstream: 'default/v:443', active: 0, idle: 0, handshakes: { full: handshakes, resumed: 0 } }],
         ...(failure ? { verificationFailures: new Map([['default/v:443', failure]]) } : {}),
+        ...(probe ? { handshakes: new Map([['default/v:443', probe]]) } : {}),
       };
       const { body } = await getJson<{ upstreams: UpstreamView[] }>(port, '/api/upstreams');
       const v = body.upstreams.find((u) => u.name === 'default/v:443')?.tls?.verification;
-      return [v?.checked, v?.verified, v?.failure];
+      return [v?.checked, v?.verified, v?.failure, v?.handshake?.result];
     };
-    assert.deepEqual(await verificationOf(0), [true, false, undefined]);
-    assert.deepEqual(await verificationOf(2), [true, true, undefined]);
-    assert.deepEqual(await verificationOf(2, { code: 'hostname_mismatch', handshakes: 2 }), [true, false, 'hostname_mismatch']);
-    assert.deepEqual(await verificationOf(3, { code: 'hostname_mismatch', handshakes: 2 }), [true, true, undefined]);
+    const mismatch = { code: 'hostname_mismatch', handshakes: 2, at: '2026-06-01T10:00:00.000Z' };
+    assert.deepEqual(await verificationOf(0), [true, false, undefined, undefined]);
+    assert.deepEqual(await verificationOf(2), [true, true, undefined, undefined]);
+    assert.deepEqual(await verificationOf(2, mismatch), [true, false, 'hostname_mismatch', undefined]);
+    assert.deepEqual(await verificationOf(3, mismatch), [true, true, undefined, undefined]);
+    // A probe that passed: verified without traffic, unless a failure came after it.
+    const passed = (at: string): Probe => ({ upstream: 'default/v:443', ok: true, at, expiry: {} });
+    assert.deepEqual(await verificationOf(0, undefined, passed('2026-06-01T09:00:00.000Z')), [true, true, undefined, 'passed']);
+    assert.deepEqual(await verificationOf(2, mismatch, passed('2026-06-01T09:00:00.000Z')), [true, false, 'hostname_mismatch', 'passed']);
+    assert.deepEqual(await verificationOf(2, mismatch, passed('2026-06-01T11:00:00.000Z')), [true, true, undefined, 'passed']);
   });
 
   it('gives diagnostics and every status condition with where it sits', async () => {

@@ -8,7 +8,7 @@ import { nextTick } from 'node:process';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { CredentialStore, Upstream } from '@kupstream/core';
-import { secureContextCacheFor, type ContextEntry, type SecureContextCache } from './secure-context-cache.js';
+import { contextParameters, secureContextCacheFor, type ContextEntry, type SecureContextCache } from './secure-context-cache.js';
 import { SessionCache, sessionKey } from './session-cache.js';
 import { resolveTimeouts, type Timeouts } from './timeouts/defaults.js';
 import type { UpstreamDenyList } from './upstream-deny-list.js';
@@ -39,6 +39,8 @@ export interface UpstreamDialerOptions {
 export interface DialOptions {
   /** Original client and listener addresses, for upstreams that want a PROXY protocol header. */
   proxyProtocol?: ProxyAddresses;
+  /** Offer only these of the upstream's ALPN protocols (an HTTP/1.1 pool offers only `http/1.1`). */
+  alpn?: readonly string[];
 }
 
 /** `http.Agent#createConnection`'s callback shape. */
@@ -183,15 +185,21 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
     }
     const { verification } = settings;
     const caSha256 = verification.mode === 'ca' ? verification.caSha256 : undefined;
+    const versions = {
+      minVersion: settings.minVersion,
+      ...(settings.maxVersion ? { maxVersion: settings.maxVersion } : {}),
+      ...(settings.ciphers ? { ciphers: settings.ciphers } : {}),
+    };
     const entry = contexts.get({
       ...(client ? { client } : {}),
       ...(caSha256 ? { caSha256 } : {}),
-      minVersion: settings.minVersion,
+      ...versions,
       upstream: upstream.name,
     });
     // Never an IP literal as SNI (RFC 6066); IP SANs are still verified.
     const servername = net.isIP(settings.serverName) ? undefined : settings.serverName;
-    const verifies = verificationKey(verification);
+    const verifies = verificationKey(verification, settings.verifyDepth);
+    const parameters = contextParameters(versions);
     const key = sessionKey({
       host: target.host,
       port: target.port,
@@ -200,6 +208,8 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
       caSha256: caSha256 ?? 'default',
       identity: entry.identity,
       clientSha256: entry.clientSha256 ?? '',
+      // The default versions keep the key they always had.
+      ...(parameters !== contextParameters({ minVersion: 'TLSv1.2' }) ? { parameters } : {}),
     });
     return {
       target,
@@ -209,7 +219,7 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
         servername,
         alpn: settings.alpn,
         rejectUnauthorized: verification.mode !== 'none',
-        checkServerIdentity: identityCheck(verification),
+        checkServerIdentity: identityCheck(verification, settings.verifyDepth),
         sessionKey: key,
         presented: client !== undefined,
         failureIdentity: `${entry.identity}${entry.clientSha256 ? ` ${entry.clientSha256}` : ''}`,
@@ -248,11 +258,13 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
     if (dial.tls) {
       const session = sessions?.get(dial.tls.sessionKey);
       offeredSession = session !== undefined;
+      const offered = dialOptions?.alpn;
+      const alpn = offered ? dial.tls.alpn.filter((id) => offered.includes(id)) : dial.tls.alpn;
       socket = tls.connect({
         socket: tcp,
         secureContext: dial.tls.entry.context,
         ...(dial.tls.servername ? { servername: dial.tls.servername } : {}),
-        ...(dial.tls.alpn.length ? { ALPNProtocols: dial.tls.alpn } : {}),
+        ...(alpn.length ? { ALPNProtocols: alpn } : {}),
         rejectUnauthorized: dial.tls.rejectUnauthorized,
         checkServerIdentity: dial.tls.checkServerIdentity,
         ...(session ? { session } : {}),

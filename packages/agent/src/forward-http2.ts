@@ -6,6 +6,8 @@ import type http from 'node:http';
 import http2 from 'node:http2';
 import type { Upstream } from '@kupstream/core';
 import { modifyHeaders, type RequestPlan } from './filters.js';
+import { forwardHttp1 } from './forward-http1.js';
+import { AlpnFallback } from './pools.js';
 import { endToEnd, forHttp2 } from './http-headers.js';
 import { movesStatusToTrailers } from './grpc-status.js';
 import type { RequestContext } from './proxy.js';
@@ -89,7 +91,11 @@ export function forwardHttp2(
         answers.limitBody(req, res, ctx, () => stream.close(http2.constants.NGHTTP2_CANCEL));
         req.pipe(stream);
       },
-      (err: unknown) => answers.fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name })),
+      (err: unknown) => {
+        // Nothing of the request was sent yet: it goes the HTTP/1.1 way the upstream chose.
+        if (err instanceof AlpnFallback) return forwardHttp1(t, req, res, upstream, plan, ctx);
+        answers.fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name }));
+      },
     );
 }
 

@@ -65,3 +65,8 @@ export { applyServerTimeouts } from './server-timeouts.js';
 // The credential store lives in core; re-exported so hosts need one import.
 export { CredentialStore } from '@kupstream/core';
 export type { CredentialChange, ClientCredential, SecretKey, StoredClientCredential } from '@kupstream/core';
+
+// Handshake truth: probing TLS upstreams with their real identity, and the status it gives.
+export { probeHandshake, HandshakeProber, isProbed } from './handshake-probe.js';
+export type { HandshakeVerdict, HandshakeProbeOptions, HandshakeProberOptions, HandshakeProberEvents } from './handshake-probe.js';
+export { withHandshakeConditions, HANDSHAKE_CONDITION, HANDSHAKE_OK_REASON } from './handshake-status.js';

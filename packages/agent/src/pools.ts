@@ -130,6 +130,17 @@ interface H2Entry {
   settled?: http2.ClientHttp2Session;
 }
 
+/** What an HTTP/1.1 connection offers in ALPN: never `h2`, which it could not speak. */
+const HTTP1_ONLY: DialOptions = { alpn: ['http/1.1'] };
+
+/**
+ * Thrown by `http2Session` when a TLS upstream that was offered `h2,http/1.1` chose HTTP/1.1:
+ * the request goes the HTTP/1.1 way instead (and so do the next ones, `usesHttp2`).
+ */
+export class AlpnFallback extends Error {
+  override readonly name = 'AlpnFallback';
+}
+
 export class UpstreamPools {
   readonly #options: PoolOptions;
   readonly #dialers = new Map<string, DialerEntry>();
@@ -141,6 +152,8 @@ export class UpstreamPools {
   /** Open streams per HTTP/2 session: a session with one is an active connection. */
   readonly #streams = new WeakMap<http2.ClientHttp2Session, number>();
   readonly #onChange = () => this.#retireStale();
+  /** Dialer entries whose upstream answered `http/1.1` to an offer of `h2,http/1.1`. */
+  readonly #chose1 = new WeakSet<DialerEntry>();
 
   constructor(options: PoolOptions) {
     this.#options = options;
@@ -176,6 +189,18 @@ export class UpstreamPools {
     return entry;
   }
 
+  /**
+   * Whether a request goes over HTTP/2: cleartext as the model says (prior-knowledge h2c);
+   * TLS when `h2` is offered in ALPN, unless the upstream already chose `http/1.1` from an
+   * offer of both (ALPN fallback).
+   */
+  usesHttp2(upstream: Upstream): boolean {
+    const alpn = upstream.tls?.alpn;
+    if (!alpn || alpn.length === 0 || !upstream.url.startsWith('https:')) return upstream.protocol === 'http2';
+    if (!alpn.includes('h2')) return false;
+    return !this.#chose1.has(this.#entry(upstream));
+  }
+
   /** Keep-alive HTTP/1.1 pool for the upstream's current identity (throws when fail-closed). */
   http1(upstream: Upstream): Dispatcher {
     const entry = this.#entry(upstream);
@@ -187,7 +212,7 @@ export class UpstreamPools {
     let pool = this.#pools.get(key);
     if (!pool) {
       pool = new DialerPool(dialer, { connections: this.#options.maxSocketsPerPool, idle: this.#options.timeouts.idle }, () =>
-        this.#dial(dialer),
+        this.#dial(dialer, HTTP1_ONLY),
       );
       this.#pools.set(key, pool);
     }
@@ -203,7 +228,7 @@ export class UpstreamPools {
     const existing = this.#sessions.get(key);
     if (existing && !(existing.settled && (existing.settled.closed || existing.settled.destroyed))) return existing.session;
     const entry: H2Entry = { dialer, identity: key, session: Promise.resolve(undefined as unknown as http2.ClientHttp2Session) };
-    entry.session = this.#openSession(upstream, dialer).then(
+    entry.session = this.#openSession(upstream, dialerEntry).then(
       (session) => {
         entry.settled = session;
         session.once('close', () => {
@@ -240,11 +265,16 @@ export class UpstreamPools {
     stream.once('close', () => this.#streams.set(session, (this.#streams.get(session) ?? 1) - 1));
   }
 
-  async #openSession(upstream: Upstream, dialer: UpstreamDialer): Promise<http2.ClientHttp2Session> {
-    const socket = await this.#dial(dialer);
+  async #openSession(upstream: Upstream, entry: DialerEntry): Promise<http2.ClientHttp2Session> {
+    const socket = await this.#dial(entry.dialer);
     const target = upstreamTarget(upstream);
-    if (target.secure && (socket as tls.TLSSocket).alpnProtocol !== 'h2') {
+    const chosen = (socket as tls.TLSSocket).alpnProtocol;
+    if (target.secure && chosen !== 'h2') {
       socket.destroy();
+      if (chosen === 'http/1.1' && upstream.tls?.alpn.includes('http/1.1')) {
+        this.#chose1.add(entry);
+        throw new AlpnFallback(`upstream ${upstream.name} chose http/1.1`);
+      }
       throw new UpstreamError('protocol_error', `upstream did not negotiate h2 (ALPN ${String((socket as tls.TLSSocket).alpnProtocol)})`, {
         phase: 'tls',
         upstream: upstream.name,
@@ -265,7 +295,8 @@ export class UpstreamPools {
 
   /** A fresh, unpooled connection (PROXY protocol upstreams, Upgrade tunnels, L4). */
   connect(upstream: Upstream, options?: DialOptions): Promise<net.Socket> {
-    return this.#dial(this.dialer(upstream), options);
+    // These connections carry HTTP/1.1 (Upgrade, PROXY protocol) or bytes (L4, no ALPN).
+    return this.#dial(this.dialer(upstream), { ...HTTP1_ONLY, ...options });
   }
 
   /** Drops dialers of upstreams no longer in the model and retires their pools. */

@@ -287,8 +287,11 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     res.once('close', finish);
     // With a route retry, its attempts are the only replays (the stale keep-alive replay is off).
     const retried = hit.route.route.retry !== undefined;
-    const forward: Forwarder =
-      upstream.protocol === 'http2' ? forwardHttp2 : retried ? (...args) => forwardHttp1(...args, 1) : forwardHttp1;
+    const forward: Forwarder = this.#transport.pools.usesHttp2(upstream)
+      ? forwardHttp2
+      : retried
+        ? (...args) => forwardHttp1(...args, 1)
+        : forwardHttp1;
     forwardWithRoutePolicies(this.#transport, req, res, upstream, plan, ctx, hit.route.route, forward);
     sendMirrors(
       this.#transport,

@@ -1,4 +1,4 @@
-// One tls.SecureContext per (client identity + version, CA bundle, minimum version),
+// One tls.SecureContext per (client identity + version, CA bundle, versions, ciphers),
 // built once and shared by every dialer of a CredentialStore. Building a context parses
 // PEM and makes an SSL_CTX, which is slow and lingers until GC (nodejs/node#25921), so
 // per-connection contexts are never made. A rotated identity gets a new entry (its
@@ -20,7 +20,16 @@ export interface ContextRequest {
   /** Hex SHA-256 of the CA bundle (`verification.caSha256`); absent: Node's root store. */
   caSha256?: string;
   minVersion: TlsVersion;
+  /** Absent: TLS 1.3. */
+  maxVersion?: TlsVersion;
+  /** OpenSSL cipher list; absent: Node's default. */
+  ciphers?: string;
   upstream?: string;
+}
+
+/** The part of a context's key that is not identity or trust: versions and ciphers. */
+export function contextParameters(request: Pick<ContextRequest, 'minVersion' | 'maxVersion' | 'ciphers'>): string {
+  return `${request.minVersion}-${request.maxVersion ?? 'TLSv1.3'}${request.ciphers ? `|ciphers:${request.ciphers}` : ''}`;
 }
 
 export interface ContextEntry {
@@ -55,7 +64,7 @@ export class SecureContextCache {
 
   get(request: ContextRequest): ContextEntry {
     const identity = request.client ? `${request.client.key}@${request.client.version}` : 'anonymous';
-    const key = `${identity}|ca:${request.caSha256 ?? 'default'}|${request.minVersion}`;
+    const key = `${identity}|ca:${request.caSha256 ?? 'default'}|${contextParameters(request)}`;
     const cached = this.#entries.get(key);
     if (cached) return cached;
     const entry = this.#build(request, identity, key);
@@ -64,7 +73,11 @@ export class SecureContextCache {
   }
 
   #build(request: ContextRequest, identity: string, key: string): StoredEntry {
-    const options: tls.SecureContextOptions = { minVersion: request.minVersion };
+    const options: tls.SecureContextOptions = {
+      minVersion: request.minVersion,
+      ...(request.maxVersion ? { maxVersion: request.maxVersion } : {}),
+      ...(request.ciphers ? { ciphers: request.ciphers } : {}),
+    };
     const entry: Partial<StoredEntry> = { identity, key };
     const details = { phase: 'config' as const, ...(request.upstream ? { upstream: request.upstream } : {}), identity };
     if (request.client) {

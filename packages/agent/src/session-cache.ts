@@ -18,12 +18,22 @@ export interface SessionKeyParts {
   identity: string;
   /** SHA-256 of the client leaf, or ''. */
   clientSha256: string;
+  /** Versions and ciphers asked for (the SecureContext's), when any. */
+  parameters?: string;
 }
 
 export function sessionKey(parts: SessionKeyParts): string {
-  return [parts.host, parts.port, parts.servername, parts.verification, parts.caSha256, parts.identity, parts.clientSha256]
-    .map(String)
-    .join('|');
+  const fields: unknown[] = [
+    parts.host,
+    parts.port,
+    parts.servername,
+    parts.verification,
+    parts.caSha256,
+    parts.identity,
+    parts.clientSha256,
+  ];
+  if (parts.parameters) fields.push(parts.parameters);
+  return fields.map(String).join('|');
 }
 
 export class SessionCache {

@@ -25,6 +25,8 @@ export type UpstreamErrorCode =
   | 'hostname_mismatch'
   | 'client_certificate_required'
   | 'client_certificate_rejected'
+  | 'tls_version_unsupported'
+  | 'alpn_mismatch'
   | 'protocol_error'
   // after the connection is up
   | 'connection_reset'
@@ -127,7 +129,12 @@ const VERIFY_UNTRUSTED = new Set([
   'INVALID_CA',
   'PATH_LENGTH_EXCEEDED',
   'INVALID_PURPOSE',
+  // The verify depth (nginx's proxy_ssl_verify_depth) checked after the chain.
+  'CERT_CHAIN_TOO_LONG',
 ]);
+
+// No TLS version both sides allow (a TLS 1.2-only server under min-tls-version 1.3, or the reverse).
+const VERSION_REFUSED = new Set(['ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'ERR_SSL_UNSUPPORTED_PROTOCOL', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE']);
 
 // Alerts the *server* sends about the certificate *we* presented.
 const CLIENT_CERT_REJECTED_ALERTS = new Set([
@@ -209,6 +216,10 @@ export function classifyUpstreamError(err: unknown, context: FailureContext): Up
         )
       : make('client_certificate_required', 'upstream requires a client certificate', 'tls');
   }
+  if (VERSION_REFUSED.has(cause))
+    return make('tls_version_unsupported', 'upstream and the allowed TLS versions have none in common', 'tls');
+  if (cause === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL')
+    return make('alpn_mismatch', 'upstream speaks none of the offered ALPN protocols', 'tls');
   if (PROTOCOL.has(cause) || cause.startsWith('ERR_SSL_') || cause.startsWith('HPE_') || cause.startsWith('ERR_HTTP2_')) {
     return make('protocol_error', 'upstream does not speak the expected protocol');
   }

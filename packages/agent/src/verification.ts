@@ -9,8 +9,36 @@ export type IdentityCheck = (servername: string, cert: PeerCertificate) => Error
 
 const acceptAny: IdentityCheck = () => undefined;
 
-export function identityCheck(verification: Verification): IdentityCheck {
+export function identityCheck(verification: Verification, verifyDepth?: number): IdentityCheck {
   if (verification.mode === 'none') return acceptAny;
+  const names = nameCheck(verification);
+  if (verifyDepth === undefined) return names;
+  return (servername, cert) => names(servername, cert) ?? depthCheck(cert, verifyDepth);
+}
+
+/**
+ * nginx's `proxy_ssl_verify_depth`: at most `depth` certificates above the leaf, the trusted
+ * CA included (depth 1: the leaf is issued by the CA itself). Node hands checkServerIdentity
+ * the verified chain up to the root it found in the trust store.
+ */
+function depthCheck(cert: PeerCertificate, depth: number): Error | undefined {
+  let above = 0;
+  let current = cert as tls.DetailedPeerCertificate;
+  const seen = new Set<string>();
+  while (current.issuerCertificate && current.issuerCertificate !== current && !seen.has(current.fingerprint256)) {
+    seen.add(current.fingerprint256);
+    current = current.issuerCertificate;
+    above++;
+  }
+  if (above <= depth) return undefined;
+  const err = new Error(`certificate chain has ${above} certificates above the leaf; the verify depth allows ${depth}`) as Error & {
+    code: string;
+  };
+  err.code = 'CERT_CHAIN_TOO_LONG';
+  return err;
+}
+
+function nameCheck(verification: Exclude<Verification, { mode: 'none' }>): IdentityCheck {
   const { hostname } = verification;
   const sans = verification.subjectAltNames ?? [];
   // Gateway API: when subjectAltNames are given, they replace the hostname check.
@@ -37,8 +65,8 @@ function uriNames(cert: PeerCertificate): string[] {
 }
 
 /** A short, stable description of what is checked, for cache keys. */
-export function verificationKey(verification: Verification): string {
+export function verificationKey(verification: Verification, verifyDepth?: number): string {
   if (verification.mode === 'none') return 'none';
   const sans = (verification.subjectAltNames ?? []).map((s) => (s.type === 'Hostname' ? `dns=${s.hostname}` : `uri=${s.uri}`)).join(',');
-  return `${verification.mode}:${verification.hostname}${sans ? `[${sans}]` : ''}`;
+  return `${verification.mode}:${verification.hostname}${sans ? `[${sans}]` : ''}${verifyDepth !== undefined ? `/depth=${verifyDepth}` : ''}`;
 }

@@ -190,12 +190,12 @@ describe('createUpstreamDialer', () => {
       const dialer = createUpstreamDialer(upstream({ client: rogue }), { credentials: storeWith(rogue), resolve: toLoopback(server.port) });
       await rejectsWith(dialer.connect(), 'client_certificate_rejected');
     });
-    it('refuses to go below the model minimum version: protocol_error', async () => {
+    it('refuses to go below the model minimum version: tls_version_unsupported', async () => {
       const dialer = createUpstreamDialer(upstream({ client: pki.client, minVersion: 'TLSv1.3' }), {
         credentials: storeWith(pki.client),
         resolve: toLoopback(server.port),
       });
-      await rejectsWith(dialer.connect(), 'protocol_error');
+      await rejectsWith(dialer.connect(), 'tls_version_unsupported');
     });
   });
 
@@ -231,6 +231,26 @@ describe('createUpstreamDialer', () => {
         resolve: toLoopback(server.port),
       });
       assert.equal((await getVia(dialer)).echo.servername, 'api.internal');
+    });
+    it('verifyDepth: a chain with an intermediate needs depth 2 (nginx proxy_ssl_verify_depth)', async () => {
+      const intermediate = await issue(pki.ca, { subject: 'CN=ExampleIntermediate', isCa: true });
+      const leaf = await issue(intermediate, {
+        subject: 'CN=example-service.default',
+        dnsNames: ['example-service.default'],
+        extendedKeyUsage: ['serverAuth'],
+      });
+      const chained = await httpsEchoServer({ cert: leaf.certPem + intermediate.certPem, key: leaf.keyPem, clientCa: pki.ca.certPem });
+      try {
+        const dial = (verifyDepth: number) => {
+          const model = upstream({ client: pki.client, verification: caVerification(pki.ca.certPem, 'example-service.default') });
+          model.tls!.verifyDepth = verifyDepth;
+          return createUpstreamDialer(model, { credentials: storeWith(pki.client, [pki.ca.certPem]), resolve: toLoopback(chained.port) });
+        };
+        await rejectsWith(dial(1).connect(), 'certificate_untrusted');
+        assert.equal((await getVia(dial(2))).echo.subject, 'CN=ExampleClient');
+      } finally {
+        await chained.close();
+      }
     });
     it('ca: hostname_mismatch', async () => {
       const model = upstream({ client: pki.client, verification: caVerification(pki.ca.certPem, 'other.default') });

@@ -177,6 +177,15 @@ describe('args: parseCommandLine', () => {
     }
   });
 
+  it('serve: --probe-upstreams INTERVAL (absent: no probing)', () => {
+    const parsed = parseCommandLine(['serve', '-f', 'x', '--listen', '127.0.0.1:0', '--probe-upstreams', '30s']);
+    assert.ok(parsed.name === 'serve');
+    assert.equal(parsed.flags.probeUpstreamsMs, 30_000);
+    const plain = parseCommandLine(['serve', '-f', 'x', '--listen', '127.0.0.1:0']);
+    assert.ok(plain.name === 'serve');
+    assert.equal(plain.flags.probeUpstreamsMs, undefined);
+  });
+
   it('help and version, at the top and per command', () => {
     assert.deepEqual(parseCommandLine(['--help']), { name: 'help' });
     assert.deepEqual(parseCommandLine(['-h']), { name: 'help' });
@@ -227,6 +236,10 @@ describe('args: parseCommandLine', () => {
         /--shutdown-timeout "5x": expected a duration/,
         'serve',
       ));
+    it('--probe-upstreams below 100ms or not a duration', () => {
+      usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--probe-upstreams', '10ms'], /at least 100 ms/, 'serve');
+      usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--probe-upstreams', 'often'], /expected a duration/, 'serve');
+    });
     it('--shutdown-timeout over an hour', () =>
       usageError(['serve', '-f', 'x', '--listen', '127.0.0.1:1', '--shutdown-timeout', '61m'], /at most 1h/, 'serve'));
     it('--log-format that is not text or json', () =>

@@ -3,7 +3,14 @@
 // cross-namespace Secrets): the same evaluation as for Gateways, built once per call.
 // The policies' own diagnostics and status belong to the Gateway API translator, so they
 // are kept out of the caller's result.
-import { CertificateCache, type CredentialStore, type ClusterSnapshot, type TranslateOptions, type Verification } from '@kupstream/core';
+import {
+  CertificateCache,
+  type CredentialStore,
+  type ClusterSnapshot,
+  type TlsParameters,
+  type TranslateOptions,
+  type Verification,
+} from '@kupstream/core';
 import { BackendTlsPolicyIndex } from './backend-tls-policy.js';
 import { canonicalObjects } from './canonical-order.js';
 import { buildIndexes, createContext } from './context.js';
@@ -17,6 +24,8 @@ export interface AppliedBackendTlsPolicy {
   verification?: Verification;
   /** SNI: `validation.hostname`. */
   hostname?: string;
+  /** `spec.options` kupstream reads. */
+  parameters?: TlsParameters;
   /** Why it cannot verify, in words (for the caller's diagnostic). */
   problem?: { reason: string; message: string };
 }
@@ -44,6 +53,7 @@ export function backendTlsLookup(snapshot: ClusterSnapshot, options: TranslateOp
         ref,
         ...(usable ? { verification: state.verification } : {}),
         ...(state.hostname ? { hostname: state.hostname } : {}),
+        ...(state.parameters ? { parameters: state.parameters } : {}),
         ...(usable
           ? {}
           : {

@@ -13,9 +13,11 @@ import {
   type Identity,
   type ResourceRef,
   type SubjectAltName,
+  type TlsParameters,
   type Verification,
 } from '@kupstream/core';
 import type { BackendTLSPolicy } from '@kupstream/gateway-api-types';
+import { readBackendTlsOptions } from './backend-tls-options.js';
 import type { TranslationContext } from './context.js';
 import { isValidHostname } from './hostnames.js';
 import { Reason } from './reasons.js';
@@ -31,6 +33,10 @@ export interface PolicyState {
   hostname?: string;
   accepted: ConditionSpec;
   resolvedRefs: ConditionSpec;
+  /** `spec.options` kupstream reads (backend-tls-options.ts), when any is set. */
+  parameters?: TlsParameters;
+  /** The `kupstream.dev/TLSOptions` condition, when the policy sets options. */
+  options?: ConditionSpec;
 }
 
 const NONE: readonly PolicyState[] = [];
@@ -140,13 +146,22 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     state.accepted = { status: false, reason, message };
     return state;
   };
-  if (isRecord(object.spec) && isRecord(object.spec.options) && Object.keys(object.spec.options).length > 0) {
+  const options = readBackendTlsOptions(isRecord(object.spec) ? object.spec.options : undefined);
+  if (!options.ok) {
+    state.options = { status: false, reason: Reason.Invalid, message: options.message };
+    return invalid(options.message, options.field);
+  }
+  if (options.foreign.length > 0) {
     ctx.diagnostics.warning(
       'BackendTLSPolicyOptionsIgnored',
       ref,
-      'spec.options are implementation-specific and none is supported; they are ignored',
+      `spec.options ${options.foreign.join(', ')} belong to other implementations and are ignored`,
       'spec.options',
     );
+  }
+  if (options.parameters) {
+    state.parameters = options.parameters;
+    state.options = { status: true, reason: Reason.Accepted, message: `in effect: ${options.summary}` };
   }
   const validation = isRecord(object.spec) && isRecord(object.spec.validation) ? object.spec.validation : undefined;
   if (!validation) return invalid('spec.validation is required', 'spec.validation');

@@ -262,6 +262,7 @@ function buildUpstream(
     ...(tls ? { verification } : {}),
     ...(verificationSource ? { verificationSource } : {}),
     ...(policy?.hostname ? { serverName: policy.hostname } : {}),
+    ...(policy?.parameters ? { tlsParameters: policy.parameters } : {}),
     ...(client ? { clientCertificateSecret: client.secret } : {}),
     ...(client?.info ? { clientCertificate: client.info } : {}),
     ...(unavailable ? { unavailable } : {}),

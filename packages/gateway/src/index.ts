@@ -9,4 +9,6 @@ export type { GatewayTranslator } from './incremental/gateway-translator.js';
 export { backendTlsLookup } from './backend-tls-lookup.js';
 export type { BackendTlsLookup, AppliedBackendTlsPolicy } from './backend-tls-lookup.js';
 export type { ReferenceRequest } from './reference-grants.js';
+export { readBackendTlsOptions, BackendTlsOption, OPTION_DOMAIN, TLS_OPTIONS_CONDITION } from './backend-tls-options.js';
+export type { BackendTlsOptionsOutcome } from './backend-tls-options.js';
 export { SUPPORTED_FEATURES } from './supported-features.js';

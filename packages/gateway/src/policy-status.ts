@@ -1,6 +1,7 @@
 // BackendTLSPolicy status: one ancestor entry per Gateway of ours whose routes reach a
 // Service port the policy targets.
 import { compareStrings, isRecord, type ResourceStatus } from '@kupstream/core';
+import { TLS_OPTIONS_CONDITION } from './backend-tls-options.js';
 import type { PolicyState } from './backend-tls-policy.js';
 import type { TranslationContext } from './context.js';
 import type { GatewayState } from './gateways.js';
@@ -51,6 +52,7 @@ export function backendTlsPolicyStatus(
       conditions: [
         toCondition(ConditionType.Accepted, policy.accepted, ancestorStamp),
         toCondition(ConditionType.ResolvedRefs, policy.resolvedRefs, ancestorStamp),
+        ...(policy.options ? [toCondition(TLS_OPTIONS_CONDITION, policy.options, ancestorStamp)] : []),
       ],
     };
   });

@@ -167,7 +167,8 @@ export function backendTls(
   } else if (request.serverName) serverName = request.serverName;
   if (serverName !== undefined && !policy) distinctions.sni = serverName;
   const verifies = verification.mode !== 'none';
-  const parameters = { ...request.parameters };
+  // The Service owner's policy options win over the Ingress's annotations, key by key.
+  const parameters = { ...request.parameters, ...policy?.parameters };
   if (!verifies) delete parameters.verifyDepth;
   return {
     spec: {

@@ -84,11 +84,17 @@ export const APP_JS = String.raw`'use strict';
   }
 
   // ---- upstreams
+  // "verified" means a handshake with this identity and trust passed (serve --probe-upstreams);
+  // without a probe the badge only says what trust is configured.
   function verificationBadge(v) {
-    if (!v.checked) return h('span', { class: 'badge bad verification', 'data-mode': v.mode, text: 'NOT VERIFIED' });
-    if (v.failure) return h('span', { class: 'badge bad verification', 'data-mode': v.mode, text: 'VERIFICATION FAILED (' + v.failure + ')' });
-    if (!v.verified) return h('span', { class: 'badge verification', 'data-mode': v.mode, text: 'checked, no handshake yet' });
-    return h('span', { class: 'badge ok verification', 'data-mode': v.mode, text: v.mode === 'ca' ? 'verified (CA bundle)' : 'verified (system trust)' });
+    var probed = v.handshake ? v.handshake.result : 'unprobed';
+    if (!v.checked) return h('span', { class: 'badge bad verification', 'data-mode': v.mode, 'data-handshake': probed, text: 'NOT VERIFIED' });
+    if (v.failure) return h('span', { class: 'badge bad verification', 'data-mode': v.mode, 'data-handshake': probed, text: 'VERIFICATION FAILED (' + v.failure + ')' });
+    var trust = v.mode === 'ca' ? 'CA bundle' : 'system trust';
+    if (!v.verified && v.handshake && v.handshake.result === 'failed')
+      return h('span', { class: 'badge bad verification', 'data-mode': v.mode, 'data-handshake': probed, text: 'HANDSHAKE FAILED: ' + (v.handshake.code || 'unknown') });
+    if (!v.verified) return h('span', { class: 'badge verification', 'data-mode': v.mode, 'data-handshake': probed, text: trust + ' configured, no handshake yet' });
+    return h('span', { class: 'badge ok verification', 'data-mode': v.mode, 'data-handshake': probed, text: 'verified (' + trust + ')' });
   }
   function renderUpstreams(data) {
     var list = $('upstream-list');

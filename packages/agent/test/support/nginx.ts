@@ -11,6 +11,10 @@ export interface NginxFiles {
   serverCertPem: string;
   serverKeyPem: string;
   clientCaPem: string;
+  /** `ssl_protocols`; default `TLSv1.2 TLSv1.3`. */
+  sslProtocols?: string;
+  /** `ssl_verify_client`: `on` (default) demands a certificate, `optional` asks for one. */
+  verifyClient?: 'on' | 'optional';
 }
 
 export interface RunningNginx {
@@ -34,15 +38,15 @@ async function freePort(): Promise<number> {
 }
 
 // What the upstream saw, as JSON. nginx fills the variables per request.
-const ECHO = `'{"subject":"$ssl_client_s_dn","verify":"$ssl_client_verify","servername":"$ssl_server_name","reused":"$ssl_session_reused","protocol":"$ssl_protocol","alpn":"$ssl_alpn_protocol","proxyAddr":"$proxy_protocol_addr","proxyPort":"$proxy_protocol_port","uri":"$request_uri","http":"$server_protocol"}'`;
+const ECHO = `'{"subject":"$ssl_client_s_dn","verify":"$ssl_client_verify","servername":"$ssl_server_name","reused":"$ssl_session_reused","protocol":"$ssl_protocol","alpn":"$ssl_alpn_protocol","proxyAddr":"$proxy_protocol_addr","proxyPort":"$proxy_protocol_port","uri":"$request_uri","http":"$server_protocol","cipher":"$ssl_cipher"}'`;
 
-function config(dir: string, ports: { tls: number; pp: number; h2: number }): string {
+function config(dir: string, ports: { tls: number; pp: number; h2: number }, files: NginxFiles): string {
   const tls = `
     ssl_certificate ${dir}/server.crt;
     ssl_certificate_key ${dir}/server.key;
     ssl_client_certificate ${dir}/ca.crt;
-    ssl_verify_client on;
-    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_verify_client ${files.verifyClient ?? 'on'};
+    ssl_protocols ${files.sslProtocols ?? 'TLSv1.2 TLSv1.3'};
     ssl_session_cache shared:tls:1m;
     location / { default_type application/json; return 200 ${ECHO}; }`;
   return `master_process off;
@@ -88,7 +92,7 @@ export async function startNginx(files: NginxFiles): Promise<RunningNginx> {
   await writeFile(join(dir, 'server.key'), files.serverKeyPem, { mode: 0o600 });
   await writeFile(join(dir, 'ca.crt'), files.clientCaPem);
   const ports = { tls: await freePort(), pp: await freePort(), h2: await freePort() };
-  await writeFile(join(dir, 'nginx.conf'), config(dir, ports));
+  await writeFile(join(dir, 'nginx.conf'), config(dir, ports, files));
   const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], {
     stdio: 'ignore',
   });

@@ -67,11 +67,15 @@ export interface ServeFlags extends ManifestFlags {
   /** Set only with `--write-status` in cluster mode. */
   lease?: LeaseFlags;
   shutdownTimeoutMs: number;
+  /** `--probe-upstreams INTERVAL`: dial each TLS upstream this often and publish the verdict. */
+  probeUpstreamsMs?: number;
   logFormat: LogFormat;
 }
 
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** `--probe-upstreams` below this would be a handshake flood, not a probe. */
+export const MIN_PROBE_INTERVAL_MS = 100;
 
 export type Command =
   | { name: 'help'; topic?: CommandName }
@@ -107,6 +111,7 @@ const SERVE_OPTIONS = {
   'lease-namespace': { type: 'string' },
   'lease-name': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
+  'probe-upstreams': { type: 'string' },
   'log-format': { type: 'string' },
 } satisfies Options;
 
@@ -181,6 +186,12 @@ function parseServe(args: string[]): Command {
         : parseDuration('--shutdown-timeout', values['shutdown-timeout']),
     logFormat: oneOf('serve', '--log-format', values['log-format'] ?? 'text', ['text', 'json'] as const),
   };
+  if (values['probe-upstreams'] !== undefined) {
+    const ms = parseDuration('--probe-upstreams', values['probe-upstreams']);
+    if (ms < MIN_PROBE_INTERVAL_MS)
+      throw new UsageError(`--probe-upstreams ${values['probe-upstreams']}: at least ${MIN_PROBE_INTERVAL_MS} ms between rounds`, 'serve');
+    flags.probeUpstreamsMs = ms;
+  }
   if (values.admin !== undefined) flags.admin = nonEmpty('--admin', values.admin, 'serve');
   else if (flags.adminAllowRemote) throw new UsageError('--admin-allow-remote needs --admin HOST:PORT', 'serve');
   const leaseNamespace = values['lease-namespace'];

@@ -112,6 +112,11 @@ Serving:
       --shutdown-timeout DURATION
                               how long requests in flight may take to finish on stop
                               (default: 10s; e.g. 500ms, 30s, 1m)
+      --probe-upstreams INTERVAL
+                              dial every TLS upstream with its client certificate and CA each
+                              INTERVAL (e.g. 30s) and publish the verdict: a condition
+                              kupstream.dev/UpstreamHandshake on route parents, BackendTLSPolicy
+                              ancestors and AgentEndpoints, metrics and the inspector
       --log-format text|json  stderr lines for people (default: text) or JSON lines with
                               level and time for log collectors
 

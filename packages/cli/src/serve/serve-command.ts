@@ -3,7 +3,7 @@
 // endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
 import type { AddressInfo } from 'node:net';
-import { createProxy, FrontendTls } from '@kupstream/agent';
+import { createProxy, FrontendTls, HandshakeProber, UpstreamDenyList, withHandshakeConditions } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
@@ -33,12 +33,15 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
 
   // The proxy starts empty: nothing is routed until the first translation is applied,
   // and the listener opens only after that.
+  const credentials = new CredentialStore();
+  const resolve = resolveFromOverrides(flags.resolve);
+  // The agent's own listeners are never upstreams: that loops, or publishes the admin page.
+  const denyUpstreams = { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(listeners, l4, admin) };
   const proxy = createProxy({
     model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
-    credentials: new CredentialStore(),
-    resolve: resolveFromOverrides(flags.resolve),
-    // The agent's own listeners are never upstreams: that loops, or publishes the admin page.
-    denyUpstreams: { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(listeners, l4, admin) },
+    credentials,
+    resolve,
+    denyUpstreams,
   });
   proxy.on('upstreamError', upstreamErrorLogger(log));
   const l4Tls = new FrontendTls({ scheme: 'tls', minVersion: flags.tlsMinVersion });
@@ -51,6 +54,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     tls: l4Tls,
   });
   let started = false;
+  let stopProber = () => undefined as void;
   let listeners: ListenerSet | undefined;
   const frontendTls = new FrontendTls({ minVersion: flags.tlsMinVersion });
   try {
@@ -60,14 +64,39 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       if (flags.lease) admin.setLeader(false);
       await writeOut(io.stdout, `kupstream: admin at ${admin.url}/ (inspector, /healthz, /readyz, /metrics)\n`);
     }
-    const apply = ({ result, translationMs }: ModelUpdate) => {
+    // Handshake truth: each TLS upstream dialed with its identity and trust every interval;
+    // the verdicts become status conditions (shown by the admin server) and log lines.
+    const prober =
+      flags.probeUpstreamsMs !== undefined
+        ? new HandshakeProber({ credentials, resolve, deny: new UpstreamDenyList(denyUpstreams), intervalMs: flags.probeUpstreamsMs })
+        : undefined;
+    let latest: { update: ModelUpdate } | undefined;
+    const publish = () => {
+      if (!latest) return;
+      const { result, translationMs } = latest.update;
+      const shown = prober
+        ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, prober.verdicts, new Date()) })
+        : result;
+      admin?.setModel(shown, { translationMs, credentials: result.credentials });
+    };
+    prober?.on('change', (verdicts) => {
+      for (const verdict of verdicts.values())
+        if (!verdict.ok) log.warn(`upstream ${verdict.upstream}: TLS handshake failed: ${verdict.code ?? 'failed'}`);
+      admin?.setHandshakes(verdicts.values());
+      publish();
+    });
+    stopProber = () => prober?.close();
+    const apply = (update: ModelUpdate) => {
+      const { result } = update;
       proxy.update(result, result.credentials);
       // TLS listeners from the same model: new certificates take effect for new connections.
       frontendTls.update(result, result.credentials);
       l4Tls.update(result, result.credentials);
       // The proxy first: a listener opened for a new endpoint finds its route at once.
       void l4.sync(result);
-      admin?.setModel(result, { translationMs, credentials: result.credentials });
+      latest = { update };
+      publish();
+      prober?.update(result);
     };
     const first = await untilAborted(source.start(apply), io.signal);
     if (first === 'aborted') {
@@ -95,6 +124,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     await writeOut(io.stdout, `kupstream: serving ${servedCount(proxy.model)} on ${urls.listen}\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
+    stopProber();
     await shutdown({ flags, log, listeners, l4, started, source, admin, proxy });
   }
   return ExitCode.ok;
