@@ -4,17 +4,21 @@ import assert from 'node:assert/strict';
 import * as api from '../src/index.js';
 
 const EXPORTS = [
+  'BackendTlsOption',
   'ConditionType',
   'DEFAULT_GATEWAY_CONTROLLER_NAME',
   'GATEWAY_API_VERSION',
   'GATEWAY_GROUP',
+  'OPTION_DOMAIN',
   'Reason',
   'SUPPORTED_FEATURES',
+  'TLS_OPTIONS_CONDITION',
   'backendTlsLookup',
   'createGatewayTranslator',
   'hostnameCovers',
   'intersectHostnames',
   'isValidHostname',
+  'readBackendTlsOptions',
   'translateGatewayApi',
 ];
 
