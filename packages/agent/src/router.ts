@@ -8,6 +8,7 @@
 // atomically by the proxy.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Backend, Endpoint, Match, Route, TranslationModel, Upstream } from '@kupstream/core';
+import { normalizePath } from './request-target.js';
 
 export interface RequestFacts {
   method: string;
@@ -81,9 +82,15 @@ function compileMatch(match: Match): Test {
   const tests: Test[] = [];
   if (match.path) {
     const { type, value } = match.path;
-    if (type === 'Exact') tests.push((f) => f.path === value);
-    else if (type === 'PathPrefix') tests.push((f) => pathPrefixMatches(value, f.path));
-    else {
+    if (type === 'Exact' || type === 'PathPrefix') {
+      // Requests are matched on their normalized path (request-target.ts), so the route's
+      // value is normalized the same way: `/caf%c3%a9` matches what `/caf%C3%A9` sends. A
+      // value no request can normalize to (an escaped slash) matches nothing.
+      const normalized = normalizePath(value.startsWith('/') ? value : `/${value}`);
+      if (normalized === undefined) tests.push(never);
+      else if (type === 'Exact') tests.push((f) => f.path === normalized);
+      else tests.push((f) => pathPrefixMatches(normalized, f.path));
+    } else {
       const re = fullMatch(value);
       tests.push(re ? (f) => re.test(f.path) : never);
     }

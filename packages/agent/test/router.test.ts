@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Route } from '@kupstream/core';
 import { applyFilters, rewritePath } from '../src/filters.js';
+import { normalizePath } from '../src/request-target.js';
 import { compileRouteTable, hostOf, pathPrefixMatches, pickBackend, type RequestFacts } from '../src/router.js';
 import { endpoint, model, route } from './support/proxy-harness.js';
 
@@ -36,6 +37,32 @@ describe('router', () => {
     ),
   );
   const name = (host: string, f: RequestFacts) => table.route(host, f)?.route.route.name;
+
+  it('normalizes Exact and PathPrefix values as requests are normalized, so escapes of either case and merged slashes match', () => {
+    const normalizing = compileRouteTable(
+      model(
+        [
+          endpoint('https://n.example', [
+            route('cafe', [{ upstream: 'u' }], { matches: [{ path: { type: 'Exact', value: '/caf%c3%a9' } }] }),
+            route('tilde', [{ upstream: 'u' }], { matches: [{ path: { type: 'PathPrefix', value: '/%7Euser//docs' } }] }),
+            route('escaped-slash', [{ upstream: 'u' }], { matches: [{ path: { type: 'PathPrefix', value: '/a%2Fb' } }] }),
+          ]),
+        ],
+        [],
+      ),
+    );
+    const at = (raw: string) => {
+      const path = normalizePath(raw);
+      assert.ok(path !== undefined, raw);
+      return normalizing.route('n.example', facts(path))?.route.route.name;
+    };
+    assert.equal(at('/caf%C3%A9'), 'cafe');
+    assert.equal(at('/caf%c3%a9'), 'cafe');
+    assert.equal(at('/~user/docs/x'), 'tilde');
+    assert.equal(at('/%7euser/docs'), 'tilde');
+    // `/a%2Fb` is refused as a request target; the route's value matches nothing, `/a/b` included.
+    assert.equal(at('/a/b'), undefined);
+  });
 
   it('routes by listener port when given: only endpoints on that port (80/443 when the URL has none)', () => {
     const ported = compileRouteTable(
