@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { MANIFEST_LIMITS } from '../src/manifests/manifest-limits.js';
 import { buildSnapshot, LoaderCode } from '../src/manifests/snapshot-builder.js';
-import { parseManifestText } from '../src/manifests/yaml-documents.js';
+import { parseManifestText, type ManifestDocument } from '../src/manifests/yaml-documents.js';
 
 function build(text: string, namespace = 'default') {
   const { documents, problems } = parseManifestText('m.yaml', text);
@@ -88,6 +89,37 @@ items:
     assert.equal(diagnostics[0]?.severity, 'error');
     assert.equal(diagnostics[0]?.field, 'items');
     assert.match(diagnostics[0]!.message, /items: expected a list of objects, found a mapping/);
+  });
+
+  it('refuses the List that takes a document past the item limit, nested Lists counted, and keeps the others', () => {
+    const limit = MANIFEST_LIMITS.listItemsPerDocument;
+    const service = (i: number) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}` } });
+    const half = Math.ceil(limit / 2) + 1;
+    const list = (start: number, n: number) => ({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: Array.from({ length: n }, (_, i) => service(start + i)),
+    });
+    // Built as parsed documents: parsing 100,000 objects of YAML text takes seconds and is not what is tested.
+    const document = (index: number, value: unknown): ManifestDocument => ({
+      source: 'm.yaml',
+      index,
+      line: 1,
+      value,
+      lineOf: () => undefined,
+    });
+    // Two nested Lists of just over half the limit each: the first is read, the second refused.
+    const outer = { apiVersion: 'v1', kind: 'List', items: [list(0, half), list(half, half)] };
+    const { snapshot, diagnostics } = buildSnapshot([document(1, outer)], 'default');
+    assert.equal(snapshot.services?.length, half);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.field, 'items');
+    assert.match(errors[0]!.message, /document 1, items\[1\].*past 100000 List items; none of them is read \(split the List/);
+    // The limit is per document: the same Lists as two documents are both read.
+    const twice = buildSnapshot([document(1, list(0, half)), document(2, list(half, half))], 'default');
+    assert.equal(twice.snapshot.services?.length, 2 * half);
+    assert.equal(twice.diagnostics.filter((d) => d.severity === 'error').length, 0);
   });
 
   it('reports unknown kinds (info) naming file, document and line', () => {

@@ -7,6 +7,8 @@ export const MANIFEST_LIMITS = {
   documentBytes: 16 * 1024 * 1024,
   /** YAML documents in one file. */
   documentsPerSource: 10_000,
+  /** Items of the Lists of one YAML document, nested Lists counted too (each one is an object to check and report). */
+  listItemsPerDocument: 100_000,
   /** Aliases expanding into more nodes than this are refused (the "billion laughs" attack). */
   aliasCount: 100,
 } as const;

@@ -12,6 +12,7 @@ import {
   type SnapshotKey,
 } from '@kupstream/core';
 import type { ManifestDocument, NodePath } from './yaml-documents.js';
+import { MANIFEST_LIMITS } from './manifest-limits.js';
 
 /** Objects that have no namespace (they keep none, like kubectl does). */
 const clusterScoped = (kind: string) => resourceForKind(kind)?.scope === 'Cluster';
@@ -53,9 +54,11 @@ export function buildSnapshot(documents: readonly ManifestDocument[], namespace:
   // A stack (last first), so a List's items are taken in order, right where the List was,
   // in linear time: no unshift and no argument spread over a List's items.
   const pending: Located[] = [];
+  // List items taken from each document so far, against MANIFEST_LIMITS.listItemsPerDocument.
+  const listed = new Map<ManifestDocument, number>();
   for (let i = documents.length - 1; i >= 0; i--) pending.push({ value: documents[i]!.value, document: documents[i]!, path: [] });
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const items = classify(next, namespace, diagnostics, placed.size);
+    const items = classify(next, namespace, diagnostics, placed.size, listed);
     if (items.kind === 'list') for (let i = items.items.length - 1; i >= 0; i--) pending.push(items.items[i]!);
     if (items.kind !== 'object') continue;
     const previous = placed.get(items.identity);
@@ -83,7 +86,13 @@ type Classified =
   | { kind: 'list'; items: Located[] }
   | { kind: 'object'; key: SnapshotKey; object: Record<string, unknown>; identity: string; where: string };
 
-function classify(located: Located, namespace: string, diagnostics: Diagnostic[], ordinal: number): Classified {
+function classify(
+  located: Located,
+  namespace: string,
+  diagnostics: Diagnostic[],
+  ordinal: number,
+  listed: Map<ManifestDocument, number>,
+): Classified {
   const { value, document, path } = located;
   const where = describeLocation(located);
   // An empty document (a stray `---`, only comments) holds no object: nothing to report.
@@ -116,6 +125,15 @@ function classify(located: Located, namespace: string, diagnostics: Diagnostic[]
     const items = value.items;
     if (items === undefined || items === null) return { kind: 'skip' };
     if (!Array.isArray(items)) return invalid(`items: expected a list of objects, found ${describeValue(items)}`, value, 'items');
+    const taken = (listed.get(document) ?? 0) + items.length;
+    if (taken > MANIFEST_LIMITS.listItemsPerDocument) {
+      return invalid(
+        `items: ${items.length} items take this document past ${MANIFEST_LIMITS.listItemsPerDocument} List items; none of them is read (split the List into several documents or files)`,
+        value,
+        'items',
+      );
+    }
+    listed.set(document, taken);
     return { kind: 'list', items: items.map((item: unknown, i) => ({ value: item, document, path: [...path, 'items', i] })) };
   }
   const key = snapshotKeyFor(apiVersion, kind);
