@@ -148,6 +148,43 @@ describe('e2e: kupstream serve (built binary, real TLS upstreams)', () => {
     await waitFor('the recovery', () => running.stderr().includes('the input reads again and matches the running configuration'));
   });
 
+  it('keeps answering while a large reload is parsed: the parse runs off the event loop', async function () {
+    this.timeout(120_000);
+    dir.write('agent-endpoint.yaml', SEED_AGENT_ENDPOINT);
+    dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
+    serve = await startServe([
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      `my-service.my-namespace:8443=127.0.0.1:${mtlsUpstream.port}`,
+    ]);
+    const running = serve;
+    assert.equal((await answerFor('example-hostname.ngrok.io')).clientSubject, 'CN=ExampleClient');
+    // 40,000 Services in one List: seconds of YAML parsing, then a cheap translation.
+    const services = Array.from({ length: 40_000 }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `bulk-${i}`, namespace: 'default' },
+    }));
+    const wrote = Date.now();
+    dir.write('bulk.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: services }));
+    // Answer times of requests sent back to back until the reload is logged.
+    const answered: number[] = [];
+    while (!running.stderr().includes('reloaded: serving')) {
+      const answer = await httpGet(running.port, 'example-hostname.ngrok.io');
+      assert.equal(answer.status, 200, answer.body);
+      answered.push(Date.now());
+    }
+    const reloaded = Date.now();
+    // A parse on the event loop would answer nothing while it runs, and it fills most of the
+    // window between the write and the reload: requests must go on answering in its second half.
+    const middle = wrote + (reloaded - wrote) / 2;
+    const late = answered.filter((at) => at >= middle).length;
+    assert.ok(late >= 10, `${late} of ${answered.length} answers in the second half of a ${reloaded - wrote} ms reload`);
+  });
+
   it('reloads a rotated client certificate: the upstream sees the new identity', async () => {
     dir.write('agent-endpoint.yaml', SEED_AGENT_ENDPOINT);
     dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
