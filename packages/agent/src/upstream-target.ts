@@ -1,8 +1,9 @@
 // Where an Upstream's URL points and how it is spoken to.
-import type { Upstream } from '@kupstream/core';
+import type { Upstream, UpstreamScheme } from '@kupstream/core';
 import { UpstreamError } from './upstream-errors.js';
 
-export type UpstreamScheme = 'http' | 'https' | 'tcp' | 'tls';
+/** The schemes an upstream URL may have: one definition, in core's Service protocol rules. */
+export type { UpstreamScheme };
 
 export interface UpstreamTarget {
   scheme: UpstreamScheme;
