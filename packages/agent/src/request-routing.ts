@@ -5,7 +5,7 @@ import type http from 'node:http';
 import { PROXY_HOP_HEADER, type Backend, type Upstream } from '@kupstream/core';
 import { applyFilters, type RequestPlan } from './filters.js';
 import { fromClient } from './http-headers.js';
-import { applyClientIdentity } from './listeners/client-identity.js';
+import { applyClientIdentity, headersWithIdentity } from './listeners/client-identity.js';
 import type { ListenerContext } from './listeners/listener-context.js';
 import type { ProxyResponseCode, RequestContext } from './proxy.js';
 import { normalizeRequestTarget } from './request-target.js';
@@ -93,7 +93,12 @@ export function routeRequest(
   if (!target.ok) return { ctx, refusal: { status: 400, code: target.code } };
   if (listener.hostAllowed && !listener.hostAllowed(hostHeader, req)) return { ctx, refusal: { status: 421, code: 'misdirected_request' } };
   const { path, search } = target;
-  const hit = table.route(hostHeader, new IncomingFacts(ctx.method, path, search, req.headers), listener.port);
+  const identity = listener.clientIdentity?.(req);
+  const hit = table.route(
+    hostHeader,
+    new IncomingFacts(ctx.method, path, search, headersWithIdentity(req.headers, identity)),
+    listener.port,
+  );
   // Endpoints on a port that has a listener of its own are served there only.
   if (!hit || (hit.route.listener.port !== undefined && listener.excludedPorts?.has(hit.route.listener.port)))
     return { ctx, refusal: { status: 404, code: 'route_not_found' } };
@@ -107,7 +112,7 @@ export function routeRequest(
     hit.match,
   );
   // The client identity headers are the listener's to set: a client's own copies never pass.
-  applyClientIdentity(plan.headers, listener.clientIdentity?.(req));
+  applyClientIdentity(plan.headers, identity);
   return { ctx, table, hostHeader, hit, scheme, plan };
 }
 

@@ -2,7 +2,8 @@
 // the upstream (as ingress-nginx does with ssl-client-*): the verification outcome always on
 // a listener that asks for certificates, the certificate's subject, issuer, fingerprint and
 // expiry only when it verified. Never the certificate itself. Clients cannot send these
-// headers: every incoming copy is removed before forwarding, on every listener.
+// headers: every incoming copy is removed before routing and forwarding, on every listener,
+// so a route matching on them sees the listener's verdict; route filters cannot change them.
 import type http from 'node:http';
 import type { ClientVerificationMode } from '@kupstream/core';
 import type { ChainOutcome } from './client-verification.js';
@@ -51,6 +52,17 @@ export function clientIdentityOf(mode: ClientVerificationMode | undefined, outco
     sha256: peer.fingerprint256,
     notAfter: new Date(peer.validTo).toISOString(),
   };
+}
+
+/**
+ * The request's headers as routes match them: the listener's identity in place of any copy
+ * the client sent. The headers themselves when there is nothing to replace (no copy, no identity).
+ */
+export function headersWithIdentity(headers: http.IncomingHttpHeaders, identity: ClientIdentity | undefined): http.IncomingHttpHeaders {
+  if (!identity?.requested && !RESERVED.some((name) => headers[name] !== undefined)) return headers;
+  const out: http.OutgoingHttpHeaders = { ...headers };
+  applyClientIdentity(out, identity);
+  return out as http.IncomingHttpHeaders;
 }
 
 /** Removes incoming copies, then sets the connection's identity (when its listener asked for one). */
