@@ -29,6 +29,8 @@ interface Listener {
   port?: number;
   /** The route's hostname (default: the listener's). */
   routeHost?: string;
+  /** The listener's `tls.options`. */
+  options?: Record<string, string>;
 }
 
 function manifests(
@@ -48,7 +50,7 @@ function manifests(
         port: l.port ?? 443,
         protocol: 'HTTPS',
         ...(l.hostname ? { hostname: l.hostname } : {}),
-        tls: { certificateRefs: [{ name: l.secret }] },
+        tls: { certificateRefs: [{ name: l.secret }], ...(l.options ? { options: l.options } : {}) },
       })),
     },
   };
@@ -358,7 +360,13 @@ describe('serve: TLS listeners (--gateway-port 443=…)', function () {
       manifests(
         [
           { name: 'strict', hostname: 'a.example.com', secret: 'cert-a' },
-          { name: 'lenient', hostname: 'b.example.com', secret: 'cert-b', port: 8443 },
+          {
+            name: 'lenient',
+            hostname: 'b.example.com',
+            secret: 'cert-b',
+            port: 8443,
+            options: { 'kupstream.dev/forward-client-certificate': 'true' },
+          },
         ],
         secretsOf(certs),
         {
@@ -405,7 +413,7 @@ describe('serve: TLS listeners (--gateway-port 443=…)', function () {
       assert.equal((await h1sGet(port, { servername: 'a.example.com', ca: ca.certPem, client: good })).status, 200);
     });
 
-    it('AllowInsecureFallback: every client passes; only a valid certificate is forwarded as verified', async () => {
+    it('AllowInsecureFallback: every client passes; only a valid certificate is forwarded as verified (and, where the listener says so, itself)', async () => {
       const s = await start(frontendManifests(), [443, 8443]);
       const port = portOf(s, 8443);
       const outcomes: Record<string, string | string[] | undefined>[] = [];
@@ -425,6 +433,17 @@ describe('serve: TLS listeners (--gateway-port 443=…)', function () {
       );
       assert.equal(outcomes[1]!['x-kupstream-client-subject'], undefined, 'an unverified subject is never forwarded');
       assert.equal(outcomes[0]!['x-kupstream-client-subject'], 'CN=alice,O=Example');
+      // kupstream.dev/forward-client-certificate: the verified leaf, URL-encoded PEM; never an unverified one.
+      const forwarded = outcomes[0]!['x-kupstream-client-cert'];
+      assert.equal(typeof forwarded, 'string');
+      assert.equal(
+        new X509Certificate(decodeURIComponent(forwarded as string)).fingerprint256,
+        new X509Certificate(good.certPem).fingerprint256,
+      );
+      assert.deepEqual(
+        outcomes.map((h) => h['x-kupstream-client-cert'] !== undefined),
+        [true, false, false, false, true],
+      );
     });
   });
 });

@@ -149,6 +149,12 @@ export interface ClientVerification {
   mode: ClientVerificationMode;
   caSha256: string;
   source: ResourceRef;
+  /**
+   * The verified leaf certificate goes to the upstream too, URL-encoded PEM in
+   * `x-kupstream-client-cert` (as ingress-nginx's `auth-tls-pass-certificate-to-upstream`).
+   * Gateway: the listener's `tls.options["kupstream.dev/forward-client-certificate"]: "true"`.
+   */
+  forwardCertificate?: true;
 }
 
 /** TLS terminated for clients by whoever serves the endpoint (serve with --gateway-port, tls:// termination). */

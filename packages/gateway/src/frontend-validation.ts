@@ -7,6 +7,7 @@
 import { checkCaBundle, isRecord, readObjectValue, type ClientVerification, type ResourceRef } from '@kupstream/core';
 import type { Gateway } from '@kupstream/gateway-api-types';
 import type { TranslationContext } from './context.js';
+import { ListenerTlsOption } from './listener-tls-options.js';
 import type { ListenerState } from './listeners.js';
 import { describeGroupKind, readObjectReference } from './object-reference.js';
 import { GATEWAY_GROUP, Reason } from './reasons.js';
@@ -55,10 +56,19 @@ export function applyFrontendValidation(
       ownTls && isRecord(ownTls.frontendValidation)
         ? { field: `spec.listeners[${listener.index}].tls.frontendValidation`, validation: ownTls.frontendValidation }
         : (perPort.get(listener.port) ?? byDefault);
-    if (!demand || !asksForValidation(demand.validation)) continue;
+    if (!demand || !asksForValidation(demand.validation)) {
+      if (listener.forwardClientCertificate)
+        ctx.diagnostics.warning(
+          'ListenerOptionIgnored',
+          gatewayRef,
+          `listener ${listener.name}: ${ListenerTlsOption.ForwardClientCertificate} has no effect: the listener does not validate client certificates (spec.tls.frontend)`,
+          `spec.listeners[${listener.index}].tls.options["${ListenerTlsOption.ForwardClientCertificate}"]`,
+        );
+      continue;
+    }
     const verification = resolveValidation(ctx, demand, listener, gatewayRef);
     if (!verification) continue;
-    listener.clientVerification = verification;
+    listener.clientVerification = listener.forwardClientCertificate ? { ...verification, forwardCertificate: true } : verification;
     if (verification.mode === 'insecureFallback') insecure = [...insecure, listener.name];
   }
   if (insecure.length === 0) return undefined;

@@ -6,6 +6,7 @@ import type { TranslationContext } from './context.js';
 import { isValidHostname } from './hostnames.js';
 import { compileLabelSelector } from './label-selector.js';
 import { resolveListenerCertificates } from './listener-certificates.js';
+import { readListenerTlsOptions } from './listener-tls-options.js';
 import { GATEWAY_GROUP, Reason } from './reasons.js';
 import type { ConditionSpec } from './status.js';
 
@@ -36,6 +37,8 @@ export interface ListenerState {
   certificates: CertificateInfo[];
   /** Client certificate validation of an HTTPS listener (`spec.tls.frontend`). */
   clientVerification?: ClientVerification;
+  /** `tls.options["kupstream.dev/forward-client-certificate"]: "true"` (used with clientVerification). */
+  forwardClientCertificate?: true;
   accepted: ConditionSpec;
   resolvedRefs: ConditionSpec;
   programmed: ConditionSpec;
@@ -180,6 +183,10 @@ function buildListener(ctx: TranslationContext, value: unknown, index: number, g
           `${field}.tls.certificateRefs`,
         );
     } else {
+      const options = readListenerTlsOptions(tls?.options);
+      for (const { key, message } of options.problems)
+        ctx.diagnostics.warning('ListenerOptionIgnored', gatewayRef, `listener ${name}: ${message}`, `${field}.tls.options["${key}"]`);
+      if (options.forwardClientCertificate) state.forwardClientCertificate = true;
       const resolved = resolveListenerCertificates(ctx, tls?.certificateRefs, gatewayRef, `${field}.tls.certificateRefs`, hostname);
       state.certificates = resolved.certificates;
       if (resolved.problem) {

@@ -1,7 +1,8 @@
 // The client identity a TLS listener establishes, and the request headers that carry it to
 // the upstream (as ingress-nginx does with ssl-client-*): the verification outcome always on
 // a listener that asks for certificates, the certificate's subject, issuer, fingerprint and
-// expiry only when it verified. Never the certificate itself. Clients cannot send these
+// expiry only when it verified; the certificate itself only where the listener is configured
+// to forward it (`ClientVerification.forwardCertificate`). Clients cannot send these
 // headers: every incoming copy is removed before routing and forwarding, on every listener,
 // so a route matching on them sees the listener's verdict; route filters cannot change them.
 import type http from 'node:http';
@@ -16,6 +17,8 @@ export const CLIENT_IDENTITY_HEADERS = Object.freeze({
   /** SHA-256 fingerprint of the leaf, colon-separated upper-case hex. */
   sha256: 'x-kupstream-client-sha256',
   notAfter: 'x-kupstream-client-not-after',
+  /** The verified leaf, URL-encoded PEM; only on listeners that forward it. */
+  certificate: 'x-kupstream-client-cert',
 });
 
 const RESERVED = Object.values(CLIENT_IDENTITY_HEADERS);
@@ -28,6 +31,8 @@ export interface ClientIdentity {
   issuer?: string;
   sha256?: string;
   notAfter?: string;
+  /** URL-encoded PEM of the verified leaf. */
+  certificate?: string;
 }
 
 /** Only printable ASCII goes into a header value; anything else is escaped (`\xNN`). */
@@ -39,7 +44,11 @@ function distinguishedName(lines: string): string {
   return lines.split('\n').filter(Boolean).join(',');
 }
 
-export function clientIdentityOf(mode: ClientVerificationMode | undefined, outcome: ChainOutcome | undefined): ClientIdentity {
+export function clientIdentityOf(
+  mode: ClientVerificationMode | undefined,
+  outcome: ChainOutcome | undefined,
+  forwardCertificate = false,
+): ClientIdentity {
   if (!mode || !outcome) return { requested: false, verify: 'NONE' };
   if (outcome.ok === 'none') return { requested: true, verify: 'NONE' };
   if (!outcome.ok) return { requested: true, verify: `FAILED:${headerSafe(outcome.reason)}` };
@@ -51,6 +60,7 @@ export function clientIdentityOf(mode: ClientVerificationMode | undefined, outco
     issuer: headerSafe(distinguishedName(peer.issuer)),
     sha256: peer.fingerprint256,
     notAfter: new Date(peer.validTo).toISOString(),
+    ...(forwardCertificate ? { certificate: encodeURIComponent(peer.toString()) } : {}),
   };
 }
 
@@ -74,4 +84,5 @@ export function applyClientIdentity(headers: http.OutgoingHttpHeaders, identity:
   if (identity.issuer !== undefined) headers[CLIENT_IDENTITY_HEADERS.issuer] = identity.issuer;
   if (identity.sha256 !== undefined) headers[CLIENT_IDENTITY_HEADERS.sha256] = identity.sha256;
   if (identity.notAfter !== undefined) headers[CLIENT_IDENTITY_HEADERS.notAfter] = identity.notAfter;
+  if (identity.certificate !== undefined) headers[CLIENT_IDENTITY_HEADERS.certificate] = identity.certificate;
 }

@@ -43,7 +43,7 @@ interface TlsListener {
   /** `app.example.com`, `*.example.com`, or `*` */
   pattern: string;
   certificates: CertificateEntry[];
-  verification?: { mode: ClientVerification['mode']; caSha256: string; cas: X509Certificate[] };
+  verification?: { mode: ClientVerification['mode']; caSha256: string; cas: X509Certificate[]; forwardCertificate: boolean };
   minVersion: TlsVersion;
 }
 
@@ -185,7 +185,12 @@ export class FrontendTls {
     if (verification && !listener.verification) {
       const caPem = credentials.getCaBundle(verification.caSha256);
       // Fail closed: a listener asking for client certificates without its CA accepts no one.
-      listener.verification = { mode: verification.mode, caSha256: verification.caSha256, cas: caPem ? parseCaBundle(caPem) : [] };
+      listener.verification = {
+        mode: verification.mode,
+        caSha256: verification.caSha256,
+        cas: caPem ? parseCaBundle(caPem) : [],
+        forwardCertificate: verification.forwardCertificate === true,
+      };
     }
     if (tlsModel.minVersion && VERSION_RANK[tlsModel.minVersion] > VERSION_RANK[listener.minVersion])
       listener.minVersion = tlsModel.minVersion;
@@ -290,7 +295,11 @@ export class FrontendTls {
     secure.once('secure', () => {
       // What tls.Server does for its sockets, and HTTP/2 sessions wait for.
       (secure as unknown as { secureConnecting: boolean }).secureConnecting = false;
-      const identity = clientIdentityOf(mode, verification ? verifyClientChain(secure, verification.cas, this.#now()) : undefined);
+      const identity = clientIdentityOf(
+        mode,
+        verification ? verifyClientChain(secure, verification.cas, this.#now()) : undefined,
+        verification?.forwardCertificate,
+      );
       if (
         (mode === 'require' || mode === 'request') &&
         identity.verify !== 'SUCCESS' &&
