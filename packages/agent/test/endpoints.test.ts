@@ -3,6 +3,7 @@
 // outlier ejection and readmission, circuit breaking, endpoint churn.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import type http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import type tls from 'node:tls';
@@ -26,7 +27,7 @@ interface Backend {
   close(): Promise<void>;
 }
 
-type Handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 async function startBackend(pki: SeedPki, address: string, port = 0, handler?: Handler): Promise<Backend> {
   const sockets = new Set<net.Socket>();
@@ -188,7 +189,7 @@ describe('endpoints: load balancing, outlier detection, circuit breaking', () =>
   it('ejects a killed endpoint (losing at most the requests in flight on it) and readmits it after it recovers', async () => {
     // The victim holds every request it gets until it is killed: those are the ones in flight on it.
     const victim = backends[1]!;
-    const heldOnVictim: import('node:http').ServerResponse[] = [];
+    const heldOnVictim: http.ServerResponse[] = [];
     await victim.close();
     backends[1] = await startBackend(pki, victim.address, victim.port, (_req, res) => void heldOnVictim.push(res));
     const u = {
@@ -250,7 +251,7 @@ describe('endpoints: load balancing, outlier detection, circuit breaking', () =>
   });
 
   it('answers 503 upstream_overflow at once when the circuit breaker is full', async () => {
-    const held: import('node:http').ServerResponse[] = [];
+    const held: http.ServerResponse[] = [];
     await backends[0]!.close();
     backends[0] = await startBackend(pki, ADDRESSES[0]!, 0, (_req, res) => void held.push(res));
     const u = { ...service, traffic: { maxConnections: 1, maxPendingRequests: 1 } };
