@@ -41,6 +41,13 @@ export interface DialOptions {
   proxyProtocol?: ProxyAddresses;
   /** Offer only these of the upstream's ALPN protocols (an HTTP/1.1 pool offers only `http/1.1`). */
   alpn?: readonly string[];
+  /**
+   * Dial this endpoint (an EndpointSlice address) instead of the upstream's host. SNI and
+   * verification stay on the upstream's names, never the address; the TLS session cache
+   * keeps the endpoint's sessions apart (pods do not share ticket keys). `resolve` and the
+   * deny list apply to the address as to a host.
+   */
+  endpoint?: { host: string; port: number };
 }
 
 /** `http.Agent#createConnection`'s callback shape. */
@@ -53,6 +60,8 @@ export interface ConnectionInfo {
   upstream: string;
   /** Pool key: connections with equal identities are interchangeable. */
   identity: string;
+  /** `host:port` of the endpoint dialed, when an endpoint (not the upstream's host) was. */
+  endpoint?: string;
   /** `namespace/name@version` of the client certificate, or `anonymous`. */
   clientIdentity: string;
   clientSha256?: string;
@@ -228,7 +237,14 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
   }
 
   function start(dial: DialPlan, dialOptions: DialOptions | undefined): { socket: net.Socket; ready: Promise<net.Socket> } {
-    const address = resolveTarget(dial.target, resolve);
+    const endpoint = dialOptions?.endpoint;
+    const address = resolveTarget(endpoint ? { ...dial.target, host: endpoint.host, port: endpoint.port } : dial.target, resolve);
+    const endpointKey = endpoint
+      ? endpoint.host.includes(':')
+        ? `[${endpoint.host}]:${endpoint.port}`
+        : `${endpoint.host}:${endpoint.port}`
+      : undefined;
+    const ticketKey = dial.tls ? (endpointKey ? `${dial.tls.sessionKey}|@${endpointKey}` : dial.tls.sessionKey) : '';
     const context: FailureContext = {
       phase: net.isIP(address.host) ? 'tcp' : 'dns',
       upstream: upstream.name,
@@ -238,6 +254,7 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
     const info: ConnectionInfo = {
       upstream: upstream.name,
       identity: dial.identity,
+      ...(endpointKey ? { endpoint: endpointKey } : {}),
       clientIdentity: dial.tls?.entry.identity ?? 'anonymous',
       ...(dial.tls?.entry.clientSha256 ? { clientSha256: dial.tls.entry.clientSha256 } : {}),
       ready: false,
@@ -256,7 +273,7 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
     let socket: net.Socket = tcp;
     let offeredSession = false;
     if (dial.tls) {
-      const session = sessions?.get(dial.tls.sessionKey);
+      const session = sessions?.get(ticketKey);
       offeredSession = session !== undefined;
       const offered = dialOptions?.alpn;
       const alpn = offered ? dial.tls.alpn.filter((id) => offered.includes(id)) : dial.tls.alpn;
@@ -277,7 +294,7 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
       info,
       context,
       timeouts,
-      dial.tls && sessions ? { cache: sessions, key: dial.tls.sessionKey, offered: offeredSession } : undefined,
+      dial.tls && sessions ? { cache: sessions, key: ticketKey, offered: offeredSession } : undefined,
     );
     if (dial.tls) holdWrites(socket, dialing.ready);
     return { socket, ready: dialing.ready };

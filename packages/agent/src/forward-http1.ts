@@ -36,7 +36,7 @@ export function forwardHttp1(
   const { answers, deadlines } = t;
   let pool;
   try {
-    pool = t.pools.http1(upstream);
+    pool = t.pools.http1(upstream, t.endpoint);
   } catch (err) {
     return answers.fail(res, ctx, classifyUpstreamError(err, { phase: 'config', upstream: upstream.name }));
   }
@@ -119,10 +119,12 @@ function forwardUnpooled(
     };
     // (No `agent` at all: with `agent: false` Node makes a fresh Agent and ignores createConnection.)
     options.createConnection = ((_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
-      t.pools.connect(upstream, addresses ? { proxyProtocol: addresses } : {}).then(
-        (s) => cb(null, s),
-        (err: Error) => cb(err),
-      );
+      t.pools
+        .connect(upstream, { ...(addresses ? { proxyProtocol: addresses } : {}), ...(t.endpoint ? { endpoint: t.endpoint } : {}) })
+        .then(
+          (s) => cb(null, s),
+          (err: Error) => cb(err),
+        );
       return undefined;
     }) as unknown as http.RequestOptions['createConnection'];
   } catch (err) {

@@ -32,7 +32,7 @@ export function forwardHttp2(
   }
   // Through a promise: a fail-closed identity throws, and must become a 502, not an exception.
   Promise.resolve(upstream)
-    .then((u) => t.pools.http2Session(u))
+    .then((u) => t.pools.http2Session(u, t.endpoint))
     .then(
       (session: http2.ClientHttp2Session) => {
         if (res.destroyed) return;

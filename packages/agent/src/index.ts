@@ -32,6 +32,9 @@ export type {
   ResponseEvent,
 } from './proxy.js';
 export type { UpstreamPoolStats } from './pools.js';
+export type { EndpointAddress, EndpointEvent, EndpointStats, UpstreamTrafficStats } from './endpoints/upstream-endpoints.js';
+export { pickEndpoint, tierOf } from './endpoints/endpoint-picker.js';
+export type { LoadBalancer, PickableEndpoint, PickerState } from './endpoints/endpoint-picker.js';
 export { ANY_LISTENER } from './listeners/listener-context.js';
 export { FrontendTls, DEFAULT_FRONTEND_TLS, clientIdentityFor } from './listeners/frontend-tls.js';
 export type { FrontendTlsOptions, AcceptedTls, TlsRefusal } from './listeners/frontend-tls.js';
@@ -56,8 +59,9 @@ export {
   DEFAULT_SERVER_TIMEOUTS,
   DEFAULT_MAX_REQUEST_BODY_BYTES,
   DEFAULT_RETRY_BACKOFF_MS,
+  DEFAULT_TRAFFIC,
 } from './timeouts/defaults.js';
-export type { Timeouts, ServerTimeouts } from './timeouts/defaults.js';
+export type { Timeouts, ServerTimeouts, TrafficDefaults } from './timeouts/defaults.js';
 
 // The host's server: timeouts and header limits against idle and slow clients.
 export { applyServerTimeouts } from './server-timeouts.js';

@@ -1,9 +1,11 @@
-// Connection pools per (upstream, identity). The identity string carries the client
+// Connection pools per (upstream, identity, endpoint). The identity string carries the client
 // certificate's Secret *and version*, the CA digest, SNI and verification, so a pooled
 // connection is never reused under another identity — unlike https.Agent, whose pool
 // key ignores `secureContext`. When the store changes, pools whose identity is no longer
 // current are retired: idle connections close now, busy ones after their response.
-// HTTP/1.1 pools are undici Pools whose connections come from the dialer.
+// HTTP/1.1 pools are undici Pools whose connections come from the dialer. With an
+// EndpointSlice known, each endpoint address has its own pools (and HTTP/2 session); an
+// endpoint that leaves or stops being ready has its pools retired the same way.
 import http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
@@ -17,6 +19,7 @@ import { classifyUpstreamError, UpstreamError } from './upstream-errors.js';
 import { upstreamTarget, type Resolve } from './upstream-target.js';
 import type { Timeouts } from './timeouts/defaults.js';
 import type { UpstreamDenyList } from './upstream-deny-list.js';
+import type { EndpointAddress } from './endpoints/upstream-endpoints.js';
 
 export interface PoolOptions {
   credentials: CredentialStore;
@@ -24,6 +27,8 @@ export interface PoolOptions {
   timeouts: Timeouts;
   maxSocketsPerPool: number;
   deny?: UpstreamDenyList;
+  /** The endpoint for a connection whose caller chose none (tunnels, mirrors); absent: the upstream's host. */
+  chooseEndpoint?: (upstream: Upstream) => EndpointAddress | undefined;
 }
 
 /** Connection counts of one upstream's pools, the shape the admin server's `PoolStats` reads. */
@@ -61,6 +66,8 @@ class DialerPool {
 
   constructor(
     readonly dialer: UpstreamDialer,
+    /** The endpoint's key, or '' for the upstream's host. */
+    readonly endpoint: string,
     options: { connections: number; idle: number },
     dial: () => Promise<net.Socket>,
   ) {
@@ -119,14 +126,15 @@ interface DialerEntry {
   upstream: Upstream;
   json: string;
   dialer: UpstreamDialer;
-  /** The pool of the last identity asked for, skipping the key and map per request. */
-  last?: { identity: string; pool: DialerPool };
+  /** The pool of the last identity and endpoint asked for, skipping the key and map per request. */
+  last?: { identity: string; endpoint: string; pool: DialerPool };
 }
 
 interface H2Entry {
   session: Promise<http2.ClientHttp2Session>;
   dialer: UpstreamDialer;
   identity: string;
+  endpoint: string;
   settled?: http2.ClientHttp2Session;
 }
 
@@ -201,34 +209,45 @@ export class UpstreamPools {
     return !this.#chose1.has(this.#entry(upstream));
   }
 
-  /** Keep-alive HTTP/1.1 pool for the upstream's current identity (throws when fail-closed). */
-  http1(upstream: Upstream): Dispatcher {
+  /** Keep-alive HTTP/1.1 pool for the upstream's current identity and the endpoint (throws when fail-closed). */
+  http1(upstream: Upstream, endpoint?: EndpointAddress): Dispatcher {
     const entry = this.#entry(upstream);
     const { dialer } = entry;
     const identity = dialer.identity();
+    const at = endpoint ?? this.#options.chooseEndpoint?.(upstream);
+    const endpointKey = at?.key ?? '';
     // A retired pool is never handed out again, even for an identity that came back.
-    if (entry.last && entry.last.identity === identity && !entry.last.pool.retired) return entry.last.pool.pool;
-    const key = `${entry.serial}#${identity}`;
+    if (entry.last && entry.last.identity === identity && entry.last.endpoint === endpointKey && !entry.last.pool.retired)
+      return entry.last.pool.pool;
+    const key = `${entry.serial}#${identity}#${endpointKey}`;
     let pool = this.#pools.get(key);
     if (!pool) {
-      pool = new DialerPool(dialer, { connections: this.#options.maxSocketsPerPool, idle: this.#options.timeouts.idle }, () =>
-        this.#dial(dialer, HTTP1_ONLY),
+      const dialOptions: DialOptions = at ? { ...HTTP1_ONLY, endpoint: at } : HTTP1_ONLY;
+      pool = new DialerPool(dialer, endpointKey, { connections: this.#options.maxSocketsPerPool, idle: this.#options.timeouts.idle }, () =>
+        this.#dial(dialer, dialOptions),
       );
       this.#pools.set(key, pool);
     }
-    entry.last = { identity, pool };
+    entry.last = { identity, endpoint: endpointKey, pool };
     return pool.pool;
   }
 
-  /** One HTTP/2 session per (upstream, identity), multiplexing every request. */
-  http2Session(upstream: Upstream): Promise<http2.ClientHttp2Session> {
+  /** One HTTP/2 session per (upstream, identity, endpoint), multiplexing every request. */
+  http2Session(upstream: Upstream, endpoint?: EndpointAddress): Promise<http2.ClientHttp2Session> {
     const dialerEntry = this.#entry(upstream);
     const { dialer } = dialerEntry;
-    const key = `${dialerEntry.serial}#${dialer.identity()}`;
+    const at = endpoint ?? this.#options.chooseEndpoint?.(upstream);
+    const endpointKey = at?.key ?? '';
+    const key = `${dialerEntry.serial}#${dialer.identity()}#${endpointKey}`;
     const existing = this.#sessions.get(key);
     if (existing && !(existing.settled && (existing.settled.closed || existing.settled.destroyed))) return existing.session;
-    const entry: H2Entry = { dialer, identity: key, session: Promise.resolve(undefined as unknown as http2.ClientHttp2Session) };
-    entry.session = this.#openSession(upstream, dialerEntry).then(
+    const entry: H2Entry = {
+      dialer,
+      identity: key,
+      endpoint: endpointKey,
+      session: Promise.resolve(undefined as unknown as http2.ClientHttp2Session),
+    };
+    entry.session = this.#openSession(upstream, dialerEntry, at).then(
       (session) => {
         entry.settled = session;
         session.once('close', () => {
@@ -265,8 +284,8 @@ export class UpstreamPools {
     stream.once('close', () => this.#streams.set(session, (this.#streams.get(session) ?? 1) - 1));
   }
 
-  async #openSession(upstream: Upstream, entry: DialerEntry): Promise<http2.ClientHttp2Session> {
-    const socket = await this.#dial(entry.dialer);
+  async #openSession(upstream: Upstream, entry: DialerEntry, endpoint: EndpointAddress | undefined): Promise<http2.ClientHttp2Session> {
+    const socket = await this.#dial(entry.dialer, endpoint ? { endpoint } : undefined);
     const target = upstreamTarget(upstream);
     const chosen = (socket as tls.TLSSocket).alpnProtocol;
     if (target.secure && chosen !== 'h2') {
@@ -296,7 +315,30 @@ export class UpstreamPools {
   /** A fresh, unpooled connection (PROXY protocol upstreams, Upgrade tunnels, L4). */
   connect(upstream: Upstream, options?: DialOptions): Promise<net.Socket> {
     // These connections carry HTTP/1.1 (Upgrade, PROXY protocol) or bytes (L4, no ALPN).
-    return this.#dial(this.dialer(upstream), { ...HTTP1_ONLY, ...options });
+    const endpoint = options?.endpoint ?? this.#options.chooseEndpoint?.(upstream);
+    return this.#dial(this.dialer(upstream), { ...HTTP1_ONLY, ...options, ...(endpoint ? { endpoint } : {}) });
+  }
+
+  /**
+   * Retires the pools and sessions of an upstream's endpoints that are not in `live`
+   * (gone, terminating or not ready): idle connections close now, busy ones after their response.
+   */
+  retireEndpoints(upstream: string, live: ReadonlySet<string> | undefined): void {
+    const stale = (dialer: UpstreamDialer, endpoint: string) =>
+      dialer.upstream.name === upstream && endpoint !== '' && !(live?.has(endpoint) ?? false);
+    for (const [key, pool] of this.#pools) {
+      if (!stale(pool.dialer, pool.endpoint)) continue;
+      this.#pools.delete(key);
+      this.#retirePool(pool);
+    }
+    for (const [key, entry] of this.#sessions) {
+      if (!stale(entry.dialer, entry.endpoint)) continue;
+      this.#sessions.delete(key);
+      entry.session.then(
+        (s) => s.close(),
+        () => undefined,
+      );
+    }
   }
 
   /** Drops dialers of upstreams no longer in the model and retires their pools. */
@@ -312,7 +354,7 @@ export class UpstreamPools {
     const entry = this.#dialers.get(dialer.upstream.name);
     if (!entry || entry.dialer !== dialer) return false;
     try {
-      return key === `${entry.serial}#${dialer.identity()}`;
+      return key.startsWith(`${entry.serial}#${dialer.identity()}#`);
     } catch {
       return false;
     }

@@ -10,7 +10,10 @@ import { EventEmitter } from 'node:events';
 import type http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { PROXY_HOP_HEADER, type CredentialStore, type TranslationModel } from '@kupstream/core';
+import { PROXY_HOP_HEADER, type CredentialStore, type TranslationModel, type UpstreamEndpointMap } from '@kupstream/core';
+import { balancedForwarder } from './endpoints/balanced-forwarding.js';
+import { EndpointRegistry } from './endpoints/endpoint-registry.js';
+import type { EndpointEvent, UpstreamTrafficStats } from './endpoints/upstream-endpoints.js';
 import { forwardHttp1 } from './forward-http1.js';
 import { forwardHttp2 } from './forward-http2.js';
 import { applyFilters } from './filters.js';
@@ -22,7 +25,13 @@ import { forwardWithRoutePolicies, type Forwarder } from './request-attempts.js'
 import { sendMirrors } from './request-mirror.js';
 import { nextHop, routeRequest, upstreamOf } from './request-routing.js';
 import { compileRouteTable, type RouteTable } from './router.js';
-import { DEFAULT_MAX_REQUEST_BODY_BYTES, DEFAULT_MAX_SOCKETS_PER_POOL, resolveTimeouts } from './timeouts/defaults.js';
+import {
+  DEFAULT_MAX_REQUEST_BODY_BYTES,
+  DEFAULT_MAX_SOCKETS_PER_POOL,
+  resolveTimeouts,
+  resolveTrafficDefaults,
+  type TrafficDefaults,
+} from './timeouts/defaults.js';
 import type { Timeouts } from './timeouts/defaults.js';
 import { ResponseDeadlines } from './timeouts/response-deadline.js';
 import type { TransportContext } from './transport-context.js';
@@ -48,6 +57,14 @@ export interface ProxyOptions {
    * A malformed CIDR throws here.
    */
   denyUpstreams?: UpstreamDenyOptions;
+  /**
+   * The endpoints of Service-backed upstreams (core's `buildUpstreamEndpoints` over the
+   * EndpointSlices); later ones through `updateEndpoints`. An upstream without an entry is
+   * dialed by its Service name.
+   */
+  endpoints?: UpstreamEndpointMap;
+  /** Load balancing, circuit breaking and outlier detection defaults for every upstream (a Service's annotations override them). */
+  traffic?: Partial<TrafficDefaults>;
 }
 
 /** Codes the proxy itself answers with (besides the UpstreamError codes). */
@@ -70,7 +87,11 @@ export type ProxyResponseCode =
   /** 500: an unexpected failure in the proxy's request path */
   | 'internal_error'
   /** 421: the request's host belongs to another TLS listener than the connection's */
-  | 'misdirected_request';
+  | 'misdirected_request'
+  /** 503: the upstream's circuit breaker is full (max connections busy and max pending requests waiting) */
+  | 'upstream_overflow'
+  /** 503: the upstream's EndpointSlices list no endpoint that may take a request */
+  | 'no_healthy_upstream';
 
 export interface RequestContext {
   endpoint?: string;
@@ -103,12 +124,16 @@ export interface ProxyStats {
   upstreams: UpstreamPoolStats[];
   /** Cached TLS sessions and SecureContexts of the proxy's credential store (both bounded). */
   caches: { tlsSessions: number; secureContexts: number };
+  /** Endpoints, circuit breaker and ejections per upstream of the model, in model order. */
+  traffic: UpstreamTrafficStats[];
   closing: boolean;
 }
 
 export interface ProxyEvents {
   upstreamError: [UpstreamErrorEvent];
   response: [ResponseEvent];
+  /** An endpoint ejected or readmitted, or a request refused by a full circuit breaker. */
+  endpoint: [EndpointEvent];
 }
 
 export interface Proxy extends EventEmitter<ProxyEvents> {
@@ -132,6 +157,11 @@ export interface Proxy extends EventEmitter<ProxyEvents> {
   stats(): ProxyStats;
   /** Swaps the model atomically; requests in flight finish on the model they started with. */
   update(model: TranslationModel, credentials?: CredentialStore): void;
+  /**
+   * Swaps the endpoints of the upstreams (EndpointSlices), without touching the model:
+   * endpoints that leave or stop being ready get no new requests and their connections drain.
+   */
+  updateEndpoints(endpoints: UpstreamEndpointMap): void;
   /** Stops taking requests (503 `proxy_closed`), waits for those in flight, then closes every upstream connection. */
   close(): Promise<void>;
 }
@@ -148,6 +178,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   readonly #credentials: CredentialStore;
   readonly #random: () => number;
   readonly #transport: TransportContext;
+  readonly #registry: EndpointRegistry;
   /** This proxy's token in the hop header (the loop guard); unguessable, so a client cannot fake a loop. */
   readonly #hopToken = randomBytes(9).toString('base64url');
   #inFlight = 0;
@@ -162,8 +193,17 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     const timeouts = resolveTimeouts(options.timeouts);
     this.#random = options.random ?? Math.random;
     this.#table = compileRouteTable(options.model);
+    const traffic = resolveTrafficDefaults(options.traffic);
+    const random = this.#random;
+    const registry = new EndpointRegistry({
+      defaults: traffic,
+      emit: (event) => this.emit('endpoint', event),
+      onLive: (upstream, live) => this.#transport?.pools.retireEndpoints(upstream, live),
+    });
+    this.#registry = registry;
     this.#transport = {
       pools: new UpstreamPools({
+        chooseEndpoint: (upstream) => registry.pickAddress(upstream, random),
         credentials,
         ...(options.resolve ? { resolve: options.resolve } : {}),
         timeouts,
@@ -175,6 +215,8 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       answers: new ProxyAnswers(this, options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES),
       tunnels: new Tunnels(),
     };
+    registry.sync(options.model.upstreams);
+    if (options.endpoints) registry.setEndpoints(options.endpoints);
   }
 
   get model(): TranslationModel {
@@ -193,6 +235,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       pools: pools.stats(),
       upstreams: pools.upstreamStats(this.#table.model.upstreams.map((u) => u.name)),
       caches: pools.cacheStats(),
+      traffic: this.#registry.stats(this.#table.model.upstreams.map((u) => u.name)),
       closing: this.#closing !== undefined,
     };
   }
@@ -204,6 +247,11 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     if (next && next !== this.#credentials) this.#credentials.replaceWith(next);
     this.#table = table;
     this.#transport.pools.sync(model.upstreams);
+    this.#registry.sync(model.upstreams);
+  }
+
+  updateEndpoints(endpoints: UpstreamEndpointMap): void {
+    this.#registry.setEndpoints(endpoints);
   }
 
   attach(server: http.Server, listener?: ListenerContext): void {
@@ -223,6 +271,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     this.#closing ??= (async () => {
       if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
       this.#transport.tunnels.destroyAll();
+      this.#registry.close();
       this.#transport.pools.destroy();
     })();
     return this.#closing;
@@ -287,11 +336,13 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     res.once('close', finish);
     // With a route retry, its attempts are the only replays (the stale keep-alive replay is off).
     const retried = hit.route.route.retry !== undefined;
-    const forward: Forwarder = this.#transport.pools.usesHttp2(upstream)
+    const transport: Forwarder = this.#transport.pools.usesHttp2(upstream)
       ? forwardHttp2
       : retried
         ? (...args) => forwardHttp1(...args, 1)
         : forwardHttp1;
+    // Each attempt goes through the upstream's circuit breaker and load balancer.
+    const forward = balancedForwarder(this.#registry, transport, this.#random);
     forwardWithRoutePolicies(this.#transport, req, res, upstream, plan, ctx, hit.route.route, forward);
     sendMirrors(
       this.#transport,

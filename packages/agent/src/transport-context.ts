@@ -1,5 +1,7 @@
 // What the proxy hands each transport module (HTTP/1.1, HTTP/2, tunnels): its pools, the
-// shared response deadline, its own answers and events, and the open tunnels.
+// shared response deadline, its own answers and events, the open tunnels, and the endpoint
+// a request was balanced to.
+import type { EndpointAddress } from './endpoints/upstream-endpoints.js';
 import type { ProxyAnswers } from './proxy-answers.js';
 import type { UpstreamPools } from './pools.js';
 import type { ResponseDeadlines } from './timeouts/response-deadline.js';
@@ -11,4 +13,6 @@ export interface TransportContext {
   readonly deadlines: Pick<ResponseDeadlines, 'arm' | 'cancel'>;
   readonly answers: ProxyAnswers;
   readonly tunnels: Tunnels;
+  /** The endpoint the load balancer chose for this request (absent: the pools choose, or dial the Service name). */
+  readonly endpoint?: EndpointAddress;
 }

@@ -2,7 +2,7 @@ export type * from './model.js';
 export type * from './kube-objects.js';
 export type { ClusterSnapshot } from './snapshot.js';
 export { snapshotKeyFor } from './snapshot.js';
-export type { SnapshotKey, SnapshotObject, ResourceKind, ResourceKindSpec, TranslatorName } from './resources.js';
+export type { SnapshotKey, SnapshotObject, ResourceKind, ResourceKindSpec, TranslatorName, ResourceReader } from './resources.js';
 export {
   RESOURCE_KINDS,
   RESOURCES,
@@ -103,3 +103,8 @@ export { mergeResults, endpointUrlKey, CONFLICT_REASON } from './merge.js';
 export { canonicalJson } from './canonical-json.js';
 export type { WireProblem } from './wire-values.js';
 export { headerNameProblem, headerValueProblem, wirePath, RESERVED_HEADER_NAMES, PROXY_HOP_HEADER } from './wire-values.js';
+export type { ServiceEndpoint, UpstreamEndpointMap, UpstreamEndpointOptions } from './service-endpoints.js';
+export { buildUpstreamEndpoints, SERVICE_NAME_LABEL } from './service-endpoints.js';
+export type { TrafficDecision, TrafficProblem } from './service-traffic.js';
+export { trafficForService, parseStatusRanges, TRAFFIC_ANNOTATIONS, TRAFFIC_ANNOTATION_PREFIX } from './service-traffic.js';
+export { durationMs } from './duration.js';

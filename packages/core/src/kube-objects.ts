@@ -47,6 +47,24 @@ export interface Service extends KubeObject {
   };
 }
 
+/** discovery.k8s.io/v1 EndpointSlice: the addresses behind a Service (label `kubernetes.io/service-name`). */
+export interface EndpointSlice extends KubeObject {
+  addressType?: string;
+  endpoints?: EndpointSliceEndpoint[];
+  /** Target ports, by the Service port's name (`''` or absent for a single unnamed port). */
+  ports?: { name?: string; port?: number; protocol?: string; appProtocol?: string }[];
+}
+
+export interface EndpointSliceEndpoint {
+  addresses?: string[];
+  /** Absent fields read as Kubernetes says: `ready` and `serving` unknown = true, `terminating` unknown = false. */
+  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  hostname?: string;
+  nodeName?: string;
+  zone?: string;
+  targetRef?: { kind?: string; namespace?: string; name?: string };
+}
+
 export interface IngressServiceBackend {
   name?: string;
   port?: { number?: number; name?: string };

@@ -208,6 +208,50 @@ export interface UpstreamTls {
 
 export type UpstreamProtocol = 'http1' | 'http2';
 
+export type LoadBalancerPolicy = 'round-robin' | 'least-request';
+
+/**
+ * How the agent spreads requests over an upstream's endpoints and guards it, from the
+ * Service's `kupstream.dev/*` annotations. Only what an annotation sets is here; the agent's
+ * defaults table fills the rest. Not part of the upstream's name: the same Service port has
+ * the same settings through every route.
+ */
+export interface UpstreamTraffic {
+  /** Absent: least-request (power of two choices). */
+  loadBalancer?: LoadBalancerPolicy;
+  /** Requests in progress at once (HTTP/1.1: busy connections; HTTP/2: open streams) over all endpoints. */
+  maxConnections?: number;
+  /** Requests waiting for one of those slots; beyond them 503 `upstream_overflow` at once. */
+  maxPendingRequests?: number;
+  outlierDetection?: OutlierDetection;
+  /** Active health checks (opt-in). */
+  healthCheck?: HealthCheck;
+}
+
+/** Passive health: consecutive failures eject an endpoint for base x times ejected (capped). */
+export interface OutlierDetection {
+  /** Connect/handshake failures and 5xx answers in a row that eject; 0 turns ejection off. */
+  consecutiveFailures?: number;
+  baseEjectionMs?: number;
+  maxEjectionMs?: number;
+  /** At most this share of the endpoints ejected at once (one may always be, never the last). */
+  maxEjectionPercent?: number;
+}
+
+export interface HealthCheck {
+  /** `http`: a GET of `path` expecting `statuses`; `tls`: a TLS handshake with the upstream's identity and trust. */
+  type: 'http' | 'tls';
+  path?: string;
+  /** Inclusive ranges of expected statuses; absent: 200-399. */
+  statuses?: [number, number][];
+  intervalMs?: number;
+  timeoutMs?: number;
+  /** Failed probes in a row before an endpoint is taken out. */
+  unhealthyThreshold?: number;
+  /** Passed probes in a row before it is taken back. */
+  healthyThreshold?: number;
+}
+
 export interface Upstream {
   name: string;
   /** `<scheme>://<host>:<port>`; Service-derived: `<scheme>://<svc>.<ns>:<port>` */
@@ -216,6 +260,8 @@ export interface Upstream {
   proxyProtocolVersion?: 1 | 2;
   service?: { namespace: string; name: string; port: number };
   tls?: UpstreamTls;
+  /** Load balancing, circuit breaking and health settings of the Service (absent: the agent's defaults). */
+  traffic?: UpstreamTraffic;
   /**
    * Set when the upstream needs material that could not be resolved (fail closed):
    * the agent refuses to dial it and answers with this status instead.

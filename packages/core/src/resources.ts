@@ -13,10 +13,13 @@ import type {
   TCPRoute,
   TLSRoute,
 } from '@kupstream/gateway-api-types';
-import type { AgentEndpoint, ConfigMap, Ingress, IngressClass, Namespace, Secret, Service } from './kube-objects.js';
+import type { AgentEndpoint, ConfigMap, EndpointSlice, Ingress, IngressClass, Namespace, Secret, Service } from './kube-objects.js';
 
 /** The translators of the SDK, by what they translate. */
 export type TranslatorName = 'gateway' | 'ingress' | 'agentEndpoints';
+
+/** Who reads a kind: a translator, or the agent itself (EndpointSlices, beside the model like Envoy's EDS beside CDS). */
+export type ResourceReader = TranslatorName | 'agent';
 
 /** The fields of one kind (without its snapshot key). `T` is the object type the snapshot lists hold. */
 export interface ResourceKindSpec<T = unknown> {
@@ -28,8 +31,12 @@ export interface ResourceKindSpec<T = unknown> {
   /** The resource name in API paths and RBAC rules. */
   plural: string;
   scope: 'Namespaced' | 'Cluster';
-  /** The translators that read this kind (the incremental Gateway translator watches what `gateway` reads). */
-  readBy: readonly TranslatorName[];
+  /**
+   * Who reads this kind: the translators (the incremental Gateway translator watches what
+   * `gateway` reads), or `agent` for a kind no translator reads, handed to the proxy beside
+   * the model so that its churn never changes the model.
+   */
+  readBy: readonly ResourceReader[];
   /** A translator writes this kind's `status` subresource. */
   statusWritten: boolean;
   /** Carries the object type into `ClusterSnapshot`; never set at run time. */
@@ -171,6 +178,15 @@ export const RESOURCE_KINDS = {
     plural: 'configmaps',
     scope: 'Namespaced',
     readBy: ['gateway'],
+    statusWritten: false,
+  }),
+  endpointSlices: resource<EndpointSlice>({
+    kind: 'EndpointSlice',
+    group: 'discovery.k8s.io',
+    versions: ['v1'],
+    plural: 'endpointslices',
+    scope: 'Namespaced',
+    readBy: ['agent'],
     statusWritten: false,
   }),
   namespaces: resource<Namespace>({

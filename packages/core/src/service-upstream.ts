@@ -1,6 +1,6 @@
 // Building the Upstream for a Service port, shared by the Gateway API and Ingress translators.
 import { DEFAULT_CLUSTER_DOMAIN } from './options.js';
-import type { CertificateInfo, Upstream, UpstreamProtocol, Verification } from './model.js';
+import type { CertificateInfo, Upstream, UpstreamProtocol, UpstreamTraffic, Verification } from './model.js';
 import type { UpstreamScheme } from './service-protocol.js';
 import { isEmptyTlsParameters, TLS_PARAMETER_DEFAULTS, tlsParametersDigest, type TlsParameters } from './tls-parameters.js';
 
@@ -25,6 +25,8 @@ export interface ServiceUpstreamSpec {
   /** Other settings that must keep upstreams apart (e.g. an SNI no policy names); they join the `+params` digest. */
   distinctions?: Record<string, string>;
   unavailable?: { code: string; reason: string };
+  /** The Service's traffic annotations (trafficForService). */
+  traffic?: UpstreamTraffic;
 }
 
 /** `<svc>.<ns>` in the default cluster domain, `<svc>.<ns>.svc.<domain>` otherwise. */
@@ -67,6 +69,7 @@ export function buildServiceUpstream(spec: ServiceUpstreamSpec): Upstream {
     protocol: spec.protocol,
     service: { namespace: spec.namespace, name: spec.name, port: spec.port },
   };
+  if (spec.traffic) upstream.traffic = spec.traffic;
   if (spec.scheme === 'https' || spec.scheme === 'tls') {
     const parameters = spec.tlsParameters ?? {};
     upstream.tls = {

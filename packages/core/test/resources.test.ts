@@ -42,7 +42,21 @@ describe('the resource table', () => {
     assert.equal(resourceForKind('Deployment'), undefined);
   });
 
+  it('EndpointSlices are read by the agent, beside the model: no translator reads them and no status is written', () => {
+    const slices = RESOURCES.find((r) => r.kind === 'EndpointSlice');
+    assert.ok(slices);
+    assert.deepEqual(slices.readBy, ['agent']);
+    assert.equal(slices.statusWritten, false);
+    assert.equal(snapshotKeyFor('discovery.k8s.io/v1', 'EndpointSlice'), 'endpointSlices');
+  });
+
   it('lists each API group it reads from once', () => {
-    assert.deepEqual([...READ_GROUPS].sort(), ['', 'gateway.networking.k8s.io', 'networking.k8s.io', 'ngrok.k8s.ngrok.com']);
+    assert.deepEqual([...READ_GROUPS].sort(), [
+      '',
+      'discovery.k8s.io',
+      'gateway.networking.k8s.io',
+      'networking.k8s.io',
+      'ngrok.k8s.ngrok.com',
+    ]);
   });
 });

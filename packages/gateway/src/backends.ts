@@ -6,6 +6,7 @@ import {
   isRecord,
   protocolForPort,
   schemeForPort,
+  trafficForService,
   refOf,
   type Diagnostic,
   type ResourceRef,
@@ -139,6 +140,7 @@ export function resolveBackendRef(
   }
   const { decision } = facts;
   for (const problem of decision.problems) ctx.diagnostics.warning(problem.code, facts.serviceRef, problem.message, problem.field);
+  for (const problem of facts.traffic.problems) ctx.diagnostics.warning(problem.code, facts.serviceRef, problem.message, problem.field);
   if (layer === 'http' && decision.scheme !== 'http' && decision.scheme !== 'https') {
     return invalid(
       Reason.UnsupportedProtocol,
@@ -175,7 +177,7 @@ function servicePortFacts(ctx: TranslationContext, service: Service, namespace: 
     const servicePort = findServicePort(service, { number: port });
     const serviceRef = refOf('Service', service, namespace);
     const decision = servicePort.ok ? schemeForPort(service, servicePort.port, 'http') : { scheme: 'http' as const, problems: [] };
-    byPort.set(key, (facts = { servicePort, serviceRef, decision, upstreams: new Map() }));
+    byPort.set(key, (facts = { servicePort, serviceRef, decision, traffic: trafficForService(service), upstreams: new Map() }));
   }
   return facts;
 }
@@ -266,6 +268,7 @@ function buildUpstream(
     ...(client ? { clientCertificateSecret: client.secret } : {}),
     ...(client?.info ? { clientCertificate: client.info } : {}),
     ...(unavailable ? { unavailable } : {}),
+    ...(backend.facts.traffic.traffic ? { traffic: backend.facts.traffic.traffic } : {}),
   });
   // The same port as HTTP/1.1 for an HTTPRoute and HTTP/2 for a GRPCRoute: two upstreams.
   if (protocol !== backend.protocol) upstream.name += '+h2';

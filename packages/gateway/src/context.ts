@@ -9,6 +9,7 @@ import {
   labelsOf,
   type ClusterSnapshot,
   type ConfigMap,
+  type TrafficDecision,
   type Diagnostic,
   type findServicePort,
   type ResourceRef,
@@ -47,6 +48,8 @@ export interface PortFacts {
   servicePort: ReturnType<typeof findServicePort>;
   serviceRef: ResourceRef;
   decision: ReturnType<typeof schemeForPort>;
+  /** The Service's kupstream.dev traffic annotations (load balancing, circuit breaking, health). */
+  traffic: TrafficDecision;
   /** Gateway key -> the upstream (and its warning) of this port through that Gateway. */
   upstreams: Map<string, { upstream: Upstream; warning?: Diagnostic }>;
 }

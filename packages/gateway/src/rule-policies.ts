@@ -1,21 +1,11 @@
 // HTTPRoute rule `timeouts` and `retry`, validated into the model's millisecond shapes.
 // A value the Gateway API's own validation would refuse is a problem for the caller to
 // report (the rule then answers 500, as for a filter that cannot be honoured).
-import { isRecord, type RouteRetry, type RouteTimeouts } from '@kupstream/core';
+import { durationMs, isRecord, type RouteRetry, type RouteTimeouts } from '@kupstream/core';
 
-/** Gateway API Duration: 1 to 4 groups of up to 5 digits and a unit (`1h30m`, `500ms`). */
-const DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
-const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
+export { durationMs };
 
 export type RulePolicyOutcome<T> = { ok: true; value: T | undefined } | { ok: false; message: string; field: string };
-
-/** A Gateway API Duration in milliseconds, or undefined when it is not one. */
-export function durationMs(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !DURATION.test(value)) return undefined;
-  let total = 0;
-  for (const [, digits, unit] of value.matchAll(/([0-9]+)(ms|h|m|s)/g)) total += Number(digits) * UNIT_MS[unit!]!;
-  return total;
-}
 
 export function readTimeouts(value: unknown, field: string): RulePolicyOutcome<RouteTimeouts> {
   if (value === undefined || value === null) return { ok: true, value: undefined };

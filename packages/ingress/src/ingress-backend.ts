@@ -5,6 +5,7 @@
 // client certificate, CA, SNI and parameters (ingress-upstream-tls.ts).
 import {
   buildServiceUpstream,
+  trafficForService,
   serviceHost,
   findServicePort,
   isRecord,
@@ -85,6 +86,15 @@ export function resolveBackend(backend: unknown, field: string, context: Backend
   if (!lookup.ok) return fail(lookup.problem.code, `${shown} ${lookup.problem.message}`, `${field}.service.port`);
 
   const decision = schemeForPort(object, lookup.port, 'http');
+  const traffic = trafficForService(object);
+  for (const problem of traffic.problems)
+    notes.push({
+      severity: 'warning',
+      code: problem.code,
+      message: `Service ${context.namespace}/${service.name}: ${problem.message}`,
+      resource: { kind: 'Service', namespace: context.namespace, name: service.name },
+      field: problem.field,
+    });
   const serviceRef: ResourceRef = { kind: 'Service', namespace: context.namespace, name: service.name };
   const asked = context.identity.request.backend;
   const portName = typeof lookup.port.name === 'string' && lookup.port.name !== '' ? lookup.port.name : undefined;
@@ -113,7 +123,14 @@ export function resolveBackend(backend: unknown, field: string, context: Backend
     asked !== undefined && (scheme !== HTTP_SCHEME[decision.scheme] || protocol !== protocolForPort(lookup.port))
       ? `+as:${scheme}/${protocol}`
       : '';
-  const base = { namespace: context.namespace, name: service.name, port: lookup.port.port, protocol, clusterDomain: context.clusterDomain };
+  const base = {
+    namespace: context.namespace,
+    name: service.name,
+    port: lookup.port.port,
+    protocol,
+    clusterDomain: context.clusterDomain,
+    ...(traffic.traffic ? { traffic: traffic.traffic } : {}),
+  };
   if (scheme === 'http') {
     if (context.identity.request.asksForTls)
       notes.push({

@@ -55,6 +55,16 @@ export const FAKE_RESOURCES: readonly FakeResource[] = [
     builtIn: true,
   },
   {
+    group: 'discovery.k8s.io',
+    versions: ['v1'],
+    plural: 'endpointslices',
+    kind: 'EndpointSlice',
+    namespaced: true,
+    status: false,
+    generation: true,
+    builtIn: true,
+  },
+  {
     group: 'networking.k8s.io',
     versions: ['v1'],
     plural: 'ingresses',

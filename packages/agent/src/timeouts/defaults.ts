@@ -64,6 +64,75 @@ export const DEFAULT_SERVER_TIMEOUTS: Readonly<ServerTimeouts> = Object.freeze({
 /** Request bodies above this are answered 413 `request_body_too_large` (bodies stream, so this bounds abuse, not memory). */
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Load balancing, circuit breaking and health defaults of every upstream (Envoy's, where
+ * it has one). A Service's `kupstream.dev/*` annotations override them per upstream
+ * (`Upstream.traffic`), the proxy's `traffic` option for all upstreams.
+ */
+export interface TrafficDefaults {
+  loadBalancer: 'round-robin' | 'least-request';
+  /** Requests in progress at once per upstream (HTTP/1.1: busy connections; HTTP/2: open streams). */
+  maxConnections: number;
+  /** Requests waiting for a slot per upstream; beyond them 503 `upstream_overflow` at once. */
+  maxPendingRequests: number;
+  /** Connect/handshake failures or 5xx in a row that eject an endpoint; 0: never. */
+  outlierConsecutiveFailures: number;
+  /** An ejection lasts base x times ejected (ms), capped at the max. */
+  outlierBaseEjectionMs: number;
+  outlierMaxEjectionMs: number;
+  /** Share of an upstream's endpoints ejected at once at most; one may always be, the last never. */
+  outlierMaxEjectionPercent: number;
+  healthCheckIntervalMs: number;
+  healthCheckTimeoutMs: number;
+  healthCheckPath: string;
+  /** Inclusive status ranges an HTTP health check expects. */
+  healthCheckStatuses: readonly (readonly [number, number])[];
+  healthCheckUnhealthyThreshold: number;
+  healthCheckHealthyThreshold: number;
+}
+
+export const DEFAULT_TRAFFIC: Readonly<TrafficDefaults> = Object.freeze({
+  loadBalancer: 'least-request',
+  maxConnections: 1024,
+  maxPendingRequests: 1024,
+  outlierConsecutiveFailures: 5,
+  outlierBaseEjectionMs: 30_000,
+  outlierMaxEjectionMs: 300_000,
+  outlierMaxEjectionPercent: 10,
+  healthCheckIntervalMs: 10_000,
+  healthCheckTimeoutMs: 5_000,
+  healthCheckPath: '/',
+  healthCheckStatuses: Object.freeze([Object.freeze([200, 399] as const)]),
+  healthCheckUnhealthyThreshold: 3,
+  healthCheckHealthyThreshold: 1,
+});
+
+/** The traffic defaults with a host's overrides, checked eagerly. */
+export function resolveTrafficDefaults(partial: Partial<TrafficDefaults> | undefined): TrafficDefaults {
+  const merged = { ...DEFAULT_TRAFFIC, ...stripUndefined(partial ?? {}) } as TrafficDefaults;
+  if (merged.loadBalancer !== 'round-robin' && merged.loadBalancer !== 'least-request')
+    throw new RangeError(`traffic.loadBalancer must be 'round-robin' or 'least-request', got ${String(merged.loadBalancer)}`);
+  const counts: (keyof TrafficDefaults)[] = ['maxConnections', 'healthCheckUnhealthyThreshold', 'healthCheckHealthyThreshold'];
+  for (const name of counts) {
+    const value = merged[name] as number;
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`traffic.${name} must be an integer of at least 1, got ${String(value)}`);
+  }
+  for (const name of ['maxPendingRequests', 'outlierConsecutiveFailures'] as const) {
+    if (!Number.isInteger(merged[name]) || merged[name] < 0)
+      throw new RangeError(`traffic.${name} must be an integer of at least 0, got ${String(merged[name])}`);
+  }
+  for (const name of ['outlierBaseEjectionMs', 'outlierMaxEjectionMs', 'healthCheckIntervalMs', 'healthCheckTimeoutMs'] as const) {
+    if (!Number.isFinite(merged[name]) || merged[name] <= 0)
+      throw new RangeError(`traffic.${name} must be a positive number of milliseconds, got ${String(merged[name])}`);
+  }
+  if (!(merged.outlierMaxEjectionPercent >= 0 && merged.outlierMaxEjectionPercent <= 100))
+    throw new RangeError(`traffic.outlierMaxEjectionPercent must be from 0 to 100, got ${String(merged.outlierMaxEjectionPercent)}`);
+  if (!merged.healthCheckPath.startsWith('/'))
+    throw new RangeError(`traffic.healthCheckPath must start with /, got ${merged.healthCheckPath}`);
+  return merged;
+}
+
 export function resolveTimeouts(partial: Partial<Timeouts> | undefined): Timeouts {
   return positive({ ...DEFAULT_TIMEOUTS, ...stripUndefined(partial ?? {}) });
 }

@@ -3,7 +3,7 @@
 // --write-status the replica holding the Lease writes the statuses back.
 import { performance } from 'node:perf_hooks';
 import { createController, LEADER_ELECTION_DEFAULTS, type Controller, type StatusWriteMode } from '@kupstream/cluster';
-import { toStableJson } from '@kupstream/core';
+import { buildUpstreamEndpoints, toStableJson, type UpstreamEndpointMap } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import { defaultLeaseNamespace, type ClusterConnection } from '../cluster/cluster-connection.js';
 import { describeStatusReport } from '../cluster/status-report.js';
@@ -30,6 +30,7 @@ export function clusterModelSource(
       log.line(`watching the cluster of ${connection.source}`);
       let served: string | undefined;
       let started = 0;
+      let endpoints: UpstreamEndpointMap = {};
       controller = createController({
         kubeConfig: connection.kubeConfig,
         debounceMs: CLUSTER_DEBOUNCE_MS,
@@ -37,10 +38,13 @@ export function clusterModelSource(
         onError: (error) => log.warn(error.message),
         translate: (snapshot) => {
           started = performance.now();
-          return translateSnapshot(snapshot, settings);
+          const result = translateSnapshot(snapshot, settings);
+          // EndpointSlices stay beside the model: pods coming and going change no upstream and no status.
+          endpoints = buildUpstreamEndpoints(snapshot, result.upstreams, { defaultNamespace: flags.namespace });
+          return result;
         },
         onResult: (result) => {
-          apply({ result, translationMs: performance.now() - started });
+          apply({ result, endpoints, translationMs: performance.now() - started });
           // Our own status writes come back as watch events: only a different model is news.
           const model = toStableJson({ ...result, statuses: [] });
           if (served !== undefined && model !== served) {

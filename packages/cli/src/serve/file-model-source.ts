@@ -1,6 +1,7 @@
 // `serve -f`: the manifests, translated at start and again after every burst of file
 // changes. Input that breaks later is logged and the previous translation keeps serving.
 import { performance } from 'node:perf_hooks';
+import { buildUpstreamEndpoints } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import { formatDiagnostic, servedCount, summarizeDiagnostics } from '../translate/diagnostics-summary.js';
 import { errorMessage } from '../errors.js';
@@ -24,7 +25,8 @@ export function fileModelSource(flags: ServeFlags, io: CliIo, log: Logger): Mode
     const loaded = await loadManifests(flags.files, { namespace: flags.namespace, readStdin });
     const started = performance.now();
     const result = translateSnapshot(loaded.snapshot, flags, loaded.diagnostics);
-    return { result, translationMs: performance.now() - started, fingerprint: loaded.fingerprint };
+    const endpoints = buildUpstreamEndpoints(loaded.snapshot, result.upstreams, { defaultNamespace: flags.namespace });
+    return { result, endpoints, translationMs: performance.now() - started, fingerprint: loaded.fingerprint };
   };
 
   return {

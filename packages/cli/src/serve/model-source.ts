@@ -1,9 +1,11 @@
 // What `serve` runs on: a stream of translations, from files or from a cluster. The
 // command hands each one to the proxy and the admin server; the source says when to.
-import type { TranslationResult } from '@kupstream/core';
+import type { TranslationResult, UpstreamEndpointMap } from '@kupstream/core';
 
 export interface ModelUpdate {
   result: TranslationResult;
+  /** The upstreams' endpoints from the EndpointSlices of the same input (beside the model, never in it). */
+  endpoints: UpstreamEndpointMap;
   /** How long the translation took (the admin server's histogram). */
   translationMs: number;
 }

@@ -89,6 +89,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     const apply = (update: ModelUpdate) => {
       const { result } = update;
       proxy.update(result, result.credentials);
+      proxy.updateEndpoints(update.endpoints);
       // TLS listeners from the same model: new certificates take effect for new connections.
       frontendTls.update(result, result.credentials);
       l4Tls.update(result, result.credentials);
