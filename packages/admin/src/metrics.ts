@@ -135,7 +135,7 @@ export function createMetrics(options: MetricsOptions = {}): AdminMetrics {
   });
   const workerCount = new Gauge({
     name: 'kupstream_workers',
-    help: 'Worker processes (serve --workers N) by state: starting, serving, stopping.',
+    help: 'Worker processes (serve --workers N) by state: starting, serving, exited (replacement due), stopping.',
     labelNames: ['state'] as const,
     registers: [registry],
   });
