@@ -65,7 +65,7 @@ export function seedManifests(client) {
 }
 
 /**
- * @param {{ client: { certPem: string, keyPem: string }, upstreamPort: number, cpuProfDir?: string, nodeArgs?: string[], env?: Record<string, string> }} options
+ * @param {{ client: { certPem: string, keyPem: string }, upstreamPort: number, cpuProfDir?: string, nodeArgs?: string[], env?: Record<string, string>, args?: string[] }} options
  * @returns {Promise<{ port: number, pid: number, tlsCounts(): Promise<{ secureContexts: number, tlsConnects: number } | undefined>, stop(): Promise<void> }>}
  */
 /**
@@ -78,7 +78,7 @@ export const SERVE_NODE_FLAGS = (() => {
   return entrypoint.slice(1, -1);
 })();
 
-export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArgs = SERVE_NODE_FLAGS, env = {} }) {
+export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArgs = SERVE_NODE_FLAGS, env = {}, args = [] }) {
   const dir = await tempDir('kupstream-bench-serve-');
   const manifests = join(dir, 'manifests');
   await mkdir(manifests, { mode: 0o700 });
@@ -109,6 +109,7 @@ export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArg
       `${SERVICE}=127.0.0.1:${upstreamPort}`,
       '--shutdown-timeout',
       '2s',
+      ...args,
     ],
     {
       env: { ...process.env, ...env, KUPSTREAM_BENCH_TLS_COUNTS: counts, NODE_OPTIONS: '' },

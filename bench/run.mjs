@@ -6,6 +6,7 @@ import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { translationSuite } from './translation.mjs';
 import { dataPlaneSuite, formatDataPlane } from './data-plane.mjs';
+import { workersScalingSuite, formatWorkersScaling } from './workers-scaling.mjs';
 
 const out = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const fmt = (x, digits = 2) => Number(x).toFixed(digits);
@@ -36,6 +37,10 @@ const dataPlane = process.argv.includes('--translation-only')
   ? undefined
   : formatDataPlane(await dataPlaneSuite({ log: (line) => console.error(line) }));
 if (dataPlane) console.log(dataPlane.join('\n'));
+const workers = process.argv.includes('--translation-only')
+  ? undefined
+  : formatWorkersScaling(await workersScalingSuite({ log: (line) => console.error(line) }));
+if (workers) console.log(workers.join('\n'));
 
 const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
 const notes = previous.includes('\n## Notes\n')
@@ -58,6 +63,7 @@ writeFileSync(
     ...summary,
     '',
     ...(dataPlane ? ['## Data plane (`kupstream serve` vs nginx, the same mTLS upstream)', '', ...dataPlane, ''] : []),
+    ...(workers ? ['## `serve --workers`: 1 → 2 worker processes', '', ...workers, ''] : []),
   ].join('\n') + notes,
 );
 console.error(`wrote ${out}`);

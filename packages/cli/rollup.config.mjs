@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { libraryConfig } from '../../tools/rollup-config.mjs';
 
 const config = libraryConfig(import.meta.url, {
-  entries: { index: 'src/index.ts', cli: 'src/cli.ts', 'manifest-parse-worker': 'src/manifest-parse-worker.ts' },
+  entries: {
+    index: 'src/index.ts',
+    cli: 'src/cli.ts',
+    'manifest-parse-worker': 'src/manifest-parse-worker.ts',
+    'serve-worker': 'src/serve-worker.ts',
+  },
   banner: '#!/usr/bin/env node',
 });
 

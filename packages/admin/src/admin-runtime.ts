@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { CredentialStore, TranslationModel } from '@kupstream/core';
 import type { Logger } from 'pino';
 import { createAdminServer, type AdminServer } from './admin-server.js';
-import { handshakeCount, type AdminState, type VerificationFailure } from './api.js';
+import { handshakeCount, type AdminState, type VerificationFailure, type WorkerView } from './api.js';
 import { assertAdminBind, parseAdminAddress, type AdminAddress } from './bind-address.js';
 import { instrumentHandler } from './instrument-handler.js';
 import { createMetrics, type AdminMetrics, type HandshakeFacts, type MetricsOptions, type PoolStats } from './metrics.js';
@@ -67,6 +67,8 @@ export interface AdminRuntime {
   /** The latest handshake probe verdicts (serve --probe-upstreams): metrics and the inspector's "verified" badge. */
   setHandshakes(verdicts: Iterable<HandshakeFacts>): void;
   setLeader(leading: boolean): void;
+  /** The worker processes serving traffic (`serve --workers N`): `/api/status` and the worker metrics. */
+  setWorkers(workers: readonly WorkerView[]): void;
   /** Stops listening to the proxy and closes the admin server. */
   close(): Promise<void>;
 }
@@ -172,6 +174,10 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     },
     setLeader(leading) {
       metrics.setLeader(leading);
+    },
+    setWorkers(workers) {
+      state.workers = workers.map((w) => ({ ...w }));
+      metrics.setWorkers(workers);
     },
     async close() {
       attribution.dispose();

@@ -32,6 +32,24 @@ export interface AdminState {
   verificationFailures?: ReadonlyMap<string, VerificationFailure>;
   /** Latest handshake probe per upstream (serve --probe-upstreams), when probing. */
   handshakes?: ReadonlyMap<string, HandshakeFacts>;
+  /** The worker processes serving traffic (`serve --workers N`), when the host runs them. */
+  workers?: readonly WorkerView[];
+}
+
+/** One worker process of a host that serves with several (`serve --workers N`). */
+export interface WorkerView {
+  /** 1..N; a restarted worker takes the slot of the one it replaces. */
+  slot: number;
+  pid: number;
+  /**
+   * `starting`: forked, no model or not listening yet; `serving`: takes connections;
+   * `exited`: gone, its replacement is due (`pid` is the process that exited); `stopping`: draining.
+   */
+  state: 'starting' | 'serving' | 'exited' | 'stopping';
+  /** How many times this slot's process was replaced after it exited. */
+  restarts: number;
+  /** ISO time the current process was started. */
+  startedAt: string;
 }
 
 export interface VerificationFailure {
@@ -53,6 +71,7 @@ export interface StatusView {
   diagnostics: Record<Diagnostic['severity'], number>;
   requests: { size: number; capacity: number; captureBodies: boolean; maxBodyBytes: number };
   credentials?: AdminState['credentialsSummary'];
+  workers?: readonly WorkerView[];
 }
 
 export interface VerificationView {
@@ -132,6 +151,7 @@ export function statusView(state: AdminState, log: RequestLog): StatusView {
     diagnostics,
     requests: { size: log.size, capacity: log.capacity, captureBodies: log.captureBodies, maxBodyBytes: log.maxBodyBytes },
     ...(state.credentialsSummary ? { credentials: state.credentialsSummary } : {}),
+    ...(state.workers ? { workers: state.workers } : {}),
   };
 }
 

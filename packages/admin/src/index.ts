@@ -1,6 +1,14 @@
 // The `--admin` server and the inspector, as a library the CLI wires in (see README.md).
 export { RequestLog, statusMatcher, DEFAULT_REQUEST_LOG_CAPACITY, DEFAULT_MAX_BODY_BYTES } from './request-log.js';
-export type { RequestRecord, RequestEntry, RequestLogOptions, RequestFilter, RequestListener, CapturedBody } from './request-log.js';
+export type {
+  RequestRecord,
+  RequestEntry,
+  RequestLogOptions,
+  RequestFilter,
+  RequestListener,
+  RequestSink,
+  CapturedBody,
+} from './request-log.js';
 export {
   DEFAULT_REDACTED_HEADERS,
   REDACTED_VALUE,
@@ -22,7 +30,7 @@ export type {
   ProxyUpstreamErrorEvent,
 } from './proxy-events.js';
 export { createMetrics } from './metrics.js';
-export type { AdminMetrics, MetricsOptions, PoolStats, HandshakeFacts } from './metrics.js';
+export type { AdminMetrics, MetricsOptions, PoolStats, HandshakeFacts, WorkerFacts } from './metrics.js';
 export { createLogger, LOG_REDACT_PATHS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createAdminServer, AdminServer } from './admin-server.js';
@@ -38,6 +46,7 @@ export type {
   RequestSummary,
   ResourceStatusView,
   ScopedCondition,
+  WorkerView,
 } from './api.js';
 export { createEventStream } from './events-stream.js';
 export type { EventStream, EventStreamOptions } from './events-stream.js';

@@ -3,7 +3,7 @@
 // response. Where the request went (route, upstream) comes from `routeOf`, e.g. the
 // proxy's own events through `attributeProxyEvents`.
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
-import type { RequestLog } from './request-log.js';
+import type { RequestSink } from './request-log.js';
 
 export const ERROR_HEADER = 'x-kupstream-error';
 
@@ -25,7 +25,7 @@ export interface InstrumentOptions {
   now?: () => Date;
 }
 
-export function instrumentHandler(handler: RequestListener, log: RequestLog, options: InstrumentOptions = {}): RequestListener {
+export function instrumentHandler(handler: RequestListener, log: RequestSink, options: InstrumentOptions = {}): RequestListener {
   const now = options.now ?? (() => new Date());
   return (req, res) => {
     const started = process.hrtime.bigint();

@@ -45,8 +45,17 @@ export interface AdminMetrics {
   setPools(pools: readonly PoolStats[]): void;
   /** Replaces the handshake gauges with the latest probe verdicts. */
   setHandshakes(verdicts: readonly HandshakeFacts[]): void;
+  /** Worker processes by state, and their restarts (`serve --workers N`). */
+  setWorkers(workers: readonly WorkerFacts[]): void;
   /** Prometheus text exposition of everything registered. */
   text(): Promise<string>;
+}
+
+/** What the worker metrics need of a worker (the API's `WorkerView` is one). */
+export interface WorkerFacts {
+  slot: number;
+  state: string;
+  restarts: number;
 }
 
 export function createMetrics(options: MetricsOptions = {}): AdminMetrics {
@@ -124,6 +133,18 @@ export function createMetrics(options: MetricsOptions = {}): AdminMetrics {
     labelNames: ['upstream', 'certificate'] as const,
     registers: [registry],
   });
+  const workerCount = new Gauge({
+    name: 'kupstream_workers',
+    help: 'Worker processes (serve --workers N) by state: starting, serving, exited (replacement due), stopping.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  const workerRestarts = new Counter({
+    name: 'kupstream_worker_restarts_total',
+    help: 'Worker processes replaced after they exited (serve --workers N).',
+    registers: [registry],
+  });
+  const restartsSeen = new Map<number, number>();
   leader.set(1);
 
   return {
@@ -144,6 +165,17 @@ export function createMetrics(options: MetricsOptions = {}): AdminMetrics {
           if (!Number.isNaN(at)) handshakeExpiry.set({ upstream: v.upstream, certificate }, Math.floor(at / 1000));
         }
       }
+    },
+    setWorkers(workers) {
+      workerCount.reset();
+      const byState = new Map<string, number>();
+      for (const w of workers) {
+        byState.set(w.state, (byState.get(w.state) ?? 0) + 1);
+        const delta = w.restarts - (restartsSeen.get(w.slot) ?? 0);
+        if (delta > 0) workerRestarts.inc(delta);
+        restartsSeen.set(w.slot, Math.max(w.restarts, restartsSeen.get(w.slot) ?? 0));
+      }
+      for (const [state, n] of byState) workerCount.set({ state }, n);
     },
     setModel(model) {
       // Reset first: a diagnostic or certificate that left the model must leave the metrics too.

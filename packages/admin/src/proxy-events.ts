@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { InstrumentOptions, RequestRouting } from './instrument-handler.js';
 import type { AdminMetrics } from './metrics.js';
-import type { RequestLog } from './request-log.js';
+import type { RequestSink } from './request-log.js';
 
 /** What the proxy's events carry (a subset of @kupstream/agent's RequestContext). */
 export interface ProxyRequestContext {
@@ -140,7 +140,7 @@ interface PendingUpgrade {
  */
 export function recordUpgrades(
   proxy: ProxyEventSource,
-  log: RequestLog,
+  log: RequestSink,
   now: () => Date,
 ): {
   wrap(handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): (req: IncomingMessage, socket: Duplex, head: Buffer) => void;

@@ -19,6 +19,8 @@ export interface RequestRecord {
   durationMs: number;
   /** The agent's `x-kupstream-error` code. */
   error?: string;
+  /** The worker process that served it (`serve --workers N`: its slot, 1..N). */
+  worker?: number;
   requestHeaders: HeaderRecord;
   responseHeaders: HeaderRecord;
   /** Only when body capture is enabled; UTF-8, cut at `maxBodyBytes`. */
@@ -44,6 +46,7 @@ export interface RequestEntry {
   status: number;
   durationMs: number;
   error?: string;
+  worker?: number;
   requestHeaders: IncomingHttpHeaders | OutgoingHttpHeaders;
   responseHeaders: IncomingHttpHeaders | OutgoingHttpHeaders;
   requestBody?: { data: Buffer; bytes: number };
@@ -70,10 +73,20 @@ export interface RequestFilter {
 
 export type RequestListener = (record: RequestRecord) => void;
 
+/**
+ * Where recorders (`instrumentHandler`, `recordUpgrades`) put each exchange: a RequestLog, or
+ * anything that carries entries elsewhere (a worker process sending them to its primary).
+ */
+export interface RequestSink {
+  readonly captureBodies: boolean;
+  readonly maxBodyBytes: number;
+  add(entry: RequestEntry): unknown;
+}
+
 export const DEFAULT_REQUEST_LOG_CAPACITY = 200;
 export const DEFAULT_MAX_BODY_BYTES = 4096;
 
-export class RequestLog {
+export class RequestLog implements RequestSink {
   readonly capacity: number;
   readonly captureBodies: boolean;
   readonly maxBodyBytes: number;
@@ -116,6 +129,7 @@ export class RequestLog {
       status: entry.status,
       durationMs: entry.durationMs,
       ...(entry.error !== undefined ? { error: entry.error } : {}),
+      ...(entry.worker !== undefined ? { worker: entry.worker } : {}),
       requestHeaders: redactHeaders(entry.requestHeaders, this.#redacted),
       responseHeaders: redactHeaders(entry.responseHeaders, this.#redacted),
     };

@@ -135,6 +135,44 @@ describe('admin/startAdmin (with the agent proxy)', () => {
     assert.deepEqual([(await badge())?.verified, (await badge())?.failure], [true, undefined]);
   });
 
+  it('shows the worker processes a host reports in /api/status and the worker metrics; entries say which worker served them', async () => {
+    proxy = createProxy({ model: createTranslationResult(model()) });
+    runtime = await startAdmin({ address: '127.0.0.1:0', proxy, metrics: { defaultMetrics: false } });
+    const adminPort = Number(new URL(runtime.url).port);
+    assert.equal((await getJson<StatusView>(adminPort, '/api/status')).body.workers, undefined, 'absent for a host without workers');
+    const at = '2026-01-01T00:00:00.000Z';
+    runtime.setWorkers([
+      { slot: 1, pid: 101, state: 'serving', restarts: 0, startedAt: at },
+      { slot: 2, pid: 102, state: 'serving', restarts: 0, startedAt: at },
+    ]);
+    runtime.setWorkers([
+      { slot: 1, pid: 103, state: 'starting', restarts: 1, startedAt: at },
+      { slot: 2, pid: 102, state: 'serving', restarts: 0, startedAt: at },
+    ]);
+    const status = (await getJson<StatusView>(adminPort, '/api/status')).body;
+    assert.deepEqual(status.workers, [
+      { slot: 1, pid: 103, state: 'starting', restarts: 1, startedAt: at },
+      { slot: 2, pid: 102, state: 'serving', restarts: 0, startedAt: at },
+    ]);
+    const metrics = await runtime.metrics.text();
+    assert.match(metrics, /^kupstream_workers\{state="serving"\} 1$/m);
+    assert.match(metrics, /^kupstream_workers\{state="starting"\} 1$/m);
+    assert.match(metrics, /^kupstream_worker_restarts_total 1$/m);
+    runtime.requestLog.add({
+      time: new Date(at),
+      method: 'GET',
+      host: 'app.example',
+      path: '/w',
+      status: 200,
+      durationMs: 1,
+      worker: 2,
+      requestHeaders: {},
+      responseHeaders: {},
+    });
+    const { body } = await getJson<{ requests: RequestSummary[] }>(adminPort, '/api/requests');
+    assert.equal(body.requests[0]?.worker, 2);
+  });
+
   it('says why it cannot listen, and refuses non-loopback addresses without the flag', async () => {
     proxy = createProxy({ model: model(), credentials: new CredentialStore() });
     const taken = http.createServer();

@@ -139,6 +139,34 @@ describe('args: parseCommandLine', () => {
     assert.equal(noStatus.flags.lease, undefined, 'no election without --write-status');
   });
 
+  it('serve: --workers is 1 unless given, a whole number from 1 to 64 otherwise', () => {
+    const serve = (...extra: string[]) => parseCommandLine(['serve', '-f', 'x', '--listen', '127.0.0.1:0', ...extra]);
+    const defaults = serve();
+    assert.ok(defaults.name === 'serve');
+    assert.equal(defaults.flags.workers, 1);
+    for (const [text, n] of [
+      ['1', 1],
+      ['2', 2],
+      [' 8', 8],
+      ['64', 64],
+    ] as const) {
+      const given = serve('--workers', text);
+      assert.ok(given.name === 'serve');
+      assert.equal(given.flags.workers, n);
+    }
+    for (const bad of ['0', '65', '-1', '2.5', 'two', '', '1e1', '0x2', '1000']) {
+      assert.throws(
+        () => serve(`--workers=${bad}`),
+        (error: unknown) =>
+          error instanceof UsageError &&
+          error.command === 'serve' &&
+          error.message ===
+            `--workers ${JSON.stringify(bad)}: expected a whole number of worker processes from 1 to 64, e.g. --workers 2 (about one per CPU the agent may use; 1 serves in this process)`,
+        bad,
+      );
+    }
+  });
+
   it('serve: --admin, --shutdown-timeout and --log-format, with their defaults', () => {
     const defaults = parseCommandLine(['serve', '-f', 'x', '--listen', '127.0.0.1:0']);
     assert.ok(defaults.name === 'serve');

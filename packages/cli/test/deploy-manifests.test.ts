@@ -197,6 +197,10 @@ describe('deploy/ manifests', () => {
     // The kubelet's SIGKILL must not cut the graceful shutdown (drain, then release the Lease).
     assert.equal(flags.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS);
     assert.ok((podSpec.terminationGracePeriodSeconds ?? 30) * 1000 > flags.shutdownTimeoutMs);
+    // Workers beyond the CPUs the container may use only compete for them.
+    const cpuLimit = String(container.resources?.limits?.cpu ?? '');
+    const cores = cpuLimit.endsWith('m') ? Number(cpuLimit.slice(0, -1)) / 1000 : Number(cpuLimit);
+    assert.ok(flags.workers >= 1 && flags.workers <= Math.max(1, cores), `--workers ${flags.workers} with a CPU limit of ${cpuLimit}`);
   });
 
   it('probe /healthz (liveness) and /readyz (readiness) on the admin port, and set requests and limits', () => {

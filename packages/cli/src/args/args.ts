@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_NAMESPACE } from '@kupstream/core';
 import { UsageError, errorMessage } from '../errors.js';
 import { parseGatewayPorts, type GatewayPortMapping } from './gateway-port-flag.js';
+import { WORKER_DEFAULTS } from '../serve/workers/worker-defaults.js';
 import {
   parseDuration,
   parseHostPort,
@@ -70,6 +71,8 @@ export interface ServeFlags extends ManifestFlags {
   /** `--probe-upstreams INTERVAL`: dial each TLS upstream this often and publish the verdict. */
   probeUpstreamsMs?: number;
   logFormat: LogFormat;
+  /** `--workers N`: processes serving the listeners (node:cluster); 1 serves in this process. */
+  workers: number;
 }
 
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
@@ -113,6 +116,7 @@ const SERVE_OPTIONS = {
   'shutdown-timeout': { type: 'string' },
   'probe-upstreams': { type: 'string' },
   'log-format': { type: 'string' },
+  workers: { type: 'string' },
 } satisfies Options;
 
 export function parseCommandLine(argv: readonly string[]): Command {
@@ -185,6 +189,7 @@ function parseServe(args: string[]): Command {
         ? DEFAULT_SHUTDOWN_TIMEOUT_MS
         : parseDuration('--shutdown-timeout', values['shutdown-timeout']),
     logFormat: oneOf('serve', '--log-format', values['log-format'] ?? 'text', ['text', 'json'] as const),
+    workers: values.workers === undefined ? WORKER_DEFAULTS.count : parseWorkers(values.workers),
   };
   if (values['probe-upstreams'] !== undefined) {
     const ms = parseDuration('--probe-upstreams', values['probe-upstreams']);
@@ -209,6 +214,17 @@ function parseServe(args: string[]): Command {
     );
   }
   return { name: 'serve', flags };
+}
+
+/** `--workers N`: a whole number in 1..WORKER_DEFAULTS.maxCount. */
+function parseWorkers(value: string): number {
+  const n = /^\d{1,3}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!(n >= 1 && n <= WORKER_DEFAULTS.maxCount))
+    throw new UsageError(
+      `--workers ${JSON.stringify(value)}: expected a whole number of worker processes from 1 to ${WORKER_DEFAULTS.maxCount}, e.g. --workers 2 (about one per CPU the agent may use; 1 serves in this process)`,
+      'serve',
+    );
+  return n;
 }
 
 function oneOf<const T extends string>(command: CommandName, flag: string, value: string, allowed: readonly T[]): T {

@@ -119,6 +119,10 @@ Serving:
                               ancestors and AgentEndpoints, metrics and the inspector
       --log-format text|json  stderr lines for people (default: text) or JSON lines with
                               level and time for log collectors
+      --workers N             serve with N worker processes sharing the listeners (1 to 64,
+                              default 1: this process serves). The main process reads the
+                              input, writes statuses and serves --admin; each worker runs a
+                              proxy, and one that exits is replaced. About one per CPU
 
 Admin (health, metrics, inspector):
       --admin HOST:PORT       serve /healthz, /readyz, /metrics (Prometheus), the inspector

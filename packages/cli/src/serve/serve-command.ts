@@ -21,6 +21,8 @@ import { resolveFromOverrides } from './resolve-overrides.js';
 import { upstreamErrorLogger } from './upstream-error-log.js';
 
 export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promise<ExitCodeValue> {
+  // --workers N: this process becomes the primary of N serving workers (node:cluster is loaded only then).
+  if (flags.workers > 1) return (await import('./workers/serve-workers.js')).runServeWithWorkers(flags, io, log);
   // The cluster connection is checked first: a kubeconfig that cannot be used ends here (exit 2).
   let admin: AdminRuntime | undefined;
   let source: ModelSource;
@@ -181,12 +183,12 @@ async function shutdown({ flags, log, listeners, l4, started, source, admin, pro
   if (started) log.line('stopped');
 }
 
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** `work`'s outcome, or 'aborted' as soon as the signal fires (serve's stop). */
-async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | 'aborted'> {
+export async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | 'aborted'> {
   if (!signal) return work; // no way to be stopped: serve until the process ends
   if (signal.aborted) return 'aborted';
   let onAbort: (() => void) | undefined;

@@ -1,0 +1,165 @@
+// `kupstream serve --workers N` (N > 1), the primary process: it runs the one model source
+// (file watcher or cluster informers, with the Lease and the status writer), the handshake
+// prober and the admin server, and N worker processes serve the listeners (see
+// worker-supervisor.ts). Each model goes to every worker with the key material it needs,
+// over the IPC channel only. The admin server shows every worker's traffic and pools.
+import { availableParallelism } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { AdminRuntime } from '@kupstream/admin';
+import { HandshakeProber, UpstreamDenyList, withHandshakeConditions } from '@kupstream/agent';
+import { createTranslationResult, CredentialStore } from '@kupstream/core';
+import type { ServeFlags } from '../../args/args.js';
+import { StartupError } from '../../errors.js';
+import { ExitCode, type ExitCodeValue } from '../../exit-codes.js';
+import { writeOut, type CliIo } from '../../io.js';
+import type { Logger } from '../../log/log.js';
+import { servedCount } from '../../translate/diagnostics-summary.js';
+import { fileModelSource } from '../file-model-source.js';
+import type { ModelSource, ModelUpdate } from '../model-source.js';
+import { resolveFromOverrides } from '../resolve-overrides.js';
+import { formatMs, untilAborted } from '../serve-command.js';
+import { packModel } from './model-transfer.js';
+import { workerBundle } from './worker-bundle.js';
+import { WorkerReports } from './worker-reports.js';
+import { WorkerSupervisor } from './worker-supervisor.js';
+
+export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Logger): Promise<ExitCodeValue> {
+  const exec = workerBundle();
+  if (!exec)
+    throw new StartupError('--workers needs the built kupstream (dist/serve-worker.js is missing beside it); run without --workers');
+  const cpus = availableParallelism();
+  if (flags.workers > cpus)
+    log.warn(`--workers ${flags.workers} on ${cpus} CPU${cpus === 1 ? '' : 's'}: workers beyond the CPU count only compete for them`);
+
+  let admin: AdminRuntime | undefined;
+  let source: ModelSource;
+  if (flags.cluster) {
+    source = (await import('../serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) => admin?.setLeader(leading));
+  } else {
+    source = fileModelSource(flags, io, log);
+  }
+
+  const reports = new WorkerReports();
+  // The prober's view of the credentials: what the workers were last sent.
+  const credentials = new CredentialStore();
+  const resolve = resolveFromOverrides(flags.resolve);
+  const denyUpstreams = { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(supervisor, admin) };
+  let supervisor: WorkerSupervisor | undefined;
+  let started = false;
+  let stopProber = () => undefined as void;
+  try {
+    admin = flags.admin !== undefined ? await startAdminServer(flags, reports, () => reports.pools(supervisor?.pools() ?? [])) : undefined;
+    if (admin) {
+      if (admin.warning) log.warn(admin.warning);
+      if (flags.lease) admin.setLeader(false);
+      await writeOut(io.stdout, `kupstream: admin at ${admin.url}/ (inspector, /healthz, /readyz, /metrics)\n`);
+    }
+    const adminAddress = admin?.server.address();
+    // L4 lines as the workers bind them, each printed once (every worker binds the same ones).
+    const printed = new Set<string>();
+    supervisor = new WorkerSupervisor({
+      count: flags.workers,
+      exec,
+      config: {
+        listen: flags.listen,
+        gatewayPorts: flags.gatewayPorts,
+        l4: flags.l4,
+        tlsMinVersion: flags.tlsMinVersion,
+        resolve: flags.resolve,
+        denyUpstreams: flags.denyUpstreams,
+        shutdownTimeoutMs: flags.shutdownTimeoutMs,
+        logFormat: flags.logFormat,
+        ...(adminAddress && typeof adminAddress === 'object' ? { admin: { address: adminAddress } } : {}),
+      },
+      log,
+      onAnnounce: (line) => {
+        if (printed.has(line)) return;
+        printed.add(line);
+        void writeOut(io.stdout, line).catch(() => undefined);
+      },
+      onTraffic: (slot, batch) => reports.replay(slot, batch, admin?.requestLog),
+      onRetired: (_slot, pools) => reports.retire(pools),
+      onChange: (workers) => admin?.setWorkers(workers),
+    });
+    const prober =
+      flags.probeUpstreamsMs !== undefined
+        ? new HandshakeProber({ credentials, resolve, deny: new UpstreamDenyList(denyUpstreams), intervalMs: flags.probeUpstreamsMs })
+        : undefined;
+    let latest: { update: ModelUpdate } | undefined;
+    const publish = () => {
+      if (!latest) return;
+      const { result, translationMs } = latest.update;
+      const shown = prober
+        ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, prober.verdicts, new Date()) })
+        : result;
+      admin?.setModel(shown, { translationMs, credentials: result.credentials });
+    };
+    prober?.on('change', (verdicts) => {
+      for (const verdict of verdicts.values())
+        if (!verdict.ok) log.warn(`upstream ${verdict.upstream}: TLS handshake failed: ${verdict.code ?? 'failed'}`);
+      admin?.setHandshakes(verdicts.values());
+      publish();
+    });
+    stopProber = () => prober?.close();
+    const workers = supervisor;
+    const apply = (update: ModelUpdate) => {
+      const { result } = update;
+      credentials.replaceWith(result.credentials);
+      workers.broadcast(packModel(result));
+      // An L4 endpoint that left the model is announced again should it come back.
+      const l4 = new Set(result.endpoints.map((e) => e.url));
+      for (const line of printed) if (!l4.has(/forwarding (\S+) on /.exec(line)?.[1] ?? '')) printed.delete(line);
+      latest = { update };
+      publish();
+      prober?.update(result);
+    };
+    // The workers load while the input is read; they listen once they get the first model.
+    supervisor.start();
+    const first = await untilAborted(source.start(apply), io.signal);
+    if (first === 'aborted') {
+      log.line('stopped before the first translation');
+      return ExitCode.ok;
+    }
+    const urls = await untilAborted(supervisor.listening(), io.signal);
+    if (urls === 'aborted') return ExitCode.ok;
+    started = true;
+    admin?.setReady(true);
+    for (const { port, address } of urls.gatewayPorts)
+      await writeOut(io.stdout, `kupstream: gateway listener port ${port} on ${address} (TLS while its endpoints are https://)\n`);
+    const served = latest ? servedCount(latest.update.result) : '0 endpoints';
+    await writeOut(io.stdout, `kupstream: serving ${served} on ${urls.listen} (${flags.workers} workers)\n`);
+    await untilAborted(new Promise<void>(() => undefined), io.signal);
+  } finally {
+    stopProber();
+    if (started) log.line(`stopping: draining requests in flight (at most ${formatMs(flags.shutdownTimeoutMs)})`);
+    admin?.setReady(false);
+    // Closing a cluster source hands the Lease back at once (another replica takes over while we drain).
+    const sourceClosed = source.close();
+    const { cut } = supervisor ? await supervisor.stop(flags.shutdownTimeoutMs) : { cut: false };
+    if (started && cut) log.warn(`requests still in flight after ${formatMs(flags.shutdownTimeoutMs)} were cut`);
+    await sourceClosed;
+    await admin?.close();
+    if (started) log.line('stopped');
+  }
+  return ExitCode.ok;
+}
+
+function ownAddresses(supervisor: WorkerSupervisor | undefined, admin: AdminRuntime | undefined): AddressInfo[] {
+  const out = [...(supervisor?.addresses() ?? [])];
+  const bound = admin?.server.address();
+  if (bound && typeof bound === 'object') out.push(bound);
+  return out;
+}
+
+async function startAdminServer(
+  flags: ServeFlags,
+  reports: WorkerReports,
+  pools: () => ReturnType<WorkerReports['pools']>,
+): Promise<AdminRuntime> {
+  const { startAdmin } = await import('@kupstream/admin');
+  try {
+    return await startAdmin({ address: flags.admin!, allowNonLoopback: flags.adminAllowRemote, proxy: reports, pools });
+  } catch (error) {
+    throw new StartupError(error instanceof Error ? error.message : String(error));
+  }
+}
