@@ -92,4 +92,23 @@ describe('serve -f with EndpointSlices', function () {
     assert.equal(upstreams[1]!.received.length, before);
     assert.equal(await statuses(), statusesBefore, 'endpoints never change a status');
   });
+
+  it('reaches the workers of --workers 2 too: every worker dials the endpoints (no --resolve)', async () => {
+    dir.write('gateway.yaml', SEED_GATEWAY);
+    dir.write('httproute.yaml', SEED_HTTPROUTE);
+    dir.write('service.yaml', SEED_SERVICE);
+    dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
+    dir.write('slice-a.yaml', sliceYaml('example-service-a', upstreams[0]!.port, ['127.0.0.1']));
+    dir.write('slice-b.yaml', sliceYaml('example-service-b', upstreams[1]!.port, ['127.0.0.1']));
+    serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--workers', '2']);
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const answer = await httpGet(serve.port, 'example-hostname.ngrok.io', `/workers/${i}`);
+      assert.equal(answer.status, 200, `${answer.body}\n${serve.stderr()}`);
+      const body = JSON.parse(answer.body) as { upstream: string; clientSubject: string | null };
+      assert.equal(body.clientSubject, 'CN=ExampleClient');
+      seen.add(body.upstream);
+    }
+    assert.deepEqual([...seen].sort(), ['pod-a', 'pod-b']);
+  });
 });

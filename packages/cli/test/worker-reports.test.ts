@@ -23,7 +23,7 @@ const MODEL: TranslationModel = {
 };
 
 describe('serve workers: model transfer', () => {
-  it('carries endpoints, upstreams and every credential of the store through JSON; statuses and diagnostics stay behind', () => {
+  it('carries endpoints, upstreams, EndpointSlice endpoints and every credential of the store through JSON; statuses and diagnostics stay behind', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(
@@ -38,8 +38,17 @@ describe('serve workers: model transfer', () => {
           const store = new CredentialStore();
           for (const [namespace, name, certChainPem, keyPem] of clients) store.set({ namespace, name }, { certChainPem, keyPem });
           for (const [digest, pem] of cas) store.setCaBundle(digest, pem);
-          const sent = JSON.parse(JSON.stringify(packModel(createTranslationResult(MODEL, store)))) as ReturnType<typeof packModel>;
-          const received = unpackModel(sent);
+          const serviceEndpoints = {
+            [MODEL.upstreams[0]?.name ?? 'u']: [
+              { address: '10.0.0.7', port: 8443, ready: true, serving: true, terminating: false, zone: 'a' },
+            ],
+          };
+          const sent = JSON.parse(JSON.stringify(packModel(createTranslationResult(MODEL, store), serviceEndpoints))) as ReturnType<
+            typeof packModel
+          >;
+          const unpacked = unpackModel(sent);
+          assert.deepEqual(unpacked.serviceEndpoints, serviceEndpoints);
+          const received = unpacked.result;
           assert.deepEqual(received.endpoints, MODEL.endpoints);
           assert.deepEqual(received.upstreams, MODEL.upstreams);
           assert.deepEqual(received.statuses, []);

@@ -3,7 +3,13 @@
 // read out of the result's CredentialStore (client identities by Secret, CA bundles by
 // digest) and put into a new store on the other side. Only process.send carries it; nothing
 // here formats it for a log or an error message.
-import { createTranslationResult, CredentialStore, type TranslationModel, type TranslationResult } from '@kupstream/core';
+import {
+  createTranslationResult,
+  CredentialStore,
+  type TranslationModel,
+  type TranslationResult,
+  type UpstreamEndpointMap,
+} from '@kupstream/core';
 
 export interface ClientMaterial {
   namespace: string;
@@ -17,13 +23,15 @@ export interface ModelTransfer {
   upstreams: TranslationModel['upstreams'];
   clients: ClientMaterial[];
   caBundles: { sha256: string; pem: string }[];
+  /** The upstreams' endpoints from EndpointSlices (beside the model, as on the primary). */
+  serviceEndpoints: UpstreamEndpointMap;
 }
 
 /** The model and every credential its store holds. Statuses and diagnostics stay with the primary. */
-export function packModel(result: TranslationResult): ModelTransfer {
+export function packModel(result: TranslationResult, serviceEndpoints: UpstreamEndpointMap): ModelTransfer {
   const store = result.credentials;
   const { clients, caBundles } = store.summary();
-  const out: ModelTransfer = { endpoints: result.endpoints, upstreams: result.upstreams, clients: [], caBundles: [] };
+  const out: ModelTransfer = { endpoints: result.endpoints, upstreams: result.upstreams, clients: [], caBundles: [], serviceEndpoints };
   for (const { key } of clients) {
     // Keys are `namespace/name`; a namespace never holds a slash.
     const slash = key.indexOf('/');
@@ -38,10 +46,14 @@ export function packModel(result: TranslationResult): ModelTransfer {
   return out;
 }
 
-/** The worker's side: a result with a store of its own holding the material sent. */
-export function unpackModel(transfer: ModelTransfer): TranslationResult {
+/** The worker's side: a result with a store of its own holding the material sent, and the endpoints. */
+export function unpackModel(transfer: ModelTransfer): { result: TranslationResult; serviceEndpoints: UpstreamEndpointMap } {
   const store = new CredentialStore();
   for (const { namespace, name, certChainPem, keyPem } of transfer.clients) store.set({ namespace, name }, { certChainPem, keyPem });
   for (const { sha256, pem } of transfer.caBundles) store.setCaBundle(sha256, pem);
-  return createTranslationResult({ endpoints: transfer.endpoints, upstreams: transfer.upstreams, statuses: [], diagnostics: [] }, store);
+  const result = createTranslationResult(
+    { endpoints: transfer.endpoints, upstreams: transfer.upstreams, statuses: [], diagnostics: [] },
+    store,
+  );
+  return { result, serviceEndpoints: transfer.serviceEndpoints };
 }

@@ -105,7 +105,7 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
     const apply = (update: ModelUpdate) => {
       const { result } = update;
       credentials.replaceWith(result.credentials);
-      workers.broadcast(packModel(result));
+      workers.broadcast(packModel(result, update.endpoints));
       // An L4 endpoint that left the model is announced again should it come back.
       const l4 = new Set(result.endpoints.map((e) => e.url));
       for (const line of printed) if (!l4.has(/forwarding (\S+) on /.exec(line)?.[1] ?? '')) printed.delete(line);

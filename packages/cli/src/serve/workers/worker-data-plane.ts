@@ -6,7 +6,7 @@
 import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createProxy, FrontendTls, type Proxy } from '@kupstream/agent';
-import { createTranslationResult, type TranslationResult } from '@kupstream/core';
+import { createTranslationResult, type TranslationResult, type UpstreamEndpointMap } from '@kupstream/core';
 import type { Logger } from '../../log/log.js';
 import { L4Listeners } from '../l4-listeners.js';
 import { drainListeners, ListenerSet, type UpgradeListener } from '../listener-set.js';
@@ -81,8 +81,9 @@ export class WorkerDataPlane {
   }
 
   /** A new model: the proxy first, so a listener opened for a new endpoint finds its route at once. */
-  apply(result: TranslationResult): void {
+  apply(result: TranslationResult, serviceEndpoints: UpstreamEndpointMap): void {
     this.proxy.update(result, result.credentials);
+    this.proxy.updateEndpoints(serviceEndpoints);
     this.#frontendTls.update(result, result.credentials);
     this.#l4Tls.update(result, result.credentials);
     void this.#l4.sync(result).then(() => this.#send({ type: 'addresses', addresses: this.addresses(false) }));

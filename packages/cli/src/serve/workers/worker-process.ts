@@ -57,7 +57,8 @@ export function runServeWorker(): void {
       }
       case 'model': {
         if (!plane) return;
-        plane.apply(unpackModel(message.model));
+        const { result, serviceEndpoints } = unpackModel(message.model);
+        plane.apply(result, serviceEndpoints);
         if (listening) return;
         listening = true;
         try {
