@@ -95,6 +95,29 @@ describe('route timeouts and retry', () => {
     assert.equal(exhausted.seen.length, 3);
   });
 
+  it('retried attempts take their listeners off the response: no MaxListenersExceededWarning after five retries', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const up = await scripted([status(500), status(500), status(500), status(500), status(500), status(200)]);
+      const h = await proxyFor(
+        [route('r', [{ upstream: 'u' }], { retry: { attempts: 5, codes: [500], backoffMs: 1 } })],
+        [plainUpstream(up.port, 'u')],
+      );
+      closers.push(
+        () => h.close(),
+        () => up.close(),
+      );
+      assert.equal((await request(h.server.port, HOST, '/many')).status, 200);
+      assert.equal(up.seen.length, 6);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a status not in codes is not retried', async () => {
     const up = await scripted([status(503), status(200)]);
     const h = await proxyFor(

@@ -19,17 +19,26 @@ export function balancedForwarder(registry: EndpointRegistry, forward: Forwarder
   return (t, req, res, upstream, plan, ctx) => {
     const endpoints = registry.get(upstream.name);
     if (!endpoints) return forward(t, req, res, upstream, plan, ctx);
+    // Each listener on `res` is taken off once its part is over, so retried attempts do not pile them up.
+    let waiting: (() => void) | undefined;
+    let granted = false;
     const admission = endpoints.admit((acquire, giveBack) => {
+      granted = true;
+      if (waiting) res.off('close', waiting);
       if (res.destroyed) return giveBack();
       const lease = acquire(random);
       if (!lease) {
         giveBack();
         return t.answers.answer(res, ctx, 503, 'no_healthy_upstream');
       }
-      res.once('close', lease.release);
+      const release = () => {
+        res.off('close', release);
+        lease.release();
+      };
+      res.once('close', release);
       send(
         forward,
-        { ...t, answers: new LeaseAnswers(t.answers, lease), ...(lease.endpoint ? { endpoint: lease.endpoint } : {}) },
+        { ...t, answers: new LeaseAnswers(t.answers, lease, release), ...(lease.endpoint ? { endpoint: lease.endpoint } : {}) },
         req,
         res,
         upstream,
@@ -38,7 +47,8 @@ export function balancedForwarder(registry: EndpointRegistry, forward: Forwarder
       );
     });
     if ('overflow' in admission) return t.answers.answer(res, ctx, 503, 'upstream_overflow');
-    res.once('close', admission.ticket.cancel);
+    // Queued: a client that leaves gives its place up.
+    if (!granted) res.once('close', (waiting = admission.ticket.cancel));
   };
 }
 
@@ -62,25 +72,28 @@ function send(
 class LeaseAnswers extends ProxyAnswers {
   readonly #base: ProxyAnswers;
   readonly #lease: EndpointLease;
+  /** Releases the lease and takes its 'close' listener off the response. */
+  readonly #release: () => void;
 
-  constructor(base: ProxyAnswers, lease: EndpointLease) {
+  constructor(base: ProxyAnswers, lease: EndpointLease, release: () => void) {
     super(base.events, base.maxBody);
     this.#base = base;
     this.#lease = lease;
+    this.#release = release;
   }
 
   override writeHead(res: http.ServerResponse, ctx: RequestContext, status: number, headers: http.OutgoingHttpHeaders): boolean {
     this.#lease.responded(status);
     const written = this.#base.writeHead(res, ctx, status, headers);
     // Not written: a retry took over (or the client left); this attempt is over.
-    if (!written) this.#lease.release();
+    if (!written) this.#release();
     return written;
   }
 
   override fail(res: http.ServerResponse, ctx: RequestContext, error: UpstreamError): void {
     // A failure after the client left, or after the head went out, is not the endpoint's verdict.
     if (!res.destroyed && !res.headersSent && error.phase !== 'config' && !NOT_THE_ENDPOINT.has(error.code)) this.#lease.failed();
-    this.#lease.release();
+    this.#release();
     this.#base.fail(res, ctx, error);
   }
 }
