@@ -42,11 +42,17 @@ describe('manifest input bounds', () => {
     assert.equal(documents.length, MANIFEST_LIMITS.documentsPerSource);
   });
 
-  it('buildSnapshot takes a List of 200,000 items and 150,000 documents (no argument spread, no unshift)', () => {
+  it('buildSnapshot takes Lists of 200,000 items in two documents and 150,000 documents (no argument spread, no unshift)', () => {
     const doc = (value: unknown, index: number): ManifestDocument => ({ source: 's', index, line: 1, value, lineOf: () => undefined });
-    const items = Array.from({ length: 200_000 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` } }));
-    const list = buildSnapshot([doc({ apiVersion: 'v1', kind: 'List', items }, 1)], 'default');
-    assert.equal(list.objectCount, 200_000);
+    // Each document holds as many List items as one may.
+    const per = MANIFEST_LIMITS.listItemsPerDocument;
+    const items = (from: number) =>
+      Array.from({ length: per }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${from + i}` } }));
+    const list = buildSnapshot(
+      [doc({ apiVersion: 'v1', kind: 'List', items: items(0) }, 1), doc({ apiVersion: 'v1', kind: 'List', items: items(per) }, 2)],
+      'default',
+    );
+    assert.equal(list.objectCount, 2 * per);
     const many = buildSnapshot(
       Array.from({ length: 150_000 }, (_, i) => doc(null, i + 1)),
       'default',
