@@ -131,4 +131,6 @@ export function readClientHello(socket: Socket, timeoutMs: number, done: (read: 
   };
   socket.on('data', onData);
   socket.once('end', onEnd);
+  // A socket an earlier reader paused (and put its bytes back into) flows again only when told.
+  socket.resume();
 }

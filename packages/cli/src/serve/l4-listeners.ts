@@ -4,6 +4,9 @@
 // tls:// endpoints on one address share its listener: each connection's ClientHello (SNI)
 // picks the endpoint, whose TLS is terminated with its own certificate when the model gives
 // one (tlsTermination, client certificates too) and passed through untouched otherwise.
+// Endpoints on a port mapped by `--gateway-port` are not bound here: the HTTP listener of that
+// address hands their connections over (`acceptMapped`), so one Gateway port can carry TLS
+// routes by SNI beside HTTPS listeners, as it does in a cluster.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { readClientHello, type FrontendTls, type Proxy } from '@kupstream/agent';
 import type { Endpoint, TranslationModel } from '@kupstream/core';
@@ -20,6 +23,8 @@ export interface L4ListenerOptions {
   announce: (line: string) => Promise<void>;
   /** Terminates the TLS of tls:// endpoints that have a certificate (a FrontendTls for scheme tls). */
   tls?: FrontendTls;
+  /** Listener ports served at a `--gateway-port` address: their L4 endpoints come through `acceptMapped`. */
+  gatewayPorts?: readonly number[];
 }
 
 /** How long a tls:// client may take to send its ClientHello. */
@@ -39,13 +44,21 @@ function tlsHost(url: string): string {
 /** The endpoint for a server name: exact host, then the longest `*.` wildcard; a lone endpoint takes every name. */
 export function tlsEndpointFor(urls: Iterable<string>, serverName: string): string | undefined {
   const list = [...urls];
+  return coveringEndpoint(list, serverName) ?? (list.length === 1 ? list[0] : undefined);
+}
+
+/** The endpoint whose host covers the server name: exact, then the longest `*.` wildcard, then `*` (a listener without hostname). */
+export function coveringEndpoint(urls: Iterable<string>, serverName: string): string | undefined {
+  const list = [...urls];
   const exact = list.find((u) => tlsHost(u) === serverName);
   if (exact) return exact;
   const wildcard = list
-    .filter((u) => tlsHost(u).startsWith('*.') && serverName.endsWith(tlsHost(u).slice(1)) && serverName.length > tlsHost(u).length - 1)
+    .filter((u) => {
+      const host = tlsHost(u);
+      return host.startsWith('*.') && serverName.endsWith(host.slice(1)) && serverName.length > host.length - 1;
+    })
     .sort((a, b) => tlsHost(b).length - tlsHost(a).length)[0];
-  if (wildcard) return wildcard;
-  return list.length === 1 ? list[0] : undefined;
+  return wildcard ?? list.find((u) => tlsHost(u) === '*');
 }
 
 const L4_URL = /^(tcp|tls):\/\/([^/]*?)(?::(\d+))?$/;
@@ -65,6 +78,8 @@ export class L4Listeners {
   /** Every listener ever opened, until closed, and every connection accepted, until it ends: for `cut()`. */
   readonly #servers = new Set<Server>();
   readonly #sockets = new Set<Socket>();
+  /** L4 endpoints by `--gateway-port` listener port (the model of the last sync). */
+  #mapped = new Map<number, Set<string>>();
   /** Endpoints not listened for, with the reason already warned about: one warning each, not one per reload. */
   readonly #skipped = new Map<string, string>();
   #queue: Promise<void> = Promise.resolve();
@@ -119,7 +134,18 @@ export class L4Listeners {
   async #sync(model: TranslationModel): Promise<void> {
     if (this.#closed) return;
     // Per L4 endpoint: where to listen, or why not (re-evaluated each time: a reload may add or drop tlsTermination).
-    const plan = new Map(model.endpoints.filter(isL4Endpoint).map((e) => [e.url, this.#addressFor(e)]));
+    const planned = new Map(model.endpoints.filter(isL4Endpoint).map((e) => [e.url, this.#addressFor(e)]));
+    const mapped = new Map<number, Set<string>>();
+    const plan = new Map<string, HostPort | string>();
+    for (const [url, address] of planned) {
+      if (typeof address === 'object' && 'gatewayPort' in address) {
+        let urls = mapped.get(address.gatewayPort);
+        if (!urls) mapped.set(address.gatewayPort, (urls = new Set()));
+        urls.add(url);
+      } else plan.set(url, address);
+    }
+    await this.#announceMapped(mapped);
+    this.#mapped = mapped;
     this.#terminated = new Set(model.endpoints.filter((e) => e.url.startsWith('tls://') && e.tls).map((e) => e.url));
     const { log } = this.#options;
     for (const [url, server] of this.#open) {
@@ -157,8 +183,8 @@ export class L4Listeners {
     }
   }
 
-  /** Where the endpoint's listener binds, or why it is not opened. */
-  #addressFor(endpoint: Endpoint): HostPort | string {
+  /** Where the endpoint's listener binds (or the `--gateway-port` listener port that serves it), or why it is not opened. */
+  #addressFor(endpoint: Endpoint): HostPort | { gatewayPort: number } | string {
     // The model asks for TLS terminated here with its own server certificate: passing the
     // client's TLS through instead would break that promise.
     if (endpoint.tls && !this.#options.tls) return 'the model terminates TLS for it (tlsTermination), and this host has no TLS terminator';
@@ -167,6 +193,7 @@ export class L4Listeners {
     const match = L4_URL.exec(endpoint.url);
     const port = match?.[3] !== undefined ? Number(match[3]) : match?.[1] === 'tls' && match[2] ? 443 : undefined;
     if (port === undefined) return 'its URL has no host and port (ngrok would assign them), so there is nothing to listen for';
+    if (this.#options.gatewayPorts?.includes(port)) return { gatewayPort: port };
     return { host: this.#options.host, port };
   }
 
@@ -220,12 +247,73 @@ export class L4Listeners {
     await announce(`kupstream: forwarding ${url} on ${host}:${bound.port}\n`);
   }
 
+  /** One line per endpoint newly served through a `--gateway-port` listener, as for the ones bound here. */
+  async #announceMapped(next: Map<number, Set<string>>): Promise<void> {
+    for (const [port, urls] of next)
+      for (const url of urls)
+        if (!this.#mapped.get(port)?.has(url))
+          await this.#options.announce(`kupstream: forwarding ${url} on gateway listener port ${port}\n`);
+    for (const [port, urls] of this.#mapped)
+      for (const url of urls)
+        if (!next.get(port)?.has(url))
+          this.#options.log.line(`stopped forwarding ${url}: the endpoint left the model (open connections continue)`);
+  }
+
+  /** Whether the model has tcp:// or tls:// endpoints on this `--gateway-port` listener port. */
+  servesPort(port: number): boolean {
+    return (this.#mapped.get(port)?.size ?? 0) > 0;
+  }
+
+  /**
+   * A connection to a `--gateway-port` address whose port has L4 endpoints: a tcp:// endpoint
+   * takes it; for tls:// ones its ClientHello picks the endpoint. When HTTPS listeners share
+   * the port (`sharedWithHttps`), a server name that none of the tls:// endpoints covers goes
+   * to `otherwise`, bytes intact; alone on the port, a lone endpoint takes every name.
+   */
+  acceptMapped(socket: Socket, port: number, sharedWithHttps: boolean, otherwise: (socket: Socket) => void): void {
+    const urls = this.#mapped.get(port);
+    if (!urls || urls.size === 0 || this.#closed) return otherwise(socket);
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    const tcp = [...urls].find((url) => url.startsWith('tcp://'));
+    if (tcp) return this.#options.proxy.connectionHandler(tcp)(socket);
+    socket.on('error', () => socket.destroy());
+    readClientHello(socket, HELLO_TIMEOUT_MS, (read) => {
+      if (!read.ok) return void socket.destroy();
+      const url = sharedWithHttps ? coveringEndpoint(urls, read.serverName) : tlsEndpointFor(urls, read.serverName);
+      if (!url) {
+        if (!sharedWithHttps) return void socket.end(Buffer.from([21, 3, 3, 0, 2, 2, 112])); // unrecognized_name
+        socket.unshift(read.bytes);
+        return otherwise(socket);
+      }
+      this.#forwardTls(socket, url, read);
+    });
+  }
+
+  /** The ClientHello chose `url`: terminate its TLS here, or pass everything through (the hello first). */
+  #forwardTls(socket: Socket, url: string, read: { bytes: Buffer; serverName: string }): void {
+    const { proxy, log, tls } = this.#options;
+    if (!this.#terminated.has(url) || !tls) {
+      socket.unshift(read.bytes);
+      return proxy.connectionHandler(url)(socket);
+    }
+    const port = Number(L4_URL.exec(url)?.[3] ?? 443);
+    tls.acceptHello(
+      socket,
+      port,
+      read.bytes,
+      read.serverName,
+      ({ socket: secure }) => proxy.connectionHandler(url)(secure),
+      ({ reason }) => log.warn(`TLS handshake refused for ${url}: ${reason}`),
+    );
+  }
+
   /**
    * A tls:// connection: a lone pass-through endpoint gets the bytes at once (as before); else
    * the ClientHello's server name picks the endpoint, terminated or passed through.
    */
   #acceptTls(socket: Socket, group: TlsGroup): void {
-    const { proxy, log, tls } = this.#options;
+    const { proxy } = this.#options;
     const only = group.urls.size === 1 ? [...group.urls][0]! : undefined;
     if (only && !this.#terminated.has(only)) return proxy.connectionHandler(only)(socket);
     socket.on('error', () => socket.destroy());
@@ -233,20 +321,7 @@ export class L4Listeners {
       if (!read.ok) return void socket.destroy();
       const url = tlsEndpointFor(group.urls, read.serverName);
       if (!url) return void socket.end(Buffer.from([21, 3, 3, 0, 2, 2, 112])); // unrecognized_name
-      if (!this.#terminated.has(url) || !tls) {
-        // Pass-through: the upstream gets the ClientHello and everything after it.
-        socket.unshift(read.bytes);
-        return proxy.connectionHandler(url)(socket);
-      }
-      const port = Number(L4_URL.exec(url)?.[3] ?? 443);
-      tls.acceptHello(
-        socket,
-        port,
-        read.bytes,
-        read.serverName,
-        ({ socket: secure }) => proxy.connectionHandler(url)(secure),
-        ({ reason }) => log.warn(`TLS handshake refused for ${url}: ${reason}`),
-      );
+      this.#forwardTls(socket, url, read);
       return undefined;
     });
   }

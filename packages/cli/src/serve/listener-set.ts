@@ -12,6 +12,7 @@ import { StartupError } from '../errors.js';
 import type { HostPort } from '../args/flag-values.js';
 import type { GatewayPortMapping } from '../args/gateway-port-flag.js';
 import type { Logger } from '../log/log.js';
+import type { L4Listeners } from './l4-listeners.js';
 
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -37,6 +38,8 @@ export interface ListenerSetOptions {
   /** Wraps each Upgrade listener the same way. */
   instrumentUpgrade?: (handler: UpgradeListener) => UpgradeListener;
   tls?: TlsAcceptor;
+  /** The L4 endpoints on `--gateway-port` ports (l4-listeners.ts): their connections are handed over. */
+  l4?: Pick<L4Listeners, 'servesPort' | 'acceptMapped'>;
   log: Logger;
 }
 
@@ -126,6 +129,8 @@ export function sniffPreface(socket: Socket, then: (isHttp2: boolean) => void, i
   socket.once('end', onEnd);
   socket.on('timeout', onSilent);
   socket.setTimeout(idleMs);
+  // A socket an earlier reader paused (and put its bytes back into) flows again only when told.
+  socket.resume();
 }
 
 interface Bound {
@@ -188,15 +193,18 @@ export class ListenerSet {
   }
 
   async #bind(address: HostPort, context: ListenerContext, gatewayPort: number | undefined): Promise<string> {
-    const { proxy, instrument = (h) => h, instrumentUpgrade = (h) => h, tls } = this.#options;
+    const { proxy, instrument = (h) => h, instrumentUpgrade = (h) => h, tls, l4 } = this.#options;
     const servers = new ProtocolServers(instrument(proxy.handlerFor(context)), instrumentUpgrade(proxy.upgradeHandlerFor(context)));
     this.#servers.push(servers);
     const server = createServer((socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
       socket.on('error', () => socket.destroy());
-      if (gatewayPort !== undefined && tls?.isTlsPort(gatewayPort)) tls.accept(socket, gatewayPort, servers);
-      else servers.acceptPlain(socket);
+      const https = gatewayPort !== undefined && tls?.isTlsPort(gatewayPort) === true;
+      const toHttp = (s: Socket) => (https ? tls!.accept(s, gatewayPort!, servers) : servers.acceptPlain(s));
+      // TLSRoutes and TCPRoutes of this Gateway port first (by SNI beside HTTPS listeners); the rest is HTTP.
+      if (gatewayPort !== undefined && l4?.servesPort(gatewayPort)) l4.acceptMapped(socket, gatewayPort, https, toHttp);
+      else toHttp(socket);
     });
     const flag = gatewayPort === undefined ? '--listen' : `--gateway-port ${gatewayPort}`;
     const which = gatewayPort === undefined ? '' : ` (${flag})`;

@@ -54,6 +54,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     log,
     announce: (line) => writeOut(io.stdout, line),
     tls: l4Tls,
+    gatewayPorts: flags.gatewayPorts.map((m) => m.port),
   });
   let started = false;
   let stopProber = () => undefined as void;
@@ -116,6 +117,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
         ? { instrument: (handler) => admin!.instrument(handler), instrumentUpgrade: (handler) => admin!.instrumentUpgrade(handler) }
         : {}),
       tls: new TlsConnections(frontendTls, log),
+      l4,
       log,
     });
     const urls = await listeners.start();

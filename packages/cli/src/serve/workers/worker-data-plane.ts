@@ -55,6 +55,7 @@ export class WorkerDataPlane {
       // Every worker binds the same L4 listeners: the primary prints each line once.
       announce: async (line) => send({ type: 'announce', line }),
       tls: this.#l4Tls,
+      gatewayPorts: config.gatewayPorts.map((m) => m.port),
     });
   }
 
@@ -98,6 +99,7 @@ export class WorkerDataPlane {
       proxy: this.proxy,
       ...(instrumentation ? { instrument: instrumentation.instrument, instrumentUpgrade: instrumentation.instrumentUpgrade } : {}),
       tls: new TlsConnections(this.#frontendTls, this.#log),
+      l4: this.#l4,
       log: this.#log,
     });
     const urls = await this.#listeners.start();
