@@ -26,7 +26,7 @@ const HOOK = fileURLToPath(new URL('./agent-build-hook.mjs', import.meta.url));
 const HANDSHAKES = new URL('./handshakes.mjs', import.meta.url).href;
 
 /** One round of handshakeRates in a child that loads the given build of the agent. */
-async function childHandshakes(build, { client, upstreamPort, upstreamPid, seconds }) {
+async function childHandshakes(build, { client, caPem, upstreamPort, upstreamPid, seconds }) {
   const script = `import { handshakeRates } from ${JSON.stringify(HANDSHAKES)};
 let input = ''; for await (const chunk of process.stdin) input += chunk;
 const r = await handshakeRates({ ...JSON.parse(input), rounds: 1 });
@@ -35,7 +35,7 @@ console.log('HANDSHAKES ' + JSON.stringify(r.perRound[0]));`;
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, KUPSTREAM_BENCH_AGENT: build, NODE_OPTIONS: '' },
   });
-  proc.child.stdin.end(JSON.stringify({ client, upstreamPort, upstreamPid, seconds }));
+  proc.child.stdin.end(JSON.stringify({ client, caPem, upstreamPort, upstreamPid, seconds }));
   let out = '';
   let err = '';
   proc.child.stdout.on('data', (chunk) => (out += chunk));
@@ -80,12 +80,14 @@ async function main() {
         upstreamPort: upstream.port,
         clientCertPem: pki.client.certPem,
         clientKeyPem: pki.client.keyPem,
+        caPem: pki.ca.certPem,
         serverName: SERVICE.split(':')[0],
       }),
     };
     for (const stage of stages) {
       proxies[stage.name] = await startKupstream({
         client: pki.client,
+        caPem: pki.ca.certPem,
         upstreamPort: upstream.port,
         env: { KUPSTREAM_BENCH_AGENT: stage.build },
       });
@@ -114,6 +116,7 @@ async function main() {
       for (const stage of handshakeSeconds > 0 ? (round % 2 ? [...stages].reverse() : stages) : []) {
         const r = await childHandshakes(stage.build, {
           client: pki.client,
+          caPem: pki.ca.certPem,
           upstreamPort: upstream.port,
           upstreamPid: upstream.pid,
           seconds: handshakeSeconds,
