@@ -7,10 +7,11 @@ import { spawnTracked } from './processes.mjs';
 /**
  * @param {string} script absolute path of the proxy's module (its `main` reads the JSON from stdin)
  * @param {{ client: { certPem: string, keyPem: string }, caPem: string, upstreamPort: number, serverName: string }} input
+ * @param {string[]} [args] after the script
  * @returns {Promise<{ port: number, pid: number, stop(): Promise<void> }>}
  */
-export async function startNodeProxy(script, { client, caPem, upstreamPort, serverName }) {
-  const proc = spawnTracked(process.execPath, [script], {
+export async function startNodeProxy(script, { client, caPem, upstreamPort, serverName }, args = []) {
+  const proc = spawnTracked(process.execPath, [script, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
   });
