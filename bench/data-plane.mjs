@@ -1,8 +1,10 @@
-// Suite 2 of issue 7, the data plane: `kupstream serve` (proxy A) against Debian's nginx
-// (proxy B, the reference) in front of the same mutual-TLS upstream, loaded with wrk on
-// loopback in alternating runs. Machines here are shared and noisy, so every figure that
-// is judged is a ratio against nginx measured in the same round; absolute figures are
-// context only. Also: upstream handshakes through the agent's dialer, full vs resumed.
+// The data plane: `kupstream serve` (proxy A) against Debian's nginx (proxy B, the
+// reference) and the Node proxies an embedding user would otherwise pick (node-http-proxy,
+// fastify + @fastify/reply-from), all in front of the same mutual-TLS upstream with the same
+// client certificate and the same verification, loaded with wrk on loopback in alternating
+// runs. Machines here are shared and noisy, so every figure that is judged is a ratio
+// measured in the same round; absolute figures are context only. Also: upstream handshakes
+// through the agent's dialer, full vs resumed.
 //
 //   import { dataPlaneSuite, formatDataPlane } from './data-plane.mjs';
 //   const result = await dataPlaneSuite({ seconds: 5, rounds: 3 });
@@ -17,14 +19,22 @@ import { handshakeRates } from './handshakes.mjs';
 import { HOSTNAME, SERVICE, startKupstream } from './kupstream-proxy.mjs';
 import { BULK_BYTES, SMALL_BODY, startMtlsUpstream } from './mtls-upstream.mjs';
 import { startNginxReference } from './nginx-reference.mjs';
+import { startFastifyPeer } from './fastify-peer.mjs';
+import { startHttpProxyPeer } from './http-proxy-peer.mjs';
 import { startNodeFloor } from './node-floor-proxy.mjs';
 import { withCleanup } from './processes.mjs';
 import { cpuTimes, peakRssMiB, resetPeakRss } from './proc-stats.mjs';
 import { ensureDebianTools } from './system-tools.mjs';
 import { wrk } from './wrk.mjs';
 
-/** Proxy A, proxy B (the reference), and a diagnostic floor (bench/node-floor-proxy.mjs). */
-export const PROXIES = ['kupstream', 'nginx', 'node-floor'];
+/**
+ * Proxy A, proxy B (the reference), a diagnostic floor (bench/node-floor-proxy.mjs), and
+ * the Node peers (bench/http-proxy-peer.mjs, bench/fastify-peer.mjs).
+ */
+export const PROXIES = ['kupstream', 'nginx', 'node-floor', 'http-proxy', 'fastify'];
+/** What an embedding user would pick instead of kupstream; "best peer" is the best of these in a round. */
+export const NODE_PEERS = ['http-proxy', 'fastify'];
+const NODE_PEER_STARTERS = { 'http-proxy': startHttpProxyPeer, fastify: startFastifyPeer };
 
 // `floor`: also measured through the minimal Node proxy, for the two targets that need it.
 export const SCENARIOS = [
@@ -39,6 +49,14 @@ export const TARGETS = {
   bulk: 1.0,
   resumedOverFull: 2,
   peakRssMiB256: 200,
+};
+
+/** Against the Node peers (kupstream / best peer in the same round) and nginx on bulk bodies. */
+export const PEER_TARGETS = {
+  keepAlive: 1.5,
+  cpuPerRequestKeepAlive: 1.5,
+  bulk: 1.0,
+  bulkVsNginx: 0.8,
 };
 
 export const median = (values) => {
@@ -73,6 +91,22 @@ export async function checkProxy(name, port) {
   const bulk = await probe(port, '/bulk');
   if (bulk.status !== 200 || bulk.length !== BULK_BYTES)
     throw new Error(`${name}: GET /bulk answered ${bulk.status} with ${bulk.length} bytes`);
+}
+
+/**
+ * A Node peer started with a server name its upstream's certificate does not carry must
+ * refuse the upstream: proof that the peer checks the name, with rejection on (the
+ * successful checkProxy already showed that it trusts the test CA, which no system store holds).
+ */
+async function checkPeerRefusesWrongName(name, start, input) {
+  const wrong = await start({ ...input, serverName: `not-${input.serverName}` });
+  try {
+    const small = await probe(wrong.port, '/small');
+    if (small.status < 500)
+      throw new Error(`${name} reached the upstream with a server name its certificate does not hold (status ${small.status})`);
+  } finally {
+    await wrong.stop();
+  }
 }
 
 export async function measure(proxy, scenario, seconds) {
@@ -124,17 +158,21 @@ export async function dataPlaneSuite(options = {}) {
       clientCaPem: pki.ca.certPem,
     });
     const proxies = {
-      kupstream: await startKupstream({ client: pki.client, upstreamPort: upstream.port, cpuProfDir }),
+      kupstream: await startKupstream({ client: pki.client, caPem: pki.ca.certPem, upstreamPort: upstream.port, cpuProfDir }),
       nginx: await startNginxReference({
         upstreamPort: upstream.port,
         clientCertPem: pki.client.certPem,
         clientKeyPem: pki.client.keyPem,
+        caPem: pki.ca.certPem,
         serverName: SERVICE.split(':')[0],
       }),
-      'node-floor': await startNodeFloor({ client: pki.client, upstreamPort: upstream.port }),
+      'node-floor': await startNodeFloor({ client: pki.client, caPem: pki.ca.certPem, upstreamPort: upstream.port }),
     };
+    const peerInput = { client: pki.client, caPem: pki.ca.certPem, upstreamPort: upstream.port, serverName: SERVICE.split(':')[0] };
+    for (const name of NODE_PEERS) proxies[name] = await NODE_PEER_STARTERS[name](peerInput);
     try {
       for (const name of PROXIES) await checkProxy(name, proxies[name].port);
+      for (const name of NODE_PEERS) await checkPeerRefusesWrongName(name, NODE_PEER_STARTERS[name], peerInput);
       log(
         `data plane: upstream 127.0.0.1:${upstream.port}; ${PROXIES.map((name) => `${name} :${proxies[name].port} (pid ${proxies[name].pid})`).join(', ')}; ${rounds} rounds of ${seconds} s runs`,
       );
@@ -148,7 +186,7 @@ export async function dataPlaneSuite(options = {}) {
       const runs = Object.fromEntries(SCENARIOS.map((s) => [s.id, Object.fromEntries(PROXIES.map((name) => [name, []]))]));
       for (let round = 0; round < rounds; round++) {
         for (const scenario of SCENARIOS) {
-          // A, B, floor in even rounds and the reverse in odd ones: drift on a shared machine hits all alike.
+          // A, B, floor, peers in even rounds and the reverse in odd ones: drift on a shared machine hits all alike.
           const names = PROXIES.filter((name) => name !== 'node-floor' || scenario.floor);
           for (const name of round % 2 ? names.reverse() : names) {
             const r = await measure(proxies[name], scenario, seconds);
@@ -166,6 +204,7 @@ export async function dataPlaneSuite(options = {}) {
       log(`data plane: upstream handshakes through the agent's dialer, ${rounds} × ${handshakeSeconds} s per mode`);
       const handshakes = await handshakeRates({
         client: pki.client,
+        caPem: pki.ca.certPem,
         upstreamPort: upstream.port,
         upstreamPid: upstream.pid,
         seconds: handshakeSeconds,
@@ -225,6 +264,68 @@ function summarize({ seconds, rounds, runs, lifetimePeak, handshakes, proxyTls, 
     kupstreamOverFloorBulk: paired('bulk', 'mbPerSecond', 'kupstream', 'node-floor'),
     cpuPerRequestKeepAliveOverFloor: paired('keepalive', 'cpuUsPerRequest', 'kupstream', 'node-floor'),
   };
+  // kupstream against the best Node peer of the same round (the highest rate, the least CPU),
+  // then the median over rounds; `best` names the peer that was best in most rounds.
+  const versusBestPeer = (id, key, better) => {
+    const perRound = runs[id].kupstream.map((run, i) => {
+      const [best] = NODE_PEERS.map((name) => ({ name, value: runs[id][name][i][key] })).sort((a, b) =>
+        better === 'higher' ? b.value - a.value : a.value - b.value,
+      );
+      // Always "how many times better kupstream is": rates over rates, CPU the other way round.
+      return { ratio: better === 'higher' ? run[key] / best.value : best.value / run[key], best: best.name };
+    });
+    const counts = new Map();
+    for (const r of perRound) counts.set(r.best, (counts.get(r.best) ?? 0) + 1);
+    return { ratio: median(perRound.map((r) => r.ratio)), best: [...counts].sort((a, b) => b[1] - a[1])[0][0] };
+  };
+  const peers = {
+    keepAlive: versusBestPeer('keepalive', 'requestsPerSecond', 'higher'),
+    cpuPerRequestKeepAlive: versusBestPeer('keepalive', 'cpuUsPerRequest', 'lower'),
+    bulk: versusBestPeer('bulk', 'mbPerSecond', 'higher'),
+    cpuPerRequestBulk: versusBestPeer('bulk', 'cpuUsPerRequest', 'lower'),
+    newConnections: versusBestPeer('close', 'requestsPerSecond', 'higher'),
+    keepAlive256: versusBestPeer('c256', 'requestsPerSecond', 'higher'),
+    // Each peer on its own: kupstream's rate over the peer's (> 1: kupstream faster) and the
+    // peer's CPU per request over kupstream's (> 1: kupstream cheaper).
+    each: Object.fromEntries(
+      NODE_PEERS.map((name) => [
+        name,
+        {
+          keepAlive: paired('keepalive', 'requestsPerSecond', 'kupstream', name),
+          cpuPerRequestKeepAlive: paired('keepalive', 'cpuUsPerRequest', name, 'kupstream'),
+          bulk: paired('bulk', 'mbPerSecond', 'kupstream', name),
+          newConnections: paired('close', 'requestsPerSecond', 'kupstream', name),
+          keepAlive256: paired('c256', 'requestsPerSecond', 'kupstream', name),
+        },
+      ]),
+    ),
+  };
+  const peerTargets = [
+    {
+      name: 'keep-alive req/s vs the best Node peer',
+      value: peers.keepAlive.ratio,
+      target: `≥ ${PEER_TARGETS.keepAlive}×`,
+      met: peers.keepAlive.ratio >= PEER_TARGETS.keepAlive,
+    },
+    {
+      name: 'keep-alive CPU per request: the best Node peer over kupstream',
+      value: peers.cpuPerRequestKeepAlive.ratio,
+      target: `≥ ${PEER_TARGETS.cpuPerRequestKeepAlive}× less`,
+      met: peers.cpuPerRequestKeepAlive.ratio >= PEER_TARGETS.cpuPerRequestKeepAlive,
+    },
+    {
+      name: '10 MiB body MB/s vs the best Node peer',
+      value: peers.bulk.ratio,
+      target: `≥ ${PEER_TARGETS.bulk}×`,
+      met: peers.bulk.ratio >= PEER_TARGETS.bulk,
+    },
+    {
+      name: '10 MiB body MB/s vs nginx',
+      value: ratios.bulk,
+      target: `≥ ${PEER_TARGETS.bulkVsNginx}×`,
+      met: ratios.bulk >= PEER_TARGETS.bulkVsNginx,
+    },
+  ];
   const full = median(handshakes.perRound.map((r) => r.full.perSecond));
   const resumed = median(handshakes.perRound.map((r) => r.resumed.perSecond));
   const handshakeSummary = {
@@ -284,6 +385,8 @@ function summarize({ seconds, rounds, runs, lifetimePeak, handshakes, proxyTls, 
     rounds,
     rows,
     ratios,
+    peers,
+    peerTargets,
     handshakes: handshakeSummary,
     proxyTls,
     lifetimePeakRssMiB: lifetimePeak,
@@ -293,6 +396,31 @@ function summarize({ seconds, rounds, runs, lifetimePeak, handshakes, proxyTls, 
 }
 
 const fmt = (x, digits = 2) => (x === undefined || !Number.isFinite(x) ? '—' : Number(x).toFixed(digits));
+
+const verdict = (t) =>
+  `- ${t.name}: **${typeof t.value === 'number' ? `${fmt(t.value)}${t.target.includes('×') ? '×' : ''}` : t.value}** (target ${t.target}: ${t.met ? 'met' : 'NOT met'})`;
+
+/** Markdown lines: kupstream against each Node peer and the best one per round, and the peer targets. */
+export function formatPeers(result) {
+  const { peers } = result;
+  const row = (label, r) =>
+    `| ${label} | ${fmt(r.keepAlive)}× | ${fmt(r.cpuPerRequestKeepAlive)}× | ${fmt(r.bulk)}× | ${fmt(r.newConnections)}× | ${fmt(r.keepAlive256)}× |`;
+  return [
+    'kupstream against the Node peers (per round, then the median). Rates: kupstream / peer. CPU: peer / kupstream, so above 1 kupstream spends less.',
+    '',
+    '| peer | keep-alive req/s | keep-alive CPU per request | 10 MiB MB/s | new connections req/s | 256 connections req/s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...NODE_PEERS.map((name) => row(name, peers.each[name])),
+    row(
+      'the best peer of each round',
+      Object.fromEntries(['keepAlive', 'cpuPerRequestKeepAlive', 'bulk', 'newConnections', 'keepAlive256'].map((k) => [k, peers[k].ratio])),
+    ),
+    '',
+    `Best peer in most rounds: ${peers.keepAlive.best} (keep-alive req/s), ${peers.cpuPerRequestKeepAlive.best} (keep-alive CPU), ${peers.bulk.best} (10 MiB body).`,
+    '',
+    ...result.peerTargets.map(verdict),
+  ];
+}
 
 /** Markdown lines for BENCHMARKS.md: the per-proxy table, the ratios and the targets. */
 export function formatDataPlane(result) {
@@ -313,12 +441,12 @@ export function formatDataPlane(result) {
     ...(result.rows.some((r) => r.peakRssRunOnly === false)
       ? ['Peak RSS of the 256-connection runs is since process start: the kernel refused to reset VmHWM (/proc/PID/clear_refs).']
       : []),
-    `Peak RSS over the whole suite (warm-up and 10 MiB bodies included): kupstream ${fmt(result.lifetimePeakRssMiB.kupstream, 0)} MiB, nginx ${fmt(result.lifetimePeakRssMiB.nginx, 0)} MiB, node-floor ${fmt(result.lifetimePeakRssMiB['node-floor'], 0)} MiB.`,
+    `Peak RSS over the whole suite (warm-up and 10 MiB bodies included): ${PROXIES.map((name) => `${name} ${fmt(result.lifetimePeakRssMiB[name], 0)} MiB`).join(', ')}.`,
     `Upstream handshakes through the agent's dialer (${h.concurrency} in flight, mTLS, TLS 1.3, RSA 2048 certificates): full ${fmt(h.fullPerSecond, 0)}/s, resumed ${fmt(h.resumedPerSecond, 0)}/s (${fmt(h.resumedShare * 100, 0)} % of them resumed); CPU per handshake in the dialing Node process ${fmt(h.clientCpuUs.full, 0)} µs full vs ${fmt(h.clientCpuUs.resumed, 0)} µs resumed, in the nginx upstream ${fmt(h.upstreamCpuUs.full, 0)} µs vs ${fmt(h.upstreamCpuUs.resumed, 0)} µs (both ends: ${fmt(h.cpuRatio)}× cheaper resumed).`,
     '',
-    ...result.targets.map(
-      (t) => `- ${t.name}: **${typeof t.value === 'number' ? fmt(t.value) : t.value}** (target ${t.target}: ${t.met ? 'met' : 'NOT met'})`,
-    ),
+    ...result.targets.map(verdict),
+    '',
+    ...formatPeers(result),
   ];
 }
 

@@ -10,12 +10,13 @@ import { seedManifests, SERVICE } from './kupstream-proxy.mjs';
 import { treeCpuSeconds } from './proc-stats.mjs';
 
 /** The model `kupstream serve` builds from the same manifests: its one upstream and the store. */
-export function seedModel(client) {
+export function seedModel(client, caPem) {
   const snapshot = {};
-  for (const object of seedManifests(client)) (snapshot[snapshotKeyFor(object.apiVersion, object.kind)] ??= []).push(object);
+  for (const object of seedManifests(client, caPem)) (snapshot[snapshotKeyFor(object.apiVersion, object.kind)] ??= []).push(object);
   const result = translateGatewayApi(snapshot, { assumeClassesWhenAbsent: true });
   const upstream = result.upstreams.find((u) => u.url === `https://${SERVICE}`);
   if (!upstream?.tls?.clientCertificate) throw new Error(`the seed model has no mTLS upstream https://${SERVICE}`);
+  if (upstream.tls.verification?.mode === 'none') throw new Error(`the seed model does not verify https://${SERVICE}`);
   return { upstream, credentials: result.credentials };
 }
 
@@ -52,10 +53,10 @@ async function loop(dialer, seconds, concurrency, upstreamPid) {
 }
 
 /**
- * @param {{ client: { certPem: string, keyPem: string }, upstreamPort: number, upstreamPid?: number, seconds: number, rounds: number, concurrency?: number }} options
+ * @param {{ client: { certPem: string, keyPem: string }, caPem: string, upstreamPort: number, upstreamPid?: number, seconds: number, rounds: number, concurrency?: number }} options
  */
-export async function handshakeRates({ client, upstreamPort, upstreamPid, seconds, rounds, concurrency = 8 }) {
-  const { upstream, credentials } = seedModel(client);
+export async function handshakeRates({ client, caPem, upstreamPort, upstreamPid, seconds, rounds, concurrency = 8 }) {
+  const { upstream, credentials } = seedModel(client, caPem);
   const [host, port] = SERVICE.split(':');
   const resolve = (h, p) => (h === host && p === Number(port) ? { host: '127.0.0.1', port: upstreamPort } : undefined);
   const original = tls.createSecureContext;

@@ -1,6 +1,7 @@
 // Proxy A: the real `kupstream serve` binary on generated manifests — the seed's Gateway,
-// HTTPRoute and annotated Service plus a client-cert-secret made at run time — with
-// --resolve pointing the Service at the bench's mTLS upstream.
+// HTTPRoute and annotated Service plus a client-cert-secret made at run time, and a
+// BackendTLSPolicy that verifies the upstream against the test CA and the Service name (as
+// nginx and the Node peers do) — with --resolve pointing the Service at the bench's mTLS upstream.
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,8 +16,14 @@ const AGENT_BUILD_HOOK = new URL('./agent-build-hook.mjs', import.meta.url).href
 export const HOSTNAME = 'example-hostname.ngrok.io';
 export const SERVICE = 'example-service.default:443';
 
-/** The seed's Gateway API scenario as objects (namespace default), plus the Secret. */
-export function seedManifests(client) {
+/**
+ * The seed's Gateway API scenario as objects (namespace default), plus the client
+ * certificate's Secret, and the CA (a ConfigMap) that a BackendTLSPolicy checks the
+ * upstream's certificate and name against.
+ */
+export function seedManifests(client, caPem) {
+  if (typeof caPem !== 'string' || !caPem.includes('BEGIN CERTIFICATE'))
+    throw new Error('seedManifests needs the CA certificate (PEM) that verifies the upstream');
   return [
     {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -61,11 +68,26 @@ export function seedManifests(client) {
       },
     },
     tlsSecret('client-cert-secret', client, 'default'),
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'example-service-ca', namespace: 'default' },
+      data: { 'ca.crt': caPem },
+    },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'BackendTLSPolicy',
+      metadata: { name: 'example-service-tls', namespace: 'default' },
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'example-service' }],
+        validation: { hostname: SERVICE.split(':')[0], caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'example-service-ca' }] },
+      },
+    },
   ];
 }
 
 /**
- * @param {{ client: { certPem: string, keyPem: string }, upstreamPort: number, cpuProfDir?: string, nodeArgs?: string[], env?: Record<string, string>, args?: string[] }} options
+ * @param {{ client: { certPem: string, keyPem: string }, caPem: string, upstreamPort: number, cpuProfDir?: string, nodeArgs?: string[], env?: Record<string, string>, args?: string[] }} options
  * @returns {Promise<{ port: number, pid: number, tlsCounts(): Promise<{ secureContexts: number, tlsConnects: number } | undefined>, stop(): Promise<void> }>}
  */
 /**
@@ -78,11 +100,11 @@ export const SERVE_NODE_FLAGS = (() => {
   return entrypoint.slice(1, -1);
 })();
 
-export async function startKupstream({ client, upstreamPort, cpuProfDir, nodeArgs = SERVE_NODE_FLAGS, env = {}, args = [] }) {
+export async function startKupstream({ client, caPem, upstreamPort, cpuProfDir, nodeArgs = SERVE_NODE_FLAGS, env = {}, args = [] }) {
   const dir = await tempDir('kupstream-bench-serve-');
   const manifests = join(dir, 'manifests');
   await mkdir(manifests, { mode: 0o700 });
-  for (const object of seedManifests(client)) {
+  for (const object of seedManifests(client, caPem)) {
     await writeFile(join(manifests, `${object.kind.toLowerCase()}.json`), JSON.stringify(object, null, 2), { mode: 0o600 });
   }
   const counts = join(dir, 'tls-counts.json');

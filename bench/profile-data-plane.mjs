@@ -27,7 +27,7 @@ await withCleanup(async () => {
     clientCaPem: pki.ca.certPem,
   });
   const cpuProfDir = await tempDir('kupstream-bench-prof-');
-  const proxy = await startKupstream({ client: pki.client, upstreamPort: upstream.port, cpuProfDir });
+  const proxy = await startKupstream({ client: pki.client, caPem: pki.ca.certPem, upstreamPort: upstream.port, cpuProfDir });
   try {
     await wrk({
       port: proxy.port,

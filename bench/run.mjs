@@ -32,7 +32,7 @@ const summary = [
 console.log(table.join('\n'));
 console.log(summary.join('\n'));
 
-// `--translation-only` skips the data plane (about 5 minutes; it installs nginx and wrk when missing).
+// `--translation-only` skips the data plane (about 8 minutes; it installs nginx and wrk when missing).
 const dataPlane = process.argv.includes('--translation-only')
   ? undefined
   : formatDataPlane(await dataPlaneSuite({ log: (line) => console.error(line) }));
@@ -62,7 +62,7 @@ writeFileSync(
     '',
     ...summary,
     '',
-    ...(dataPlane ? ['## Data plane (`kupstream serve` vs nginx, the same mTLS upstream)', '', ...dataPlane, ''] : []),
+    ...(dataPlane ? ['## Data plane (`kupstream serve` vs nginx and the Node peers, the same mTLS upstream)', '', ...dataPlane, ''] : []),
     ...(workers ? ['## `serve --workers`: 1 → 2 worker processes', '', ...workers, ''] : []),
   ].join('\n') + notes,
 );

@@ -82,7 +82,12 @@ export async function workersScalingSuite(options = {}) {
     const proxies = {};
     try {
       for (const n of WORKER_COUNTS)
-        proxies[n] = await startKupstream({ client: pki.client, upstreamPort: upstream.port, args: ['--workers', String(n)] });
+        proxies[n] = await startKupstream({
+          client: pki.client,
+          caPem: pki.ca.certPem,
+          upstreamPort: upstream.port,
+          args: ['--workers', String(n)],
+        });
       for (const n of WORKER_COUNTS) await checkProxy(`--workers ${n}`, proxies[n].port);
       log(
         `workers scaling: ${WORKER_COUNTS.map((n) => `--workers ${n} :${proxies[n].port}`).join(', ')}; ${rounds} rounds of ${seconds} s, ${CONNECTIONS} keep-alive connections`,

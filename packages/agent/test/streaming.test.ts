@@ -1,7 +1,9 @@
 // Bodies stream through the proxy in both directions (no full buffering), and the proxy's
 // own timeouts answer 504.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createSeedPki, type SeedPki } from '@kupstream/test-pki';
 import { storeWith, toLoopback, upstream } from './support/fixtures.js';
 import { request, seedModel, startProxy } from './support/proxy-harness.js';
@@ -55,6 +57,65 @@ describe('streaming and proxy timeouts', () => {
       for await (const chunk of res) rest += String(chunk);
       assert.equal(rest, 'last\n');
     } finally {
+      await harness.close();
+      await server.close();
+    }
+  });
+
+  it('a client that stops reading stops the upstream (a bounded part of the body waits), and gets every byte once it reads', async () => {
+    // Far more than the loopback socket buffers on the way can hold, so an upstream that
+    // manages to send all of it means the proxy read it into memory.
+    const bodyBytes = 96 * 1024 * 1024;
+    const piece = Buffer.alloc(64 * 1024);
+    let written = 0;
+    const sent = createHash('sha256');
+    const server = await httpsEchoServer({ cert: pki.server.certPem, key: pki.server.keyPem, clientCa: pki.ca.certPem }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bodyBytes });
+      const next = (): void => {
+        while (written < bodyBytes) {
+          piece.fill(written / piece.length);
+          sent.update(piece);
+          written += piece.length;
+          if (!res.write(Buffer.from(piece))) return void res.once('drain', next);
+        }
+        res.end();
+      };
+      next();
+    });
+    const harness = await startProxy({
+      model: seedModel(upstream({ client: pki.client })),
+      credentials: storeWith(pki.client),
+      resolve: toLoopback(server.port),
+    });
+    let res: http.IncomingMessage | undefined;
+    try {
+      res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.get(
+          { host: '127.0.0.1', port: harness.server.port, path: '/big', headers: { host: 'example-hostname.ngrok.io' }, agent: false },
+          resolve,
+        );
+        req.on('error', reject);
+      });
+      res.pause();
+      // Wait until the upstream is held back: its byte count stops moving (or 10 s pass).
+      let last = -1;
+      for (let still = 0, giveUp = Date.now() + 10_000; still < 5 && Date.now() < giveUp;) {
+        await sleep(100);
+        still = written === last ? still + 1 : 0;
+        last = written;
+      }
+      assert.equal(res.statusCode, 200);
+      assert.ok(written < bodyBytes / 2, `the upstream sent ${written} of ${bodyBytes} bytes to a client that reads nothing`);
+      const received = createHash('sha256');
+      let length = 0;
+      for await (const chunk of res) {
+        received.update(chunk as Buffer);
+        length += (chunk as Buffer).length;
+      }
+      assert.equal(length, bodyBytes);
+      assert.equal(received.digest('hex'), sent.digest('hex'));
+    } finally {
+      res?.destroy();
       await harness.close();
       await server.close();
     }
