@@ -17,7 +17,7 @@ export interface EndpointFacts {
   /** Failing its checks but kept in: the last endpoint in rotation. */
   heldIn?: boolean;
   /** The latest active health check. */
-  lastCheck?: { outcome: string; code?: string; status?: number; message?: string; at: string };
+  lastCheck?: { outcome: string; code?: string; status?: number; handshake?: boolean; message?: string; at: string };
   inFlight?: number;
 }
 

@@ -37,6 +37,7 @@ export { pickEndpoint, tierOf } from './endpoints/endpoint-picker.js';
 export { checkEndpoint, CONFIGURATION_FAILURES } from './endpoints/health-check-probe.js';
 export type { HealthCheckCode, HealthCheckOutcome, HealthCheckRequest, HealthCheckVerdict } from './endpoints/health-check-probe.js';
 export { healthCheckHandshakes, mergeHandshakeVerdicts } from './endpoints/health-check-handshakes.js';
+export type { HealthCheckReport } from './endpoints/health-check-handshakes.js';
 export type { HealthCheckSettings, TrafficSettings } from './endpoints/traffic-settings.js';
 export type { LoadBalancer, PickableEndpoint, PickerState } from './endpoints/endpoint-picker.js';
 export { ANY_LISTENER } from './listeners/listener-context.js';

@@ -3,7 +3,16 @@
 // into `HandshakeVerdict`s per upstream, they feed the same `kupstream.dev/UpstreamHandshake`
 // condition, metrics and "verified" badge as `serve --probe-upstreams` (withHandshakeConditions).
 import type { HandshakeVerdict } from '../handshake-probe.js';
-import type { UpstreamTrafficStats } from './upstream-endpoints.js';
+
+/** What is read of `stats().traffic` (or a copy of it sent between processes). */
+export interface HealthCheckReport {
+  upstream: string;
+  endpoints?: readonly {
+    address: string;
+    port: number;
+    lastCheck?: { outcome: string; code?: string; handshake?: boolean; message?: string; at: string };
+  }[];
+}
 
 /**
  * One verdict per upstream whose endpoints' latest checks say something of the handshake:
@@ -11,7 +20,7 @@ import type { UpstreamTrafficStats } from './upstream-endpoints.js';
  * identity or trust; else passed when any completed a handshake. Endpoints that were merely
  * down say nothing and give no verdict.
  */
-export function healthCheckHandshakes(traffic: readonly UpstreamTrafficStats[]): HandshakeVerdict[] {
+export function healthCheckHandshakes(traffic: readonly HealthCheckReport[]): HandshakeVerdict[] {
   const out: HandshakeVerdict[] = [];
   for (const upstream of traffic) {
     let rejected: HandshakeVerdict | undefined;
