@@ -20,6 +20,7 @@ import {
   type ProxyUpstreamErrorEvent,
 } from './proxy-events.js';
 import { RequestLog, type RequestLogOptions } from './request-log.js';
+import type { TrafficFacts } from './traffic-facts.js';
 
 export interface AdminRuntimeOptions {
   /** `HOST:PORT` as given to `--admin`, or already parsed. */
@@ -34,6 +35,8 @@ export interface AdminRuntimeOptions {
   now?: () => Date;
   /** Read on every API call and scrape, e.g. `() => proxy.stats().upstreams`; otherwise what `setPools` last set. */
   pools?: () => readonly PoolStats[];
+  /** Read on every API call and scrape, e.g. `() => proxy.stats().traffic`: endpoint health in the metrics and the inspector. */
+  traffic?: () => readonly TrafficFacts[];
 }
 
 /** Upstream failures that mean the server certificate did not pass the check. */
@@ -100,6 +103,7 @@ export async function startAdmin(options: AdminRuntimeOptions): Promise<AdminRun
     getState: () => ({
       ...state,
       pools: options.pools ? options.pools() : pools,
+      ...(options.traffic ? { traffic: options.traffic() } : {}),
       verificationFailures,
       ...(handshakes ? { handshakes } : {}),
       ...(credentials ? { credentialsSummary: credentials.summary() } : {}),

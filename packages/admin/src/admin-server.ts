@@ -79,7 +79,9 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       return text(res, 503, state.ready ? 'not ready: no model loaded\n' : 'not ready: initial sync not done\n');
     }
     if (path === '/metrics') {
-      metrics.setPools(getState().pools ?? []);
+      const state = getState();
+      metrics.setPools(state.pools ?? []);
+      metrics.setTraffic(state.traffic ?? []);
       const body = await metrics.text();
       res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
       res.end(body);
@@ -89,7 +91,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     if (path === '/api/endpoints') return json(res, 200, endpointsView(getState().model));
     if (path === '/api/upstreams') {
       const state = getState();
-      return json(res, 200, upstreamsView(state.model, state.pools, now(), state.verificationFailures, state.handshakes));
+      return json(res, 200, upstreamsView(state.model, state.pools, now(), state.verificationFailures, state.handshakes, state.traffic));
     }
     if (path === '/api/diagnostics') return json(res, 200, diagnosticsView(getState().model));
     if (path === '/api/requests') {

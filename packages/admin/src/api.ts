@@ -13,6 +13,7 @@ import type {
   Upstream,
 } from '@kupstream/core';
 import type { HandshakeFacts, PoolStats } from './metrics.js';
+import { endpointState, type EndpointFacts, type EndpointState, type TrafficFacts } from './traffic-facts.js';
 import { EXPIRY_WARNING_DAYS } from '@kupstream/core';
 import type { RequestLog, RequestRecord } from './request-log.js';
 
@@ -34,6 +35,8 @@ export interface AdminState {
   handshakes?: ReadonlyMap<string, HandshakeFacts>;
   /** The worker processes serving traffic (`serve --workers N`), when the host runs them. */
   workers?: readonly WorkerView[];
+  /** Endpoints and their health per upstream (`proxy.stats().traffic`), when the host reports them. */
+  traffic?: readonly TrafficFacts[];
 }
 
 /** One worker process of a host that serves with several (`serve --workers N`). */
@@ -120,6 +123,21 @@ export interface UpstreamView {
     clientCertificate?: ClientCertificateView;
   };
   pool?: PoolStats;
+  /** The EndpointSlice endpoints dialed, with their health (absent: no slice known, or not reported). */
+  endpoints?: EndpointView[];
+  /** Running counts since the upstream entered the model (when the host reports traffic). */
+  traffic?: { overflows: number; ejections: number; readmissions: number; healthChecks?: TrafficFacts['healthChecks'] };
+}
+
+export interface EndpointView {
+  /** `host:port` (IPv6 in brackets). */
+  endpoint: string;
+  state: EndpointState;
+  /** ISO time an outlier ejection ends. */
+  ejectedUntil?: string;
+  /** The latest active health check, when the upstream has them. */
+  lastCheck?: NonNullable<EndpointFacts['lastCheck']>;
+  inFlight?: number;
 }
 
 export type RequestSummary = Omit<RequestRecord, 'requestHeaders' | 'responseHeaders' | 'requestBody' | 'responseBody'>;
@@ -165,6 +183,7 @@ export function upstreamsView(
   now: Date,
   failures?: ReadonlyMap<string, VerificationFailure>,
   handshakes?: ReadonlyMap<string, HandshakeFacts>,
+  traffic?: readonly TrafficFacts[],
 ): { upstreams: UpstreamView[] } {
   if (!model) return { upstreams: [] };
   const usedBy = new Map<string, Set<string>>();
@@ -178,6 +197,7 @@ export function upstreamsView(
     }
   }
   const poolOf = new Map((pools ?? []).map((p) => [p.upstream, p]));
+  const trafficOf = new Map((traffic ?? []).map((t) => [t.upstream, t]));
   return {
     upstreams: model.upstreams.map((u) => {
       const pool = poolOf.get(u.name);
@@ -190,6 +210,7 @@ export function upstreamsView(
         ...(u.unavailable ? { unavailable: u.unavailable } : {}),
         usedBy: [...(usedBy.get(u.name) ?? [])].sort(),
         ...(pool ? { pool } : {}),
+        ...trafficView(trafficOf.get(u.name)),
       };
       if (u.tls) {
         view.tls = {
@@ -202,6 +223,39 @@ export function upstreamsView(
       }
       return view;
     }),
+  };
+}
+
+function trafficView(t: TrafficFacts | undefined): Pick<UpstreamView, 'endpoints' | 'traffic'> {
+  if (!t) return {};
+  return {
+    ...(t.endpoints
+      ? {
+          endpoints: t.endpoints.map((e) => ({
+            endpoint: e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`,
+            state: endpointState(e),
+            ...(e.ejectedUntil ? { ejectedUntil: e.ejectedUntil } : {}),
+            ...(e.lastCheck
+              ? {
+                  lastCheck: {
+                    outcome: e.lastCheck.outcome,
+                    ...(e.lastCheck.code ? { code: e.lastCheck.code } : {}),
+                    ...(e.lastCheck.status !== undefined ? { status: e.lastCheck.status } : {}),
+                    ...(e.lastCheck.message ? { message: e.lastCheck.message } : {}),
+                    at: e.lastCheck.at,
+                  },
+                }
+              : {}),
+            ...(e.inFlight !== undefined ? { inFlight: e.inFlight } : {}),
+          })),
+        }
+      : {}),
+    traffic: {
+      overflows: t.overflows,
+      ejections: t.ejections,
+      readmissions: t.readmissions ?? 0,
+      ...(t.healthChecks ? { healthChecks: t.healthChecks } : {}),
+    },
   };
 }
 

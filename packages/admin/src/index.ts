@@ -30,6 +30,8 @@ export type {
   ProxyUpstreamErrorEvent,
 } from './proxy-events.js';
 export { createMetrics } from './metrics.js';
+export { endpointState, ENDPOINT_STATES } from './traffic-facts.js';
+export type { EndpointFacts, TrafficFacts, EndpointState } from './traffic-facts.js';
 export type { AdminMetrics, MetricsOptions, PoolStats, HandshakeFacts, WorkerFacts } from './metrics.js';
 export { createLogger, LOG_REDACT_PATHS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
@@ -42,6 +44,7 @@ export type {
   UpstreamView,
   VerificationView,
   VerificationFailure,
+  EndpointView,
   ClientCertificateView,
   RequestSummary,
   ResourceStatusView,

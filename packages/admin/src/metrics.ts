@@ -2,6 +2,8 @@
 // own so an embedding host's default registry is never polluted.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TranslationModel } from '@kupstream/core';
+import type { TrafficFacts } from './traffic-facts.js';
+import { createTrafficMetrics } from './traffic-metrics.js';
 
 /** Connection pool facts for one upstream, as the agent reports them. */
 export interface PoolStats {
@@ -45,6 +47,8 @@ export interface AdminMetrics {
   setPools(pools: readonly PoolStats[]): void;
   /** Replaces the handshake gauges with the latest probe verdicts. */
   setHandshakes(verdicts: readonly HandshakeFacts[]): void;
+  /** Endpoints by state and the ejection, readmission, overflow and health-check counters (`proxy.stats().traffic`). */
+  setTraffic(traffic: readonly TrafficFacts[]): void;
   /** Worker processes by state, and their restarts (`serve --workers N`). */
   setWorkers(workers: readonly WorkerFacts[]): void;
   /** Prometheus text exposition of everything registered. */
@@ -145,6 +149,7 @@ export function createMetrics(options: MetricsOptions = {}): AdminMetrics {
     registers: [registry],
   });
   const restartsSeen = new Map<number, number>();
+  const traffic = createTrafficMetrics(registry);
   leader.set(1);
 
   return {
@@ -165,6 +170,9 @@ export function createMetrics(options: MetricsOptions = {}): AdminMetrics {
           if (!Number.isNaN(at)) handshakeExpiry.set({ upstream: v.upstream, certificate }, Math.floor(at / 1000));
         }
       }
+    },
+    setTraffic(facts) {
+      traffic.setTraffic(facts);
     },
     setWorkers(workers) {
       workerCount.reset();

@@ -184,6 +184,54 @@ describe('admin/createAdminServer', () => {
     assert.deepEqual(verified?.usedBy, []);
     assert.equal(plain?.tls, undefined);
     assert.deepEqual(plain?.pool, { upstream: 'default/plain:80', active: 0, idle: 1, handshakes: { full: 0, resumed: 0 } });
+    assert.equal(plain?.endpoints, undefined);
+
+    // With the proxy's traffic: each endpoint's state and last check, and the running counts.
+    const endpoint = { port: 80, ready: true, serving: true, terminating: false, ejected: false };
+    state = {
+      ...state,
+      traffic: [
+        {
+          upstream: 'default/plain:80',
+          endpoints: [
+            {
+              ...endpoint,
+              address: '10.0.0.1',
+              healthy: true,
+              lastCheck: { outcome: 'healthy', status: 200, at: '2026-06-01T00:00:00.000Z' },
+            },
+            {
+              ...endpoint,
+              address: '10.0.0.2',
+              ejected: true,
+              ejectedUntil: '2026-06-01T00:00:30.000Z',
+              lastCheck: { outcome: 'unhealthy', code: 'connection_refused', at: '2026-06-01T00:00:00.000Z' },
+            },
+            { ...endpoint, address: 'fd00::3', ready: false, terminating: true },
+          ],
+          overflows: 1,
+          ejections: 2,
+          readmissions: 1,
+        },
+      ],
+    };
+    const withTraffic = (await getJson<{ upstreams: UpstreamView[] }>(port, '/api/upstreams')).body.upstreams.find(
+      (u) => u.name === 'default/plain:80',
+    );
+    assert.deepEqual(withTraffic?.endpoints, [
+      { endpoint: '10.0.0.1:80', state: 'healthy', lastCheck: { outcome: 'healthy', status: 200, at: '2026-06-01T00:00:00.000Z' } },
+      {
+        endpoint: '10.0.0.2:80',
+        state: 'ejected',
+        ejectedUntil: '2026-06-01T00:00:30.000Z',
+        lastCheck: { outcome: 'unhealthy', code: 'connection_refused', at: '2026-06-01T00:00:00.000Z' },
+      },
+      { endpoint: '[fd00::3]:80', state: 'terminating' },
+    ]);
+    assert.deepEqual(withTraffic?.traffic, { overflows: 1, ejections: 2, readmissions: 1 });
+    const metrics = (await send(port, { path: '/metrics' })).body;
+    assert.match(metrics, /^kupstream_upstream_endpoints\{upstream="default\/plain:80",state="ejected"\} 1$/m);
+    assert.match(metrics, /^kupstream_endpoint_ejections_total\{upstream="default\/plain:80"\} 2$/m);
   });
 
   it('the verified badge follows handshakes: passed after one, failed after a verification failure until the next', async () => {

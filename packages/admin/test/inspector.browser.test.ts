@@ -13,6 +13,7 @@ import { createProxy, type Proxy } from '@kupstream/agent';
 import type { TranslationResult } from '@kupstream/core';
 import { translateGatewayApi } from '@kupstream/gateway';
 import { createCa, createSeedPki, type SeedPki } from '@kupstream/test-pki';
+import type { TrafficFacts } from '../src/traffic-facts.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
   attributeProxyEvents,
@@ -44,6 +45,7 @@ describe('admin/inspector page in Chromium', function () {
   let adminPort: number;
   let agentPort: number;
   let current: TranslationResult;
+  let traffic: TrafficFacts[] = [];
   const servers: http.Server[] = [];
 
   before(async () => {
@@ -92,7 +94,7 @@ describe('admin/inspector page in Chromium', function () {
 
     current = result;
     admin = createAdminServer({
-      getState: () => ({ model: current, ready: true, credentialsSummary: current.credentials.summary() }),
+      getState: () => ({ model: current, ready: true, credentialsSummary: current.credentials.summary(), traffic }),
       requestLog: log,
       metrics,
       host: '127.0.0.1',
@@ -241,5 +243,54 @@ describe('admin/inspector page in Chromium', function () {
     assert.equal(await page.locator('.endpoint').count(), 1);
     assert.equal(await page.locator('#request-rows tr').count(), 2, 'the request list stays');
     assert.equal(await page.evaluate('window.__sameDocument'), true, 'the page was not reloaded');
+  });
+
+  it('shows each endpoint of an upstream with its state and last health check', async () => {
+    const endpoint = { port: 8443, ready: true, serving: true, terminating: false, ejected: false };
+    traffic = [
+      {
+        upstream: SEED_UPSTREAM,
+        endpoints: [
+          {
+            ...endpoint,
+            address: '10.0.0.1',
+            healthy: true,
+            lastCheck: { outcome: 'healthy', status: 200, at: '2026-06-01T00:00:00.000Z' },
+          },
+          {
+            ...endpoint,
+            address: '10.0.0.2',
+            ejected: true,
+            healthy: false,
+            lastCheck: { outcome: 'unhealthy', code: 'unexpected_status', status: 503, at: '2026-06-01T00:00:00.000Z' },
+          },
+          {
+            ...endpoint,
+            address: '10.0.0.3',
+            lastCheck: { outcome: 'rejected', code: 'client_certificate_rejected', at: '2026-06-01T00:00:00.000Z' },
+          },
+        ],
+        overflows: 0,
+        ejections: 1,
+        readmissions: 0,
+      },
+    ];
+    await page.reload();
+    const upstream = page.locator(`.upstream[data-upstream="${SEED_UPSTREAM}"]`);
+    await upstream.locator('.endpoint-health').first().waitFor();
+    assert.deepEqual(await upstream.locator('.endpoint-health').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), [
+      'healthy',
+      'ejected',
+      'healthy',
+    ]);
+    assert.match(
+      await upstream.locator('.endpoint-health[data-state="ejected"]').innerText(),
+      /10\.0\.0\.2:8443 ejected · check unhealthy \(unexpected_status 503\)/,
+    );
+    assert.match(
+      await upstream.locator('.endpoint-health', { hasText: '10.0.0.3' }).innerText(),
+      /check rejected \(client_certificate_rejected\)/,
+    );
+    assert.match(await upstream.innerText(), /1 ejections, 0 readmissions, 0 overflows/);
   });
 });

@@ -82,6 +82,56 @@ describe('admin/metrics', () => {
     );
   });
 
+  it('reports endpoints by state and turns ejection, readmission, overflow and health-check totals into counters', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const endpoint = { port: 8443, ready: true, serving: true, terminating: false, ejected: false };
+    m.setTraffic([
+      {
+        upstream: 'u',
+        endpoints: [
+          { ...endpoint, address: '10.0.0.1' },
+          { ...endpoint, address: '10.0.0.2', ejected: true, healthy: false },
+          { ...endpoint, address: '10.0.0.3', ready: false, terminating: true },
+        ],
+        overflows: 2,
+        ejections: 1,
+        readmissions: 0,
+        healthChecks: { passed: 7, failed: { unexpected_status: 3, client_certificate_rejected: 1 } },
+      },
+      // No slice known: no endpoint gauge, counters still count.
+      { upstream: 'plain', overflows: 0, ejections: 0 },
+    ]);
+    m.setTraffic([
+      {
+        upstream: 'u',
+        endpoints: [
+          { ...endpoint, address: '10.0.0.1', healthy: false, heldIn: true },
+          { ...endpoint, address: '10.0.0.2', ejected: false, healthy: true },
+        ],
+        overflows: 5,
+        ejections: 1,
+        readmissions: 1,
+        healthChecks: { passed: 9, failed: { unexpected_status: 4, client_certificate_rejected: 1 } },
+      },
+    ]);
+    const text = await m.text();
+    assert.deepEqual(samples(text, 'kupstream_upstream_endpoints'), [
+      'kupstream_upstream_endpoints{upstream="u",state="healthy"} 1',
+      'kupstream_upstream_endpoints{upstream="u",state="ejected"} 0',
+      'kupstream_upstream_endpoints{upstream="u",state="unhealthy"} 1',
+      'kupstream_upstream_endpoints{upstream="u",state="terminating"} 0',
+      'kupstream_upstream_endpoints{upstream="u",state="not-ready"} 0',
+    ]);
+    assert.deepEqual(samples(text, 'kupstream_endpoint_ejections_total'), ['kupstream_endpoint_ejections_total{upstream="u"} 1']);
+    assert.deepEqual(samples(text, 'kupstream_endpoint_readmissions_total'), ['kupstream_endpoint_readmissions_total{upstream="u"} 1']);
+    assert.deepEqual(samples(text, 'kupstream_upstream_overflow_total'), ['kupstream_upstream_overflow_total{upstream="u"} 5']);
+    assert.deepEqual(samples(text, 'kupstream_health_check_failures_total'), [
+      'kupstream_health_check_failures_total{upstream="u",code="unexpected_status"} 4',
+      'kupstream_health_check_failures_total{upstream="u",code="client_certificate_rejected"} 1',
+    ]);
+    assert.deepEqual(samples(text, 'kupstream_health_checks_passed_total'), ['kupstream_health_checks_passed_total{upstream="u"} 9']);
+  });
+
   it('includes Node process metrics by default, on its own registry', async () => {
     const a = createMetrics();
     const b = createMetrics();

@@ -48,6 +48,14 @@ export interface DialOptions {
    * deny list apply to the address as to a host.
    */
   endpoint?: { host: string; port: number };
+  /**
+   * The whole dial (connect, handshake and the TLS 1.3 verdict wait) within this many ms,
+   * on top of the per-phase timeouts; the phase it ran out in names the code
+   * (`connect_timeout` or `handshake_timeout`).
+   */
+  timeoutMs?: number;
+  /** Abandons the dial when aborted: the socket is destroyed and `connect()` rejects with `proxy_closed`. */
+  signal?: AbortSignal;
 }
 
 /** `http.Agent#createConnection`'s callback shape. */
@@ -295,8 +303,24 @@ export function createUpstreamDialer(upstream: Upstream, options: UpstreamDialer
       context,
       timeouts,
       dial.tls && sessions ? { cache: sessions, key: ticketKey, offered: offeredSession } : undefined,
+      dialOptions?.timeoutMs !== undefined ? Date.now() + dialOptions.timeoutMs : undefined,
     );
     if (dial.tls) holdWrites(socket, dialing.ready);
+    const signal = dialOptions?.signal;
+    if (signal) {
+      const abandon = () =>
+        socket.destroy(
+          new UpstreamError('proxy_closed', `dial abandoned (${upstream.name})`, { phase: context.phase, upstream: upstream.name }),
+        );
+      if (signal.aborted) abandon();
+      else {
+        signal.addEventListener('abort', abandon, { once: true });
+        dialing.ready.then(
+          () => signal.removeEventListener('abort', abandon),
+          () => signal.removeEventListener('abort', abandon),
+        );
+      }
+    }
     return { socket, ready: dialing.ready };
   }
 
@@ -362,6 +386,8 @@ class Dialing {
     readonly context: FailureContext,
     readonly timeouts: Timeouts,
     readonly sessions: { cache: SessionCache; key: string; offered: boolean } | undefined,
+    /** Epoch ms by which the whole dial must be done (`DialOptions.timeoutMs`). */
+    readonly deadline: number | undefined,
   ) {
     this.ready = new Promise<net.Socket>((resolve, reject) => {
       this.#resolve = resolve;
@@ -386,8 +412,9 @@ class Dialing {
     return this.info.upstream;
   }
 
-  arm(ms: number, code: 'connect_timeout' | 'handshake_timeout', phase: UpstreamErrorPhase): void {
+  arm(phaseMs: number, code: 'connect_timeout' | 'handshake_timeout', phase: UpstreamErrorPhase): void {
     clearTimeout(this.timer);
+    const ms = this.deadline === undefined ? phaseMs : Math.max(0, Math.min(phaseMs, this.deadline - Date.now()));
     this.timeoutMs = ms;
     this.timeoutCode = code;
     this.timeoutPhase = phase;
@@ -453,7 +480,8 @@ class Dialing {
     context.phase = 'post-handshake';
     tlsSocket.once('session', onVerdictTicket);
     clearTimeout(this.timer);
-    this.timer = setTimeout(settleDial, this.timeouts.postHandshake, this);
+    const wait = this.timeouts.postHandshake;
+    this.timer = setTimeout(settleDial, this.deadline === undefined ? wait : Math.max(0, Math.min(wait, this.deadline - Date.now())), this);
   }
 }
 

@@ -34,6 +34,11 @@ export type {
 export type { UpstreamPoolStats } from './pools.js';
 export type { EndpointAddress, EndpointEvent, EndpointStats, UpstreamTrafficStats } from './endpoints/upstream-endpoints.js';
 export { pickEndpoint, tierOf } from './endpoints/endpoint-picker.js';
+export { checkEndpoint, CONFIGURATION_FAILURES } from './endpoints/health-check-probe.js';
+export type { HealthCheckCode, HealthCheckOutcome, HealthCheckRequest, HealthCheckVerdict } from './endpoints/health-check-probe.js';
+export { healthCheckHandshakes, mergeHandshakeVerdicts } from './endpoints/health-check-handshakes.js';
+export type { HealthCheckReport } from './endpoints/health-check-handshakes.js';
+export type { HealthCheckSettings, TrafficSettings } from './endpoints/traffic-settings.js';
 export type { LoadBalancer, PickableEndpoint, PickerState } from './endpoints/endpoint-picker.js';
 export { ANY_LISTENER } from './listeners/listener-context.js';
 export { FrontendTls, DEFAULT_FRONTEND_TLS, clientIdentityFor } from './listeners/frontend-tls.js';
@@ -60,6 +65,7 @@ export {
   DEFAULT_MAX_REQUEST_BODY_BYTES,
   DEFAULT_RETRY_BACKOFF_MS,
   DEFAULT_TRAFFIC,
+  HEALTH_CHECK_JITTER,
 } from './timeouts/defaults.js';
 export type { Timeouts, ServerTimeouts, TrafficDefaults } from './timeouts/defaults.js';
 

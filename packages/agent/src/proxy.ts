@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { PROXY_HOP_HEADER, type CredentialStore, type TranslationModel, type UpstreamEndpointMap } from '@kupstream/core';
 import { balancedForwarder } from './endpoints/balanced-forwarding.js';
 import { EndpointRegistry } from './endpoints/endpoint-registry.js';
+import { HealthChecker } from './endpoints/health-checker.js';
 import type { EndpointEvent, UpstreamTrafficStats } from './endpoints/upstream-endpoints.js';
 import { forwardHttp1 } from './forward-http1.js';
 import { forwardHttp2 } from './forward-http2.js';
@@ -126,13 +127,15 @@ export interface ProxyStats {
   caches: { tlsSessions: number; secureContexts: number };
   /** Endpoints, circuit breaker and ejections per upstream of the model, in model order. */
   traffic: UpstreamTrafficStats[];
+  /** Endpoints under active health checks, and checks in progress now (0 and 0 once closing). */
+  healthChecks: { endpoints: number; inProgress: number };
   closing: boolean;
 }
 
 export interface ProxyEvents {
   upstreamError: [UpstreamErrorEvent];
   response: [ResponseEvent];
-  /** An endpoint ejected or readmitted, or a request refused by a full circuit breaker. */
+  /** An endpoint ejected or readmitted, an active check's verdict changed, or a request refused by a full circuit breaker. */
   endpoint: [EndpointEvent];
 }
 
@@ -179,6 +182,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
   readonly #random: () => number;
   readonly #transport: TransportContext;
   readonly #registry: EndpointRegistry;
+  readonly #checker: HealthChecker;
   /** This proxy's token in the hop header (the loop guard); unguessable, so a client cannot fake a loop. */
   readonly #hopToken = randomBytes(9).toString('base64url');
   #inFlight = 0;
@@ -195,12 +199,23 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     this.#table = compileRouteTable(options.model);
     const traffic = resolveTrafficDefaults(options.traffic);
     const random = this.#random;
+    const deny = options.denyUpstreams ? new UpstreamDenyList(options.denyUpstreams) : undefined;
     const registry = new EndpointRegistry({
       defaults: traffic,
       emit: (event) => this.emit('endpoint', event),
       onLive: (upstream, live) => this.#transport?.pools.retireEndpoints(upstream, live),
+      // Checks follow the upstreams and their endpoints (none run once the proxy closes).
+      onChange: () => this.#checker?.refresh(),
     });
     this.#registry = registry;
+    this.#checker = new HealthChecker({
+      registry,
+      credentials,
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+      ...(deny ? { deny } : {}),
+      random,
+    });
+    this.#checker.setUpstreams(options.model.upstreams);
     this.#transport = {
       pools: new UpstreamPools({
         chooseEndpoint: (upstream) => registry.pickAddress(upstream, random),
@@ -208,7 +223,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
         ...(options.resolve ? { resolve: options.resolve } : {}),
         timeouts,
         maxSocketsPerPool: options.maxSocketsPerPool ?? DEFAULT_MAX_SOCKETS_PER_POOL,
-        ...(options.denyUpstreams ? { deny: new UpstreamDenyList(options.denyUpstreams) } : {}),
+        ...(deny ? { deny } : {}),
       }),
       // Response timeouts of every request, behind one timer (they share one duration).
       deadlines: new ResponseDeadlines(timeouts.response),
@@ -236,6 +251,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       upstreams: pools.upstreamStats(this.#table.model.upstreams.map((u) => u.name)),
       caches: pools.cacheStats(),
       traffic: this.#registry.stats(this.#table.model.upstreams.map((u) => u.name)),
+      healthChecks: this.#checker.stats(),
       closing: this.#closing !== undefined,
     };
   }
@@ -247,6 +263,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
     if (next && next !== this.#credentials) this.#credentials.replaceWith(next);
     this.#table = table;
     this.#transport.pools.sync(model.upstreams);
+    this.#checker.setUpstreams(model.upstreams);
     this.#registry.sync(model.upstreams);
   }
 
@@ -269,6 +286,8 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // Checks stop at once: a closing proxy ejects and readmits nothing.
+      this.#checker.close();
       if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
       this.#transport.tunnels.destroyAll();
       this.#registry.close();

@@ -93,6 +93,89 @@ describe('serve -f with EndpointSlices', function () {
     assert.equal(await statuses(), statusesBefore, 'endpoints never change a status');
   });
 
+  it("runs the Service's active health checks: ejects an endpoint failing them, reports one refusing our certificate, in /metrics and the inspector", async () => {
+    let sickStatus = 503;
+    const foreign = await createSeedPki({ serverNames: ['example-service.default'] });
+    const extra = await Promise.all([
+      startTlsUpstream('pod-sick', {
+        cert: pki.server.certPem,
+        key: pki.server.keyPem,
+        clientCa: pki.ca.certPem,
+        healthStatus: () => sickStatus,
+      }),
+      // Trusts another CA only: our client certificate is refused at the handshake.
+      startTlsUpstream('pod-refusing', { cert: pki.server.certPem, key: pki.server.keyPem, clientCa: foreign.ca.certPem }),
+    ]);
+    try {
+      const service = parse(SEED_SERVICE) as { metadata: { annotations: Record<string, string> } };
+      Object.assign(service.metadata.annotations, {
+        'kupstream.dev/load-balancer': 'round-robin',
+        'kupstream.dev/health-check': 'http',
+        'kupstream.dev/health-check-path': '/healthz',
+        'kupstream.dev/health-check-interval': '50ms',
+        'kupstream.dev/health-check-timeout': '2s',
+        'kupstream.dev/health-check-unhealthy-threshold': '2',
+        'kupstream.dev/health-check-healthy-threshold': '1',
+      });
+      dir.write('gateway.yaml', SEED_GATEWAY);
+      dir.write('httproute.yaml', SEED_HTTPROUTE);
+      dir.write('service.yaml', stringify(service));
+      dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
+      dir.write('slice-a.yaml', sliceYaml('example-service-a', upstreams[0]!.port, ['127.0.0.1']));
+      dir.write('slice-sick.yaml', sliceYaml('example-service-sick', extra[0]!.port, ['127.0.0.1']));
+      dir.write('slice-refusing.yaml', sliceYaml('example-service-refusing', extra[1]!.port, ['127.0.0.1']));
+      serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
+      const admin = serve.adminUrl()!;
+      const upstream = 'default/example-service:443+mtls:default/client-cert-secret';
+      const label = `upstream="${upstream}"`;
+      const metrics = async () => (await fetch(`${admin}/metrics`)).text();
+      const text = await waitFor('the sick endpoint ejected in /metrics', async () => {
+        const body = await metrics();
+        return body.includes(`kupstream_endpoint_ejections_total{${label}} 1`) ? body : undefined;
+      }).catch((e: Error) => {
+        throw new Error(`${e.message}\n${serve!.stderr()}`);
+      });
+      assert.ok(text.includes(`kupstream_upstream_endpoints{${label},state="ejected"} 1`), text);
+      assert.match(
+        text,
+        new RegExp(`kupstream_health_check_failures_total\\{${label.replace(/[.+/]/g, '\\$&')},code="unexpected_status"\\} [1-9]`),
+      );
+      // Refused identity: counted and reported, never ejected.
+      const refused = await waitFor('the refusing endpoint reported', async () => {
+        const body = await metrics();
+        return /code="client_certificate_rejected"\} [1-9]/.test(body) ? body : undefined;
+      });
+      assert.ok(refused.includes(`kupstream_upstream_endpoints{${label},state="healthy"} 2`), refused);
+      assert.match(serve.stderr(), new RegExp(`health check of 127\\.0\\.0\\.1:${extra[1]!.port} refused: client_certificate_rejected`));
+      // The inspector: each endpoint's state and last check.
+      const views = (await (await fetch(`${admin}/api/upstreams`)).json()) as {
+        upstreams: { name: string; endpoints?: { endpoint: string; state: string; lastCheck?: { outcome: string; code?: string } }[] }[];
+      };
+      const endpoints = views.upstreams.find((u) => u.name === upstream)!.endpoints!;
+      const byPort = (port: number) => endpoints.find((e) => e.endpoint === `127.0.0.1:${port}`)!;
+      assert.equal(byPort(extra[0]!.port).state, 'ejected');
+      assert.equal(byPort(extra[1]!.port).state, 'healthy');
+      assert.deepEqual(byPort(extra[1]!.port).lastCheck?.outcome, 'rejected');
+      assert.equal(byPort(upstreams[0]!.port).state, 'healthy');
+      // The refusal is the route's UpstreamHandshake condition, as a failed probe's would be.
+      const diagnostics = (await (await fetch(`${admin}/api/diagnostics`)).json()) as {
+        statuses: { kind: string; conditions: { type: string; status: string; reason: string }[] }[];
+      };
+      const route = diagnostics.statuses.find((s) => s.kind === 'HTTPRoute')!;
+      assert.deepEqual(
+        route.conditions.filter((c) => c.type === 'kupstream.dev/UpstreamHandshake').map((c) => [c.status, c.reason]),
+        [['False', 'client_certificate_rejected']],
+      );
+      // Traffic skips the ejected endpoint until it recovers, then it comes back.
+      sickStatus = 200;
+      await waitFor('the sick endpoint readmitted in /metrics', async () =>
+        (await metrics()).includes(`kupstream_endpoint_readmissions_total{${label}} 1`),
+      );
+    } finally {
+      await Promise.all(extra.map((u) => u.close()));
+    }
+  });
+
   it('reaches the workers of --workers 2 too: every worker dials the endpoints (no --resolve)', async () => {
     dir.write('gateway.yaml', SEED_GATEWAY);
     dir.write('httproute.yaml', SEED_HTTPROUTE);
@@ -110,5 +193,51 @@ describe('serve -f with EndpointSlices', function () {
       seen.add(body.upstream);
     }
     assert.deepEqual([...seen].sort(), ['pod-a', 'pod-b']);
+  });
+
+  it("--workers 2: each worker checks the endpoints; the primary's /metrics and inspector show them", async () => {
+    const sick = await startTlsUpstream('pod-sick', {
+      cert: pki.server.certPem,
+      key: pki.server.keyPem,
+      clientCa: pki.ca.certPem,
+      healthStatus: () => 503,
+    });
+    try {
+      const service = parse(SEED_SERVICE) as { metadata: { annotations: Record<string, string> } };
+      Object.assign(service.metadata.annotations, {
+        'kupstream.dev/health-check': 'http',
+        'kupstream.dev/health-check-path': '/healthz',
+        'kupstream.dev/health-check-interval': '50ms',
+        'kupstream.dev/health-check-unhealthy-threshold': '1',
+      });
+      dir.write('gateway.yaml', SEED_GATEWAY);
+      dir.write('httproute.yaml', SEED_HTTPROUTE);
+      dir.write('service.yaml', stringify(service));
+      dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
+      dir.write('slice-a.yaml', sliceYaml('example-service-a', upstreams[0]!.port, ['127.0.0.1']));
+      dir.write('slice-sick.yaml', sliceYaml('example-service-sick', sick.port, ['127.0.0.1']));
+      serve = await startServe(['-f', dir.path, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--workers', '2']);
+      const admin = serve.adminUrl()!;
+      const label = 'upstream="default/example-service:443+mtls:default/client-cert-secret"';
+      // Both workers ejected it: the counter sums them, the endpoint counts once.
+      const text = await waitFor(
+        "both workers' ejections in /metrics",
+        async () => {
+          const body = await (await fetch(`${admin}/metrics`)).text();
+          return body.includes(`kupstream_endpoint_ejections_total{${label}} 2`) ? body : undefined;
+        },
+        20_000,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\n${serve!.stderr()}`);
+      });
+      assert.ok(text.includes(`kupstream_upstream_endpoints{${label},state="ejected"} 1`), text);
+      assert.ok(text.includes(`kupstream_upstream_endpoints{${label},state="healthy"} 1`), text);
+      for (let i = 0; i < 4; i++) {
+        const answer = await httpGet(serve.port, 'example-hostname.ngrok.io', `/w/${i}`);
+        assert.equal((JSON.parse(answer.body) as { upstream: string }).upstream, 'pod-a');
+      }
+    } finally {
+      await sick.close();
+    }
   });
 });

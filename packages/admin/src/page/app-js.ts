@@ -96,6 +96,20 @@ export const APP_JS = String.raw`'use strict';
     if (!v.verified) return h('span', { class: 'badge verification', 'data-mode': v.mode, 'data-handshake': probed, text: trust + ' configured, no handshake yet' });
     return h('span', { class: 'badge ok verification', 'data-mode': v.mode, 'data-handshake': probed, text: 'verified (' + trust + ')' });
   }
+  // Endpoints from the EndpointSlices, each with its state and the last active health check.
+  var ENDPOINT_CLASS = { healthy: 'ok', ejected: 'bad', unhealthy: 'warn', terminating: 'warn', 'not-ready': 'warn' };
+  function endpointList(u) {
+    if (!u.endpoints) return undefined;
+    if (!u.endpoints.length) return h('span', { class: 'badge bad', text: 'no endpoints' });
+    return h('ul', { class: 'endpoints' }, u.endpoints.map(function (e) {
+      var check = e.lastCheck;
+      var checkText = check ? ' · check ' + check.outcome + (check.code ? ' (' + check.code + (check.status ? ' ' + check.status : '') + ')' : '') + ' at ' + check.at : '';
+      return h('li', { class: 'endpoint-health', 'data-endpoint': e.endpoint, 'data-state': e.state },
+        h('span', { class: 'mono', text: e.endpoint + ' ' }),
+        h('span', { class: 'badge ' + (ENDPOINT_CLASS[e.state] || ''), text: e.state + (e.ejectedUntil ? ' until ' + e.ejectedUntil : '') }),
+        h('span', { class: check && check.outcome === 'rejected' ? 'bad-text' : 'muted', text: checkText }));
+    }));
+  }
   function renderUpstreams(data) {
     var list = $('upstream-list');
     var select = $('filter-upstream');
@@ -125,7 +139,9 @@ export const APP_JS = String.raw`'use strict';
           ['SHA-256', c ? h('span', { class: 'mono', text: c.sha256 }) : undefined],
           ['secret', c ? c.secret.namespace + '/' + c.secret.name : undefined],
           ['expires', c ? h('span', { class: c.expiresSoon ? 'expiring days-to-expiry' : 'days-to-expiry', text: c.notAfter + ' (' + c.daysToExpiry + ' days)' }) : undefined],
-          ['pool', u.pool ? u.pool.active + ' active, ' + u.pool.idle + ' idle' + (u.pool.handshakes ? '; handshakes ' + u.pool.handshakes.full + ' full, ' + u.pool.handshakes.resumed + ' resumed' : '') : undefined]
+          ['pool', u.pool ? u.pool.active + ' active, ' + u.pool.idle + ' idle' + (u.pool.handshakes ? '; handshakes ' + u.pool.handshakes.full + ' full, ' + u.pool.handshakes.resumed + ' resumed' : '') : undefined],
+          ['endpoints', endpointList(u)],
+          ['traffic', u.traffic ? u.traffic.ejections + ' ejections, ' + u.traffic.readmissions + ' readmissions, ' + u.traffic.overflows + ' overflows' : undefined]
         ]));
     }));
   }

@@ -23,6 +23,7 @@ h3 { font-size: .95rem; margin: 0 0 .3rem; word-break: break-all; }
 .badge { display: inline-block; border-radius: 4px; padding: 0 .4rem; font-size: .8rem; font-weight: 600; border: 1px solid currentColor; }
 .badge.ok { color: var(--ok); } .badge.warn { color: var(--warn); } .badge.bad { color: var(--bad); background: #fee4e2; }
 .expiring { color: var(--bad); font-weight: 600; }
+ul.endpoints { margin: 0; padding-left: 1.1rem; } .bad-text { color: var(--bad); }
 ol.routes { margin: .3rem 0; padding-left: 1.4rem; }
 ol.routes li { margin-bottom: .35rem; }
 .backend { display: inline-block; margin-right: .6rem; }

@@ -1,9 +1,11 @@
 // One upstream's endpoints and the state traffic builds up on them: requests in progress,
-// consecutive failures and ejections (outlier detection), the active health verdict, and
-// the upstream's circuit breaker (slots for requests in progress, a bounded queue of
-// pending ones). Endpoint churn keeps the state of addresses that stay.
+// consecutive failures and ejections (outlier detection), the active health verdict (the
+// thresholds of health-checker.ts's checks), and the upstream's circuit breaker (slots for
+// requests in progress, a bounded queue of pending ones). Endpoint churn keeps the state of
+// addresses that stay.
 import type { ServiceEndpoint } from '@kupstream/core';
 import { pickEndpoint, tierOf, type PickableEndpoint, type PickerState } from './endpoint-picker.js';
+import type { HealthCheckCode, HealthCheckOutcome, HealthCheckVerdict } from './health-check-probe.js';
 import type { TrafficSettings } from './traffic-settings.js';
 
 /** Where one endpoint is dialed. */
@@ -24,9 +26,25 @@ export type EndpointEvent =
       /** ISO time the outlier ejection ends. */
       until?: string;
       timesEjected?: number;
+      /** `health-check`: the code of the check that crossed the unhealthy threshold. */
+      code?: HealthCheckCode;
     }
   | { type: 'readmitted'; upstream: string; endpoint: string; reason: 'outlier' | 'health-check' }
-  | { type: 'overflow'; upstream: string };
+  | { type: 'overflow'; upstream: string }
+  | {
+      /**
+       * An endpoint's active check verdict changed (its first one included). `rejected`
+       * (`client_certificate_rejected`, `certificate_untrusted`, ...) is a configuration
+       * error reported here and never an ejection.
+       */
+      type: 'health-check';
+      upstream: string;
+      endpoint: string;
+      outcome: HealthCheckOutcome;
+      code?: HealthCheckCode;
+      status?: number;
+      message?: string;
+    };
 
 /** Counts of one endpoint (stats, metrics, the inspector). */
 export interface EndpointStats {
@@ -39,8 +57,12 @@ export interface EndpointStats {
   ejected: boolean;
   ejectedUntil?: string;
   timesEjected: number;
-  /** The active health verdict (absent without health checks). */
+  /** The active health verdict (absent until a check judged it). */
   healthy?: boolean;
+  /** Failing its checks but kept in: it is the last endpoint in rotation. */
+  heldIn?: true;
+  /** The latest active check. */
+  lastCheck?: HealthCheckVerdict;
   inFlight: number;
   consecutiveFailures: number;
   target?: string;
@@ -58,6 +80,10 @@ export interface UpstreamTrafficStats {
   overflows: number;
   /** Ejections (outlier detection and health checks) since then. */
   ejections: number;
+  /** Ejected endpoints taken back since then. */
+  readmissions: number;
+  /** Active checks since then (present when the upstream has them): passed, and failed by code. */
+  healthChecks?: { passed: number; failed: Record<string, number> };
 }
 
 export function endpointKey(host: string, port: number): string {
@@ -74,10 +100,13 @@ export class EndpointState implements PickableEndpoint {
   timesEjected = 0;
   lastReadmittedAt = 0;
   timer: NodeJS.Timeout | undefined;
-  /** Active health: absent until a check runs. */
+  /** Active health: absent until a check judged it. */
   healthy: boolean | undefined;
+  /** Unhealthy but kept in rotation: no other endpoint was in it. */
+  heldIn = false;
   checksFailed = 0;
   checksPassed = 0;
+  lastCheck: HealthCheckVerdict | undefined;
 
   constructor(slice: ServiceEndpoint) {
     this.slice = slice;
@@ -93,7 +122,7 @@ export class EndpointState implements PickableEndpoint {
   }
 
   get ejected(): boolean {
-    return this.ejectedUntil !== undefined || this.healthy === false;
+    return this.ejectedUntil !== undefined || (this.healthy === false && !this.heldIn);
   }
 }
 
@@ -120,6 +149,9 @@ export class UpstreamEndpoints {
   readonly #pending: (() => void)[] = [];
   #overflows = 0;
   #ejections = 0;
+  #readmissions = 0;
+  #checksPassed = 0;
+  readonly #checksFailed = new Map<string, number>();
   #closed = false;
 
   constructor(
@@ -155,6 +187,8 @@ export class UpstreamEndpoints {
     }
     for (const gone of previous.values()) clearTimeout(gone.timer);
     this.#states = next;
+    // An endpoint that came (or came back) may take over from one kept in despite its checks.
+    this.#ejectHeld();
   }
 
   /** Addresses whose pooled connections may stay: ready endpoints (terminating and not-ready ones drain). */
@@ -295,37 +329,95 @@ export class UpstreamEndpoints {
     });
   }
 
-  #readmit(state: EndpointState): void {
+  #readmit(state: EndpointState, reason: 'outlier' | 'health-check' = 'outlier'): void {
+    clearTimeout(state.timer);
     state.timer = undefined;
     if (state.ejectedUntil === undefined) return;
     state.ejectedUntil = undefined;
     state.lastReadmittedAt = this.now();
     if (this.#closed || !this.#states?.includes(state)) return;
-    this.emit({ type: 'readmitted', upstream: this.upstream, endpoint: state.address.key, reason: 'outlier' });
+    // Still out when its health checks say it is down.
+    if (state.ejected) return;
+    this.#readmissions++;
+    this.emit({ type: 'readmitted', upstream: this.upstream, endpoint: state.address.key, reason });
+    this.#ejectHeld();
   }
 
-  /** An active health check's verdict on an endpoint: thresholds decide when it goes out or comes back. */
-  checked(state: EndpointState, passed: boolean): void {
+  /**
+   * An active health check's verdict on an endpoint. Down verdicts in a row (the unhealthy
+   * threshold) take it out, passes in a row (the healthy threshold) bring it back; a pass
+   * also ends an outlier ejection (as Envoy does). A `rejected` verdict (our identity or
+   * configuration refused) is counted and reported but moves no threshold.
+   */
+  checked(state: EndpointState, verdict: HealthCheckVerdict): void {
     const check = this.settings.healthCheck;
-    if (!check || !this.#states?.includes(state)) return;
-    if (passed) {
+    if (!check || this.#closed || !this.#states?.includes(state)) return;
+    const before = state.lastCheck;
+    state.lastCheck = verdict;
+    if (verdict.outcome === 'healthy') this.#checksPassed++;
+    else this.#checksFailed.set(verdict.code ?? 'failed', (this.#checksFailed.get(verdict.code ?? 'failed') ?? 0) + 1);
+    if (!before || before.outcome !== verdict.outcome || before.code !== verdict.code || before.status !== verdict.status)
+      this.emit({
+        type: 'health-check',
+        upstream: this.upstream,
+        endpoint: state.address.key,
+        outcome: verdict.outcome,
+        ...(verdict.code ? { code: verdict.code } : {}),
+        ...(verdict.status !== undefined ? { status: verdict.status } : {}),
+        ...(verdict.message ? { message: verdict.message } : {}),
+      });
+    if (verdict.outcome === 'rejected') return;
+    if (verdict.outcome === 'healthy') {
       state.checksFailed = 0;
       state.checksPassed++;
-      if (state.healthy === false && state.checksPassed >= check.healthyThreshold) {
+      if (state.healthy === undefined) state.healthy = true;
+      else if (state.healthy === false && state.checksPassed >= check.healthyThreshold) {
+        const wasOut = state.ejected;
         state.healthy = true;
-        this.emit({ type: 'readmitted', upstream: this.upstream, endpoint: state.address.key, reason: 'health-check' });
-      } else if (state.healthy === undefined) state.healthy = true;
+        state.heldIn = false;
+        if (wasOut && !state.ejected) {
+          this.#readmissions++;
+          this.emit({ type: 'readmitted', upstream: this.upstream, endpoint: state.address.key, reason: 'health-check' });
+          this.#ejectHeld();
+        }
+      }
+      if (state.ejectedUntil !== undefined && state.healthy) this.#readmit(state, 'health-check');
       return;
     }
     state.checksPassed = 0;
     state.checksFailed++;
     if (state.healthy !== false && state.checksFailed >= check.unhealthyThreshold) {
-      // Health checks say the endpoint is down: out, whatever the ejection percentage
-      // (if every endpoint is down, the picker falls back to them all, as Envoy's panic mode).
       state.healthy = false;
-      this.#ejections++;
-      this.emit({ type: 'ejected', upstream: this.upstream, endpoint: state.address.key, reason: 'health-check' });
+      this.#takeOut(state);
+    } else if (state.healthy === false && state.heldIn) this.#takeOut(state);
+  }
+
+  /**
+   * An endpoint its checks call down leaves the rotation, unless it is the last one in it:
+   * then it stays (held in) and takes the requests, as outlier detection never ejects the
+   * last healthy endpoint either; it goes once another endpoint is back in.
+   */
+  #takeOut(state: EndpointState): void {
+    const others = (this.#states ?? []).some((s) => s !== state && tierOf(s) === 0);
+    if (!others) {
+      state.heldIn = true;
+      return;
     }
+    state.heldIn = false;
+    this.#ejections++;
+    this.emit({
+      type: 'ejected',
+      upstream: this.upstream,
+      endpoint: state.address.key,
+      reason: 'health-check',
+      ...(state.lastCheck?.code ? { code: state.lastCheck.code } : {}),
+    });
+  }
+
+  /** Endpoints held in despite failing checks leave once another endpoint is in rotation. */
+  #ejectHeld(): void {
+    if (this.#closed) return;
+    for (const state of this.#states ?? []) if (state.healthy === false && state.heldIn) this.#takeOut(state);
   }
 
   stats(): UpstreamTrafficStats {
@@ -343,6 +435,8 @@ export class UpstreamEndpoints {
               ...(s.ejectedUntil !== undefined ? { ejectedUntil: new Date(s.ejectedUntil).toISOString() } : {}),
               timesEjected: s.timesEjected,
               ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
+              ...(s.heldIn && s.healthy === false ? { heldIn: true as const } : {}),
+              ...(s.lastCheck ? { lastCheck: { ...s.lastCheck } } : {}),
               inFlight: s.inFlight,
               consecutiveFailures: s.consecutiveFailures,
               ...(s.slice.target ? { target: s.slice.target } : {}),
@@ -353,6 +447,10 @@ export class UpstreamEndpoints {
       pending: this.#pending.length,
       overflows: this.#overflows,
       ejections: this.#ejections,
+      readmissions: this.#readmissions,
+      ...(this.settings.healthCheck || this.#checksPassed > 0 || this.#checksFailed.size > 0
+        ? { healthChecks: { passed: this.#checksPassed, failed: Object.fromEntries(this.#checksFailed) } }
+        : {}),
     };
   }
 

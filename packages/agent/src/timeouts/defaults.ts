@@ -107,6 +107,13 @@ export const DEFAULT_TRAFFIC: Readonly<TrafficDefaults> = Object.freeze({
   healthCheckHealthyThreshold: 1,
 });
 
+/**
+ * Health checks are spread: the first one of an endpoint comes within this share of the
+ * interval, and each next one after the interval plus or minus this share (Envoy's
+ * interval jitter), so endpoints and proxies do not check in step.
+ */
+export const HEALTH_CHECK_JITTER = 0.1;
+
 /** The traffic defaults with a host's overrides, checked eagerly. */
 export function resolveTrafficDefaults(partial: Partial<TrafficDefaults> | undefined): TrafficDefaults {
   const merged = { ...DEFAULT_TRAFFIC, ...stripUndefined(partial ?? {}) } as TrafficDefaults;

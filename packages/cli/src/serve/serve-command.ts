@@ -3,7 +3,15 @@
 // endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
 import type { AddressInfo } from 'node:net';
-import { createProxy, FrontendTls, HandshakeProber, UpstreamDenyList, withHandshakeConditions } from '@kupstream/agent';
+import {
+  createProxy,
+  FrontendTls,
+  HandshakeProber,
+  healthCheckHandshakes,
+  mergeHandshakeVerdicts,
+  UpstreamDenyList,
+  withHandshakeConditions,
+} from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
@@ -74,19 +82,37 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
         ? new HandshakeProber({ credentials, resolve, deny: new UpstreamDenyList(denyUpstreams), intervalMs: flags.probeUpstreamsMs })
         : undefined;
     let latest: { update: ModelUpdate } | undefined;
+    // Handshake truth from the prober and from active health checks (an endpoint refusing our
+    // identity or trust), one verdict per upstream, for the condition, metrics and the badge.
+    const handshakes = () => mergeHandshakeVerdicts(prober?.verdicts, healthCheckHandshakes(proxy.stats().traffic));
     const publish = () => {
       if (!latest) return;
       const { result, translationMs } = latest.update;
-      const shown = prober
-        ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, prober.verdicts, new Date()) })
-        : result;
+      const verdicts = handshakes();
+      const shown =
+        verdicts.size > 0
+          ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, verdicts, new Date()) })
+          : result;
       admin?.setModel(shown, { translationMs, credentials: result.credentials });
     };
     prober?.on('change', (verdicts) => {
       for (const verdict of verdicts.values())
         if (!verdict.ok) log.warn(`upstream ${verdict.upstream}: TLS handshake failed: ${verdict.code ?? 'failed'}`);
-      admin?.setHandshakes(verdicts.values());
+      admin?.setHandshakes(handshakes().values());
       publish();
+    });
+    proxy.on('endpoint', (event) => {
+      if (event.type === 'ejected')
+        log.warn(`upstream ${event.upstream}: endpoint ${event.endpoint} ejected (${event.reason}${event.code ? `: ${event.code}` : ''})`);
+      else if (event.type === 'readmitted') log.line(`upstream ${event.upstream}: endpoint ${event.endpoint} readmitted (${event.reason})`);
+      else if (event.type === 'health-check') {
+        if (event.outcome === 'rejected')
+          log.warn(
+            `upstream ${event.upstream}: health check of ${event.endpoint} refused: ${event.code ?? 'failed'} (a configuration error; the endpoint is not ejected)`,
+          );
+        admin?.setHandshakes(handshakes().values());
+        publish();
+      }
     });
     stopProber = () => prober?.close();
     const apply = (update: ModelUpdate) => {
@@ -145,7 +171,13 @@ async function startAdminServer(address: string, allowNonLoopback: boolean, prox
   // Loaded only with --admin (prom-client, pino, the page).
   const { startAdmin } = await import('@kupstream/admin');
   try {
-    return await startAdmin({ address, allowNonLoopback, proxy, pools: () => proxy.stats().upstreams });
+    return await startAdmin({
+      address,
+      allowNonLoopback,
+      proxy,
+      pools: () => proxy.stats().upstreams,
+      traffic: () => proxy.stats().traffic,
+    });
   } catch (error) {
     // A malformed or refused address, or one in use: each message says which and what to do.
     throw new StartupError(error instanceof Error ? error.message : String(error));

@@ -25,9 +25,14 @@ export interface TlsUpstreamOptions {
   clientCa?: string;
   /** Requests whose path starts with `/slow` are answered this much later (a slow upstream). */
   slowMs?: number;
+  /** The status `/healthz` answers (read per request); default 200. */
+  healthStatus?: () => number;
 }
 
-export async function startTlsUpstream(name: string, { cert, key, clientCa, slowMs = 0 }: TlsUpstreamOptions): Promise<TlsUpstream> {
+export async function startTlsUpstream(
+  name: string,
+  { cert, key, clientCa, slowMs = 0, healthStatus }: TlsUpstreamOptions,
+): Promise<TlsUpstream> {
   const received: string[] = [];
   const server: Server = createServer(
     {
@@ -46,6 +51,7 @@ export async function startTlsUpstream(name: string, { cert, key, clientCa, slow
           : null;
       const answer: UpstreamAnswer = { upstream: name, path: req.url ?? '', host: req.headers.host ?? '', clientSubject: subject };
       res.setHeader('content-type', 'application/json');
+      if (req.url === '/healthz' && healthStatus) res.statusCode = healthStatus();
       const delay = req.url?.startsWith('/slow') ? slowMs : 0;
       setTimeout(() => res.end(JSON.stringify(answer)), delay);
     },

@@ -6,7 +6,13 @@
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { AdminRuntime } from '@kupstream/admin';
-import { HandshakeProber, UpstreamDenyList, withHandshakeConditions } from '@kupstream/agent';
+import {
+  HandshakeProber,
+  healthCheckHandshakes,
+  mergeHandshakeVerdicts,
+  UpstreamDenyList,
+  withHandshakeConditions,
+} from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../../args/args.js';
 import { StartupError } from '../../errors.js';
@@ -20,6 +26,7 @@ import { resolveFromOverrides } from '../resolve-overrides.js';
 import { formatMs, untilAborted } from '../serve-command.js';
 import { packModel } from './model-transfer.js';
 import { workerBundle } from './worker-bundle.js';
+import { WorkerEndpointHealth } from './worker-endpoint-health.js';
 import { WorkerReports } from './worker-reports.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
@@ -40,6 +47,8 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
   }
 
   const reports = new WorkerReports();
+  const health = new WorkerEndpointHealth();
+  const traffic = () => health.merge(supervisor?.traffic() ?? []);
   // The prober's view of the credentials: what the workers were last sent.
   const credentials = new CredentialStore();
   const resolve = resolveFromOverrides(flags.resolve);
@@ -47,8 +56,13 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
   let supervisor: WorkerSupervisor | undefined;
   let started = false;
   let stopProber = () => undefined as void;
+  let publish = () => undefined as void;
+  let checkedKey = '[]';
   try {
-    admin = flags.admin !== undefined ? await startAdminServer(flags, reports, () => reports.pools(supervisor?.pools() ?? [])) : undefined;
+    admin =
+      flags.admin !== undefined
+        ? await startAdminServer(flags, reports, () => reports.pools(supervisor?.pools() ?? []), traffic)
+        : undefined;
     if (admin) {
       if (admin.warning) log.warn(admin.warning);
       if (flags.lease) admin.setLeader(false);
@@ -78,7 +92,19 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
         void writeOut(io.stdout, line).catch(() => undefined);
       },
       onTraffic: (slot, batch) => reports.replay(slot, batch, admin?.requestLog),
-      onRetired: (_slot, pools) => reports.retire(pools),
+      onRetired: (_slot, pools, retiredTraffic) => {
+        reports.retire(pools);
+        health.retire(retiredTraffic);
+      },
+      // Health checks run in the workers (reported with their stats, with --admin): a changed
+      // verdict on our identity or trust becomes the handshake condition, as a probe's would.
+      onStats: () => {
+        const key = JSON.stringify(healthCheckHandshakes(traffic()).map((v) => [v.upstream, v.ok, v.code]));
+        if (key === checkedKey) return;
+        checkedKey = key;
+        admin?.setHandshakes(handshakes().values());
+        publish();
+      },
       onChange: (workers) => admin?.setWorkers(workers),
     });
     const prober =
@@ -86,18 +112,21 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
         ? new HandshakeProber({ credentials, resolve, deny: new UpstreamDenyList(denyUpstreams), intervalMs: flags.probeUpstreamsMs })
         : undefined;
     let latest: { update: ModelUpdate } | undefined;
-    const publish = () => {
+    const handshakes = () => mergeHandshakeVerdicts(prober?.verdicts, healthCheckHandshakes(traffic()));
+    publish = () => {
       if (!latest) return;
       const { result, translationMs } = latest.update;
-      const shown = prober
-        ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, prober.verdicts, new Date()) })
-        : result;
+      const verdicts = handshakes();
+      const shown =
+        verdicts.size > 0
+          ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, verdicts, new Date()) })
+          : result;
       admin?.setModel(shown, { translationMs, credentials: result.credentials });
     };
     prober?.on('change', (verdicts) => {
       for (const verdict of verdicts.values())
         if (!verdict.ok) log.warn(`upstream ${verdict.upstream}: TLS handshake failed: ${verdict.code ?? 'failed'}`);
-      admin?.setHandshakes(verdicts.values());
+      admin?.setHandshakes(handshakes().values());
       publish();
     });
     stopProber = () => prober?.close();
@@ -155,10 +184,11 @@ async function startAdminServer(
   flags: ServeFlags,
   reports: WorkerReports,
   pools: () => ReturnType<WorkerReports['pools']>,
+  traffic: () => ReturnType<WorkerEndpointHealth['merge']>,
 ): Promise<AdminRuntime> {
   const { startAdmin } = await import('@kupstream/admin');
   try {
-    return await startAdmin({ address: flags.admin!, allowNonLoopback: flags.adminAllowRemote, proxy: reports, pools });
+    return await startAdmin({ address: flags.admin!, allowNonLoopback: flags.adminAllowRemote, proxy: reports, pools, traffic });
   } catch (error) {
     throw new StartupError(error instanceof Error ? error.message : String(error));
   }

@@ -7,6 +7,7 @@ import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createProxy, FrontendTls, type Proxy } from '@kupstream/agent';
 import { createTranslationResult, type TranslationResult, type UpstreamEndpointMap } from '@kupstream/core';
+import type { TrafficFacts } from '@kupstream/admin';
 import type { Logger } from '../../log/log.js';
 import { L4Listeners } from '../l4-listeners.js';
 import { drainListeners, ListenerSet, type UpgradeListener } from '../listener-set.js';
@@ -121,6 +122,11 @@ export class WorkerDataPlane {
       idle,
       ...(handshakes ? { handshakes: { full: handshakes.full, resumed: handshakes.resumed } } : {}),
     }));
+  }
+
+  /** Endpoints, their health and running counts per upstream (plain JSON, as the agent reports them). */
+  traffic(): TrafficFacts[] {
+    return this.proxy.stats().traffic;
   }
 
   /** Stops accepting, lets requests in flight finish up to --shutdown-timeout, then cuts the rest. */

@@ -3,6 +3,7 @@
 // the key material it references) and finally `drain`; a worker says when it listens, what
 // it would print, what it served (batched) and how its pools stand, and when it drained.
 import type { AddressInfo } from 'node:net';
+import type { TrafficFacts } from '@kupstream/admin';
 import type { HostPort, L4Mapping, ResolveOverride } from '../../args/flag-values.js';
 import type { GatewayPortMapping } from '../../args/gateway-port-flag.js';
 import type { LogFormat } from '../../args/args.js';
@@ -76,7 +77,8 @@ export type WorkerMessage =
   | { type: 'startup-failed'; message: string }
   | { type: 'announce'; line: string }
   | { type: 'traffic'; responses: ResponseCount[]; failures: FailureCount[]; requests: RequestEntryMessage[] }
-  | { type: 'stats'; pools: PoolReport[] }
+  /** Pools, and endpoints with their health and running counts (each worker checks and ejects on its own). */
+  | { type: 'stats'; pools: PoolReport[]; traffic?: TrafficFacts[] }
   | { type: 'drained'; cut: boolean };
 
 const WORKER_TYPES = new Set<WorkerMessage['type']>([

@@ -50,7 +50,10 @@ export function runServeWorker(): void {
         plane = await WorkerDataPlane.create(config, log, (m) => send(m));
         if (config.admin) {
           const current = plane;
-          statsTimer = setInterval(() => send({ type: 'stats', pools: current.pools() }), WORKER_DEFAULTS.statsIntervalMs);
+          statsTimer = setInterval(
+            () => send({ type: 'stats', pools: current.pools(), traffic: current.traffic() }),
+            WORKER_DEFAULTS.statsIntervalMs,
+          );
           statsTimer.unref();
         }
         return;

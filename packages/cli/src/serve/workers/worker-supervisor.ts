@@ -5,7 +5,7 @@
 // (address in use) fails it with that worker's message.
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import type { WorkerView } from '@kupstream/admin';
+import type { TrafficFacts, WorkerView } from '@kupstream/admin';
 import { StartupError } from '../../errors.js';
 import type { Logger } from '../../log/log.js';
 import type { ModelTransfer } from './model-transfer.js';
@@ -24,7 +24,9 @@ export interface SupervisorOptions {
   /** Slots, processes or their states changed. */
   onChange?: (workers: WorkerView[]) => void;
   /** A worker's last pool report before it exited (its handshake counts stay counted). */
-  onRetired?: (slot: number, pools: readonly PoolReport[]) => void;
+  onRetired?: (slot: number, pools: readonly PoolReport[], traffic: readonly TrafficFacts[]) => void;
+  /** A worker sent its stats (pools and traffic). */
+  onStats?: (slot: number) => void;
   backoff?: { minMs: number; maxMs: number; stableAfterMs: number };
 }
 
@@ -39,6 +41,7 @@ interface Slot {
   quickExits: number;
   replaceTimer: NodeJS.Timeout | undefined;
   pools: PoolReport[];
+  traffic: TrafficFacts[];
   addresses: AddressInfo[];
   cut: boolean;
   /** The worker said it is ready and got its configuration (models go only to configured workers). */
@@ -85,6 +88,7 @@ export class WorkerSupervisor {
         quickExits: 0,
         replaceTimer: undefined,
         pools: [],
+        traffic: [],
         addresses: [],
         cut: false,
         configured: false,
@@ -118,6 +122,11 @@ export class WorkerSupervisor {
   /** Every worker's latest pool report, by slot (with --admin). */
   pools(): { slot: number; pools: readonly PoolReport[] }[] {
     return this.#slots.filter((s) => s.worker).map((s) => ({ slot: s.slot, pools: s.pools }));
+  }
+
+  /** Every worker's latest traffic report (endpoints and their health), by slot (with --admin). */
+  traffic(): { slot: number; traffic: readonly TrafficFacts[] }[] {
+    return this.#slots.filter((s) => s.worker).map((s) => ({ slot: s.slot, traffic: s.traffic }));
   }
 
   /** What the workers bound (the prober never dials them). */
@@ -221,6 +230,8 @@ export class WorkerSupervisor {
         return;
       case 'stats':
         entry.pools = message.pools;
+        entry.traffic = message.traffic ?? [];
+        this.#options.onStats?.(entry.slot);
         return;
       case 'drained':
         if (message.cut) entry.cut = true;
@@ -231,8 +242,9 @@ export class WorkerSupervisor {
   #onExit(entry: Slot, worker: Worker, code: number | null, signal: string | null): void {
     if (entry.worker !== worker) return;
     entry.worker = undefined;
-    this.#options.onRetired?.(entry.slot, entry.pools);
+    this.#options.onRetired?.(entry.slot, entry.pools, entry.traffic);
     entry.pools = [];
+    entry.traffic = [];
     entry.addresses = [];
     for (const check of [...this.#exited]) check();
     if (this.#stopping) return;
