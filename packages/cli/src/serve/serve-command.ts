@@ -3,15 +3,7 @@
 // endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
 import type { AddressInfo } from 'node:net';
-import {
-  createProxy,
-  FrontendTls,
-  HandshakeProber,
-  healthCheckHandshakes,
-  mergeHandshakeVerdicts,
-  UpstreamDenyList,
-  withHandshakeConditions,
-} from '@kupstream/agent';
+import { createProxy, FrontendTls } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
@@ -19,6 +11,7 @@ import { servedCount } from '../translate/diagnostics-summary.js';
 import { StartupError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { fileModelSource } from './file-model-source.js';
+import { createHandshakePublisher } from './handshake-publisher.js';
 import { L4Listeners } from './l4-listeners.js';
 import { drainListeners, ListenerSet } from './listener-set.js';
 import { TlsConnections } from './tls-connections.js';
@@ -77,29 +70,14 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     }
     // Handshake truth: each TLS upstream dialed with its identity and trust every interval;
     // the verdicts become status conditions (shown by the admin server) and log lines.
-    const prober =
-      flags.probeUpstreamsMs !== undefined
-        ? new HandshakeProber({ credentials, resolve, deny: new UpstreamDenyList(denyUpstreams), intervalMs: flags.probeUpstreamsMs })
-        : undefined;
-    let latest: { update: ModelUpdate } | undefined;
-    // Handshake truth from the prober and from active health checks (an endpoint refusing our
-    // identity or trust), one verdict per upstream, for the condition, metrics and the badge.
-    const handshakes = () => mergeHandshakeVerdicts(prober?.verdicts, healthCheckHandshakes(proxy.stats().traffic));
-    const publish = () => {
-      if (!latest) return;
-      const { result, translationMs } = latest.update;
-      const verdicts = handshakes();
-      const shown =
-        verdicts.size > 0
-          ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, verdicts, new Date()) })
-          : result;
-      admin?.setModel(shown, { translationMs, credentials: result.credentials });
-    };
-    prober?.on('change', (verdicts) => {
-      for (const verdict of verdicts.values())
-        if (!verdict.ok) log.warn(`upstream ${verdict.upstream}: TLS handshake failed: ${verdict.code ?? 'failed'}`);
-      admin?.setHandshakes(handshakes().values());
-      publish();
+    const publisher = createHandshakePublisher({
+      probeIntervalMs: flags.probeUpstreamsMs,
+      credentials,
+      resolve,
+      denyUpstreams,
+      traffic: () => proxy.stats().traffic,
+      admin: () => admin,
+      log,
     });
     proxy.on('endpoint', (event) => {
       if (event.type === 'ejected')
@@ -110,11 +88,10 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
           log.warn(
             `upstream ${event.upstream}: health check of ${event.endpoint} refused: ${event.code ?? 'failed'} (a configuration error; the endpoint is not ejected)`,
           );
-        admin?.setHandshakes(handshakes().values());
-        publish();
+        publisher.refresh();
       }
     });
-    stopProber = () => prober?.close();
+    stopProber = () => publisher.close();
     const apply = (update: ModelUpdate) => {
       const { result } = update;
       proxy.update(result, result.credentials);
@@ -124,9 +101,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       l4Tls.update(result, result.credentials);
       // The proxy first: a listener opened for a new endpoint finds its route at once.
       void l4.sync(result);
-      latest = { update };
-      publish();
-      prober?.update(result);
+      publisher.show(update);
     };
     const first = await untilAborted(source.start(apply), io.signal);
     if (first === 'aborted') {

@@ -6,14 +6,8 @@
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { AdminRuntime } from '@kupstream/admin';
-import {
-  HandshakeProber,
-  healthCheckHandshakes,
-  mergeHandshakeVerdicts,
-  UpstreamDenyList,
-  withHandshakeConditions,
-} from '@kupstream/agent';
-import { createTranslationResult, CredentialStore } from '@kupstream/core';
+import { healthCheckHandshakes } from '@kupstream/agent';
+import { CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../../args/args.js';
 import { StartupError } from '../../errors.js';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.js';
@@ -21,6 +15,7 @@ import { writeOut, type CliIo } from '../../io.js';
 import type { Logger } from '../../log/log.js';
 import { servedCount } from '../../translate/diagnostics-summary.js';
 import { fileModelSource } from '../file-model-source.js';
+import { createHandshakePublisher } from '../handshake-publisher.js';
 import type { ModelSource, ModelUpdate } from '../model-source.js';
 import { resolveFromOverrides } from '../resolve-overrides.js';
 import { formatMs, untilAborted } from '../serve-command.js';
@@ -56,8 +51,17 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
   let supervisor: WorkerSupervisor | undefined;
   let started = false;
   let stopProber = () => undefined as void;
-  let publish = () => undefined as void;
   let checkedKey = '[]';
+  // The prober's verdicts and the workers' health checks, shown with each model by the admin server.
+  const publisher = createHandshakePublisher({
+    probeIntervalMs: flags.probeUpstreamsMs,
+    credentials,
+    resolve,
+    denyUpstreams,
+    traffic,
+    admin: () => admin,
+    log,
+  });
   try {
     admin =
       flags.admin !== undefined
@@ -102,34 +106,11 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
         const key = JSON.stringify(healthCheckHandshakes(traffic()).map((v) => [v.upstream, v.ok, v.code]));
         if (key === checkedKey) return;
         checkedKey = key;
-        admin?.setHandshakes(handshakes().values());
-        publish();
+        publisher.refresh();
       },
       onChange: (workers) => admin?.setWorkers(workers),
     });
-    const prober =
-      flags.probeUpstreamsMs !== undefined
-        ? new HandshakeProber({ credentials, resolve, deny: new UpstreamDenyList(denyUpstreams), intervalMs: flags.probeUpstreamsMs })
-        : undefined;
-    let latest: { update: ModelUpdate } | undefined;
-    const handshakes = () => mergeHandshakeVerdicts(prober?.verdicts, healthCheckHandshakes(traffic()));
-    publish = () => {
-      if (!latest) return;
-      const { result, translationMs } = latest.update;
-      const verdicts = handshakes();
-      const shown =
-        verdicts.size > 0
-          ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, verdicts, new Date()) })
-          : result;
-      admin?.setModel(shown, { translationMs, credentials: result.credentials });
-    };
-    prober?.on('change', (verdicts) => {
-      for (const verdict of verdicts.values())
-        if (!verdict.ok) log.warn(`upstream ${verdict.upstream}: TLS handshake failed: ${verdict.code ?? 'failed'}`);
-      admin?.setHandshakes(handshakes().values());
-      publish();
-    });
-    stopProber = () => prober?.close();
+    stopProber = () => publisher.close();
     const workers = supervisor;
     const apply = (update: ModelUpdate) => {
       const { result } = update;
@@ -138,9 +119,7 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
       // An L4 endpoint that left the model is announced again should it come back.
       const l4 = new Set(result.endpoints.map((e) => e.url));
       for (const line of printed) if (!l4.has(/forwarding (\S+) on /.exec(line)?.[1] ?? '')) printed.delete(line);
-      latest = { update };
-      publish();
-      prober?.update(result);
+      publisher.show(update);
     };
     // The workers load while the input is read; they listen once they get the first model.
     supervisor.start();
@@ -155,7 +134,7 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
     admin?.setReady(true);
     for (const { port, address } of urls.gatewayPorts)
       await writeOut(io.stdout, `kupstream: gateway listener port ${port} on ${address} (TLS while its endpoints are https://)\n`);
-    const served = latest ? servedCount(latest.update.result) : '0 endpoints';
+    const served = publisher.latest ? servedCount(publisher.latest.result) : '0 endpoints';
     await writeOut(io.stdout, `kupstream: serving ${served} on ${urls.listen} (${flags.workers} workers)\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
