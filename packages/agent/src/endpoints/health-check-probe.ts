@@ -130,32 +130,33 @@ function authority(upstream: Upstream): { host: string; scheme: 'http' | 'https'
   return { host: target.port === defaultPort ? bracketed : `${bracketed}:${target.port}`, scheme: target.secure ? 'https' : 'http' };
 }
 
+/**
+ * One check request's deadline and abandonment: `failed` runs once with the typed error
+ * (`response_timeout`, or `proxy_closed` when the checker stops), unless `settle()` came first.
+ * `settle()` says whether this call settled it.
+ */
+function guardRequest(upstream: Upstream, timeoutMs: number, signal: AbortSignal, failed: (err: Error) => void): (err?: Error) => boolean {
+  let settled = false;
+  const settle = (err?: Error): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    if (err) failed(err);
+    return true;
+  };
+  const context = { phase: 'request' as const, upstream: upstream.name };
+  const timer = setTimeout(
+    () => settle(new UpstreamError('response_timeout', `no response to the health check within ${timeoutMs} ms`, context)),
+    timeoutMs,
+  );
+  const onAbort = () => settle(new UpstreamError('proxy_closed', 'health check abandoned', context));
+  signal.addEventListener('abort', onAbort, { once: true });
+  return settle;
+}
+
 function requestHttp1(socket: net.Socket, upstream: Upstream, path: string, timeoutMs: number, signal: AbortSignal): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        fail(
-          new UpstreamError('response_timeout', `no response to the health check within ${timeoutMs} ms`, {
-            phase: 'request',
-            upstream: upstream.name,
-          }),
-        ),
-      timeoutMs,
-    );
-    const onAbort = () => fail(new UpstreamError('proxy_closed', 'health check abandoned', { phase: 'request', upstream: upstream.name }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    let settled = false;
-    const done = () => {
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    function fail(err: Error) {
-      if (settled) return;
-      done();
-      req.destroy();
-      reject(err);
-    }
     const req = http.request(
       {
         method: 'GET',
@@ -164,14 +165,17 @@ function requestHttp1(socket: net.Socket, upstream: Upstream, path: string, time
         createConnection: () => socket,
       },
       (res) => {
-        if (settled) return;
-        done();
+        if (!settle()) return;
         // The head is the verdict; the body is not read.
         res.on('error', () => undefined);
         resolve(res.statusCode ?? 0);
       },
     );
-    req.on('error', fail);
+    const settle = guardRequest(upstream, timeoutMs, signal, (err) => {
+      req.destroy();
+      reject(err);
+    });
+    req.on('error', (err) => settle(err));
     req.end();
   });
 }
@@ -180,38 +184,17 @@ function requestHttp2(socket: net.Socket, upstream: Upstream, path: string, time
   return new Promise<number>((resolve, reject) => {
     const { host, scheme } = authority(upstream);
     const session = http2.connect(`${scheme}://${host}`, { createConnection: () => socket });
-    const timer = setTimeout(
-      () =>
-        fail(
-          new UpstreamError('response_timeout', `no response to the health check within ${timeoutMs} ms`, {
-            phase: 'request',
-            upstream: upstream.name,
-          }),
-        ),
-      timeoutMs,
-    );
-    const onAbort = () => fail(new UpstreamError('proxy_closed', 'health check abandoned', { phase: 'request', upstream: upstream.name }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    let settled = false;
-    const finish = () => {
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+    const settle = guardRequest(upstream, timeoutMs, signal, (err) => {
       session.destroy();
-    };
-    function fail(err: Error) {
-      if (settled) return;
-      finish();
       reject(err);
-    }
-    session.on('error', fail);
+    });
+    session.on('error', (err) => settle(err));
     const stream = session.request({ ':method': 'GET', ':path': path, ':authority': host, ':scheme': scheme, 'user-agent': USER_AGENT });
-    stream.on('error', fail);
+    stream.on('error', (err) => settle(err));
     stream.on('response', (headers) => {
-      if (settled) return;
-      const status = Number(headers[':status'] ?? 0);
-      finish();
-      resolve(status);
+      if (!settle()) return;
+      session.destroy();
+      resolve(Number(headers[':status'] ?? 0));
     });
     stream.end();
   });
