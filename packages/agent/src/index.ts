@@ -49,6 +49,15 @@ export { parseClientHello, readClientHello } from './listeners/client-hello.js';
 export type { ClientHelloOutcome, HelloRead } from './listeners/client-hello.js';
 export type { ListenerContext } from './listeners/listener-context.js';
 
+// Listening for a model: HTTP/1.1 + h2c + TLS per listener port, and L4 endpoints (what `kupstream serve` runs).
+export { ListenerSet, ProtocolServers, drainListeners, sniffPreface } from './serving/listener-set.js';
+export type { ListenerSetOptions, TlsAcceptor, UpgradeListener } from './serving/listener-set.js';
+export { L4Listeners } from './serving/l4-listeners.js';
+export type { L4ListenerOptions } from './serving/l4-listeners.js';
+export { TlsConnections } from './serving/tls-connections.js';
+export { DEFAULT_LISTENER_LABELS, ListenError } from './serving/listen-options.js';
+export type { HostPort, GatewayPortMapping, L4Mapping, ListenerLog, ListenerLabels } from './serving/listen-options.js';
+
 // Building blocks, shareable between dialers.
 export { SecureContextCache, secureContextCacheFor } from './secure-context-cache.js';
 export type { ContextEntry, ContextRequest } from './secure-context-cache.js';

@@ -29,6 +29,11 @@ export class StartupError extends Error {
   readonly exitCode: ExitCodeValue = ExitCode.badInput;
 }
 
+/** An address the agent's listeners could not bind (ListenError) becomes the StartupError it is here. */
+export function asStartupError(error: unknown): unknown {
+  return error instanceof Error && error.name === 'ListenError' ? new StartupError(error.message) : error;
+}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -1,11 +1,8 @@
 // Parsers for flag values. Each throws a UsageError that says what was expected.
-import { UpstreamDenyList } from '@kupstream/agent';
+import { UpstreamDenyList, type HostPort, type L4Mapping } from '@kupstream/agent';
 import { UsageError } from '../errors.js';
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export type { HostPort } from '@kupstream/agent';
 
 /** An upstream `host:port` mapped to the address to dial instead (like curl's --resolve). */
 export interface ResolveOverride {
@@ -83,12 +80,8 @@ export function parseDuration(flag: string, value: string): number {
   return ms;
 }
 
-/** An L4 endpoint URL mapped to the local address its listener binds (`--l4 URL=HOST:PORT`). */
-export interface L4Mapping {
-  /** The endpoint URL as the model writes it: lower-case, `tls://` without `:443`. */
-  url: string;
-  to: HostPort;
-}
+/** An L4 endpoint URL mapped to the local address its listener binds (`--l4 URL=HOST:PORT`): the agent's L4Mapping. */
+export type { L4Mapping } from '@kupstream/agent';
 
 /** `tcp://host:port=HOST:PORT` or `tls://host[:443]=HOST:PORT` (port 0: any free port). */
 export function parseL4Mapping(value: string): L4Mapping {

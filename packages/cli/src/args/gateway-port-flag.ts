@@ -1,14 +1,12 @@
 // `serve --gateway-port PORT=HOST:PORT` (repeatable): the Gateway listeners on port PORT are
 // served on the local address HOST:PORT, routed by that port; `--listen` serves every port
 // not mapped. Parsed and checked here, eagerly, with an error that says what to write.
+import type { GatewayPortMapping } from '@kupstream/agent';
 import { UsageError } from '../errors.js';
-import { parseHostPort, type HostPort } from './flag-values.js';
+import { parseHostPort } from './flag-values.js';
 
-export interface GatewayPortMapping {
-  /** The listener port of the model (the endpoint URL's port: 80 for http://, 443 for https:// without one). */
-  port: number;
-  to: HostPort;
-}
+/** `--gateway-port PORT=HOST:PORT`: the agent's GatewayPortMapping. */
+export type { GatewayPortMapping } from '@kupstream/agent';
 
 const EXAMPLE = 'expected PORT=HOST:PORT, e.g. --gateway-port 443=127.0.0.1:8443';
 

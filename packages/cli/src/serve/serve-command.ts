@@ -3,18 +3,16 @@
 // endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
 import type { AddressInfo } from 'node:net';
-import { createProxy, FrontendTls } from '@kupstream/agent';
+import { createProxy, drainListeners, FrontendTls, L4Listeners, ListenerSet, TlsConnections } from '@kupstream/agent';
 import { createTranslationResult, CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
 import { servedCount } from '../translate/diagnostics-summary.js';
-import { StartupError } from '../errors.js';
+import { asStartupError, StartupError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { fileModelSource } from './file-model-source.js';
 import { createHandshakePublisher } from './handshake-publisher.js';
-import { L4Listeners } from './l4-listeners.js';
-import { drainListeners, ListenerSet } from './listener-set.js';
-import { TlsConnections } from './tls-connections.js';
+import { SERVE_LISTENER_LABELS } from './listener-labels.js';
 import { writeOut, type CliIo } from '../io.js';
 import type { Logger } from '../log/log.js';
 import type { ModelSource, ModelUpdate } from './model-source.js';
@@ -49,6 +47,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
   proxy.on('upstreamError', upstreamErrorLogger(log));
   const l4Tls = new FrontendTls({ scheme: 'tls', minVersion: flags.tlsMinVersion });
   const l4 = new L4Listeners({
+    labels: SERVE_LISTENER_LABELS,
     host: flags.listen.host,
     mappings: flags.l4,
     proxy,
@@ -111,6 +110,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     // Each listener's servers carry the agent's header, request, keep-alive and idle timeouts
     // and header size bound, so idle or half-open clients cannot hold them.
     listeners = new ListenerSet({
+      labels: SERVE_LISTENER_LABELS,
       listen: flags.listen,
       gatewayPorts: flags.gatewayPorts,
       proxy,
@@ -121,7 +121,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       l4,
       log,
     });
-    const urls = await listeners.start();
+    const urls = await listeners.start().catch((error: unknown) => Promise.reject(asStartupError(error)));
     await l4.idle();
     started = true;
     admin?.setReady(true);

@@ -5,14 +5,22 @@
 // primary's admin server when it runs one.
 import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createProxy, FrontendTls, type Proxy } from '@kupstream/agent';
+import {
+  createProxy,
+  drainListeners,
+  FrontendTls,
+  L4Listeners,
+  ListenerSet,
+  TlsConnections,
+  type Proxy,
+  type UpgradeListener,
+} from '@kupstream/agent';
 import { createTranslationResult, type TranslationResult, type UpstreamEndpointMap } from '@kupstream/core';
 import type { TrafficFacts } from '@kupstream/admin';
 import type { Logger } from '../../log/log.js';
-import { L4Listeners } from '../l4-listeners.js';
-import { drainListeners, ListenerSet, type UpgradeListener } from '../listener-set.js';
+import { asStartupError } from '../../errors.js';
+import { SERVE_LISTENER_LABELS } from '../listener-labels.js';
 import { resolveFromOverrides } from '../resolve-overrides.js';
-import { TlsConnections } from '../tls-connections.js';
 import { upstreamErrorLogger } from '../upstream-error-log.js';
 import type { PoolReport, WorkerConfig, WorkerMessage } from './worker-messages.js';
 import { WorkerTraffic } from './worker-traffic.js';
@@ -49,6 +57,7 @@ export class WorkerDataPlane {
     this.#frontendTls = new FrontendTls({ minVersion: config.tlsMinVersion });
     this.#l4Tls = new FrontendTls({ scheme: 'tls', minVersion: config.tlsMinVersion });
     this.#l4 = new L4Listeners({
+      labels: SERVE_LISTENER_LABELS,
       host: config.listen.host,
       mappings: config.l4,
       proxy: this.proxy,
@@ -95,6 +104,7 @@ export class WorkerDataPlane {
   async listen(): Promise<{ listen: string; gatewayPorts: { port: number; address: string }[] }> {
     const instrumentation = this.#instrumentation;
     this.#listeners = new ListenerSet({
+      labels: SERVE_LISTENER_LABELS,
       listen: this.#config.listen,
       gatewayPorts: this.#config.gatewayPorts,
       proxy: this.proxy,
@@ -103,7 +113,7 @@ export class WorkerDataPlane {
       l4: this.#l4,
       log: this.#log,
     });
-    const urls = await this.#listeners.start();
+    const urls = await this.#listeners.start().catch((error: unknown) => Promise.reject(asStartupError(error)));
     await this.#l4.idle();
     return urls;
   }

@@ -1,12 +1,12 @@
-// The TLS side of serve's --gateway-port listeners: connections to a listener port whose
+// The TLS side of the mapped listener ports (listener-set.ts): connections to a listener port whose
 // endpoints are https:// go through the agent's FrontendTls (ClientHello, SNI-chosen
 // certificate, client certificates), then to HTTP/2 or HTTP/1.1 by the ALPN outcome.
 // Refusals are logged once per reason and name (never with key material) and counted.
 import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { clientIdentityFor, type FrontendTls } from '@kupstream/agent';
-import type { Logger } from '../log/log.js';
+import { clientIdentityFor, type FrontendTls } from '../listeners/frontend-tls.js';
+import type { ListenerLog } from './listen-options.js';
 import type { ProtocolServers, TlsAcceptor } from './listener-set.js';
 
 /** Refusal reasons already logged, so a client retrying in a loop does not flood the log. */
@@ -14,10 +14,10 @@ const MAX_REMEMBERED_REFUSALS = 1000;
 
 export class TlsConnections implements TlsAcceptor {
   readonly #frontend: FrontendTls;
-  readonly #log: Logger;
+  readonly #log: ListenerLog;
   readonly #logged = new Set<string>();
 
-  constructor(frontend: FrontendTls, log: Logger) {
+  constructor(frontend: FrontendTls, log: ListenerLog) {
     this.#frontend = frontend;
     this.#log = log;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { ProtocolServers, sniffPreface } from '../src/serve/listener-set.js';
+import { ProtocolServers, sniffPreface } from '../src/serving/listener-set.js';
 
 /** A loopback server whose connections go to `accept`; returns its port and a closer. */
 async function serverFor(accept: (socket: net.Socket) => void): Promise<{ port: number; close: () => void }> {

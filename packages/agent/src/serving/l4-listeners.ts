@@ -1,29 +1,32 @@
-// The L4 side of `serve`: one TCP listener per tcp:// and tls:// endpoint of the model,
-// bound on the --listen host at the endpoint URL's port (or where --l4 says), opened and
+// The L4 listeners of a model: one TCP listener per tcp:// and tls:// endpoint, bound on the
+// host's address at the endpoint URL's port (or where an `L4Mapping` says), opened and
 // closed as the model changes. Bytes are forwarded by the agent's connectionHandler.
 // tls:// endpoints on one address share its listener: each connection's ClientHello (SNI)
 // picks the endpoint, whose TLS is terminated with its own certificate when the model gives
 // one (tlsTermination, client certificates too) and passed through untouched otherwise.
-// Endpoints on a port mapped by `--gateway-port` are not bound here: the HTTP listener of that
+// Endpoints on a mapped listener port (`gatewayPorts`) are not bound here: the HTTP listener of that
 // address hands their connections over (`acceptMapped`), so one Gateway port can carry TLS
 // routes by SNI beside HTTPS listeners, as it does in a cluster.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { readClientHello, type FrontendTls, type Proxy } from '@kupstream/agent';
+import { readClientHello } from '../listeners/client-hello.js';
+import type { FrontendTls } from '../listeners/frontend-tls.js';
+import type { Proxy } from '../proxy.js';
 import type { Endpoint, TranslationModel } from '@kupstream/core';
-import type { HostPort, L4Mapping } from '../args/flag-values.js';
-import type { Logger } from '../log/log.js';
+import { DEFAULT_LISTENER_LABELS, type HostPort, type L4Mapping, type ListenerLabels, type ListenerLog } from './listen-options.js';
 
 export interface L4ListenerOptions {
-  /** The --listen host: where L4 listeners bind unless --l4 says otherwise. */
+  /** Where L4 listeners bind unless a mapping says otherwise (`kupstream serve`: the --listen host). */
   host: string;
   mappings: readonly L4Mapping[];
   proxy: Pick<Proxy, 'connectionHandler'>;
-  log: Logger;
-  /** Writes one line on stdout (the listener's address, as the serving line does). */
+  log: ListenerLog;
+  /** How messages name mappings (default DEFAULT_LISTENER_LABELS). */
+  labels?: ListenerLabels;
+  /** Says where an endpoint is forwarded (`kupstream: forwarding URL on ADDRESS`; serve prints it on stdout). */
   announce: (line: string) => Promise<void>;
   /** Terminates the TLS of tls:// endpoints that have a certificate (a FrontendTls for scheme tls). */
   tls?: FrontendTls;
-  /** Listener ports served at a `--gateway-port` address: their L4 endpoints come through `acceptMapped`. */
+  /** Listener ports with an address of their own in the ListenerSet: their L4 endpoints come through `acceptMapped`. */
   gatewayPorts?: readonly number[];
 }
 
@@ -78,7 +81,7 @@ export class L4Listeners {
   /** Every listener ever opened, until closed, and every connection accepted, until it ends: for `cut()`. */
   readonly #servers = new Set<Server>();
   readonly #sockets = new Set<Socket>();
-  /** L4 endpoints by `--gateway-port` listener port (the model of the last sync). */
+  /** L4 endpoints by mapped listener port (the model of the last sync). */
   #mapped = new Map<number, Set<string>>();
   /** Endpoints not listened for, with the reason already warned about: one warning each, not one per reload. */
   readonly #skipped = new Map<string, string>();
@@ -152,7 +155,7 @@ export class L4Listeners {
       const next = plan.get(url);
       if (next !== undefined && typeof next !== 'string') continue;
       this.#open.delete(url);
-      // Connections already forwarded stay up until either side ends them (or serve stops);
+      // Connections already forwarded stay up until either side ends them (or the host stops);
       // a shared tls:// listener stays for the endpoints left on it.
       const group = [...this.#tlsGroups.entries()].find(([, g]) => g.server === server);
       group?.[1].urls.delete(url);
@@ -169,7 +172,10 @@ export class L4Listeners {
     if (!this.#synced) {
       this.#synced = true;
       for (const url of this.#mappings.keys()) {
-        if (!plan.has(url)) log.warn(`--l4 ${url} names no tcp:// or tls:// endpoint of the model (yet)`);
+        if (!plan.has(url))
+          log.warn(
+            `${(this.#options.labels ?? DEFAULT_LISTENER_LABELS).l4Mapping(url)} names no tcp:// or tls:// endpoint of the model (yet)`,
+          );
       }
     }
     for (const [url, address] of plan) {
@@ -183,7 +189,7 @@ export class L4Listeners {
     }
   }
 
-  /** Where the endpoint's listener binds (or the `--gateway-port` listener port that serves it), or why it is not opened. */
+  /** Where the endpoint's listener binds (or the mapped listener port that serves it), or why it is not opened. */
   #addressFor(endpoint: Endpoint): HostPort | { gatewayPort: number } | string {
     // The model asks for TLS terminated here with its own server certificate: passing the
     // client's TLS through instead would break that promise.
@@ -230,7 +236,7 @@ export class L4Listeners {
         bound.code === 'EADDRINUSE'
           ? 'the address is in use'
           : bound.code === 'EACCES'
-            ? 'permission denied (a port below 1024 needs privileges; see --l4)'
+            ? `permission denied (a port below 1024 needs privileges; ${(this.#options.labels ?? DEFAULT_LISTENER_LABELS).privilegedPortHint})`
             : bound.code === 'EADDRNOTAVAIL'
               ? 'the address is not local'
               : bound.message;
@@ -247,7 +253,7 @@ export class L4Listeners {
     await announce(`kupstream: forwarding ${url} on ${host}:${bound.port}\n`);
   }
 
-  /** One line per endpoint newly served through a `--gateway-port` listener, as for the ones bound here. */
+  /** One line per endpoint newly served through a mapped listener, as for the ones bound here. */
   async #announceMapped(next: Map<number, Set<string>>): Promise<void> {
     for (const [port, urls] of next)
       for (const url of urls)
@@ -259,13 +265,13 @@ export class L4Listeners {
           this.#options.log.line(`stopped forwarding ${url}: the endpoint left the model (open connections continue)`);
   }
 
-  /** Whether the model has tcp:// or tls:// endpoints on this `--gateway-port` listener port. */
+  /** Whether the model has tcp:// or tls:// endpoints on this mapped listener port. */
   servesPort(port: number): boolean {
     return (this.#mapped.get(port)?.size ?? 0) > 0;
   }
 
   /**
-   * A connection to a `--gateway-port` address whose port has L4 endpoints: a tcp:// endpoint
+   * A connection to a mapped listener port's address whose port has L4 endpoints: a tcp:// endpoint
    * takes it; for tls:// ones its ClientHello picks the endpoint. When HTTPS listeners share
    * the port (`sharedWithHttps`), a server name that none of the tls:// endpoints covers goes
    * to `otherwise`, bytes intact; alone on the port, a lone endpoint takes every name.

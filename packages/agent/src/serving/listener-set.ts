@@ -1,5 +1,6 @@
-// The HTTP listeners of `serve`: the --listen address (every listener port not mapped) and one
-// address per `--gateway-port PORT=HOST:PORT` (routed by PORT). Each accepts plain HTTP/1.1
+// The HTTP listeners of a model (what `kupstream serve` runs, and any host embedding the proxy
+// can): a main address (every listener port not mapped) and one address per mapped listener
+// port (`GatewayPortMapping`, routed by that port). Each accepts plain HTTP/1.1
 // and h2c with prior knowledge on one port (the HTTP/2 preface is sniffed), or TLS when the
 // model's endpoints on the port are https:// (see tls-connections.ts). What a connection gets
 // is decided when it arrives, against the model of that moment, so listeners follow reloads.
@@ -7,11 +8,19 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { applyServerTimeouts, DEFAULT_SERVER_TIMEOUTS, type ClientIdentity, type ListenerContext, type Proxy } from '@kupstream/agent';
-import { StartupError } from '../errors.js';
-import type { HostPort } from '../args/flag-values.js';
-import type { GatewayPortMapping } from '../args/gateway-port-flag.js';
-import type { Logger } from '../log/log.js';
+import type { ClientIdentity } from '../listeners/client-identity.js';
+import type { ListenerContext } from '../listeners/listener-context.js';
+import type { Proxy } from '../proxy.js';
+import { applyServerTimeouts } from '../server-timeouts.js';
+import { DEFAULT_SERVER_TIMEOUTS } from '../timeouts/defaults.js';
+import {
+  DEFAULT_LISTENER_LABELS,
+  ListenError,
+  type GatewayPortMapping,
+  type HostPort,
+  type ListenerLabels,
+  type ListenerLog,
+} from './listen-options.js';
 import type { L4Listeners } from './l4-listeners.js';
 
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
@@ -38,9 +47,11 @@ export interface ListenerSetOptions {
   /** Wraps each Upgrade listener the same way. */
   instrumentUpgrade?: (handler: UpgradeListener) => UpgradeListener;
   tls?: TlsAcceptor;
-  /** The L4 endpoints on `--gateway-port` ports (l4-listeners.ts): their connections are handed over. */
+  /** The L4 endpoints on mapped listener ports (l4-listeners.ts): their connections are handed over. */
   l4?: Pick<L4Listeners, 'servesPort' | 'acceptMapped'>;
-  log: Logger;
+  log: ListenerLog;
+  /** How messages name the addresses (default DEFAULT_LISTENER_LABELS). */
+  labels?: ListenerLabels;
 }
 
 /** The HTTP/1.1 and HTTP/2 servers one listener hands its connections to (they never listen themselves). */
@@ -148,7 +159,7 @@ export class ListenerSet {
     this.#options = options;
   }
 
-  /** Binds --listen, then every --gateway-port address; returns the URLs, --listen's first. */
+  /** Binds the main address, then every mapped port's; returns the URLs, the main one first. */
   async start(): Promise<{ listen: string; gatewayPorts: { port: number; address: string }[] }> {
     const { listen, gatewayPorts } = this.#options;
     const mapped = new Set(gatewayPorts.map((m) => m.port));
@@ -168,7 +179,7 @@ export class ListenerSet {
     return { listen: main, gatewayPorts: out };
   }
 
-  /** The bound addresses (--listen first). */
+  /** The bound addresses (the main one first). */
   addresses(): AddressInfo[] {
     const out: AddressInfo[] = [];
     for (const { server } of this.#bound) {
@@ -206,7 +217,8 @@ export class ListenerSet {
       if (gatewayPort !== undefined && l4?.servesPort(gatewayPort)) l4.acceptMapped(socket, gatewayPort, https, toHttp);
       else toHttp(socket);
     });
-    const flag = gatewayPort === undefined ? '--listen' : `--gateway-port ${gatewayPort}`;
+    const labels = this.#options.labels ?? DEFAULT_LISTENER_LABELS;
+    const flag = gatewayPort === undefined ? labels.main : labels.gatewayPort(gatewayPort);
     const which = gatewayPort === undefined ? '' : ` (${flag})`;
     const bound = await new Promise<AddressInfo>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
@@ -218,7 +230,7 @@ export class ListenerSet {
               : error.code === 'EACCES'
                 ? 'permission denied'
                 : error.message;
-        reject(new StartupError(`cannot listen on ${address.host}:${address.port}${which}: ${why}`));
+        reject(new ListenError(`cannot listen on ${address.host}:${address.port}${which}: ${why}`, error.code));
       });
       server.listen(address.port, address.host, () => resolve(server.address() as AddressInfo));
     });
