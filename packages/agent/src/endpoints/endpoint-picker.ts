@@ -33,6 +33,11 @@ export interface PickerState {
  * The index of the endpoint for the next request, or undefined when none may take one.
  * `random` returns [0, 1).
  */
+/** A host's `random` is trusted to give [0, 1); anything else (NaN, 1, negative) counts as 0, never as no endpoint. */
+function unit(value: number): number {
+  return value >= 0 && value < 1 ? value : 0;
+}
+
 export function pickEndpoint(
   endpoints: readonly PickableEndpoint[],
   policy: LoadBalancer,
@@ -52,8 +57,8 @@ export function pickEndpoint(
   }
   // Two distinct candidates at random; the one with fewer requests in progress (the first on a tie).
   const n = candidates.length;
-  const a = Math.min(n - 1, Math.floor(random() * n));
-  let b = Math.min(n - 2, Math.floor(random() * (n - 1)));
+  const a = Math.min(n - 1, Math.floor(unit(random()) * n));
+  let b = Math.min(n - 2, Math.floor(unit(random()) * (n - 1)));
   if (b >= a) b++;
   const first = candidates[a]!;
   const second = candidates[b]!;
