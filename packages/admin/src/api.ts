@@ -13,7 +13,7 @@ import type {
   Upstream,
 } from '@kupstream/core';
 import type { HandshakeFacts, PoolStats } from './metrics.js';
-import { EXPIRY_WARNING_DAYS } from '@kupstream/core';
+import { EXPIRY_WARNING_DAYS } from '@kupstream/core/building-blocks';
 import type { RequestLog, RequestRecord } from './request-log.js';
 
 /** What the host tells the admin server on every call. */

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { UpgradeListener } from '@kupstream/admin';
 import { applyServerTimeouts, DEFAULT_SERVER_TIMEOUTS, type ClientIdentity, type ListenerContext, type Proxy } from '@kupstream/agent';
 import { StartupError } from '../errors.js';
 import type { HostPort } from '../args/flag-values.js';
@@ -14,10 +14,11 @@ import type { GatewayPortMapping } from '../args/gateway-port-flag.js';
 import type { Logger } from '../log/log.js';
 import type { L4Listeners } from './l4-listeners.js';
 
+/** A Node 'upgrade' listener: one type, the admin server's, which instruments them. */
+export type { UpgradeListener };
+
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-
-export type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** Something that accepts a socket whose first bytes are TLS (a ClientHello): tls-connections.ts. */
 export interface TlsAcceptor {

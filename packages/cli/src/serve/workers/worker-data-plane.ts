@@ -6,7 +6,8 @@
 import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createProxy, FrontendTls, type Proxy } from '@kupstream/agent';
-import { createTranslationResult, type TranslationResult, type UpstreamEndpointMap } from '@kupstream/core';
+import type { TranslationResult, UpstreamEndpointMap } from '@kupstream/core';
+import { createTranslationResult } from '@kupstream/core/building-blocks';
 import type { Logger } from '../../log/log.js';
 import { L4Listeners } from '../l4-listeners.js';
 import { drainListeners, ListenerSet, type UpgradeListener } from '../listener-set.js';
