@@ -1,3 +1,6 @@
 import { libraryConfig } from '../../tools/rollup-config.mjs';
 
-export default libraryConfig(import.meta.url);
+// Two entry points: the root for hosts, '@kupstream/core/building-blocks' for translators.
+export default libraryConfig(import.meta.url, {
+  entries: { index: 'src/index.ts', 'building-blocks': 'src/building-blocks.ts' },
+});

@@ -3,7 +3,7 @@
 // what the agent does, so the only risk it carries is disclosure, handled by binding to
 // loopback, refusing foreign Host headers, and scrubbing every JSON answer.
 import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
-import { PROXY_HOP_HEADER } from '@kupstream/core';
+import { PROXY_HOP_HEADER } from '@kupstream/core/building-blocks';
 import type { Logger } from 'pino';
 import { diagnosticsView, endpointsView, requestSummary, statusView, upstreamsView, type AdminState } from './api.js';
 import { assertAdminBind, isLoopbackHost } from './bind-address.js';

@@ -14,7 +14,7 @@ import type {
 } from '@kupstream/core';
 import type { HandshakeFacts, PoolStats } from './metrics.js';
 import { endpointState, type EndpointFacts, type EndpointState, type TrafficFacts } from './traffic-facts.js';
-import { EXPIRY_WARNING_DAYS } from '@kupstream/core';
+import { EXPIRY_WARNING_DAYS } from '@kupstream/core/building-blocks';
 import type { RequestLog, RequestRecord } from './request-log.js';
 
 /** What the host tells the admin server on every call. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createProxy, CredentialStore, UpstreamError, type Proxy } from '@kupstream/agent';
-import { createTranslationResult, type TranslationModel } from '@kupstream/core';
+import type { TranslationModel } from '@kupstream/core';
+import { createTranslationResult } from '@kupstream/core/building-blocks';
 import { startAdmin, type AdminRuntime } from '../src/admin-runtime.js';
 import { AdminBindError } from '../src/bind-address.js';
 import type { RequestSummary, StatusView } from '../src/api.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
-import { CredentialStore, createTranslationResult, type TranslationModel } from '@kupstream/core';
+import { CredentialStore, type TranslationModel } from '@kupstream/core';
+import { createTranslationResult } from '@kupstream/core/building-blocks';
 import { createSeedPki, type SeedPki } from '@kupstream/test-pki';
 import { createAdminServer, type AdminServer } from '../src/admin-server.js';
 import type { AdminState, ResourceStatusView, StatusView, UpstreamView } from '../src/api.js';

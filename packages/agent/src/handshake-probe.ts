@@ -6,7 +6,8 @@
 import { X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type tls from 'node:tls';
-import { parseCertificates, type CredentialStore, type TranslationModel, type Upstream } from '@kupstream/core';
+import type { CredentialStore, TranslationModel, Upstream } from '@kupstream/core';
+import { parseCertificates } from '@kupstream/core/building-blocks';
 import { createUpstreamDialer } from './dialer.js';
 import { classifyUpstreamError, type UpstreamErrorCode } from './upstream-errors.js';
 import type { UpstreamDenyList } from './upstream-deny-list.js';

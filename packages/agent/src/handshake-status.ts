@@ -3,7 +3,8 @@
 // BackendTLSPolicy ancestor whose policy verifies a probed upstream, and on AgentEndpoints.
 // True only when every probed TLS upstream behind it completed a handshake; False carries
 // the typed code (`client_certificate_rejected`, `certificate_untrusted`, ...) as reason.
-import { compareStrings, isRecord, type Condition, type ResourceStatus, type TranslationModel, type Upstream } from '@kupstream/core';
+import type { Condition, ResourceStatus, TranslationModel, Upstream } from '@kupstream/core';
+import { compareStrings, isRecord } from '@kupstream/core/building-blocks';
 import type { HandshakeVerdict } from './handshake-probe.js';
 
 export const HANDSHAKE_CONDITION = 'kupstream.dev/UpstreamHandshake';

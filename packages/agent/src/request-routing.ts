@@ -2,7 +2,8 @@
 // a request (or Upgrade) matches, its filter plan, the backend's upstream, or the typed
 // refusal (404 / 500 / 503 with its `x-kupstream-error` code) when there is none.
 import type http from 'node:http';
-import { PROXY_HOP_HEADER, type Backend, type Upstream } from '@kupstream/core';
+import type { Backend, Upstream } from '@kupstream/core';
+import { PROXY_HOP_HEADER } from '@kupstream/core/building-blocks';
 import { applyFilters, type RequestPlan } from './filters.js';
 import { fromClient } from './http-headers.js';
 import { applyClientIdentity, headersWithIdentity } from './listeners/client-identity.js';

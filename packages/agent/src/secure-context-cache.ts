@@ -5,14 +5,8 @@
 // version is in the key); the old one is dropped when the store says it changed.
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
-import {
-  checkCaBundle,
-  checkKeyPair,
-  type CredentialChange,
-  type CredentialStore,
-  type StoredClientCredential,
-  type TlsVersion,
-} from '@kupstream/core';
+import type { CredentialChange, CredentialStore, StoredClientCredential, TlsVersion } from '@kupstream/core';
+import { checkCaBundle, checkKeyPair } from '@kupstream/core/building-blocks';
 import { UpstreamError } from './upstream-errors.js';
 
 export interface ContextRequest {

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RequestLog, type ProxyResponseEvent, type ProxyUpstreamErrorEvent } from '@kupstream/admin';
-import { createTranslationResult, CredentialStore, type TranslationModel } from '@kupstream/core';
+import { CredentialStore, type TranslationModel } from '@kupstream/core';
+import { createTranslationResult } from '@kupstream/core/building-blocks';
 import { packModel, unpackModel } from '../src/serve/workers/model-transfer.js';
 import { WorkerReports } from '../src/serve/workers/worker-reports.js';
 

@@ -1,7 +1,7 @@
 // The Lease I/O of leader election, apart from its rules (as client-go separates
 // resourcelock from leaderelection): read, create and conditionally update one
 // coordination.k8s.io/v1 Lease, and read and write its leader-election fields.
-import { isRecord } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import { ApiError, type KubeApi } from './api-client.js';
 
 /** The Lease fields leader election uses (`spec` of a coordination.k8s.io/v1 Lease). */

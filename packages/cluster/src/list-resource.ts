@@ -1,7 +1,7 @@
 // One LIST of one resource kind across namespaces: version negotiation (the first
 // served version wins; 404 means "not served"), pagination, and objects made whole
 // (list items of built-in kinds come without apiVersion/kind) or reported as malformed.
-import { isRecord } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import { ApiError, type KubeApi } from './api-client.js';
 import { apiVersionOf, type ResourceKind } from '@kupstream/core';
 import { collectionPath, resourceName } from './resources.js';

@@ -3,7 +3,7 @@
 // non-410 watch error and hands out typed objects; this loop reconnects with backoff,
 // relists on 410 Gone, and keeps objects exactly as served.
 import type { SnapshotStore } from '@kupstream/core';
-import { isRecord } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import { ApiError, type KubeApi, type WatchEvent } from './api-client.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { completeObject, listResource } from './list-resource.js';

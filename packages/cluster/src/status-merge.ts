@@ -2,7 +2,7 @@
 // translators stamp every condition with `now()`, but a condition's lastTransitionTime
 // must only move when its status does (metav1.Condition), and the parent/ancestor
 // entries other controllers own in a shared status must survive our write (Gateway API).
-import { isRecord } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 
 /**
  * `desired` with each condition's lastTransitionTime taken from `previous` when the

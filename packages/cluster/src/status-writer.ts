@@ -2,7 +2,7 @@
 // produced a status for, only when that changes something, and never throws out of
 // the host's loop: every failure is reported and the next translation tries again.
 import type { KubeObject, ResourceStatus, StoredObjectRef } from '@kupstream/core';
-import { isRecord } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, kubeApiOf, type KubeApi } from './api-client.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';

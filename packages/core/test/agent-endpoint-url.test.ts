@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseEndpointUrl, parseUpstreamUrl, sniHost } from '../src/index.js';
+import { parseEndpointUrl, parseUpstreamUrl, sniHost } from '../src/building-blocks.js';
 
 describe('AgentEndpoint URL normalization', () => {
   describe('spec.upstream.url (as ngrok ParseAndSanitizeEndpointURL)', () => {

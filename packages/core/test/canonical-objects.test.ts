@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { canonicalObjects } from '../src/index.js';
+import { canonicalObjects } from '../src/building-blocks.js';
 
 describe('canonicalObjects', () => {
   it('orders by namespace/name, then content, whatever the input order; drops non-objects', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createCa, issue } from '@kupstream/test-pki';
-import { CertificateCache, checkCaBundle, checkKeyPair } from '../src/index.js';
+import { CertificateCache, checkCaBundle, checkKeyPair } from '../src/building-blocks.js';
 
 describe('CertificateCache', () => {
   const now = new Date();

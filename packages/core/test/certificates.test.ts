@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createCa, createSeedPki, issue } from '@kupstream/test-pki';
-import { checkKeyPair, checkCaBundle } from '../src/index.js';
+import { checkKeyPair, checkCaBundle } from '../src/building-blocks.js';
 
 describe('certificates', () => {
   const now = new Date();

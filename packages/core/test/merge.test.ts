@@ -2,10 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createSeedPki, tlsSecret } from '@kupstream/test-pki';
 import {
-  createTranslationResult,
   CredentialStore,
-  endpointUrlKey,
-  makeCondition,
   mergeResults,
   toStableJson,
   translateAgentEndpoints,
@@ -14,6 +11,7 @@ import {
   type TranslationResult,
   type Upstream,
 } from '../src/index.js';
+import { createTranslationResult, endpointUrlKey, makeCondition } from '../src/building-blocks.js';
 
 const now = new Date('2026-06-01T00:00:00Z');
 

@@ -1,7 +1,7 @@
 // trafficForService: the Service's kupstream.dev annotations into UpstreamTraffic, each
 // invalid value a problem naming its annotation (that setting alone keeps its default).
 import assert from 'node:assert/strict';
-import { parseStatusRanges, trafficForService } from '../src/index.js';
+import { parseStatusRanges, trafficForService } from '../src/building-blocks.js';
 
 const annotated = (annotations: Record<string, string>) => ({ metadata: { name: 'web', namespace: 'shop', annotations } });
 

@@ -1,6 +1,6 @@
 // Route parentRefs -> Gateway listeners: sectionName and port, allowedRoutes
 // (namespaces and kinds), hostname intersection and listener isolation.
-import { isRecord } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import type { TranslationContext } from './context.js';
 import { hostnameCovers, hostnameSpecificity, intersectHostnames } from './hostnames.js';
 import { listenerAcceptsRoutes, listenerServes, listenerSupportsKind, type ListenerState } from './listeners.js';

@@ -3,16 +3,9 @@
 // cross-namespace Secrets): the same evaluation as for Gateways, built once per call.
 // The policies' own diagnostics and status belong to the Gateway API translator, so they
 // are kept out of the caller's result.
-import {
-  CertificateCache,
-  type CredentialStore,
-  type ClusterSnapshot,
-  type TlsParameters,
-  type TranslateOptions,
-  type Verification,
-} from '@kupstream/core';
+import type { CredentialStore, ClusterSnapshot, TranslateOptions, Verification } from '@kupstream/core';
+import { CertificateCache, type TlsParameters, canonicalObjects } from '@kupstream/core/building-blocks';
 import { BackendTlsPolicyIndex } from './backend-tls-policy.js';
-import { canonicalObjects } from './canonical-order.js';
 import { buildIndexes, createContext } from './context.js';
 import { resolveGatewayOptions } from './options.js';
 import type { ReferenceRequest } from './reference-grants.js';

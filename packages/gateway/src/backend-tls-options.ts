@@ -13,7 +13,7 @@ import {
   parseTlsVersion,
   TLS_PARAMETER_DEFAULTS,
   type TlsParameters,
-} from '@kupstream/core';
+} from '@kupstream/core/building-blocks';
 
 export const OPTION_DOMAIN = 'kupstream.dev/';
 

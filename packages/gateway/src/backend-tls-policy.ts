@@ -1,6 +1,7 @@
 // BackendTLSPolicy (v1 and the v1alpha3 shape): which Service ports are verified and how.
 // Conflicts on one target (Service + sectionName) go to the oldest policy; a sectioned
 // target beats a sectionless one. Invalid CA material fails closed.
+import type { ResourceRef, SubjectAltName, Verification } from '@kupstream/core';
 import {
   checkCaBundle,
   compareByAge,
@@ -11,11 +12,8 @@ import {
   readObjectValue,
   refOf,
   type Identity,
-  type ResourceRef,
-  type SubjectAltName,
   type TlsParameters,
-  type Verification,
-} from '@kupstream/core';
+} from '@kupstream/core/building-blocks';
 import type { BackendTLSPolicy } from '@kupstream/gateway-api-types';
 import { readBackendTlsOptions } from './backend-tls-options.js';
 import type { TranslationContext } from './context.js';

@@ -1,5 +1,6 @@
 // Route backendRefs (every route kind): kind, ReferenceGrant, Service and port, weight; then
 // the Upstream for one Gateway (its client certificate) and the Service port's BackendTLSPolicy.
+import type { Diagnostic, ResourceRef, Service, Upstream, UpstreamProtocol, UpstreamScheme, Verification } from '@kupstream/core';
 import {
   buildServiceUpstream,
   findServicePort,
@@ -8,14 +9,7 @@ import {
   schemeForPort,
   trafficForService,
   refOf,
-  type Diagnostic,
-  type ResourceRef,
-  type Service,
-  type Upstream,
-  type UpstreamProtocol,
-  type UpstreamScheme,
-  type Verification,
-} from '@kupstream/core';
+} from '@kupstream/core/building-blocks';
 import type { PolicyState } from './backend-tls-policy.js';
 import type { GatewayClientCertificate } from './client-certificates.js';
 import type { PortFacts, TranslationContext } from './context.js';

@@ -1,6 +1,7 @@
 // The Gateway's backend client certificate: `spec.tls.backend.clientCertificateRef`
 // (Gateway API v1.4+) or `spec.backendTLS.clientCertificateRef` (v1.2–v1.3, the seed's form).
-import { isRecord, type CertificateInfo, type ResourceRef } from '@kupstream/core';
+import type { CertificateInfo, ResourceRef } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import type { Gateway } from '@kupstream/gateway-api-types';
 import type { TranslationContext } from './context.js';
 import { Reason } from './reasons.js';

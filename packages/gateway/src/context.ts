@@ -2,23 +2,25 @@
 // diagnostics being collected and the credential store being filled.
 import {
   CredentialStore,
+  type ClusterSnapshot,
+  type ConfigMap,
+  type Diagnostic,
+  type ResourceRef,
+  type Secret,
+  type Service,
+  type Upstream,
+} from '@kupstream/core';
+import {
   type CertificateInspector,
   DiagnosticList,
   ObjectIndex,
   identityOf,
   labelsOf,
-  type ClusterSnapshot,
-  type ConfigMap,
   type TrafficDecision,
-  type Diagnostic,
   type findServicePort,
-  type ResourceRef,
   type schemeForPort,
-  type Secret,
-  type Service,
-  type Upstream,
-} from '@kupstream/core';
-import { canonicalObjects } from './canonical-order.js';
+  canonicalObjects,
+} from '@kupstream/core/building-blocks';
 import type { ResolvedGatewayOptions } from './options.js';
 import { ReferenceGrantIndex } from './reference-grants.js';
 

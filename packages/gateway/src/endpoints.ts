@@ -1,7 +1,8 @@
 // Endpoints: one per (Gateway, listener, hostname) that routes reach, with every
 // contributing route's entries in precedence order. Two Gateways claiming one URL:
 // the oldest wins, the other is reported and its listener marked Conflicted.
-import { compareByAge, compareRefs, compareStrings, refKey, type DiagnosticList, type Endpoint, type ResourceRef } from '@kupstream/core';
+import type { Endpoint, ResourceRef } from '@kupstream/core';
+import { compareByAge, compareRefs, compareStrings, refKey, type DiagnosticList } from '@kupstream/core/building-blocks';
 import type { GatewayState } from './gateways.js';
 import type { RecordedContribution } from './http-routes.js';
 import { listenerServes, type ListenerScheme, type ListenerState } from './listeners.js';

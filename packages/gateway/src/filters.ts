@@ -1,18 +1,8 @@
 // HTTPRoute rule filters: header modifiers, redirect and rewrite, validated into the
 // model's shapes. Anything else is reported; a rule whose filters cannot be honoured
 // answers 500 rather than being skipped.
-import {
-  type Cors,
-  headerNameProblem,
-  headerValueProblem,
-  isRecord,
-  wirePath,
-  type Filter,
-  type HeaderModifier,
-  type HeaderValue,
-  type Match,
-  type PathModifier,
-} from '@kupstream/core';
+import type { Cors, Filter, HeaderModifier, HeaderValue, Match, PathModifier } from '@kupstream/core';
+import { headerNameProblem, headerValueProblem, isRecord, wirePath } from '@kupstream/core/building-blocks';
 import { isValidHostname } from './hostnames.js';
 import { Reason } from './reasons.js';
 

@@ -4,7 +4,8 @@
 // namespaces only with a ReferenceGrant; the bundle goes into `credentials` by digest and the
 // listener carries the verification its endpoints get. A listener left with no valid CA is not
 // Accepted (NoValidCACertificate): serving it without the check would fail open.
-import { checkCaBundle, isRecord, readObjectValue, type ClientVerification, type ResourceRef } from '@kupstream/core';
+import type { ClientVerification, ResourceRef } from '@kupstream/core';
+import { checkCaBundle, isRecord, readObjectValue } from '@kupstream/core/building-blocks';
 import type { Gateway } from '@kupstream/gateway-api-types';
 import type { TranslationContext } from './context.js';
 import { ListenerTlsOption } from './listener-tls-options.js';

@@ -1,6 +1,7 @@
 // GatewayClass selection by controllerName, and the status of the classes that are ours
 // (conditions, and the supported features of an accepted class).
-import { compareStrings, identityOf, isRecord, type ResourceStatus } from '@kupstream/core';
+import type { ResourceStatus } from '@kupstream/core';
+import { compareStrings, identityOf, isRecord } from '@kupstream/core/building-blocks';
 import type { GatewayClass } from '@kupstream/gateway-api-types';
 import type { TranslationContext } from './context.js';
 import { ConditionType, Reason } from './reasons.js';

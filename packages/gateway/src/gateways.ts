@@ -1,5 +1,6 @@
 // One Gateway of ours: listeners, backend client certificate, and its status.
-import { identityOf, isRecord, refOf, type Identity, type ResourceRef, type ResourceStatus } from '@kupstream/core';
+import type { ResourceRef, ResourceStatus } from '@kupstream/core';
+import { identityOf, isRecord, refOf, type Identity } from '@kupstream/core/building-blocks';
 import type { Gateway } from '@kupstream/gateway-api-types';
 import { resolveGatewayClientCertificate, type ClientCertificateOutcome } from './client-certificates.js';
 import type { TranslationContext } from './context.js';

@@ -1,7 +1,8 @@
 // GRPCRoute: method matches (service and method, Exact or RegularExpression) become path
 // matches on `/<service>/<method>`, header matches and filters read as HTTPRoute's, backends
 // always reached over HTTP/2. Attachment, status and recording are the HTTPRoute ones.
-import { isRecord, type ResourceRef } from '@kupstream/core';
+import type { ResourceRef } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import { resolveBackendRef } from './backends.js';
 import type { TranslationContext } from './context.js';
 import { readFilters } from './filters.js';

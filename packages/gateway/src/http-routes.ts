@@ -3,24 +3,20 @@
 // shared with the other route kinds (`RouteKindRules`). The translation is recorded
 // (a RouteRecord) rather than written into the shared state, so that a host-owned cache can
 // replay it on the next call when neither the route nor anything it reads has changed.
-import {
-  DiagnosticList,
-  identityOf,
-  isRecord,
-  refOf,
-  type Diagnostic,
-  type Endpoint,
-  type Filter,
-  type Identity,
-  type KubeObject,
-  type Match,
-  type ResourceRef,
-  type ResourceStatus,
-  type Route,
-  type RouteRetry,
-  type RouteTimeouts,
-  type Upstream,
+import type {
+  Diagnostic,
+  Endpoint,
+  Filter,
+  KubeObject,
+  Match,
+  ResourceRef,
+  ResourceStatus,
+  Route,
+  RouteRetry,
+  RouteTimeouts,
+  Upstream,
 } from '@kupstream/core';
+import { DiagnosticList, identityOf, isRecord, refOf, type Identity } from '@kupstream/core/building-blocks';
 import type { HTTPRoute } from '@kupstream/gateway-api-types';
 import { attachToGateway, parentRefKey, readParentRef, sameParent, type NormalizedParentRef } from './attachment.js';
 import {

@@ -3,7 +3,8 @@
 // listener the client's TLS reaches the backend untouched; on a Terminate listener, and for
 // TCP, kupstream originates TLS when the Service port or a BackendTLSPolicy says so, with the
 // Gateway's client certificate. Attachment, status and recording are the HTTPRoute ones.
-import { isRecord, type Identity, type ResourceRef, type Route, type Upstream } from '@kupstream/core';
+import type { ResourceRef, Route, Upstream } from '@kupstream/core';
+import { isRecord, type Identity } from '@kupstream/core/building-blocks';
 import { resolveBackendRef, unavailableUpstream, upstreamFor, type PolicyLookup, type UpstreamUse } from './backends.js';
 import type { TranslationContext } from './context.js';
 import type { GatewayState } from './gateways.js';

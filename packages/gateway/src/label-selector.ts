@@ -1,5 +1,5 @@
 // metav1.LabelSelector evaluation, used for allowedRoutes.namespaces.selector.
-import { isRecord } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 
 export type SelectorResult = { ok: true; matches: (labels: Record<string, string>) => boolean } | { ok: false; message: string };
 

@@ -4,7 +4,7 @@
 // PEM); it needs client validation on the listener (`spec.tls.frontend`). Keys of other
 // domains belong to other implementations and are left alone; an unknown `kupstream.dev/` key
 // or an invalid value is reported and changes nothing (the certificate is not forwarded).
-import { isRecord } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import { OPTION_DOMAIN } from './backend-tls-options.js';
 
 export const ListenerTlsOption = {

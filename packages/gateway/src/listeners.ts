@@ -1,6 +1,7 @@
 // Gateway listeners: validation, allowedRoutes, supported kinds, TLS certificates and
 // conflicts, each outcome kept as the listener's conditions.
-import { isRecord, type CertificateInfo, type ClientVerification, type ResourceRef } from '@kupstream/core';
+import type { CertificateInfo, ClientVerification, ResourceRef } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import type { Gateway } from '@kupstream/gateway-api-types';
 import type { TranslationContext } from './context.js';
 import { isValidHostname } from './hostnames.js';

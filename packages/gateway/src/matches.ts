@@ -1,5 +1,6 @@
 // HTTPRoute matches: defaults (PathPrefix "/"), validation, regexes kept as regexes.
-import { isRecord, type HeaderMatch, type Match, type QueryParamMatch, type ValueMatchType } from '@kupstream/core';
+import type { HeaderMatch, Match, QueryParamMatch, ValueMatchType } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 
 export const DEFAULT_MATCH: Match = { path: { type: 'PathPrefix', value: '/' } };
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);

@@ -1,5 +1,5 @@
 // Reading Secret/ConfigMap references (group, kind, name, namespace) defensively.
-import { isRecord } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 
 export interface ObjectReference {
   group: string;

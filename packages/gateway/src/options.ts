@@ -1,4 +1,5 @@
-import { resolveTranslateOptions, type ResolvedTranslateOptions, type TranslateOptions } from '@kupstream/core';
+import type { TranslateOptions } from '@kupstream/core';
+import { resolveTranslateOptions, type ResolvedTranslateOptions } from '@kupstream/core/building-blocks';
 
 export const DEFAULT_GATEWAY_CONTROLLER_NAME = 'ngrok.com/gateway-controller';
 

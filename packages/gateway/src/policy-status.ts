@@ -1,6 +1,7 @@
 // BackendTLSPolicy status: one ancestor entry per Gateway of ours whose routes reach a
 // Service port the policy targets.
-import { compareStrings, isRecord, type ResourceStatus } from '@kupstream/core';
+import type { ResourceStatus } from '@kupstream/core';
+import { compareStrings, isRecord } from '@kupstream/core/building-blocks';
 import { TLS_OPTIONS_CONDITION } from './backend-tls-options.js';
 import type { PolicyState } from './backend-tls-policy.js';
 import type { TranslationContext } from './context.js';

@@ -1,7 +1,8 @@
 // Match precedence across every route on one endpoint (Gateway API rules):
 // Exact > longest PathPrefix > RegularExpression > method > most headers > most query
 // params; ties: oldest route, then namespace/name, then rule and match order.
-import { compareByAge, type Identity, type Match } from '@kupstream/core';
+import type { Match } from '@kupstream/core';
+import { compareByAge, type Identity } from '@kupstream/core/building-blocks';
 
 export interface RankedRoute {
   match: Match;

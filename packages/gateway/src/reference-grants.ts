@@ -1,6 +1,7 @@
 // ReferenceGrant (v1 and v1beta1): permission for a cross-namespace reference lives in
 // the target's namespace. Indexed once per translation by target namespace.
-import { identityOf, isRecord, type ClusterSnapshot } from '@kupstream/core';
+import type { ClusterSnapshot } from '@kupstream/core';
+import { identityOf, isRecord } from '@kupstream/core/building-blocks';
 
 interface GrantEntry {
   from: { group: string; kind: string; namespace: string }[];

@@ -3,7 +3,8 @@
 // aggregate is a set or a count, so records can arrive in any order, and a translator that
 // keeps this between calls patches a changed route in (its old record out, the new one in)
 // instead of replaying all of them.
-import { compareDiagnostics, compareStrings, type Diagnostic, type Upstream } from '@kupstream/core';
+import type { Diagnostic, Upstream } from '@kupstream/core';
+import { compareDiagnostics, compareStrings } from '@kupstream/core/building-blocks';
 import type { BackendTlsPolicyIndex, PolicyState } from './backend-tls-policy.js';
 import type { RecordedContribution, RouteRecord } from './http-routes.js';
 

@@ -1,7 +1,8 @@
 // HTTPRoute rule `timeouts` and `retry`, validated into the model's millisecond shapes.
 // A value the Gateway API's own validation would refuse is a problem for the caller to
 // report (the rule then answers 500, as for a filter that cannot be honoured).
-import { durationMs, isRecord, type RouteRetry, type RouteTimeouts } from '@kupstream/core';
+import type { RouteRetry, RouteTimeouts } from '@kupstream/core';
+import { durationMs, isRecord } from '@kupstream/core/building-blocks';
 
 export { durationMs };
 

@@ -1,6 +1,7 @@
 // A Gateway's reference to a kubernetes.io/tls Secret (listener certificateRefs and the
 // backend client certificate): kind, ReferenceGrant, then the key pair itself.
-import { EXPIRY_WARNING_DAYS, resolveKeyPairSecret, type CertificateInfo, type ResourceRef } from '@kupstream/core';
+import type { CertificateInfo, ResourceRef } from '@kupstream/core';
+import { EXPIRY_WARNING_DAYS, resolveKeyPairSecret } from '@kupstream/core/building-blocks';
 import type { TranslationContext } from './context.js';
 import { describeGroupKind, readObjectReference } from './object-reference.js';
 import { GATEWAY_GROUP } from './reasons.js';

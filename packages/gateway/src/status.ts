@@ -1,5 +1,6 @@
 // Kubernetes-shaped status objects, ready to PATCH as `.status`.
-import { isRecord, makeCondition, type Condition, type ResourceStatus } from '@kupstream/core';
+import type { Condition, ResourceStatus } from '@kupstream/core';
+import { isRecord, makeCondition } from '@kupstream/core/building-blocks';
 import { GATEWAY_API_VERSION, GATEWAY_GROUP } from './reasons.js';
 
 /** A condition before it gets its generation and time. */

@@ -1,27 +1,29 @@
 // The pure translation: snapshot in, model + statuses + diagnostics out. One pass, which
 // asks a reuse strategy for each piece of work: the default builds everything; the
 // incremental translator (incremental/) supplies earlier work that is still valid.
+import type {
+  CredentialStore,
+  ClusterSnapshot,
+  Diagnostic,
+  KubeObject,
+  ResourceStatus,
+  TranslationModel,
+  TranslationResult,
+  Upstream,
+} from '@kupstream/core';
 import {
   CertificateCache,
   compareStrings,
   createTranslationResult,
-  type CredentialStore,
   DiagnosticList,
   identityOf,
   ObjectAdmission,
   reportMalformed,
-  type ClusterSnapshot,
-  type Diagnostic,
   type Identity,
-  type KubeObject,
-  type ResourceStatus,
-  type TranslationModel,
-  type TranslationResult,
-  type Upstream,
-} from '@kupstream/core';
+  canonicalObjects,
+} from '@kupstream/core/building-blocks';
 import type { Gateway, HTTPRoute } from '@kupstream/gateway-api-types';
 import { BackendTlsPolicyIndex } from './backend-tls-policy.js';
-import { canonicalObjects } from './canonical-order.js';
 import { buildIndexes, createContext, type SnapshotIndexes, type TranslationContext } from './context.js';
 import { EndpointTable } from './endpoints.js';
 import { selectGatewayClasses } from './gateway-classes.js';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { checkCaBundle, toStableJson, type ClusterSnapshot } from '@kupstream/core';
+import { toStableJson, type ClusterSnapshot } from '@kupstream/core';
+import { checkCaBundle } from '@kupstream/core/building-blocks';
 import { createCa, issue, tlsSecret } from '@kupstream/test-pki';
 import { SUPPORTED_FEATURES, translateGatewayApi } from '../src/index.js';
 

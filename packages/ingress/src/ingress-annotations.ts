@@ -1,7 +1,8 @@
 // ngrok's endpoint annotations on an Ingress: traffic-policy, bindings, description,
 // metadata. The canonical `ngrok.com/<key>` wins whenever present (even empty), else the
 // legacy `k8s.ngrok.com/<key>` is read, as ngrok's operator does.
-import { annotationsOf, compareStrings, isRecord, type Ingress, type Severity } from '@kupstream/core';
+import type { Ingress, Severity } from '@kupstream/core';
+import { annotationsOf, compareStrings, isRecord } from '@kupstream/core/building-blocks';
 
 export const ANNOTATION_PREFIX = 'ngrok.com/';
 export const LEGACY_ANNOTATION_PREFIX = 'k8s.ngrok.com/';

@@ -3,6 +3,7 @@
 // version likewise, else the port's appProtocol (core's rules). A BackendTLSPolicy on the
 // port makes it TLS and verifies it; the ingress-nginx proxy-ssl-* annotations give the
 // client certificate, CA, SNI and parameters (ingress-upstream-tls.ts).
+import type { ResourceRef, Service, Severity, Upstream, UpstreamScheme } from '@kupstream/core';
 import {
   buildServiceUpstream,
   trafficForService,
@@ -12,12 +13,7 @@ import {
   protocolForPort,
   schemeForPort,
   type ObjectIndex,
-  type ResourceRef,
-  type Service,
-  type Severity,
-  type Upstream,
-  type UpstreamScheme,
-} from '@kupstream/core';
+} from '@kupstream/core/building-blocks';
 import type { BackendTlsLookup } from '@kupstream/gateway';
 import { backendTls, type IngressUpstreamIdentity } from './ingress-upstream-tls.js';
 import { NGINX_ANNOTATION_PREFIX } from './nginx-upstream-annotations.js';

@@ -1,15 +1,8 @@
 // Which Ingresses are ours: by spec.ingressClassName, the legacy kubernetes.io/ingress.class
 // annotation, or the default IngressClass, each resolved to an IngressClass whose
 // spec.controller is ours.
-import {
-  annotationsOf,
-  canonicalObjects,
-  identityOf,
-  isRecord,
-  type DiagnosticList,
-  type Ingress,
-  type IngressClass,
-} from '@kupstream/core';
+import type { Ingress, IngressClass } from '@kupstream/core';
+import { annotationsOf, canonicalObjects, identityOf, isRecord, type DiagnosticList } from '@kupstream/core/building-blocks';
 import { LEGACY_INGRESS_CONTROLLER, type ResolvedIngressOptions } from './options.js';
 
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';

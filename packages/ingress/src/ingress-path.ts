@@ -4,7 +4,8 @@
 //                             "/" is dropped because Kubernetes ignores it (/foo/ matches /foo)
 //   ImplementationSpecific -> the same as Prefix (our documented choice: ngrok treats it as a
 //                             prefix too, and no regular expressions are implied)
-import { wirePath, type PathMatch } from '@kupstream/core';
+import type { PathMatch } from '@kupstream/core';
+import { wirePath } from '@kupstream/core/building-blocks';
 
 export type PathProblemCode = 'IngressPathTypeInvalid' | 'IngressPathInvalid';
 

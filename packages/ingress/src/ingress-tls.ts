@@ -1,17 +1,8 @@
 // spec.tls: each Secret is validated as a server certificate and carried on the endpoints
 // of the hosts it covers, for hosts that terminate TLS themselves (the edge otherwise
 // terminates with its own certificates). PEM goes to the credential store only.
-import {
-  isRecord,
-  readTlsSecret,
-  resolveKeyPairSecret,
-  type CertificateInfo,
-  type CredentialStore,
-  type DiagnosticList,
-  type ObjectIndex,
-  type ResourceRef,
-  type Secret,
-} from '@kupstream/core';
+import type { CertificateInfo, CredentialStore, ResourceRef, Secret } from '@kupstream/core';
+import { isRecord, readTlsSecret, resolveKeyPairSecret, type DiagnosticList, type ObjectIndex } from '@kupstream/core/building-blocks';
 import { checkIngressHost, tlsHostCovers } from './ingress-host.js';
 
 export interface IngressTlsInput {

@@ -3,18 +3,15 @@
 // resolved once per Ingress with the Gateway API's cross-namespace rule (a ReferenceGrant
 // from Ingress to Secret in the Secret's namespace, which it is then read from), and a
 // BackendTLSPolicy on the backend Service port, which verifies as it does for Gateways.
+import type { CertificateInfo, CredentialStore, Secret, Verification } from '@kupstream/core';
 import {
   checkCaBundle,
   readObjectValue,
   resolveKeyPairSecret,
-  type CertificateInfo,
   type CertificateInspector,
-  type CredentialStore,
   type ObjectIndex,
-  type Secret,
   type ServiceUpstreamSpec,
-  type Verification,
-} from '@kupstream/core';
+} from '@kupstream/core/building-blocks';
 import type { BackendTlsLookup } from '@kupstream/gateway';
 import type { AnnotationNote } from './ingress-annotations.js';
 import { NGINX_ANNOTATION_PREFIX, type NginxUpstreamRequest } from './nginx-upstream-annotations.js';

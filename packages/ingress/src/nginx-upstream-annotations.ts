@@ -3,17 +3,15 @@
 // `-server-name`, `-protocols`, `-ciphers` (all under `nginx.ingress.kubernetes.io/`).
 // A value that cannot be honoured is an error, and every TLS backend of the Ingress then
 // fails closed: it is never dialed with less than it asked for.
+import type { Ingress, TlsVersion, UpstreamProtocol } from '@kupstream/core';
 import {
   annotationsOf,
   checkCipherList,
   parseTlsVersion,
   parseVerifyDepth,
   TLS_PARAMETER_DEFAULTS,
-  type Ingress,
   type TlsParameters,
-  type TlsVersion,
-  type UpstreamProtocol,
-} from '@kupstream/core';
+} from '@kupstream/core/building-blocks';
 import { isValidHostname } from '@kupstream/gateway';
 import type { AnnotationNote } from './ingress-annotations.js';
 

@@ -1,5 +1,6 @@
 // Options of translateIngresses; every one has a default.
-import { resolveTranslateOptions, type ResolvedTranslateOptions, type TranslateOptions } from '@kupstream/core';
+import type { TranslateOptions } from '@kupstream/core';
+import { resolveTranslateOptions, type ResolvedTranslateOptions } from '@kupstream/core/building-blocks';
 
 export const DEFAULT_INGRESS_CONTROLLER = 'ngrok.com/ingress-controller';
 export const LEGACY_INGRESS_CONTROLLER = 'k8s.ngrok.com/ingress-controller';

@@ -1,6 +1,7 @@
 // Match precedence among one host's Ingress paths: Exact before prefixes, then the longer
 // path first, then the path text, so the order never depends on input order.
-import { compareStrings, type Route } from '@kupstream/core';
+import type { Route } from '@kupstream/core';
+import { compareStrings } from '@kupstream/core/building-blocks';
 
 function rank(route: Route): { exact: number; length: number; value: string } {
   const path = route.matches[0]?.path;

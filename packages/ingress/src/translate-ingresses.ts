@@ -2,20 +2,10 @@
 // Ingresses (oldest first, then namespace/name: on a colliding path or defaultBackend the
 // older one wins), plus each Ingress's status. Pure: the only clock is options.now.
 import {
-  canonicalObjects,
-  compareByAge,
-  createTranslationResult,
   CredentialStore,
-  DiagnosticList,
-  identityOf,
-  isRecord,
-  ObjectAdmission,
-  ObjectIndex,
-  reportMalformed,
   type CertificateInfo,
   type ClusterSnapshot,
   type Endpoint,
-  type Identity,
   type Ingress,
   type ResourceRef,
   type ResourceStatus,
@@ -25,6 +15,18 @@ import {
   type TranslationResult,
   type Upstream,
 } from '@kupstream/core';
+import {
+  canonicalObjects,
+  compareByAge,
+  createTranslationResult,
+  DiagnosticList,
+  identityOf,
+  isRecord,
+  ObjectAdmission,
+  ObjectIndex,
+  reportMalformed,
+  type Identity,
+} from '@kupstream/core/building-blocks';
 import { descriptionsDiffer, guardsDiffer, readIngressAnnotations, type IngressEndpointAttributes } from './ingress-annotations.js';
 import { backendTlsLookup, type BackendTlsLookup } from '@kupstream/gateway';
 import { resolveBackend, type BackendContext, type BackendResolution } from './ingress-backend.js';

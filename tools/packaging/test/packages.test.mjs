@@ -36,9 +36,11 @@ describe('published packages', () => {
         assert.ok(existsSync(join(dir, 'README.md')), 'README.md exists');
       });
 
-      if (pkg.exports) {
-        it('loads as ESM and as CJS with the same exports, and declares types', async () => {
-          const entry = pkg.exports['.'];
+      // Every entry point of the exports map (the root and any subpath such as core's building blocks).
+      const entries = Object.entries(pkg.exports ?? {}).filter(([, entry]) => typeof entry === 'object');
+      for (const [subpath, entry] of entries) {
+        it(`${subpath} loads as ESM and as CJS with the same exports, and declares types`, async () => {
+          assert.deepEqual(Object.keys(entry), ['types', 'import', 'require'], 'types first, then import and require');
           assert.ok(existsSync(join(dir, entry.types)), `types file ${entry.types} exists`);
           const esm = await import(pathToFileURL(join(dir, entry.import)).href);
           const cjs = require(join(dir, entry.require));

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type net from 'node:net';
-import { checkCaBundle, CredentialStore, type Endpoint, type TranslationModel, type Upstream, type Verification } from '@kupstream/core';
+import { CredentialStore, type Endpoint, type TranslationModel, type Upstream, type Verification } from '@kupstream/core';
+import { checkCaBundle } from '@kupstream/core/building-blocks';
 import { connectionInfo, createProxy, createUpstreamDialer, type UpstreamErrorEvent, type ResponseEvent } from '@kupstream/agent';
 import { createCa, createSeedPki, issue, type CertificateAuthority, type Issued, type SeedPki } from '@kupstream/test-pki';
 import { KeyScanner, textForms } from './support/leaks.js';

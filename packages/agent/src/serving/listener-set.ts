@@ -23,10 +23,11 @@ import {
 } from './listen-options.js';
 import type { L4Listeners } from './l4-listeners.js';
 
+/** A server's 'upgrade' listener (the shape the admin server's instrumentUpgrade wraps; it cannot import the agent). */
+export type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-
-export type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** Something that accepts a socket whose first bytes are TLS (a ClientHello): tls-connections.ts. */
 export interface TlsAcceptor {

@@ -1,5 +1,6 @@
 // Models and credential stores for the tests; PKI is generated at run time, never stored.
-import { checkCaBundle, CredentialStore, type Upstream, type UpstreamTls, type Verification } from '@kupstream/core';
+import { CredentialStore, type Upstream, type UpstreamTls, type Verification } from '@kupstream/core';
+import { checkCaBundle } from '@kupstream/core/building-blocks';
 import type { Issued } from '@kupstream/test-pki';
 import type { Resolve } from '../../src/index.js';
 

@@ -3,7 +3,6 @@
 // as a diagnostic naming its file, document and line (never silently dropped).
 import { isDeepStrictEqual } from 'node:util';
 import {
-  isRecord,
   resourceForKind,
   snapshotKeyFor,
   type ClusterSnapshot,
@@ -11,6 +10,7 @@ import {
   type ResourceRef,
   type SnapshotKey,
 } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 import type { ManifestDocument, NodePath } from './yaml-documents.js';
 import { MANIFEST_LIMITS } from './manifest-limits.js';
 

@@ -14,7 +14,8 @@ import {
   type UpstreamDenyOptions,
 } from '@kupstream/agent';
 import type { AdminRuntime } from '@kupstream/admin';
-import { createTranslationResult, type CredentialStore } from '@kupstream/core';
+import type { CredentialStore } from '@kupstream/core';
+import { createTranslationResult } from '@kupstream/core/building-blocks';
 import type { Logger } from '../log/log.js';
 import type { ModelUpdate } from './model-source.js';
 

@@ -4,7 +4,8 @@
 // then a graceful stop (Lease released at once, in-flight requests drained).
 import type { AddressInfo } from 'node:net';
 import { createProxy, drainListeners, FrontendTls, L4Listeners, ListenerSet, TlsConnections } from '@kupstream/agent';
-import { createTranslationResult, CredentialStore } from '@kupstream/core';
+import { CredentialStore } from '@kupstream/core';
+import { createTranslationResult } from '@kupstream/core/building-blocks';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
 import { servedCount } from '../translate/diagnostics-summary.js';

@@ -1,13 +1,7 @@
 // The three translators over one snapshot, merged, with the loader's diagnostics added:
 // the one place the CLI composes the libraries.
-import {
-  createTranslationResult,
-  mergeResults,
-  translateAgentEndpoints,
-  type ClusterSnapshot,
-  type Diagnostic,
-  type TranslationResult,
-} from '@kupstream/core';
+import { mergeResults, translateAgentEndpoints, type ClusterSnapshot, type Diagnostic, type TranslationResult } from '@kupstream/core';
+import { createTranslationResult } from '@kupstream/core/building-blocks';
 import { translateGatewayApi } from '@kupstream/gateway';
 import { translateIngresses } from '@kupstream/ingress';
 import type { ManifestFlags } from '../args/args.js';

@@ -17,7 +17,8 @@
 // Objects are treated as immutable, as an informer cache hands them out: an object changed in
 // place must get a new resourceVersion (as the API server gives it). Results share unchanged
 // parts with earlier results: treat them as read-only.
-import { CertificateCache, CredentialStore, type ClusterSnapshot, type ResourceStatus, type TranslationResult } from '@kupstream/core';
+import { CredentialStore, type ClusterSnapshot, type ResourceStatus, type TranslationResult } from '@kupstream/core';
+import { CertificateCache } from '@kupstream/core/building-blocks';
 import type { SnapshotIndexes } from '../context.js';
 import type { RouteRecord } from '../http-routes.js';
 import { resolveGatewayOptions, type GatewayTranslateOptions } from '../options.js';

@@ -1,7 +1,8 @@
 // What the incremental translator compares to know whether the objects routes read are
 // unchanged: per snapshot list, each object (by identity) with how often it is listed and
 // its resourceVersion, and how many entries are not objects at all.
-import { isRecord, RESOURCES, type ClusterSnapshot, type SnapshotKey } from '@kupstream/core';
+import { RESOURCES, type ClusterSnapshot, type SnapshotKey } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 
 /** The route lists (every route kind): each route's record is kept by the route object, one by one. */
 const ROUTE_LISTS: ReadonlySet<SnapshotKey> = new Set<SnapshotKey>(['httpRoutes', 'grpcRoutes', 'tlsRoutes', 'tcpRoutes']);

@@ -1,7 +1,7 @@
 // The order of the routes a translator keeps between calls: when the changed routes only
 // replace their predecessors (same namespace, name and creationTimestamp), the kept order
 // holds with the new objects in the old places, and sorting ten thousand routes is skipped.
-import { identityOf, isRecord } from '@kupstream/core';
+import { identityOf, isRecord } from '@kupstream/core/building-blocks';
 import type { HTTPRoute } from '@kupstream/gateway-api-types';
 import type { SortedRoutes } from '../translate.js';
 

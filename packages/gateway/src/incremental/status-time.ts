@@ -1,7 +1,8 @@
 // Whether a status depends on the translation's time: it does when one of its conditions
 // was stamped with it (a condition that changed). A status whose conditions all kept the
 // object's earlier transition times is valid at any time, so the translator keeps it.
-import { isRecord, type ResourceStatus } from '@kupstream/core';
+import type { ResourceStatus } from '@kupstream/core';
+import { isRecord } from '@kupstream/core/building-blocks';
 
 /** Whether any condition of the status has `transitionTime` as its lastTransitionTime. */
 export function stampedAt(status: ResourceStatus | undefined, transitionTime: string): boolean {

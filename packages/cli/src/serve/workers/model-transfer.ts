@@ -3,13 +3,8 @@
 // read out of the result's CredentialStore (client identities by Secret, CA bundles by
 // digest) and put into a new store on the other side. Only process.send carries it; nothing
 // here formats it for a log or an error message.
-import {
-  createTranslationResult,
-  CredentialStore,
-  type TranslationModel,
-  type TranslationResult,
-  type UpstreamEndpointMap,
-} from '@kupstream/core';
+import { CredentialStore, type TranslationModel, type TranslationResult, type UpstreamEndpointMap } from '@kupstream/core';
+import { createTranslationResult } from '@kupstream/core/building-blocks';
 
 export interface ClientMaterial {
   namespace: string;

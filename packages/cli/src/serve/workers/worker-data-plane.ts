@@ -15,7 +15,8 @@ import {
   type Proxy,
   type UpgradeListener,
 } from '@kupstream/agent';
-import { createTranslationResult, type TranslationResult, type UpstreamEndpointMap } from '@kupstream/core';
+import type { TranslationResult, UpstreamEndpointMap } from '@kupstream/core';
+import { createTranslationResult } from '@kupstream/core/building-blocks';
 import type { TrafficFacts } from '@kupstream/admin';
 import type { Logger } from '../../log/log.js';
 import { asStartupError } from '../../errors.js';
