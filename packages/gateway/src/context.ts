@@ -19,6 +19,7 @@ import {
   type Upstream,
 } from '@kupstream/core';
 import { canonicalObjects } from './canonical-order.js';
+import { ClusterTrustBundleIndex } from './cluster-trust-bundles.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { ReferenceGrantIndex } from './reference-grants.js';
 
@@ -30,6 +31,8 @@ export interface SnapshotIndexes {
   services: ObjectIndex<Service>;
   secrets: ObjectIndex<Secret>;
   configMaps: ObjectIndex<ConfigMap>;
+  /** Cluster-scoped CA sources, by name and by signer. */
+  clusterTrustBundles: ClusterTrustBundleIndex;
   grants: ReferenceGrantIndex;
   namespaceLabels(namespace: string): Record<string, string>;
 }
@@ -87,6 +90,7 @@ export function buildIndexes(snapshot: ClusterSnapshot, ns: string): SnapshotInd
     services: new ObjectIndex(canonicalObjects(snapshot.services, ns), ns),
     secrets: new ObjectIndex(canonicalObjects(snapshot.secrets, ns), ns),
     configMaps: new ObjectIndex(canonicalObjects(snapshot.configMaps, ns), ns),
+    clusterTrustBundles: new ClusterTrustBundleIndex(snapshot.clusterTrustBundles, ns),
     grants: new ReferenceGrantIndex(canonicalObjects(snapshot.referenceGrants, ns), ns),
     namespaceLabels(namespace) {
       return { ...labels.get(namespace), [NAMESPACE_NAME_LABEL]: namespace };
