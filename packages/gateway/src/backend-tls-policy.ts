@@ -263,12 +263,14 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     const bundle = checkCaBundle(read.value, ctx.options.now, ctx.certificates);
     for (const p of bundle.problems.filter((p) => !p.fatal))
       ctx.diagnostics.warning(p.code, ref, `${kind} ${identity.namespace}/${value.name}: ${p.message}`, field);
-    if (!bundle.pem)
+    if (!bundle.pem) {
+      const fatal = bundle.problems.find((p) => p.fatal);
       return problem(
         Reason.InvalidCACertificateRef,
-        'CaBundleInvalid',
-        `${kind} ${identity.namespace}/${value.name} ca.crt holds no parseable PEM certificate`,
+        fatal?.code ?? 'CaBundleInvalid',
+        `${kind} ${identity.namespace}/${value.name} ca.crt ${fatal?.message ?? 'holds no usable certificate'}`,
       );
+    }
     pems.push(bundle.pem);
   });
   if (trustBundles) {

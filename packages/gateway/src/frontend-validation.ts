@@ -155,12 +155,14 @@ function resolveValidation(
     const bundle = checkCaBundle(data.value, ctx.options.now, ctx.certificates);
     for (const p of bundle.problems.filter((p) => !p.fatal))
       ctx.diagnostics.warning(p.code, gatewayRef, `${ref.kind} ${ref.namespace}/${ref.name}: ${p.message}`, at);
-    if (!bundle.pem)
+    if (!bundle.pem) {
+      const fatal = bundle.problems.find((p) => p.fatal);
       return problem(
         Reason.InvalidCACertificateRef,
-        'CaBundleInvalid',
-        `${ref.kind} ${ref.namespace}/${ref.name} ca.crt holds no parseable PEM certificate`,
+        fatal?.code ?? 'CaBundleInvalid',
+        `${ref.kind} ${ref.namespace}/${ref.name} ca.crt ${fatal?.message ?? 'holds no usable certificate'}`,
       );
+    }
     pems.push(bundle.pem);
   });
   if (refProblem && listener.resolvedRefs.status) listener.resolvedRefs = { status: false, ...refProblem };
