@@ -19,6 +19,7 @@ import {
   type Upstream,
 } from '@kupstream/core';
 import { canonicalObjects } from './canonical-order.js';
+import type { GatewayClientCertificate } from './client-certificates.js';
 import { ClusterTrustBundleIndex } from './cluster-trust-bundles.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { ReferenceGrantIndex } from './reference-grants.js';
@@ -63,6 +64,8 @@ export interface TranslationMemo {
   servicePorts: Map<object, Map<number, PortFacts>>;
   /** Diagnostic object -> its deduplication key. */
   diagnosticKeys: Map<object, string>;
+  /** Service object -> its own client certificate (`kupstream.dev/client-certificate`), resolved once. */
+  serviceClientCertificates: Map<object, GatewayClientCertificate | undefined>;
 }
 
 export function createContext(
@@ -76,7 +79,7 @@ export function createContext(
     diagnostics: new DiagnosticList(),
     credentials: new CredentialStore(),
     certificates,
-    memo: { servicePorts: new Map(), diagnosticKeys: new Map() },
+    memo: { servicePorts: new Map(), diagnosticKeys: new Map(), serviceClientCertificates: new Map() },
   };
 }
 
