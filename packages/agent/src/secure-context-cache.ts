@@ -96,9 +96,16 @@ export class SecureContextCache {
       if (pem === undefined)
         throw new UpstreamError('ca_bundle_missing', `CA bundle ${request.caSha256.slice(0, 16)}… is not in the credential store`, details);
       // Node accepts a garbage `ca` silently and fails every handshake later: parse it first.
+      // Expired CAs are left out here too: a bundle translated earlier may have aged since.
       const bundle = checkCaBundle(pem, this.#now());
-      if (!bundle.pem)
-        throw new UpstreamError('ca_bundle_missing', `CA bundle ${request.caSha256.slice(0, 16)}… holds no certificate`, details);
+      if (!bundle.pem) {
+        const fatal = bundle.problems.find((p) => p.fatal);
+        throw new UpstreamError(
+          'ca_bundle_missing',
+          `CA bundle ${request.caSha256.slice(0, 16)}… ${fatal?.message ?? 'holds no certificate'}`,
+          details,
+        );
+      }
       options.ca = bundle.pem;
       entry.caSha256 = request.caSha256;
     }

@@ -21,6 +21,12 @@ describe('listClusterSnapshot', () => {
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'default', name: 'ca' }, data: { 'ca.crt': 'x' } },
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps', labels: { team: 'a' } } },
       {
+        apiVersion: 'certificates.k8s.io/v1beta1',
+        kind: 'ClusterTrustBundle',
+        metadata: { name: 'example.com:ca:one', labels: { env: 'prod' } },
+        spec: { signerName: 'example.com/ca', trustBundle: 'x' },
+      },
+      {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'GatewayClass',
         metadata: { name: 'ngrok' },
@@ -70,8 +76,10 @@ describe('listClusterSnapshot', () => {
     assert.equal(snapshot.services?.[0]?.kind, 'Service');
     assert.ok(progress.includes('listed 2 services (v1)'), progress.join('\n'));
     assert.ok(progress.includes('listed 1 gateways.gateway.networking.k8s.io (v1)'));
+    assert.ok(progress.includes('listed 1 clustertrustbundles.certificates.k8s.io (v1beta1)'), progress.join('\n'));
+    // One list per kind, and one more for ClusterTrustBundle: v1 is asked for first, and not served here.
     const lists = cluster.server.calls.filter((c) => c.resource?.verb === 'list');
-    assert.equal(lists.length, RESOURCES.length);
+    assert.equal(lists.length, RESOURCES.length + 1);
     assert.ok(lists.every((c) => c.resource?.namespace === undefined && c.user.startsWith('system:serviceaccount:')));
     assert.ok(!progress.join('\n').includes('Y2VydA=='), 'no Secret data in progress lines');
   });

@@ -50,7 +50,7 @@ export function resolveClientCertificates(
     out.warnings.push({
       code: 'ClientCertificateRefsExtra',
       field: 'spec.clientCertificateRefs',
-      message: `${refs.length} client certificates are listed; the model presents one identity, the first (${refs[0]!.namespace}/${refs[0]!.name})`,
+      message: `${refs.length} client certificates are listed; the first (${refs[0]!.namespace}/${refs[0]!.name}) is presented to every server and the others are checked but never sent: Node's TLS client cannot choose a certificate by the CAs a server asks for (TLS certificate_authorities); list first the one the upstream trusts`,
     });
   }
   if (out.problems.length > 0) {

@@ -13,7 +13,8 @@ export type CertificateProblemCode =
   | 'CertificateNoExtendedKeyUsage'
   | 'CertificateWeakKey'
   | 'CertificateChainOrder'
-  | 'CaBundleInvalid';
+  | 'CaBundleInvalid'
+  | 'CaBundleExpired';
 
 export interface CertificateProblem {
   code: CertificateProblemCode;
@@ -233,41 +234,64 @@ function checkChainOrder(certificates: X509Certificate[]): CertificateProblem[] 
 }
 
 export interface CaBundleCheck {
-  /** Hex SHA-256 over the DER of every certificate, in order: independent of PEM formatting. */
+  /** Hex SHA-256 over the DER of every certificate kept, in order: independent of PEM formatting. */
   sha256?: string;
+  /** Certificates kept (the bundle's, less duplicates and expired ones). */
   count: number;
-  /** Normalized PEM of the parsed certificates. */
+  /** Normalized PEM of the certificates kept. */
   pem?: string;
   problems: CertificateProblem[];
 }
 
 /** The clock-independent half of `checkCaBundle`, cacheable by content. */
 export interface CaBundleInspection {
-  certificates: { subject: string; notAfter: number; notAfterIso: string }[];
+  /** Each distinct certificate once, in bundle order. */
+  certificates: {
+    subject: string;
+    notBefore: number;
+    notBeforeIso: string;
+    notAfter: number;
+    notAfterIso: string;
+    pem: string;
+    der: Buffer;
+  }[];
   invalidBlocks: number;
-  sha256?: string;
-  pem?: string;
+  /** Certificates that repeat an earlier one (a bundle unified from several sources). */
+  duplicates: number;
 }
 
-/** Parses a CA bundle (`ca.crt`); at least one certificate must parse. */
+/**
+ * Parses a CA bundle (`ca.crt`, a ClusterTrustBundle, several unified). Built for rollover:
+ * every certificate valid now is trusted, so a bundle holding the old and the new CA verifies
+ * servers of either. An expired CA is left out with a warning (it can verify nothing); one not
+ * yet valid is kept with a warning (it verifies once its time comes, without a new
+ * translation). With none left, the bundle has no `pem` and a fatal problem: fail closed.
+ */
 export function checkCaBundle(pem: string, now: Date, cache?: CertificateInspector): CaBundleCheck {
   return evaluateCaBundle(cache ? cache.caBundle(pem) : inspectCaBundle(pem), now);
 }
 
 export function inspectCaBundle(pem: string): CaBundleInspection {
   const { certificates, invalidBlocks } = parseCertificates(pem);
-  if (certificates.length === 0) return { certificates: [], invalidBlocks };
-  const hash = createHash('sha256');
-  for (const cert of certificates) hash.update(cert.raw);
+  const seen = new Set<string>();
+  const distinct = certificates.filter((cert) => {
+    const key = cert.raw.toString('base64');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   return {
-    certificates: certificates.map((cert) => ({
+    certificates: distinct.map((cert) => ({
       subject: formatName(cert.subject),
+      notBefore: Date.parse(cert.validFrom),
+      notBeforeIso: toIso(cert.validFrom),
       notAfter: Date.parse(cert.validTo),
       notAfterIso: toIso(cert.validTo),
+      pem: cert.toString(),
+      der: cert.raw,
     })),
     invalidBlocks,
-    sha256: hash.digest('hex'),
-    pem: certificates.map((c) => c.toString()).join(''),
+    duplicates: certificates.length - distinct.length,
   };
 }
 
@@ -283,17 +307,32 @@ export function evaluateCaBundle(inspection: CaBundleInspection, now: Date): CaB
       message: `${inspection.invalidBlocks} PEM block(s) do not parse and are ignored`,
       fatal: false,
     });
+  const kept: CaBundleInspection['certificates'] = [];
+  const time = now.getTime();
   for (const cert of inspection.certificates) {
-    if (now.getTime() > cert.notAfter) {
-      problems.push({ code: 'CertificateExpired', message: `CA certificate ${cert.subject} expired at ${cert.notAfterIso}`, fatal: false });
+    if (time > cert.notAfter) {
+      problems.push({
+        code: 'CertificateExpired',
+        message: `CA certificate ${cert.subject} expired at ${cert.notAfterIso} and is left out of the bundle`,
+        fatal: false,
+      });
+      continue;
     }
+    if (time < cert.notBefore)
+      problems.push({
+        code: 'CertificateNotYetValid',
+        message: `CA certificate ${cert.subject} is not valid before ${cert.notBeforeIso}; servers it signed are refused until then`,
+        fatal: false,
+      });
+    kept.push(cert);
   }
-  return {
-    ...(inspection.sha256 !== undefined ? { sha256: inspection.sha256 } : {}),
-    count: inspection.certificates.length,
-    ...(inspection.pem !== undefined ? { pem: inspection.pem } : {}),
-    problems,
-  };
+  if (kept.length === 0) {
+    problems.push({ code: 'CaBundleExpired', message: 'holds no CA certificate that has not expired', fatal: true });
+    return { count: 0, problems };
+  }
+  const hash = createHash('sha256');
+  for (const cert of kept) hash.update(cert.der);
+  return { sha256: hash.digest('hex'), count: kept.length, pem: kept.map((c) => c.pem).join(''), problems };
 }
 
 /** Where `checkKeyPair` and `checkCaBundle` get their parsing done: a cache, or nothing. */

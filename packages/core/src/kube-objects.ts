@@ -29,6 +29,18 @@ export interface ConfigMap extends KubeObject {
 
 export type Namespace = KubeObject;
 
+/**
+ * certificates.k8s.io ClusterTrustBundle (v1, v1beta1, v1alpha1): cluster-scoped X.509 trust
+ * anchors, optionally linked to a signer (then named `<signer with / as :>:<anything>`).
+ */
+export interface ClusterTrustBundle extends KubeObject {
+  spec?: {
+    signerName?: string;
+    /** PEM CERTIFICATE blocks. */
+    trustBundle?: string;
+  };
+}
+
 export interface ServicePort {
   name?: string;
   protocol?: string;

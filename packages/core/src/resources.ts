@@ -13,7 +13,17 @@ import type {
   TCPRoute,
   TLSRoute,
 } from '@kupstream/gateway-api-types';
-import type { AgentEndpoint, ConfigMap, EndpointSlice, Ingress, IngressClass, Namespace, Secret, Service } from './kube-objects.js';
+import type {
+  AgentEndpoint,
+  ClusterTrustBundle,
+  ConfigMap,
+  EndpointSlice,
+  Ingress,
+  IngressClass,
+  Namespace,
+  Secret,
+  Service,
+} from './kube-objects.js';
 
 /** The translators of the SDK, by what they translate. */
 export type TranslatorName = 'gateway' | 'ingress' | 'agentEndpoints';
@@ -52,6 +62,8 @@ const GATEWAY_GROUP = 'gateway.networking.k8s.io';
  * purpose: its backends have another shape (serviceName/servicePort) and it was removed in
  * Kubernetes 1.22. BackendTLSPolicy is v1 from Gateway API v1.4 on and v1alpha3 before;
  * ReferenceGrant is served as v1beta1 everywhere (v1 from v1.5 on), so v1beta1 is listed first.
+ * ClusterTrustBundle is v1 from Kubernetes 1.37 on, v1beta1 (off by default) and v1alpha1 before;
+ * a cluster that serves none of them simply has none (CA references to one then fail closed).
  */
 export const RESOURCE_KINDS = {
   gatewayClasses: resource<GatewayClass>({
@@ -177,6 +189,15 @@ export const RESOURCE_KINDS = {
     versions: ['v1'],
     plural: 'configmaps',
     scope: 'Namespaced',
+    readBy: ['gateway'],
+    statusWritten: false,
+  }),
+  clusterTrustBundles: resource<ClusterTrustBundle>({
+    kind: 'ClusterTrustBundle',
+    group: 'certificates.k8s.io',
+    versions: ['v1', 'v1beta1', 'v1alpha1'],
+    plural: 'clustertrustbundles',
+    scope: 'Cluster',
     readBy: ['gateway'],
     statusWritten: false,
   }),

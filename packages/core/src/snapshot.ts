@@ -8,7 +8,7 @@ export type { SnapshotKey } from './resources.js';
  * Plain JSON-shaped Kubernetes objects, as in YAML manifests or from informers: one
  * optional list per kind of the resource table (`gatewayClasses`, `gateways`, `httpRoutes`,
  * `grpcRoutes`, `tlsRoutes`, `tcpRoutes`, `referenceGrants`, `backendTLSPolicies`, `ingressClasses`, `ingresses`, `agentEndpoints`,
- * `services`, `secrets`, `configMaps`, `namespaces`). Translators never mutate it and never
+ * `services`, `secrets`, `configMaps`, `clusterTrustBundles`, `endpointSlices`, `namespaces`). Translators never mutate it and never
  * throw on partial or wrong objects.
  */
 export type ClusterSnapshot = { readonly [K in SnapshotKey]?: readonly SnapshotObject<K>[] };

@@ -50,9 +50,19 @@ describe('the resource table', () => {
     assert.equal(snapshotKeyFor('discovery.k8s.io/v1', 'EndpointSlice'), 'endpointSlices');
   });
 
+  it('ClusterTrustBundles are cluster-scoped CA sources of the Gateway translator, read at v1, v1beta1 and v1alpha1', () => {
+    const bundles = resourceForKind('ClusterTrustBundle');
+    assert.ok(bundles);
+    assert.equal(bundles.scope, 'Cluster');
+    assert.deepEqual(bundles.versions, ['v1', 'v1beta1', 'v1alpha1']);
+    assert.equal(snapshotKeyFor('certificates.k8s.io/v1alpha1', 'ClusterTrustBundle'), 'clusterTrustBundles');
+    assert.equal(bundles.statusWritten, false);
+  });
+
   it('lists each API group it reads from once', () => {
     assert.deepEqual([...READ_GROUPS].sort(), [
       '',
+      'certificates.k8s.io',
       'discovery.k8s.io',
       'gateway.networking.k8s.io',
       'networking.k8s.io',

@@ -1,9 +1,12 @@
 // BackendTLSPolicy `spec.options`: the implementation-specific keys kupstream reads, under
 // its own domain: `kupstream.dev/min-tls-version` and `kupstream.dev/max-tls-version`
 // ("1.2" / "1.3", as Envoy Gateway spells them), `kupstream.dev/ciphers` (an OpenSSL
-// cipher list) and `kupstream.dev/alpn` (a comma list of h2, http/1.1). Keys of other
-// domains belong to other implementations and are left alone; an unknown `kupstream.dev/`
-// key or an invalid value makes the policy invalid (its ports are then not dialed).
+// cipher list) and `kupstream.dev/alpn` (a comma list of h2, http/1.1); and the trust
+// source Gateway API has no field for: `kupstream.dev/ca-trust-bundle-signer` with the
+// optional `kupstream.dev/ca-trust-bundle-selector` (a label selector as `kubectl -l` writes
+// it) select ClusterTrustBundles as a projected volume does. Keys of other domains belong to
+// other implementations and are left alone; an unknown `kupstream.dev/` key or an invalid
+// value makes the policy invalid (its ports are then not dialed).
 import {
   checkCipherList,
   checkVersionRange,
@@ -14,6 +17,8 @@ import {
   TLS_PARAMETER_DEFAULTS,
   type TlsParameters,
 } from '@kupstream/core/building-blocks';
+import { isValidSignerName, type TrustBundleSelector } from './cluster-trust-bundles.js';
+import { parseLabelSelectorText } from './label-selector-text.js';
 
 export const OPTION_DOMAIN = 'kupstream.dev/';
 
@@ -22,6 +27,8 @@ export const BackendTlsOption = {
   MaxTlsVersion: `${OPTION_DOMAIN}max-tls-version`,
   Ciphers: `${OPTION_DOMAIN}ciphers`,
   Alpn: `${OPTION_DOMAIN}alpn`,
+  CaTrustBundleSigner: `${OPTION_DOMAIN}ca-trust-bundle-signer`,
+  CaTrustBundleSelector: `${OPTION_DOMAIN}ca-trust-bundle-selector`,
 } as const;
 
 /** The condition type on each ancestor that reports the options in effect (or why they are not). */
@@ -36,6 +43,8 @@ export type BackendTlsOptionsOutcome =
       foreign: string[];
       /** `min TLSv1.3, ALPN h2,http/1.1`, for status. */
       summary: string;
+      /** ClusterTrustBundles to trust beside (or instead of) `caCertificateRefs`. */
+      trustBundles?: TrustBundleSelector;
     }
   | { ok: false; field: string; message: string };
 
@@ -45,6 +54,8 @@ export function readBackendTlsOptions(options: unknown): BackendTlsOptionsOutcom
   const parameters: TlsParameters = {};
   const foreign: string[] = [];
   const known = new Set<string>(Object.values(BackendTlsOption));
+  let signerName: string | undefined;
+  let selectorText: string | undefined;
   for (const key of Object.keys(options).sort()) {
     const value = options[key];
     const field = `spec.options[${key}]`;
@@ -63,11 +74,35 @@ export function readBackendTlsOptions(options: unknown): BackendTlsOptionsOutcom
       const ciphers = checkCipherList(value);
       if (!ciphers.ok) return { ok: false, field, message: `${key}: ${ciphers.message}` };
       parameters.ciphers = ciphers.value;
+    } else if (key === BackendTlsOption.CaTrustBundleSigner) {
+      if (!isValidSignerName(value))
+        return {
+          ok: false,
+          field,
+          message: `${key}: ${JSON.stringify(value)} is not a signer name (<domain>/<path>, e.g. example.com/my-ca)`,
+        };
+      signerName = value;
+    } else if (key === BackendTlsOption.CaTrustBundleSelector) {
+      selectorText = value;
     } else {
       const alpn = parseAlpnList(value);
       if (!alpn.ok) return { ok: false, field, message: `${key}: ${alpn.message}` };
       parameters.alpn = alpn.value;
     }
+  }
+  let trustBundles: TrustBundleSelector | undefined;
+  if (selectorText !== undefined && signerName === undefined) {
+    const field = `spec.options[${BackendTlsOption.CaTrustBundleSelector}]`;
+    return {
+      ok: false,
+      field,
+      message: `${BackendTlsOption.CaTrustBundleSelector} selects among the bundles of a signer: set ${BackendTlsOption.CaTrustBundleSigner} too`,
+    };
+  }
+  if (signerName !== undefined) {
+    const selector = parseLabelSelectorText(selectorText ?? '');
+    if (!selector.ok) return { ok: false, field: `spec.options[${BackendTlsOption.CaTrustBundleSelector}]`, message: selector.message };
+    trustBundles = { signerName, matches: selector.matches, labelSelector: selector.canonical };
   }
   const range = checkVersionRange(parameters.minVersion, parameters.maxVersion);
   if (!range.ok) return { ok: false, field: 'spec.options', message: range.message };
@@ -75,5 +110,11 @@ export function readBackendTlsOptions(options: unknown): BackendTlsOptionsOutcom
   // Defaults asked for explicitly change nothing, and keep the upstream's name.
   if (parameters.minVersion === TLS_PARAMETER_DEFAULTS.minVersion) delete parameters.minVersion;
   if (parameters.maxVersion === TLS_PARAMETER_DEFAULTS.maxVersion) delete parameters.maxVersion;
-  return { ok: true, ...(Object.keys(parameters).length > 0 || summary ? { parameters } : {}), foreign, summary };
+  return {
+    ok: true,
+    ...(Object.keys(parameters).length > 0 || summary ? { parameters } : {}),
+    foreign,
+    summary,
+    ...(trustBundles ? { trustBundles } : {}),
+  };
 }

@@ -15,7 +15,13 @@ import {
   type TlsParameters,
 } from '@kupstream/core/building-blocks';
 import type { BackendTLSPolicy } from '@kupstream/gateway-api-types';
-import { readBackendTlsOptions } from './backend-tls-options.js';
+import { BackendTlsOption, readBackendTlsOptions } from './backend-tls-options.js';
+import {
+  CLUSTER_TRUST_BUNDLE_GROUP,
+  CLUSTER_TRUST_BUNDLE_KIND,
+  describeTrustBundleSelector,
+  readTrustBundle,
+} from './cluster-trust-bundles.js';
 import type { TranslationContext } from './context.js';
 import { isValidHostname } from './hostnames.js';
 import { Reason } from './reasons.js';
@@ -157,9 +163,12 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
       'spec.options',
     );
   }
-  if (options.parameters) {
-    state.parameters = options.parameters;
-    state.options = { status: true, reason: Reason.Accepted, message: `in effect: ${options.summary}` };
+  if (options.parameters) state.parameters = options.parameters;
+  if (options.parameters || options.trustBundles) {
+    const inEffect = [options.summary, options.trustBundles ? `CA from ${describeTrustBundleSelector(options.trustBundles)}` : '']
+      .filter(Boolean)
+      .join('; ');
+    state.options = { status: true, reason: Reason.Accepted, message: `in effect: ${inEffect}` };
   }
   const validation = isRecord(object.spec) && isRecord(object.spec.validation) ? object.spec.validation : undefined;
   if (!validation) return invalid('spec.validation is required', 'spec.validation');
@@ -177,10 +186,17 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
   const caRefs = validation.caCertificateRefs;
   const wellKnown = validation.wellKnownCACertificates;
   const hasCaRefs = Array.isArray(caRefs) && caRefs.length > 0;
-  if (hasCaRefs === (wellKnown !== undefined && wellKnown !== null && wellKnown !== '')) {
+  const hasWellKnown = wellKnown !== undefined && wellKnown !== null && wellKnown !== '';
+  const trustBundles = options.trustBundles;
+  if (trustBundles && hasWellKnown) {
+    const message = `${BackendTlsOption.CaTrustBundleSigner} adds ClusterTrustBundles to validation.caCertificateRefs; it cannot be combined with wellKnownCACertificates`;
+    state.options = { status: false, reason: Reason.Invalid, message };
+    return invalid(message, `spec.options[${BackendTlsOption.CaTrustBundleSigner}]`);
+  }
+  if (hasCaRefs === hasWellKnown && !(trustBundles && !hasCaRefs)) {
     return invalid('exactly one of validation.caCertificateRefs and validation.wellKnownCACertificates must be set', 'spec.validation');
   }
-  if (!hasCaRefs) {
+  if (!hasCaRefs && !trustBundles) {
     if (wellKnown !== 'System')
       return invalid(
         `wellKnownCACertificates ${JSON.stringify(wellKnown)} is not supported (only System)`,
@@ -201,11 +217,21 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     if (!isRecord(value) || typeof value.name !== 'string' || value.name === '')
       return problem(Reason.InvalidCACertificateRef, 'CACertificateRefInvalid', 'CA certificate reference needs a name');
     const kind = value.kind;
+    if (value.group === CLUSTER_TRUST_BUNDLE_GROUP && kind === CLUSTER_TRUST_BUNDLE_KIND) {
+      const bundle = ctx.clusterTrustBundles.get(value.name);
+      if (!bundle)
+        return problem(Reason.InvalidCACertificateRef, 'CACertificateRefNotFound', `ClusterTrustBundle ${value.name} does not exist`);
+      const read = readTrustBundle(bundle, value.name, ctx.options.now, ctx.certificates);
+      for (const p of read.warnings) ctx.diagnostics.warning(p.code, ref, `ClusterTrustBundle ${value.name}: ${p.message}`, field);
+      if (!read.ok) return problem(Reason.InvalidCACertificateRef, read.code, read.message);
+      pems.push(read.pem);
+      return;
+    }
     if ((value.group ?? '') !== '' || (kind !== 'ConfigMap' && kind !== 'Secret')) {
       return problem(
         Reason.InvalidKind,
         'CACertificateRefInvalidKind',
-        `CA certificate reference to ${typeof kind === 'string' ? kind : JSON.stringify(kind ?? null)} ${value.name} is not a core ConfigMap or Secret`,
+        `CA certificate reference to ${typeof kind === 'string' ? kind : JSON.stringify(kind ?? null)} ${value.name} is not a core ConfigMap or Secret nor a certificates.k8s.io ClusterTrustBundle`,
       );
     }
     const holder =
@@ -235,14 +261,35 @@ function evaluatePolicy(ctx: TranslationContext, object: BackendTLSPolicy): Poli
     const bundle = checkCaBundle(read.value, ctx.options.now, ctx.certificates);
     for (const p of bundle.problems.filter((p) => !p.fatal))
       ctx.diagnostics.warning(p.code, ref, `${kind} ${identity.namespace}/${value.name}: ${p.message}`, field);
-    if (!bundle.pem)
+    if (!bundle.pem) {
+      const fatal = bundle.problems.find((p) => p.fatal);
       return problem(
         Reason.InvalidCACertificateRef,
-        'CaBundleInvalid',
-        `${kind} ${identity.namespace}/${value.name} ca.crt holds no parseable PEM certificate`,
+        fatal?.code ?? 'CaBundleInvalid',
+        `${kind} ${identity.namespace}/${value.name} ca.crt ${fatal?.message ?? 'holds no usable certificate'}`,
       );
+    }
     pems.push(bundle.pem);
   });
+  if (trustBundles) {
+    const field = `spec.options[${BackendTlsOption.CaTrustBundleSigner}]`;
+    const problem = (code: string, message: string) => {
+      ctx.diagnostics.error(code, ref, message, field);
+      refProblem ??= { reason: Reason.InvalidCACertificateRef, message };
+    };
+    const names = ctx.clusterTrustBundles.select(trustBundles);
+    if (names.length === 0)
+      problem(
+        'ClusterTrustBundleNotSelected',
+        `no ClusterTrustBundle of signer ${trustBundles.signerName} ${trustBundles.labelSelector ? `matches ${trustBundles.labelSelector}` : 'exists'}`,
+      );
+    for (const name of names) {
+      const read = readTrustBundle(ctx.clusterTrustBundles.get(name)!, name, ctx.options.now, ctx.certificates);
+      for (const p of read.warnings) ctx.diagnostics.warning(p.code, ref, `ClusterTrustBundle ${name}: ${p.message}`, field);
+      if (read.ok) pems.push(read.pem);
+      else problem(read.code, read.message);
+    }
+  }
   if (refProblem) state.resolvedRefs = { status: false, reason: refProblem.reason, message: refProblem.message };
   if (pems.length === 0) {
     state.accepted = { status: false, reason: Reason.NoValidCACertificate, message: refProblem?.message ?? 'no valid CA certificate' };

@@ -14,6 +14,7 @@ import type { PolicyState } from './backend-tls-policy.js';
 import type { GatewayClientCertificate } from './client-certificates.js';
 import type { PortFacts, TranslationContext } from './context.js';
 import { describeGroupKind } from './object-reference.js';
+import { serviceClientCertificate } from './service-client-certificate.js';
 import { GATEWAY_GROUP, Reason } from './reasons.js';
 
 export const DEFAULT_WEIGHT = 1;
@@ -231,7 +232,10 @@ function buildUpstream(
   // gRPC is HTTP/2 end to end, whatever the port's appProtocol says.
   const protocol: UpstreamProtocol = use === 'grpc' ? 'http2' : backend.protocol;
   let unavailable: { code: string; reason: string } | undefined;
-  const client = tls ? inputs.clientCertificate : undefined;
+  // The Service's own identity (kupstream.dev/client-certificate) replaces the Gateway's, never joins it.
+  const client = tls
+    ? (serviceClientCertificate(ctx, ctx.services.get(backend.namespace, backend.name)) ?? inputs.clientCertificate)
+    : undefined;
   if (client?.unavailable) unavailable = client.unavailable;
   let verificationSource: { namespace: string; name: string } | undefined;
   let verification: Verification = { mode: 'none' };

@@ -21,6 +21,8 @@ import {
   type schemeForPort,
   canonicalObjects,
 } from '@kupstream/core/building-blocks';
+import type { GatewayClientCertificate } from './client-certificates.js';
+import { ClusterTrustBundleIndex } from './cluster-trust-bundles.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import { ReferenceGrantIndex } from './reference-grants.js';
 
@@ -32,6 +34,8 @@ export interface SnapshotIndexes {
   services: ObjectIndex<Service>;
   secrets: ObjectIndex<Secret>;
   configMaps: ObjectIndex<ConfigMap>;
+  /** Cluster-scoped CA sources, by name and by signer. */
+  clusterTrustBundles: ClusterTrustBundleIndex;
   grants: ReferenceGrantIndex;
   namespaceLabels(namespace: string): Record<string, string>;
 }
@@ -62,6 +66,8 @@ export interface TranslationMemo {
   servicePorts: Map<object, Map<number, PortFacts>>;
   /** Diagnostic object -> its deduplication key. */
   diagnosticKeys: Map<object, string>;
+  /** Service object -> its own client certificate (`kupstream.dev/client-certificate`), resolved once. */
+  serviceClientCertificates: Map<object, GatewayClientCertificate | undefined>;
 }
 
 export function createContext(
@@ -75,7 +81,7 @@ export function createContext(
     diagnostics: new DiagnosticList(),
     credentials: new CredentialStore(),
     certificates,
-    memo: { servicePorts: new Map(), diagnosticKeys: new Map() },
+    memo: { servicePorts: new Map(), diagnosticKeys: new Map(), serviceClientCertificates: new Map() },
   };
 }
 
@@ -89,6 +95,7 @@ export function buildIndexes(snapshot: ClusterSnapshot, ns: string): SnapshotInd
     services: new ObjectIndex(canonicalObjects(snapshot.services, ns), ns),
     secrets: new ObjectIndex(canonicalObjects(snapshot.secrets, ns), ns),
     configMaps: new ObjectIndex(canonicalObjects(snapshot.configMaps, ns), ns),
+    clusterTrustBundles: new ClusterTrustBundleIndex(snapshot.clusterTrustBundles, ns),
     grants: new ReferenceGrantIndex(canonicalObjects(snapshot.referenceGrants, ns), ns),
     namespaceLabels(namespace) {
       return { ...labels.get(namespace), [NAMESPACE_NAME_LABEL]: namespace };

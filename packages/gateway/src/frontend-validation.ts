@@ -1,7 +1,7 @@
 // Frontend (client certificate) validation, `spec.tls.frontend` (GEP-91): the default and
 // per-port `validation` of a Gateway's HTTPS listeners (and the listener `tls.frontendValidation`
 // of earlier versions). CA references are ConfigMaps or Secrets (key `ca.crt`), across
-// namespaces only with a ReferenceGrant; the bundle goes into `credentials` by digest and the
+// namespaces only with a ReferenceGrant, or cluster-scoped ClusterTrustBundles; the bundle goes into `credentials` by digest and the
 // listener carries the verification its endpoints get. A listener left with no valid CA is not
 // Accepted (NoValidCACertificate): serving it without the check would fail open.
 import type { ClientVerification, ResourceRef } from '@kupstream/core';
@@ -9,6 +9,7 @@ import { checkCaBundle, isRecord, readObjectValue } from '@kupstream/core/buildi
 import type { Gateway } from '@kupstream/gateway-api-types';
 import type { TranslationContext } from './context.js';
 import { ListenerTlsOption } from './listener-tls-options.js';
+import { namesClusterTrustBundle, readTrustBundle } from './cluster-trust-bundles.js';
 import type { ListenerState } from './listeners.js';
 import { describeGroupKind, readObjectReference } from './object-reference.js';
 import { GATEWAY_GROUP, Reason } from './reasons.js';
@@ -112,11 +113,22 @@ function resolveValidation(
     const read = readObjectReference(value, 'ConfigMap', gatewayNamespace);
     if (!read.ok) return problem(Reason.InvalidCACertificateRef, 'CACertificateRefInvalid', `${at} ${read.message}`);
     const ref = read.ref;
+    if (namesClusterTrustBundle(ref)) {
+      // Cluster-scoped: no namespace, no ReferenceGrant.
+      const bundle = ctx.clusterTrustBundles.get(ref.name);
+      if (!bundle)
+        return problem(Reason.InvalidCACertificateRef, 'CACertificateRefNotFound', `ClusterTrustBundle ${ref.name} does not exist`);
+      const trusted = readTrustBundle(bundle, ref.name, ctx.options.now, ctx.certificates);
+      for (const p of trusted.warnings) ctx.diagnostics.warning(p.code, gatewayRef, `ClusterTrustBundle ${ref.name}: ${p.message}`, at);
+      if (!trusted.ok) return problem(Reason.InvalidCACertificateRef, trusted.code, trusted.message);
+      pems.push(trusted.pem);
+      return;
+    }
     if (ref.group !== '' || (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret')) {
       return problem(
         Reason.InvalidCACertificateKind,
         'CACertificateRefInvalidKind',
-        `${at} refers to a ${describeGroupKind(ref)}; only core ConfigMaps and Secrets hold CA certificates`,
+        `${at} refers to a ${describeGroupKind(ref)}; only core ConfigMaps, Secrets and certificates.k8s.io ClusterTrustBundles hold CA certificates`,
       );
     }
     const permitted = ctx.grants.permits({
@@ -144,12 +156,14 @@ function resolveValidation(
     const bundle = checkCaBundle(data.value, ctx.options.now, ctx.certificates);
     for (const p of bundle.problems.filter((p) => !p.fatal))
       ctx.diagnostics.warning(p.code, gatewayRef, `${ref.kind} ${ref.namespace}/${ref.name}: ${p.message}`, at);
-    if (!bundle.pem)
+    if (!bundle.pem) {
+      const fatal = bundle.problems.find((p) => p.fatal);
       return problem(
         Reason.InvalidCACertificateRef,
-        'CaBundleInvalid',
-        `${ref.kind} ${ref.namespace}/${ref.name} ca.crt holds no parseable PEM certificate`,
+        fatal?.code ?? 'CaBundleInvalid',
+        `${ref.kind} ${ref.namespace}/${ref.name} ca.crt ${fatal?.message ?? 'holds no usable certificate'}`,
       );
+    }
     pems.push(bundle.pem);
   });
   if (refProblem && listener.resolvedRefs.status) listener.resolvedRefs = { status: false, ...refProblem };

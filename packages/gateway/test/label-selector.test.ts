@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { compileLabelSelector } from '../src/label-selector.js';
+import { parseLabelSelectorText } from '../src/label-selector-text.js';
 import { ReferenceGrantIndex } from '../src/reference-grants.js';
 
 describe('label selectors', () => {
@@ -23,6 +25,47 @@ describe('label selectors', () => {
     assert.equal(compileLabelSelector({ matchExpressions: [{ key: 'a', operator: 'Near' }] }).ok, false);
     assert.equal(compileLabelSelector({ matchLabels: { a: 1 } }).ok, false);
     assert.equal(compileLabelSelector('team=web').ok, false);
+  });
+});
+
+describe('label selectors as text (kubectl -l)', () => {
+  const match = (text: string, labels: Record<string, string>) => {
+    const parsed = parseLabelSelectorText(text);
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    return parsed.matches(labels);
+  };
+  it('reads equality, set and existence requirements, all of which must hold', () => {
+    assert.equal(match('', { any: 'x' }), true);
+    assert.equal(match('env=prod', { env: 'prod' }), true);
+    assert.equal(match('env==prod', { env: 'staging' }), false);
+    assert.equal(match('env!=prod', {}), true);
+    assert.equal(match('env!=prod', { env: 'prod' }), false);
+    assert.equal(match('env in (prod, staging)', { env: 'staging' }), true);
+    assert.equal(match('env notin (prod,staging)', { env: 'staging' }), false);
+    assert.equal(match('example.com/tier', { 'example.com/tier': '' }), true);
+    assert.equal(match('!legacy', { legacy: 'yes' }), false);
+    assert.equal(match('env in (prod), !legacy, team=web', { env: 'prod', team: 'web' }), true);
+    assert.equal(match('env in (prod), !legacy, team=web', { env: 'prod', team: 'db' }), false);
+  });
+  it('writes a canonical form', () => {
+    const parsed = parseLabelSelectorText(' env in (prod) ,  !legacy,tier notin (a, b), x==y ');
+    assert.ok(parsed.ok);
+    assert.equal(parsed.canonical, 'env=prod,!legacy,tier notin (a,b),x=y');
+  });
+  it('refuses what kubectl refuses, naming the problem', () => {
+    for (const bad of ['env in (prod', 'env in prod)', 'env=prod,', ',env', 'env in ()', 'env=a b', 'env===x', '-bad=x', 'env=(x)'])
+      assert.equal(parseLabelSelectorText(bad).ok, false, bad);
+  });
+  it('never throws, and what it accepts it reads back the same', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        const parsed = parseLabelSelectorText(text);
+        if (!parsed.ok) return;
+        const again = parseLabelSelectorText(parsed.canonical);
+        assert.ok(again.ok);
+        assert.equal(again.canonical, parsed.canonical);
+      }),
+    );
   });
 });
 

@@ -54,6 +54,7 @@ export const RICH_CASES = [
   'httproute-backend-grant-v1beta1',
   'backendtlspolicy-conflict',
   'backendtlspolicy-section-name',
+  'backendtlspolicy-clustertrustbundle-selector',
   'gateway-client-cert-cross-namespace-granted',
   'httproute-filter-unsupported',
 ] as const;

@@ -84,7 +84,10 @@ export function resolveIngressUpstreamIdentity(
     const bundle = checkCaBundle(read.value, context.now, context.certificates);
     for (const p of bundle.problems.filter((p) => !p.fatal))
       out.notes.push({ severity: 'warning', code: p.code, message: `${shown} ca.crt: ${p.message}`, field: SECRET_FIELD });
-    if (!bundle.pem || !bundle.sha256) return fail('CaBundleInvalid', `${shown} ca.crt holds no parseable PEM certificate`);
+    if (!bundle.pem || !bundle.sha256) {
+      const fatal = bundle.problems.find((p) => p.fatal);
+      return fail(fatal?.code ?? 'CaBundleInvalid', `${shown} ca.crt ${fatal?.message ?? 'holds no usable certificate'}`);
+    }
     context.credentials.setCaBundle(bundle.sha256, bundle.pem);
     out.ca = { sha256: bundle.sha256, secret: { ...ref } };
   } else if (!hasKeyPair) {

@@ -64,6 +64,17 @@ export const FAKE_RESOURCES: readonly FakeResource[] = [
     generation: true,
     builtIn: true,
   },
+  // As Kubernetes 1.33-1.36 serve it with the beta API turned on (v1 only from 1.37): the host falls back to v1beta1.
+  {
+    group: 'certificates.k8s.io',
+    versions: ['v1beta1'],
+    plural: 'clustertrustbundles',
+    kind: 'ClusterTrustBundle',
+    namespaced: false,
+    status: false,
+    generation: false,
+    builtIn: true,
+  },
   {
     group: 'networking.k8s.io',
     versions: ['v1'],

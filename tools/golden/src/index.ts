@@ -5,7 +5,8 @@
 //   {{pem:NAME.crt}} / {{pem:NAME.ca}}                     -> the PEM text itself (for a file of its own)
 //   {{pemjson:NAME.crt}} / {{pemjson:NAME.ca}}             -> the PEM as a JSON string, a YAML scalar that
 //                                                             fits anywhere (ConfigMap `data: {ca.crt: …}`)
-// NAME is one of the fixed set below, all valid from 2026-01-01 to 2027-06-01.
+//   NAME+NAME… (e.g. {{pemjson:ca+nextca.crt}})              -> those certificates one after the other (a bundle)
+// NAME is one of the fixed set below, valid from 2026-01-01 to 2027-06-01 but for expiredca and notyetca.
 // Outputs replace every certificate fingerprint with `<sha256:NAME>` so they are stable.
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
@@ -27,7 +28,8 @@ export interface GoldenPki {
 let pki: Promise<GoldenPki> | undefined;
 
 /**
- * The fixed set: `ca` (CN=ExampleCA), `otherca`, `server` (SANs example-service.default,
+ * The fixed set: `ca` (CN=ExampleCA), `otherca`, `nextca` (CN=ExampleCA again, another key: a
+ * rollover's new CA), `expiredca` (expired 2026-03-01), `notyetca` (valid from 2026-09-01), `server` (SANs example-service.default,
  * *.default), `client` (the seed's ExampleClient), `client2`, `expired`, `notyet`,
  * `serverauth` (no clientAuth), `weak` (RSA 1024), `noeku`.
  */
@@ -35,10 +37,17 @@ export function goldenPki(): Promise<GoldenPki> {
   pki ??= (async () => {
     const ca = await createCa({ subject: 'CN=ExampleCA', notBefore, notAfter });
     const otherca = await createCa({ subject: 'CN=OtherCA', notBefore, notAfter });
+    // The same subject as `ca`, another key: the CA a rollover replaces `ca` with.
+    const nextca = await createCa({ subject: 'CN=ExampleCA', notBefore, notAfter });
+    const expiredca = await createCa({ subject: 'CN=ExpiredCA', notBefore, notAfter: new Date('2026-03-01T00:00:00Z') });
+    const notyetca = await createCa({ subject: 'CN=FutureCA', notBefore: new Date('2026-09-01T00:00:00Z'), notAfter });
     const valid = { notBefore, notAfter };
     return {
       ca,
       otherca,
+      nextca,
+      expiredca,
+      notyetca,
       server: await issue(ca, {
         subject: 'CN=example-service.default',
         dnsNames: ['example-service.default', '*.default', 'backend.example.com'],
@@ -71,13 +80,16 @@ export function goldenPki(): Promise<GoldenPki> {
 export async function fillPlaceholders(text: string): Promise<string> {
   if (!text.includes('{{')) return text;
   const set = await goldenPki();
-  return text.replace(/\{\{(pki|pem|pemjson):([a-z0-9]+)\.(crt|key|ca)\}\}/g, (whole, form: string, name: string, part: string) => {
-    const entry = set[name];
-    if (!entry) return whole;
-    const pem = part === 'key' ? entry.keyPem : entry.certPem;
-    if (form === 'pki') return Buffer.from(pem).toString('base64');
-    return form === 'pemjson' ? JSON.stringify(pem) : pem;
-  });
+  return text.replace(
+    /\{\{(pki|pem|pemjson):([a-z0-9]+(?:\+[a-z0-9]+)*)\.(crt|key|ca)\}\}/g,
+    (whole, form: string, names: string, part: string) => {
+      const entries = names.split('+').map((name) => set[name]);
+      if (entries.some((entry) => !entry)) return whole;
+      const pem = entries.map((entry) => (part === 'key' ? entry!.keyPem : entry!.certPem)).join('');
+      if (form === 'pki') return Buffer.from(pem).toString('base64');
+      return form === 'pemjson' ? JSON.stringify(pem) : pem;
+    },
+  );
 }
 
 /** Parses multi-document YAML into a snapshot (objects without a known kind are ignored). */
@@ -103,6 +115,13 @@ export async function normalizeFingerprints(json: string): Promise<string> {
     const der = createHash('sha256').update(cert.raw).digest('hex');
     out = out.split(der).join(`<sha256:${name}>`);
   }
+  // A bundle of several certificates has a digest of its own: named by first appearance.
+  const bundles = new Map<string, string>();
+  out = out.replace(/("caSha256": ")([0-9a-f]{64})(")/g, (_whole, before: string, digest: string, after: string) => {
+    let name = bundles.get(digest);
+    if (!name) bundles.set(digest, (name = `<sha256:bundle${bundles.size + 1}>`));
+    return `${before}${name}${after}`;
+  });
   return out;
 }
 
