@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { buildSnapshot } from '../src/manifests/snapshot-builder.js';
+import { buildSnapshot } from '@kupstream/core';
 import { MANIFEST_LIMITS } from '../src/manifests/manifest-limits.js';
 import { ManifestParser } from '../src/manifests/parse-off-thread.js';
 import { parseManifestText, type ManifestDocument } from '../src/manifests/yaml-documents.js';

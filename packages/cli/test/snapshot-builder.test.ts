@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { MANIFEST_LIMITS } from '../src/manifests/manifest-limits.js';
-import { buildSnapshot, LoaderCode } from '../src/manifests/snapshot-builder.js';
+import { buildSnapshot, LoaderCode } from '@kupstream/core';
 import { parseManifestText, type ManifestDocument } from '../src/manifests/yaml-documents.js';
 
 function build(text: string, namespace = 'default') {

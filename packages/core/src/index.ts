@@ -24,6 +24,9 @@ export {
 } from './resources.js';
 export type { StoredObjectRef, SnapshotChange, SnapshotListener } from './snapshot-store.js';
 export { SnapshotStore } from './snapshot-store.js';
+// Parsed manifest documents into a snapshot, as `kubectl apply -f` sees them (the host parses the files).
+export { buildSnapshot, LoaderCode, DEFAULT_LIST_ITEMS_PER_DOCUMENT } from './snapshot-builder.js';
+export type { BuiltSnapshot, BuildSnapshotOptions, ManifestDocument, NodePath } from './snapshot-builder.js';
 export type { TranslateOptions } from './options.js';
 export { DEFAULT_CLUSTER_DOMAIN, DEFAULT_NAMESPACE } from './options.js';
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { collectSources, type InputSource } from './input-sources.js';
 import { readSource, type StdinReader } from './read-source.js';
-import { buildSnapshot, type BuiltSnapshot } from './snapshot-builder.js';
+import { buildSnapshot, type BuiltSnapshot } from '@kupstream/core';
 import { ManifestParser } from './parse-off-thread.js';
 import type { ManifestDocument } from './yaml-documents.js';
 

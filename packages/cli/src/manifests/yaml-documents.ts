@@ -4,22 +4,10 @@
 // bound), and duplicate keys are found with one Set per map instead of the parser's
 // `uniqueKeys`, which compares every key with every other (40k keys: half a minute).
 import { Composer, isMap, isNode, isScalar, isSeq, LineCounter, Parser, visit, type Document } from 'yaml';
-import { redactKeyMaterial } from '@kupstream/core';
+import { redactKeyMaterial, type ManifestDocument, type NodePath } from '@kupstream/core';
 import { MANIFEST_LIMITS } from './manifest-limits.js';
 
-export type NodePath = readonly (string | number)[];
-
-export interface ManifestDocument {
-  /** The file path as given (or `<stdin>`). */
-  source: string;
-  /** 1-based position of the document in its source. */
-  index: number;
-  /** 1-based line where the document's content starts. */
-  line: number;
-  value: unknown;
-  /** 1-based line of a List item inside the document, e.g. `['items', 2]`. */
-  lineOf(path: NodePath): number | undefined;
-}
+export type { ManifestDocument, NodePath } from '@kupstream/core';
 
 export interface ParsedSource {
   documents: ManifestDocument[];

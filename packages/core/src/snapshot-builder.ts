@@ -1,18 +1,36 @@
 // Parsed documents → ClusterSnapshot, the way `kubectl apply -f` would see them:
 // `List` kinds flattened, namespaces defaulted, every document that is not used reported
-// as a diagnostic naming its file, document and line (never silently dropped).
+// as a diagnostic naming its file, document and line (never silently dropped). Pure: the
+// host reads and parses the files (the CLI with its YAML parser) and hands the documents over.
 import { isDeepStrictEqual } from 'node:util';
-import {
-  resourceForKind,
-  snapshotKeyFor,
-  type ClusterSnapshot,
-  type Diagnostic,
-  type ResourceRef,
-  type SnapshotKey,
-} from '@kupstream/core';
-import { isRecord } from '@kupstream/core/building-blocks';
-import type { ManifestDocument, NodePath } from './yaml-documents.js';
-import { MANIFEST_LIMITS } from './manifest-limits.js';
+import type { Diagnostic, ResourceRef } from './model.js';
+import { isRecord } from './resource-ref.js';
+import { resourceForKind, type SnapshotKey } from './resources.js';
+import { snapshotKeyFor, type ClusterSnapshot } from './snapshot.js';
+
+/** A path inside a document: `[]` for the document itself, `['items', 2]` for a List item. */
+export type NodePath = readonly (string | number)[];
+
+/** One parsed document of a manifest source, as a host's parser gives it. */
+export interface ManifestDocument {
+  /** The file path as given (or `<stdin>`). */
+  source: string;
+  /** 1-based position of the document in its source. */
+  index: number;
+  /** 1-based line where the document's content starts. */
+  line: number;
+  value: unknown;
+  /** 1-based line of a node inside the document, e.g. `['items', 2]`; undefined where unknown. */
+  lineOf(path: NodePath): number | undefined;
+}
+
+/** List items one document may hold, nested Lists counted (each is an object to check and report). */
+export const DEFAULT_LIST_ITEMS_PER_DOCUMENT = 100_000;
+
+export interface BuildSnapshotOptions {
+  /** Default DEFAULT_LIST_ITEMS_PER_DOCUMENT: the List that passes it is refused whole. */
+  listItemsPerDocument?: number;
+}
 
 /** Objects that have no namespace (they keep none, like kubectl does). */
 const clusterScoped = (kind: string) => resourceForKind(kind)?.scope === 'Cluster';
@@ -48,17 +66,22 @@ interface Placed {
   where: string;
 }
 
-export function buildSnapshot(documents: readonly ManifestDocument[], namespace: string): BuiltSnapshot {
+export function buildSnapshot(
+  documents: readonly ManifestDocument[],
+  namespace: string,
+  options: BuildSnapshotOptions = {},
+): BuiltSnapshot {
+  const maxListItems = options.listItemsPerDocument ?? DEFAULT_LIST_ITEMS_PER_DOCUMENT;
   const diagnostics: Diagnostic[] = [];
   const placed = new Map<string, Placed>();
   // A stack (last first), so a List's items are taken in order, right where the List was,
   // in linear time: no unshift and no argument spread over a List's items.
   const pending: Located[] = [];
-  // List items taken from each document so far, against MANIFEST_LIMITS.listItemsPerDocument.
+  // List items taken from each document so far, against maxListItems.
   const listed = new Map<ManifestDocument, number>();
   for (let i = documents.length - 1; i >= 0; i--) pending.push({ value: documents[i]!.value, document: documents[i]!, path: [] });
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const items = classify(next, namespace, diagnostics, placed.size, listed);
+    const items = classify(next, namespace, diagnostics, placed.size, { listed, max: maxListItems });
     if (items.kind === 'list') for (let i = items.items.length - 1; i >= 0; i--) pending.push(items.items[i]!);
     if (items.kind !== 'object') continue;
     const previous = placed.get(items.identity);
@@ -91,7 +114,7 @@ function classify(
   namespace: string,
   diagnostics: Diagnostic[],
   ordinal: number,
-  listed: Map<ManifestDocument, number>,
+  lists: { listed: Map<ManifestDocument, number>; max: number },
 ): Classified {
   const { value, document, path } = located;
   const where = describeLocation(located);
@@ -125,15 +148,15 @@ function classify(
     const items = value.items;
     if (items === undefined || items === null) return { kind: 'skip' };
     if (!Array.isArray(items)) return invalid(`items: expected a list of objects, found ${describeValue(items)}`, value, 'items');
-    const taken = (listed.get(document) ?? 0) + items.length;
-    if (taken > MANIFEST_LIMITS.listItemsPerDocument) {
+    const taken = (lists.listed.get(document) ?? 0) + items.length;
+    if (taken > lists.max) {
       return invalid(
-        `items: ${items.length} items take this document past ${MANIFEST_LIMITS.listItemsPerDocument} List items; none of them is read (split the List into several documents or files)`,
+        `items: ${items.length} items take this document past ${lists.max} List items; none of them is read (split the List into several documents or files)`,
         value,
         'items',
       );
     }
-    listed.set(document, taken);
+    lists.listed.set(document, taken);
     return { kind: 'list', items: items.map((item: unknown, i) => ({ value: item, document, path: [...path, 'items', i] })) };
   }
   const key = snapshotKeyFor(apiVersion, kind);
