@@ -29,9 +29,11 @@ export class StartupError extends Error {
   readonly exitCode: ExitCodeValue = ExitCode.badInput;
 }
 
-/** An address the agent's listeners could not bind (ListenError) becomes the StartupError it is here. */
+/** The libraries' refusals to start (an address the agent's listeners could not bind, a worker that could not serve) are StartupErrors here. */
+const STARTUP_ERRORS = new Set(['ListenError', 'WorkerStartupError']);
+
 export function asStartupError(error: unknown): unknown {
-  return error instanceof Error && error.name === 'ListenError' ? new StartupError(error.message) : error;
+  return error instanceof Error && STARTUP_ERRORS.has(error.name) ? new StartupError(error.message) : error;
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,31 +1,17 @@
-// The IPC protocol between `serve --workers N`'s primary and its workers: what each side
-// sends, as plain JSON. The primary sends the configuration once, then every model (with
-// the key material it references) and finally `drain`; a worker says when it listens, what
-// it would print, what it served (batched) and how its pools stand, and when it drained.
-import type { AddressInfo } from 'node:net';
+// The IPC protocol between a primary (worker-supervisor.ts) and its workers: what each side
+// sends, as plain JSON. The primary sends the host's configuration once (with the worker's
+// slot), then every model (with the key material it references) and finally `drain`; a worker
+// says when it listens, what it would print, what it served (batched) and how its pools
+// stand, and when it drained.
 import type { TrafficFacts } from '@kupstream/admin';
-import type { HostPort, L4Mapping, ResolveOverride } from '../../args/flag-values.js';
-import type { GatewayPortMapping } from '../../args/gateway-port-flag.js';
-import type { LogFormat } from '../../args/args.js';
+import type { AddressInfo } from 'node:net';
 import type { ModelTransfer } from './model-transfer.js';
 
-/** What a worker needs of the command line (the primary parsed and checked it). */
-export interface WorkerConfig {
-  /** 1..N, kept by a replacement. */
-  slot: number;
-  listen: HostPort;
-  gatewayPorts: GatewayPortMapping[];
-  l4: L4Mapping[];
-  tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
-  resolve: ResolveOverride[];
-  denyUpstreams: string[];
-  shutdownTimeoutMs: number;
-  logFormat: LogFormat;
-  /** With --admin: record traffic for the primary's admin server, whose address is never an upstream. */
-  admin?: { address: AddressInfo };
-}
+/** The host's configuration of a worker (whatever it needs; plain JSON), with its slot: 1..N, kept by a replacement. */
+export type WorkerConfig<C extends object> = C & { slot: number };
 
-export type PrimaryMessage = { type: 'config'; config: WorkerConfig } | { type: 'model'; model: ModelTransfer } | { type: 'drain' };
+export type PrimaryMessage<C extends object = object> =
+  { type: 'config'; config: WorkerConfig<C> } | { type: 'model'; model: ModelTransfer } | { type: 'drain' };
 
 /** Responses with the same facts, counted (the metrics need counts, not one message per request). */
 export interface ResponseCount {
@@ -97,6 +83,6 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
   return typeof value === 'object' && value !== null && WORKER_TYPES.has((value as { type: WorkerMessage['type'] }).type);
 }
 
-export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
+export function isPrimaryMessage<C extends object>(value: unknown): value is PrimaryMessage<C> {
   return typeof value === 'object' && value !== null && PRIMARY_TYPES.has((value as { type: PrimaryMessage['type'] }).type);
 }

@@ -1,4 +1,4 @@
-// The primary's side of `serve --workers N`: forks N worker processes (node:cluster; they
+// The primary's side of N worker processes (`kupstream serve --workers N`): forks them (node:cluster; they
 // share the listening ports), sends each its configuration and the latest model, replaces a
 // worker that exits (after a delay that doubles while replacements keep exiting), and drains
 // them all on stop. Startup is over when every worker listens; a worker that cannot bind
@@ -6,18 +6,28 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { TrafficFacts, WorkerView } from '@kupstream/admin';
-import { StartupError } from '../../errors.js';
-import type { Logger } from '../../log/log.js';
 import type { ModelTransfer } from './model-transfer.js';
 import { WORKER_DEFAULTS } from './worker-defaults.js';
-import { isWorkerMessage, type PoolReport, type WorkerConfig, type WorkerMessage } from './worker-messages.js';
+import { isWorkerMessage, type PoolReport, type WorkerMessage } from './worker-messages.js';
 
-export interface SupervisorOptions {
+/** Where the supervisor says what happened to its workers (replacements, kills). */
+export interface SupervisorLog {
+  line(text: string): void;
+  warn(text: string): void;
+}
+
+/** A worker could not start serving (its listen address is in use, ...): the worker's own message. */
+export class WorkerStartupError extends Error {
+  override readonly name = 'WorkerStartupError';
+}
+
+export interface SupervisorOptions<C extends object> {
   count: number;
-  /** The worker bundle (dist/serve-worker.js). */
+  /** The worker bundle (`kupstream serve`: dist/serve-worker.js). */
   exec: string;
-  config: Omit<WorkerConfig, 'slot'>;
-  log: Logger;
+  /** Sent to each worker first, with its slot. */
+  config: C;
+  log: SupervisorLog;
   /** A line a worker would print on stdout (each worker binds the same L4 listeners). */
   onAnnounce?: (line: string) => void;
   onTraffic?: (slot: number, message: Extract<WorkerMessage, { type: 'traffic' }>) => void;
@@ -50,8 +60,8 @@ interface Slot {
 
 type Urls = { listen: string; gatewayPorts: { port: number; address: string }[] };
 
-export class WorkerSupervisor {
-  readonly #options: SupervisorOptions;
+export class WorkerSupervisor<C extends object = object> {
+  readonly #options: SupervisorOptions<C>;
   readonly #slots: Slot[] = [];
   #model: ModelTransfer | undefined;
   #stopping = false;
@@ -65,7 +75,7 @@ export class WorkerSupervisor {
     for (const s of this.#slots) s.worker?.process.kill('SIGKILL');
   };
 
-  constructor(options: SupervisorOptions) {
+  constructor(options: SupervisorOptions<C>) {
     this.#options = options;
     this.#listening = new Promise<Urls>((resolve, reject) => (this.#startup = { resolve, reject }));
     // Observed by whoever awaits listening(); never an unhandled rejection on its own.
@@ -216,7 +226,7 @@ export class WorkerSupervisor {
         return;
       }
       case 'startup-failed':
-        if (!this.#started) this.#startup?.reject(new StartupError(message.message));
+        if (!this.#started) this.#startup?.reject(new WorkerStartupError(message.message));
         else this.#options.log.warn(`worker ${entry.slot}: ${message.message}`);
         return;
       case 'addresses':

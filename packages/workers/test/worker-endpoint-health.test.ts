@@ -2,7 +2,7 @@
 // exits), an endpoint out when any worker has it out, its last check the latest of any worker.
 import assert from 'node:assert/strict';
 import type { EndpointFacts, TrafficFacts } from '@kupstream/admin';
-import { WorkerEndpointHealth } from '../src/serve/workers/worker-endpoint-health.js';
+import { WorkerEndpointHealth } from '../src/worker-endpoint-health.js';
 
 const base: EndpointFacts = { address: '10.0.0.1', port: 8443, ready: true, serving: true, terminating: false, ejected: false };
 

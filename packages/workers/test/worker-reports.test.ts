@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { RequestLog, type ProxyResponseEvent, type ProxyUpstreamErrorEvent } from '@kupstream/admin';
 import { CredentialStore, type TranslationModel } from '@kupstream/core';
 import { createTranslationResult } from '@kupstream/core/building-blocks';
-import { packModel, unpackModel } from '../src/serve/workers/model-transfer.js';
-import { WorkerReports } from '../src/serve/workers/worker-reports.js';
+import { packModel, unpackModel } from '../src/model-transfer.js';
+import { WorkerReports } from '../src/worker-reports.js';
 
 const MODEL: TranslationModel = {
   endpoints: [

@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_NAMESPACE } from '@kupstream/core';
 import { UsageError, errorMessage } from '../errors.js';
 import { parseGatewayPorts, type GatewayPortMapping } from './gateway-port-flag.js';
-import { WORKER_DEFAULTS } from '../serve/workers/worker-defaults.js';
+import { WORKER_DEFAULTS } from '@kupstream/workers';
 import {
   parseDuration,
   parseHostPort,

@@ -3,22 +3,20 @@
 // endpoint, with the optional admin server beside them, until the signal;
 // then a graceful stop (Lease released at once, in-flight requests drained).
 import type { AddressInfo } from 'node:net';
-import { createProxy, drainListeners, FrontendTls, L4Listeners, ListenerSet, TlsConnections } from '@kupstream/agent';
+import type { Proxy } from '@kupstream/agent';
 import { CredentialStore } from '@kupstream/core';
-import { createTranslationResult } from '@kupstream/core/building-blocks';
 import type { ServeFlags } from '../args/args.js';
 import type { AdminRuntime } from '@kupstream/admin';
 import { servedCount } from '../translate/diagnostics-summary.js';
-import { asStartupError, StartupError } from '../errors.js';
+import { StartupError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { fileModelSource } from './file-model-source.js';
 import { createHandshakePublisher } from './handshake-publisher.js';
-import { SERVE_LISTENER_LABELS } from './listener-labels.js';
+import { ServeDataPlane } from './data-plane.js';
 import { writeOut, type CliIo } from '../io.js';
 import type { Logger } from '../log/log.js';
 import type { ModelSource, ModelUpdate } from './model-source.js';
 import { resolveFromOverrides } from './resolve-overrides.js';
-import { upstreamErrorLogger } from './upstream-error-log.js';
 
 export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promise<ExitCodeValue> {
   // --workers N: this process becomes the primary of N serving workers (node:cluster is loaded only then).
@@ -33,34 +31,17 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     source = fileModelSource(flags, io, log);
   }
 
-  // The proxy starts empty: nothing is routed until the first translation is applied,
-  // and the listener opens only after that.
   const credentials = new CredentialStore();
-  const resolve = resolveFromOverrides(flags.resolve);
-  // The agent's own listeners are never upstreams: that loops, or publishes the admin page.
-  const denyUpstreams = { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(listeners, l4, admin) };
-  const proxy = createProxy({
-    model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
+  const plane = new ServeDataPlane({
+    ...flags,
     credentials,
-    resolve,
-    denyUpstreams,
-  });
-  proxy.on('upstreamError', upstreamErrorLogger(log));
-  const l4Tls = new FrontendTls({ scheme: 'tls', minVersion: flags.tlsMinVersion });
-  const l4 = new L4Listeners({
-    labels: SERVE_LISTENER_LABELS,
-    host: flags.listen.host,
-    mappings: flags.l4,
-    proxy,
-    log,
+    ownAddresses: () => ownAddresses(admin),
     announce: (line) => writeOut(io.stdout, line),
-    tls: l4Tls,
-    gatewayPorts: flags.gatewayPorts.map((m) => m.port),
+    log,
   });
+  const { proxy } = plane;
   let started = false;
   let stopProber = () => undefined as void;
-  let listeners: ListenerSet | undefined;
-  const frontendTls = new FrontendTls({ minVersion: flags.tlsMinVersion });
   try {
     admin = flags.admin !== undefined ? await startAdminServer(flags.admin, flags.adminAllowRemote, proxy) : undefined;
     if (admin) {
@@ -73,8 +54,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     const publisher = createHandshakePublisher({
       probeIntervalMs: flags.probeUpstreamsMs,
       credentials,
-      resolve,
-      denyUpstreams,
+      resolve: resolveFromOverrides(flags.resolve),
+      denyUpstreams: { cidrs: flags.denyUpstreams, ownAddresses: () => [...plane.addresses(), ...ownAddresses(admin)] },
       traffic: () => proxy.stats().traffic,
       admin: () => admin,
       log,
@@ -93,14 +74,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     });
     stopProber = () => publisher.close();
     const apply = (update: ModelUpdate) => {
-      const { result } = update;
-      proxy.update(result, result.credentials);
-      proxy.updateEndpoints(update.endpoints);
-      // TLS listeners from the same model: new certificates take effect for new connections.
-      frontendTls.update(result, result.credentials);
-      l4Tls.update(result, result.credentials);
-      // The proxy first: a listener opened for a new endpoint finds its route at once.
-      void l4.sync(result);
+      void plane.apply(update);
       publisher.show(update);
     };
     const first = await untilAborted(source.start(apply), io.signal);
@@ -108,22 +82,11 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       log.line('stopped before the first translation');
       return ExitCode.ok;
     }
-    // Each listener's servers carry the agent's header, request, keep-alive and idle timeouts
-    // and header size bound, so idle or half-open clients cannot hold them.
-    listeners = new ListenerSet({
-      labels: SERVE_LISTENER_LABELS,
-      listen: flags.listen,
-      gatewayPorts: flags.gatewayPorts,
-      proxy,
-      ...(admin
+    const urls = await plane.listen(
+      admin
         ? { instrument: (handler) => admin!.instrument(handler), instrumentUpgrade: (handler) => admin!.instrumentUpgrade(handler) }
-        : {}),
-      tls: new TlsConnections(frontendTls, log),
-      l4,
-      log,
-    });
-    const urls = await listeners.start().catch((error: unknown) => Promise.reject(asStartupError(error)));
-    await l4.idle();
+        : undefined,
+    );
     started = true;
     admin?.setReady(true);
     for (const { port, address } of urls.gatewayPorts)
@@ -132,18 +95,18 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
     stopProber();
-    await shutdown({ flags, log, listeners, l4, started, source, admin, proxy });
+    await shutdown({ flags, log, plane, started, source, admin });
   }
   return ExitCode.ok;
 }
 
-function ownAddresses(listeners: ListenerSet | undefined, l4: L4Listeners, admin: AdminRuntime | undefined): AddressInfo[] {
-  const out = [...l4.addresses(), ...(listeners?.addresses() ?? [])];
-  for (const bound of [admin?.server.address()]) if (bound && typeof bound === 'object') out.push(bound);
-  return out;
+/** The admin server's address: never an upstream either. */
+function ownAddresses(admin: AdminRuntime | undefined): AddressInfo[] {
+  const bound = admin?.server.address();
+  return bound && typeof bound === 'object' ? [bound] : [];
 }
 
-async function startAdminServer(address: string, allowNonLoopback: boolean, proxy: ReturnType<typeof createProxy>): Promise<AdminRuntime> {
+async function startAdminServer(address: string, allowNonLoopback: boolean, proxy: Proxy): Promise<AdminRuntime> {
   // Loaded only with --admin (prom-client, pino, the page).
   const { startAdmin } = await import('@kupstream/admin');
   try {
@@ -163,31 +126,20 @@ async function startAdminServer(address: string, allowNonLoopback: boolean, prox
 interface Running {
   flags: ServeFlags;
   log: Logger;
-  listeners: ListenerSet | undefined;
-  l4: L4Listeners;
+  plane: ServeDataPlane;
   started: boolean;
   source: ModelSource;
   admin: AdminRuntime | undefined;
-  proxy: ReturnType<typeof createProxy>;
 }
 
 /** The Lease goes back at once (another replica takes over while we drain); traffic drains up to the timeout. */
-async function shutdown({ flags, log, listeners, l4, started, source, admin, proxy }: Running): Promise<void> {
+async function shutdown({ flags, log, plane, started, source, admin }: Running): Promise<void> {
   if (started) log.line(`stopping: draining requests in flight (at most ${formatMs(flags.shutdownTimeoutMs)})`);
   admin?.setReady(false);
   // Closing a cluster source hands the Lease back at once (another replica takes over while we drain).
   const sourceClosed = source.close();
-  // L4 listeners stop accepting with the HTTP one; the proxy's close ends their tunnels.
-  const l4Stopped = l4.stop();
-  if (started && listeners) {
-    const { cut } = await drainListeners(listeners, () => proxy.close(), flags.shutdownTimeoutMs);
-    if (cut) log.warn(`requests still in flight after ${formatMs(flags.shutdownTimeoutMs)} were cut`);
-  } else {
-    listeners?.closeAll();
-    await proxy.close();
-  }
-  await l4Stopped;
-  await l4.cut();
+  const { cut } = await plane.stop(started);
+  if (cut) log.warn(`requests still in flight after ${formatMs(flags.shutdownTimeoutMs)} were cut`);
   await sourceClosed;
   await admin?.close();
   if (started) log.line('stopped');

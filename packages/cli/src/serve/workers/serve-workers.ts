@@ -1,7 +1,7 @@
 // `kupstream serve --workers N` (N > 1), the primary process: it runs the one model source
 // (file watcher or cluster informers, with the Lease and the status writer), the handshake
 // prober and the admin server, and N worker processes serve the listeners (see
-// worker-supervisor.ts). Each model goes to every worker with the key material it needs,
+// WorkerSupervisor of @kupstream/workers). Each model goes to every worker with the key material it needs,
 // over the IPC channel only. The admin server shows every worker's traffic and pools.
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,7 @@ import type { AdminRuntime } from '@kupstream/admin';
 import { healthCheckHandshakes } from '@kupstream/agent';
 import { CredentialStore } from '@kupstream/core';
 import type { ServeFlags } from '../../args/args.js';
-import { StartupError } from '../../errors.js';
+import { asStartupError, StartupError } from '../../errors.js';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.js';
 import { writeOut, type CliIo } from '../../io.js';
 import type { Logger } from '../../log/log.js';
@@ -19,11 +19,9 @@ import { createHandshakePublisher } from '../handshake-publisher.js';
 import type { ModelSource, ModelUpdate } from '../model-source.js';
 import { resolveFromOverrides } from '../resolve-overrides.js';
 import { formatMs, untilAborted } from '../serve-command.js';
-import { packModel } from './model-transfer.js';
 import { workerBundle } from './worker-bundle.js';
-import { WorkerEndpointHealth } from './worker-endpoint-health.js';
-import { WorkerReports } from './worker-reports.js';
-import { WorkerSupervisor } from './worker-supervisor.js';
+import { packModel, WorkerEndpointHealth, WorkerReports, WorkerSupervisor } from '@kupstream/workers';
+import type { ServeWorkerSettings } from './serve-worker-config.js';
 
 export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Logger): Promise<ExitCodeValue> {
   const exec = workerBundle();
@@ -48,7 +46,7 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
   const credentials = new CredentialStore();
   const resolve = resolveFromOverrides(flags.resolve);
   const denyUpstreams = { cidrs: flags.denyUpstreams, ownAddresses: () => ownAddresses(supervisor, admin) };
-  let supervisor: WorkerSupervisor | undefined;
+  let supervisor: WorkerSupervisor<ServeWorkerSettings> | undefined;
   let started = false;
   let stopProber = () => undefined as void;
   let checkedKey = '[]';
@@ -75,7 +73,7 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
     const adminAddress = admin?.server.address();
     // L4 lines as the workers bind them, each printed once (every worker binds the same ones).
     const printed = new Set<string>();
-    supervisor = new WorkerSupervisor({
+    supervisor = new WorkerSupervisor<ServeWorkerSettings>({
       count: flags.workers,
       exec,
       config: {
@@ -128,7 +126,10 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
       log.line('stopped before the first translation');
       return ExitCode.ok;
     }
-    const urls = await untilAborted(supervisor.listening(), io.signal);
+    const urls = await untilAborted(
+      supervisor.listening().catch((error: unknown) => Promise.reject(asStartupError(error))),
+      io.signal,
+    );
     if (urls === 'aborted') return ExitCode.ok;
     started = true;
     admin?.setReady(true);
@@ -152,7 +153,7 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
   return ExitCode.ok;
 }
 
-function ownAddresses(supervisor: WorkerSupervisor | undefined, admin: AdminRuntime | undefined): AddressInfo[] {
+function ownAddresses(supervisor: WorkerSupervisor<ServeWorkerSettings> | undefined, admin: AdminRuntime | undefined): AddressInfo[] {
   const out = [...(supervisor?.addresses() ?? [])];
   const bound = admin?.server.address();
   if (bound && typeof bound === 'object') out.push(bound);

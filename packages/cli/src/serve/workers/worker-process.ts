@@ -5,11 +5,10 @@
 import { StartupError, errorMessage } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { createLogger, type Logger } from '../../log/log.js';
-import { unpackModel } from './model-transfer.js';
 import { WorkerDataPlane } from './worker-data-plane.js';
-import { WORKER_DEFAULTS } from './worker-defaults.js';
+import { isPrimaryMessage, unpackModel, WORKER_DEFAULTS, type PrimaryMessage, type WorkerMessage } from '@kupstream/workers';
+import type { ServeWorkerSettings } from './serve-worker-config.js';
 import { workerLogger } from './worker-log.js';
-import { isPrimaryMessage, type PrimaryMessage, type WorkerMessage } from './worker-messages.js';
 
 export function runServeWorker(): void {
   let log: Logger = createLogger(process.stderr);
@@ -41,7 +40,7 @@ export function runServeWorker(): void {
       exit(ExitCode.ok);
     })());
 
-  const handle = async (message: PrimaryMessage): Promise<void> => {
+  const handle = async (message: PrimaryMessage<ServeWorkerSettings>): Promise<void> => {
     if (stopping) return;
     switch (message.type) {
       case 'config': {
@@ -61,7 +60,7 @@ export function runServeWorker(): void {
       case 'model': {
         if (!plane) return;
         const { result, serviceEndpoints } = unpackModel(message.model);
-        plane.apply(result, serviceEndpoints);
+        plane.apply({ result, endpoints: serviceEndpoints });
         if (listening) return;
         listening = true;
         try {
@@ -82,7 +81,7 @@ export function runServeWorker(): void {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);
   process.on('message', (message: unknown) => {
-    if (!isPrimaryMessage(message)) return;
+    if (!isPrimaryMessage<ServeWorkerSettings>(message)) return;
     queue = queue.then(() => handle(message)).catch(lastResort);
   });
   // The primary is gone (killed, or exited at a second signal): drain what is left and go.

@@ -1,0 +1,3 @@
+import { libraryConfig } from '../../tools/rollup-config.mjs';
+
+export default libraryConfig(import.meta.url);
