@@ -14,8 +14,8 @@ const packages = readdirSync(root)
 const require = createRequire(import.meta.url);
 
 describe('published packages', () => {
-  it('are the eight of the design', () => {
-    assert.deepEqual(packages, ['admin', 'agent', 'cli', 'cluster', 'core', 'gateway', 'gateway-api-types', 'ingress']);
+  it('are the nine of the design', () => {
+    assert.deepEqual(packages, ['admin', 'agent', 'cli', 'cluster', 'core', 'gateway', 'gateway-api-types', 'ingress', 'workers']);
   });
 
   for (const name of packages) {
