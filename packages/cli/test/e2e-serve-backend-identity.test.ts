@@ -11,6 +11,7 @@ import { httpGet } from './helpers/http-get.js';
 import { startNginxHttps, type NginxHttps } from './helpers/nginx-https.js';
 import { clientCertSecretYaml, SEED_GATEWAY, SEED_SERVICE } from './helpers/seed-manifests.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait.js';
 
 const ROUTE = `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -95,6 +96,8 @@ describe('serve: a Service with kupstream.dev/client-certificate presents its ow
       verify: 'SUCCESS',
       servername: 'billing.default',
     });
+    // nginx writes a request's access-log line after its response: wait for both lines.
+    await waitFor('both requests in the access log', () => /subject=CN=BillingClient verify=SUCCESS/.test(nginx.accessLog()));
     const log = nginx.accessLog();
     assert.match(log, /subject=CN=ExampleClient verify=SUCCESS/);
     assert.match(log, /subject=CN=BillingClient verify=SUCCESS/);
