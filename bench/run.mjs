@@ -46,6 +46,15 @@ const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
 const notes = previous.includes('\n## Notes\n')
   ? previous.slice(previous.indexOf('\n## Notes\n'))
   : '\n## Notes\n\n(What each optimization bought, with the profile behind it.)\n';
+// `--translation-only` keeps the data-plane sections of the last full run, marked as such.
+const carried =
+  !dataPlane && previous.includes('\n## Data plane')
+    ? previous
+        .slice(previous.indexOf('\n## Data plane') + 1, previous.includes('\n## Notes\n') ? previous.indexOf('\n## Notes\n') : undefined)
+        .replace(/\n+$/, '')
+        .split('\n')
+    : [];
+const carriedFrom = /Written by `pnpm bench` on (\S+)/.exec(previous)?.[1];
 writeFileSync(
   out,
   [
@@ -64,6 +73,14 @@ writeFileSync(
     '',
     ...(dataPlane ? ['## Data plane (`kupstream serve` vs nginx and the Node peers, the same mTLS upstream)', '', ...dataPlane, ''] : []),
     ...(workers ? ['## `serve --workers`: 1 → 2 worker processes', '', ...workers, ''] : []),
+    ...(carried.length
+      ? [
+          `(The sections below are carried from the full run of ${carriedFrom ?? 'an earlier date'}: this run was \`--translation-only\`.)`,
+          '',
+          ...carried,
+          '',
+        ]
+      : []),
   ].join('\n') + notes,
 );
 console.error(`wrote ${out}`);

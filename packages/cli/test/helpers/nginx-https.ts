@@ -3,13 +3,11 @@
 // result, SNI) and logged to its access log. A handshake without a certificate of that CA is
 // refused by nginx (400 "No required SSL certificate was sent" / a failed verification).
 // An unprivileged child process on a loopback port, files in a temp dir that is removed.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const NGINX = process.env.NGINX_BINARY ?? '/usr/sbin/nginx';
+import { runNginx } from './nginx-process.js';
 
 export interface NginxHttps {
   port: number;
@@ -59,33 +57,7 @@ http {
 }
 `,
   );
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  for (let tries = 0; ; tries++) {
-    if (child.exitCode !== null || tries > 400) {
-      const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
-      await stop();
-      throw new Error(`nginx (https) did not start: ${log}`);
-    }
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const { stop } = await runNginx(dir, port, 'https');
   const accessLog = () => (existsSync(join(dir, 'access.log')) ? readFileSync(join(dir, 'access.log'), 'utf8') : '');
   return { port, accessLog, stop };
 }
