@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, kubeApiOf, type KubeApi } from './api-client.js';
 import { listResource } from './list-resource.js';
 import { RESOURCES, type ResourceKind } from '@kupstream/core';
-import { resourceName } from './resources.js';
+import { notServedHint, resourceName } from './resources.js';
 
 export interface ListClusterOptions {
   /** Progress lines (one per kind, skipped kinds, malformed objects); the CLI prints them on stderr. */
@@ -47,7 +47,7 @@ export async function listClusterSnapshot(kubeConfig: KubeConfig | KubeApi, opti
         throw accessError(api, type, error);
       });
       if (!listed) {
-        progress(`skipped ${resourceName(type)}: not served by ${api.server} (no ${type.versions.join(' or ')}; is the CRD installed?)`);
+        progress(`skipped ${resourceName(type)}: not served by ${api.server} (no ${type.versions.join(' or ')}; ${notServedHint(type)})`);
         continue;
       }
       store.replace(type.key, listed.items);

@@ -8,7 +8,7 @@ import { ApiError, type KubeApi, type WatchEvent } from './api-client.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { completeObject, listResource } from './list-resource.js';
 import type { ResourceKind } from '@kupstream/core';
-import { collectionPath, resourceName } from './resources.js';
+import { collectionPath, notServedHint, resourceName } from './resources.js';
 
 export interface InformerOptions {
   api: KubeApi;
@@ -96,7 +96,7 @@ export class ResourceInformer {
     });
     if (!listed) {
       if (!this.#absentNoted)
-        onProgress(`skipped ${resourceName(type)}: not served by ${api.server} (no ${type.versions.join(' or ')}; is the CRD installed?)`);
+        onProgress(`skipped ${resourceName(type)}: not served by ${api.server} (no ${type.versions.join(' or ')}; ${notServedHint(type)})`);
       this.#absentNoted = true;
       // An absent kind is empty, and must not hold up the first translation.
       store.replace(type.key, []);

@@ -7,6 +7,15 @@ export function resourceName(type: Pick<ResourceKind, 'group' | 'plural'>): stri
   return type.group === '' ? type.plural : `${type.plural}.${type.group}`;
 }
 
+/**
+ * Why a cluster may not serve a kind: a custom resource's CRD is missing; a built-in API group
+ * (`*.k8s.io` of Kubernetes itself) is disabled or too new for the server.
+ */
+export function notServedHint(type: Pick<ResourceKind, 'group'>): string {
+  const builtIn = type.group === '' || (type.group.endsWith('.k8s.io') && !type.group.startsWith('gateway.networking.'));
+  return builtIn ? 'is the API enabled on this Kubernetes version?' : 'is the CRD installed?';
+}
+
 /** `/api/v1/services` or `/apis/<group>/<version>/<plural>`, across namespaces or in one. */
 export function collectionPath(type: Pick<ResourceKind, 'group' | 'plural'>, version: string, namespace?: string): string {
   const root = type.group === '' ? `/api/${version}` : `/apis/${type.group}/${version}`;
