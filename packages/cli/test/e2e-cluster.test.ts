@@ -3,7 +3,7 @@
 // --kubeconfig` (traffic, routing that follows the cluster, status writes by the leader).
 import assert from 'node:assert/strict';
 import type { TranslationModel } from '@kupstream/core';
-import { createSeedPki, type SeedPki } from '@kupstream/test-pki';
+import { createCa, createSeedPki, type SeedPki } from '@kupstream/test-pki';
 import { stringify } from 'yaml';
 import { FakeApiServer, HOST_TOKEN } from '@kupstream/fake-kube-api';
 import { assertBuilt, runBinary, servingPort, startServe, type ServeProcess } from './helpers/cli-process.js';
@@ -238,6 +238,47 @@ describe('e2e: cluster mode (built binary, test API server)', () => {
       assert.equal(code, 0, serve.stderr());
       assert.equal(leaseHolder(), '', 'the Lease is handed back on SIGTERM');
       for (const needle of keyMaterialNeedles(pki)) assert.ok(!serve.stderr().includes(needle), 'key material in the logs');
+    });
+
+    it('--probe-upstreams: the handshake verdict is written to the cluster with the statuses, once', async () => {
+      for (const object of seedClusterObjects(pki)) api.put(object);
+      // An upstream that trusts another CA refuses the Gateway's client certificate.
+      const other = await createCa({ subject: 'CN=OtherCA' });
+      const refusing = await startTlsUpstream('refusing', { cert: pki.server.certPem, key: pki.server.keyPem, clientCa: other.certPem });
+      try {
+        const config = dir.write('probe.yaml', api.kubeconfig({ token: 'replica-a-token', namespace: 'kupstream' }));
+        const serve = await startServe([
+          '--kubeconfig',
+          config,
+          '--listen',
+          '127.0.0.1:0',
+          '--write-status',
+          '--probe-upstreams',
+          '200ms',
+          '--resolve',
+          `example-service.default:443=127.0.0.1:${refusing.port}`,
+        ]);
+        replicas.push(serve);
+        const handshake = () => {
+          const route = api.get(GW, 'HTTPRoute', 'default', 'example-route');
+          const parents = (route?.status as { parents?: { conditions?: { type: string; status: string; reason: string }[] }[] } | undefined)
+            ?.parents;
+          return parents?.flatMap((p) => p.conditions ?? []).find((c) => c.type === 'kupstream.dev/UpstreamHandshake');
+        };
+        const written = await waitFor(
+          'the UpstreamHandshake condition in the cluster',
+          () => handshake()?.status === 'False' && handshake(),
+        );
+        assert.equal(written.reason, 'client_certificate_rejected');
+        // Probes keep running every 200 ms; an unchanged verdict writes nothing more.
+        const routeWrites = () =>
+          patchesBy('kupstream-replica-a').filter((c) => c.path.endsWith('/httproutes/example-route/status')).length;
+        const settled = routeWrites();
+        await delay(1000);
+        assert.equal(routeWrites(), settled, 'an unchanged verdict is not written again');
+      } finally {
+        await refusing.close();
+      }
     });
 
     it('without --write-status: serves, and neither writes a status nor touches a Lease', async () => {

@@ -50,6 +50,11 @@ export interface Controller {
   isWriting(): boolean;
   /** This replica's identity in the Lease, when statuses are written under one. */
   readonly leaseIdentity: string | undefined;
+  /**
+   * Translates the unchanged snapshot again now (and writes its statuses), for inputs of the
+   * host's own that changed — e.g. handshake verdicts its `translate` joins into the statuses.
+   */
+  resync(): void;
   /** Stops the informers and timers; with a Lease, hands it back so another replica takes over at once. */
   close(): Promise<void>;
 }
@@ -116,6 +121,7 @@ export function createController(options: ControllerOptions): Controller {
     synced: watch.synced.then(() => delivered),
     isWriting: () => (elected ? elected.isLeader() : writer !== undefined),
     leaseIdentity: elected?.identity,
+    resync: () => watch.resync(),
     async close() {
       await watch.close();
       writer?.close();

@@ -47,6 +47,8 @@ export interface ClusterWatch {
   readonly store: SnapshotStore;
   /** Resolves when every kind has been listed once (or found not served). */
   readonly synced: Promise<void>;
+  /** Re-delivers the unchanged snapshot now, as the periodic resync does (after the first sync; else nothing). */
+  resync(): void;
   /** Stops every watch and timer, after the `onChange` in progress (if any) returns. */
   close(): Promise<void>;
 }
@@ -119,6 +121,9 @@ export function watchCluster(kubeConfig: KubeConfig | KubeApi, options: WatchClu
   return {
     store,
     synced,
+    resync: () => {
+      if (isSynced) deliver('resync');
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -1,6 +1,7 @@
 // `serve --kubeconfig` (or in a pod): @kupstream/cluster's controller loop. Informers keep
 // a live snapshot, translated again after every burst of changes (debounced); with
-// --write-status the replica holding the Lease writes the statuses back.
+// --write-status the replica holding the Lease writes the statuses back, handshake verdicts
+// joined in (translated again when they change).
 import { performance } from 'node:perf_hooks';
 import { createController, LEADER_ELECTION_DEFAULTS, type Controller, type StatusWriteMode } from '@kupstream/cluster';
 import { buildUpstreamEndpoints, toStableJson, type UpstreamEndpointMap } from '@kupstream/core';
@@ -11,7 +12,7 @@ import type { Logger } from '../log/log.js';
 import { servedCount } from '../translate/diagnostics-summary.js';
 import { translateSnapshot } from '../translate/translate-model.js';
 import { reportDiagnostics } from './file-model-source.js';
-import type { ModelSource } from './model-source.js';
+import type { ModelSource, StatusJoin } from './model-source.js';
 
 /** Quiet time after the last watch event before translating again (a Helm upgrade is a burst). */
 export const CLUSTER_DEBOUNCE_MS = 200;
@@ -21,6 +22,8 @@ export function clusterModelSource(
   connection: ClusterConnection,
   log: Logger,
   onLeading: (leading: boolean) => void,
+  /** Joined to each translation before its statuses are written (serve's handshake verdicts). */
+  join: StatusJoin = (result) => result,
 ): ModelSource {
   let controller: Controller | undefined;
   // In a cluster a Gateway of a class we do not see belongs to another controller.
@@ -41,7 +44,7 @@ export function clusterModelSource(
           const result = translateSnapshot(snapshot, settings);
           // EndpointSlices stay beside the model: pods coming and going change no upstream and no status.
           endpoints = buildUpstreamEndpoints(snapshot, result.upstreams, { defaultNamespace: flags.namespace });
-          return result;
+          return join(result);
         },
         onResult: (result) => {
           apply({ result, endpoints, translationMs: performance.now() - started });
@@ -60,6 +63,9 @@ export function clusterModelSource(
         log.line(`campaigning for Lease ${lease.namespace}/${lease.leaseName} as ${controller.leaseIdentity}`);
       }
       return controller.synced;
+    },
+    refresh() {
+      controller?.resync();
     },
     async close() {
       await controller?.close();

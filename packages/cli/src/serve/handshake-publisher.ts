@@ -16,6 +16,7 @@ import {
 import type { AdminRuntime } from '@kupstream/admin';
 import type { CredentialStore } from '@kupstream/core';
 import { createTranslationResult } from '@kupstream/core/building-blocks';
+import type { TranslationResult } from '@kupstream/core';
 import type { Logger } from '../log/log.js';
 import type { ModelUpdate } from './model-source.js';
 
@@ -29,13 +30,17 @@ export interface HandshakePublisherOptions {
   traffic: () => readonly HealthCheckReport[];
   admin: () => AdminRuntime | undefined;
   log: Logger;
+  /** The verdicts changed (an upstream's handshake passed or failed, or its code changed): a cluster source translates again. */
+  onVerdictsChanged?: () => void;
 }
 
 export interface HandshakePublisher {
   /** A new model: shown at once, and probed from now on. */
   show(update: ModelUpdate): void;
-  /** The health checks' verdicts changed: shown again. */
+  /** The health checks' verdicts may have changed: shown again (and `onVerdictsChanged` when they did). */
   refresh(): void;
+  /** The result with the current verdicts as the UpstreamHandshake condition of its statuses (what a cluster source writes). */
+  join(result: TranslationResult): TranslationResult;
   /** The model shown last. */
   readonly latest: ModelUpdate | undefined;
   close(): void;
@@ -49,17 +54,26 @@ export function createHandshakePublisher(options: HandshakePublisherOptions): Ha
       : undefined;
   let latest: ModelUpdate | undefined;
   const handshakes = () => mergeHandshakeVerdicts(prober?.verdicts, healthCheckHandshakes(traffic()));
+  const join = (result: TranslationResult): TranslationResult => {
+    const verdicts = handshakes();
+    if (verdicts.size === 0) return result;
+    const statuses = withHandshakeConditions(result, verdicts, new Date());
+    return createTranslationResult({ ...result, statuses }, result.credentials, result.translatedAt);
+  };
   const publish = () => {
     if (!latest) return;
     const { result, translationMs } = latest;
-    const verdicts = handshakes();
-    const shown =
-      verdicts.size > 0 ? createTranslationResult({ ...result, statuses: withHandshakeConditions(result, verdicts, new Date()) }) : result;
-    admin()?.setModel(shown, { translationMs, credentials: result.credentials });
+    admin()?.setModel(join(result), { translationMs, credentials: result.credentials });
   };
+  let verdictsKey = '';
   const refresh = () => {
-    admin()?.setHandshakes(handshakes().values());
+    const verdicts = handshakes();
+    admin()?.setHandshakes(verdicts.values());
     publish();
+    const key = JSON.stringify([...verdicts.values()].map((v) => [v.upstream, v.ok, v.code ?? '']));
+    if (key === verdictsKey) return;
+    verdictsKey = key;
+    options.onVerdictsChanged?.();
   };
   prober?.on('change', (verdicts) => {
     for (const verdict of verdicts.values())
@@ -73,6 +87,7 @@ export function createHandshakePublisher(options: HandshakePublisherOptions): Ha
       prober?.update(update.result);
     },
     refresh,
+    join,
     get latest() {
       return latest;
     },

@@ -16,6 +16,11 @@ export interface ModelSource {
    * calling `apply` with each new one. Rejects when the input is unusable from the start.
    */
   start(apply: (update: ModelUpdate) => void): Promise<void>;
+  /** Translates the unchanged input again now (the statuses joined to it changed); sources that write no statuses need not. */
+  refresh?(): void;
   /** Stops producing; waits for a translation in progress. */
   close(): Promise<void>;
 }
+
+/** What serve joins to each translation before its statuses are written (handshake truth); the identity by default. */
+export type StatusJoin = (result: TranslationResult) => TranslationResult;

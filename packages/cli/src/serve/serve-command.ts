@@ -11,7 +11,7 @@ import { servedCount } from '../translate/diagnostics-summary.js';
 import { StartupError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { fileModelSource } from './file-model-source.js';
-import { createHandshakePublisher } from './handshake-publisher.js';
+import { createHandshakePublisher, type HandshakePublisher } from './handshake-publisher.js';
 import { ServeDataPlane } from './data-plane.js';
 import { writeOut, type CliIo } from '../io.js';
 import type { Logger } from '../log/log.js';
@@ -24,9 +24,17 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
   // The cluster connection is checked first: a kubeconfig that cannot be used ends here (exit 2).
   let admin: AdminRuntime | undefined;
   let source: ModelSource;
+  let publisher: HandshakePublisher | undefined;
   if (flags.cluster) {
     // Loaded only in cluster mode: @kubernetes/client-node alone takes a second to load.
-    source = (await import('./serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) => admin?.setLeader(leading));
+    source = (await import('./serve-cluster.js')).clusterServe(
+      flags,
+      flags.cluster,
+      log,
+      (leading) => admin?.setLeader(leading),
+      // The handshake verdicts join the statuses the Lease holder writes.
+      (result) => publisher?.join(result) ?? result,
+    );
   } else {
     source = fileModelSource(flags, io, log);
   }
@@ -51,7 +59,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
     }
     // Handshake truth: each TLS upstream dialed with its identity and trust every interval;
     // the verdicts become status conditions (shown by the admin server) and log lines.
-    const publisher = createHandshakePublisher({
+    const published = createHandshakePublisher({
       probeIntervalMs: flags.probeUpstreamsMs,
       credentials,
       resolve: resolveFromOverrides(flags.resolve),
@@ -59,7 +67,9 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
       traffic: () => proxy.stats().traffic,
       admin: () => admin,
       log,
+      onVerdictsChanged: () => source.refresh?.(),
     });
+    publisher = published;
     proxy.on('endpoint', (event) => {
       if (event.type === 'ejected')
         log.warn(`upstream ${event.upstream}: endpoint ${event.endpoint} ejected (${event.reason}${event.code ? `: ${event.code}` : ''})`);
@@ -69,13 +79,13 @@ export async function runServe(flags: ServeFlags, io: CliIo, log: Logger): Promi
           log.warn(
             `upstream ${event.upstream}: health check of ${event.endpoint} refused: ${event.code ?? 'failed'} (a configuration error; the endpoint is not ejected)`,
           );
-        publisher.refresh();
+        published.refresh();
       }
     });
-    stopProber = () => publisher.close();
+    stopProber = () => published.close();
     const apply = (update: ModelUpdate) => {
       void plane.apply(update);
-      publisher.show(update);
+      published.show(update);
     };
     const first = await untilAborted(source.start(apply), io.signal);
     if (first === 'aborted') {

@@ -33,11 +33,6 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
 
   let admin: AdminRuntime | undefined;
   let source: ModelSource;
-  if (flags.cluster) {
-    source = (await import('../serve-cluster.js')).clusterServe(flags, flags.cluster, log, (leading) => admin?.setLeader(leading));
-  } else {
-    source = fileModelSource(flags, io, log);
-  }
 
   const reports = new WorkerReports();
   const health = new WorkerEndpointHealth();
@@ -51,7 +46,7 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
   let stopProber = () => undefined as void;
   let checkedKey = '[]';
   // The prober's verdicts and the workers' health checks, shown with each model by the admin server.
-  const publisher = createHandshakePublisher({
+  const published = createHandshakePublisher({
     probeIntervalMs: flags.probeUpstreamsMs,
     credentials,
     resolve,
@@ -59,7 +54,20 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
     traffic,
     admin: () => admin,
     log,
+    onVerdictsChanged: () => source.refresh?.(),
   });
+  if (flags.cluster) {
+    source = (await import('../serve-cluster.js')).clusterServe(
+      flags,
+      flags.cluster,
+      log,
+      (leading) => admin?.setLeader(leading),
+      // The handshake verdicts join the statuses the Lease holder writes.
+      (result) => published.join(result),
+    );
+  } else {
+    source = fileModelSource(flags, io, log);
+  }
   try {
     admin =
       flags.admin !== undefined
@@ -104,11 +112,11 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
         const key = JSON.stringify(healthCheckHandshakes(traffic()).map((v) => [v.upstream, v.ok, v.code]));
         if (key === checkedKey) return;
         checkedKey = key;
-        publisher.refresh();
+        published.refresh();
       },
       onChange: (workers) => admin?.setWorkers(workers),
     });
-    stopProber = () => publisher.close();
+    stopProber = () => published.close();
     const workers = supervisor;
     const apply = (update: ModelUpdate) => {
       const { result } = update;
@@ -117,7 +125,7 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
       // An L4 endpoint that left the model is announced again should it come back.
       const l4 = new Set(result.endpoints.map((e) => e.url));
       for (const line of printed) if (!l4.has(/forwarding (\S+) on /.exec(line)?.[1] ?? '')) printed.delete(line);
-      publisher.show(update);
+      published.show(update);
     };
     // The workers load while the input is read; they listen once they get the first model.
     supervisor.start();
@@ -135,7 +143,7 @@ export async function runServeWithWorkers(flags: ServeFlags, io: CliIo, log: Log
     admin?.setReady(true);
     for (const { port, address } of urls.gatewayPorts)
       await writeOut(io.stdout, `kupstream: gateway listener port ${port} on ${address} (TLS while its endpoints are https://)\n`);
-    const served = publisher.latest ? servedCount(publisher.latest.result) : '0 endpoints';
+    const served = published.latest ? servedCount(published.latest.result) : '0 endpoints';
     await writeOut(io.stdout, `kupstream: serving ${served} on ${urls.listen} (${flags.workers} workers)\n`);
     await untilAborted(new Promise<void>(() => undefined), io.signal);
   } finally {
