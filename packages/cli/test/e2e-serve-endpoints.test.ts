@@ -176,6 +176,29 @@ describe('serve -f with EndpointSlices', function () {
     }
   });
 
+  it('an explicit --resolve for the Service wins over its EndpointSlices (empty, or pod addresses a local run cannot reach)', async () => {
+    dir.write('gateway.yaml', SEED_GATEWAY);
+    dir.write('httproute.yaml', SEED_HTTPROUTE);
+    dir.write('service.yaml', SEED_SERVICE);
+    dir.write('client-cert-secret.yaml', clientCertSecretYaml(pki));
+    // As exported from a cluster: one slice without endpoints, one with a pod address not reachable here.
+    dir.write('slice-a.yaml', sliceYaml('example-service-a', 8443, []));
+    dir.write('slice-b.yaml', sliceYaml('example-service-b', 8443, ['10.255.255.1']));
+    serve = await startServe([
+      '-f',
+      dir.path,
+      '--listen',
+      '127.0.0.1:0',
+      '--resolve',
+      `example-service.default:443=127.0.0.1:${upstreams[1]!.port}`,
+    ]);
+    for (let i = 0; i < 3; i++) {
+      const answer = await httpGet(serve.port, 'example-hostname.ngrok.io', `/resolved/${i}`);
+      assert.equal(answer.status, 200, `${answer.body}\n${serve.stderr()}`);
+      assert.equal((JSON.parse(answer.body) as { upstream: string }).upstream, 'pod-b');
+    }
+  });
+
   it('reaches the workers of --workers 2 too: every worker dials the endpoints (no --resolve)', async () => {
     dir.write('gateway.yaml', SEED_GATEWAY);
     dir.write('httproute.yaml', SEED_HTTPROUTE);
