@@ -1,6 +1,7 @@
 // Prometheus metrics for the agent and the translator (issue 9), on a registry of our
 // own so an embedding host's default registry is never polluted.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RunningTotals } from './running-totals.js';
 import type { TranslationModel } from '@kupstream/core';
 import type { TrafficFacts } from './traffic-facts.js';
 import { createTrafficMetrics } from './traffic-metrics.js';
@@ -115,16 +116,8 @@ export function createMetrics(options: MetricsOptions = {}): AdminMetrics {
     labelNames: ['upstream', 'kind'] as const,
     registers: [registry],
   });
-  // The agent reports running totals; the counter advances by the difference (a smaller
-  // total means the agent's pool was rebuilt, so it counts from zero again).
-  const lastHandshakes = new Map<string, number>();
-  const advance = (upstream: string, kind: 'full' | 'resumed', total: number) => {
-    const key = `${upstream}\u0000${kind}`;
-    const last = lastHandshakes.get(key) ?? 0;
-    const delta = total >= last ? total - last : total;
-    lastHandshakes.set(key, total);
-    if (delta > 0) handshakes.inc({ upstream, kind }, delta);
-  };
+  const totals = new RunningTotals();
+  const advance = (upstream: string, kind: 'full' | 'resumed', total: number) => totals.advance(handshakes, { upstream, kind }, total);
   const handshakeOk = new Gauge({
     name: 'kupstream_upstream_handshake_ok',
     help: '1 when the last handshake probe of the upstream (serve --probe-upstreams) passed, 0 when it failed with `code`.',

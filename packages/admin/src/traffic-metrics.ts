@@ -1,8 +1,8 @@
 // Endpoint health in Prometheus: endpoints per upstream by state (a gauge), and the agent's
 // running counts — ejections, readmissions, circuit-breaker overflows, failed health checks
-// by code — as counters. The agent reports totals; each counter advances by the difference
-// (a smaller total means the upstream was rebuilt, so it counts from zero again).
+// by code — as counters advanced from the agent's totals (running-totals.ts).
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { RunningTotals } from './running-totals.js';
 import { endpointState, ENDPOINT_STATES, type TrafficFacts } from './traffic-facts.js';
 
 export interface TrafficMetrics {
@@ -46,13 +46,7 @@ export function createTrafficMetrics(registry: Registry): TrafficMetrics {
     labelNames: ['upstream'] as const,
     registers: [registry],
   });
-  const last = new Map<string, number>();
-  const advance = (key: string, total: number, inc: (delta: number) => void) => {
-    const before = last.get(key) ?? 0;
-    const delta = total >= before ? total - before : total;
-    last.set(key, total);
-    if (delta > 0) inc(delta);
-  };
+  const totals = new RunningTotals();
 
   return {
     setTraffic(traffic) {
@@ -64,13 +58,12 @@ export function createTrafficMetrics(registry: Registry): TrafficMetrics {
           for (const e of t.endpoints) counts.set(endpointState(e), counts.get(endpointState(e))! + 1);
           for (const [state, n] of counts) endpoints.set({ upstream, state }, n);
         }
-        advance(`e\u0000${upstream}`, t.ejections, (d) => ejections.inc({ upstream }, d));
-        advance(`r\u0000${upstream}`, t.readmissions ?? 0, (d) => readmissions.inc({ upstream }, d));
-        advance(`o\u0000${upstream}`, t.overflows, (d) => overflows.inc({ upstream }, d));
+        totals.advance(ejections, { upstream }, t.ejections);
+        totals.advance(readmissions, { upstream }, t.readmissions ?? 0);
+        totals.advance(overflows, { upstream }, t.overflows);
         if (t.healthChecks) {
-          advance(`p\u0000${upstream}`, t.healthChecks.passed, (d) => checksPassed.inc({ upstream }, d));
-          for (const [code, total] of Object.entries(t.healthChecks.failed))
-            advance(`f\u0000${upstream}\u0000${code}`, total, (d) => checkFailures.inc({ upstream, code }, d));
+          totals.advance(checksPassed, { upstream }, t.healthChecks.passed);
+          for (const [code, total] of Object.entries(t.healthChecks.failed)) totals.advance(checkFailures, { upstream, code }, total);
         }
       }
     },
