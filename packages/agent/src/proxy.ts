@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import type http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { CredentialStore, TranslationModel, UpstreamEndpointMap } from '@kupstream/core';
+import type { CredentialStore, TranslationModel, Upstream, UpstreamEndpointMap } from '@kupstream/core';
 import { PROXY_HOP_HEADER } from '@kupstream/core/building-blocks';
 import { balancedForwarder } from './endpoints/balanced-forwarding.js';
 import { EndpointRegistry } from './endpoints/endpoint-registry.js';
@@ -40,12 +40,13 @@ import type { TransportContext } from './transport-context.js';
 import { forwardL4, forwardUpgrade, Tunnels } from './tunnels.js';
 import type { UpstreamError, UpstreamErrorCode } from './upstream-errors.js';
 import { UpstreamDenyList, type UpstreamDenyOptions } from './upstream-deny-list.js';
-import type { Resolve } from './upstream-target.js';
+import { cachedUpstreamTarget, type Resolve } from './upstream-target.js';
 
 export interface ProxyOptions {
   /** A model, or a TranslationResult (whose `credentials` are used when none are given). */
   model: TranslationModel;
   credentials?: CredentialStore;
+  /** Where to dial an upstream's host and port instead (like curl's --resolve); an upstream it maps ignores its EndpointSlices. */
   resolve?: Resolve;
   timeouts?: Partial<Timeouts>;
   maxSocketsPerPool?: number;
@@ -207,6 +208,7 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
       onLive: (upstream, live) => this.#transport?.pools.retireEndpoints(upstream, live),
       // Checks follow the upstreams and their endpoints (none run once the proxy closes).
       onChange: () => this.#checker?.refresh(),
+      ...(options.resolve ? { resolved: resolvedBy(options.resolve) } : {}),
     });
     this.#registry = registry;
     this.#checker = new HealthChecker({
@@ -403,4 +405,16 @@ class KupstreamProxy extends EventEmitter<ProxyEvents> implements Proxy {
 
 export function createProxy(options: ProxyOptions): Proxy {
   return new KupstreamProxy(options);
+}
+
+/** Whether `resolve` maps an upstream's host and port (an upstream whose URL does not parse is not mapped). */
+function resolvedBy(resolve: Resolve): (upstream: Upstream) => boolean {
+  return (upstream) => {
+    try {
+      const target = cachedUpstreamTarget(upstream);
+      return resolve(target.host, target.port) !== undefined;
+    } catch {
+      return false;
+    }
+  };
 }

@@ -14,12 +14,19 @@ export interface EndpointRegistryOptions {
   onLive: (upstream: string, live: ReadonlySet<string> | undefined) => void;
   /** Called after the upstreams or their endpoints changed (health checks follow). */
   onChange?: () => void;
+  /**
+   * Whether the host's `resolve` maps the upstream's host and port: it is then dialed where
+   * that says, and its EndpointSlices are ignored (an explicit override beats discovery).
+   */
+  resolved?: (upstream: Upstream) => boolean;
   now?: () => number;
 }
 
 export class EndpointRegistry {
   readonly #options: EndpointRegistryOptions;
   readonly #upstreams = new Map<string, UpstreamEndpoints>();
+  /** Upstreams the host's `resolve` maps (their slices are not used). */
+  readonly #resolved = new Set<string>();
   #endpoints: UpstreamEndpointMap = {};
   readonly #now: () => number;
 
@@ -34,17 +41,25 @@ export class EndpointRegistry {
     for (const upstream of upstreams) {
       names.add(upstream.name);
       const settings = trafficSettings(upstream, this.#options.defaults);
+      const resolved = this.#options.resolved?.(upstream) ?? false;
+      const wasResolved = this.#resolved.has(upstream.name);
+      if (resolved) this.#resolved.add(upstream.name);
+      else this.#resolved.delete(upstream.name);
       let known = this.#upstreams.get(upstream.name);
       if (!known) {
         known = new UpstreamEndpoints(upstream.name, settings, this.#options.emit, this.#now);
         this.#upstreams.set(upstream.name, known);
         this.#apply(known);
-      } else known.settings = settings;
+      } else {
+        known.settings = settings;
+        if (resolved !== wasResolved) this.#apply(known);
+      }
     }
     for (const [name, known] of this.#upstreams) {
       if (names.has(name)) continue;
       known.close();
       this.#upstreams.delete(name);
+      this.#resolved.delete(name);
     }
     this.#options.onChange?.();
   }
@@ -57,7 +72,10 @@ export class EndpointRegistry {
   }
 
   #apply(known: UpstreamEndpoints): void {
-    const list = Object.prototype.hasOwnProperty.call(this.#endpoints, known.upstream) ? this.#endpoints[known.upstream] : undefined;
+    const list =
+      !this.#resolved.has(known.upstream) && Object.prototype.hasOwnProperty.call(this.#endpoints, known.upstream)
+        ? this.#endpoints[known.upstream]
+        : undefined;
     known.setEndpoints(list);
     this.#options.onLive(known.upstream, known.liveKeys());
   }

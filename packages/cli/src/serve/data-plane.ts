@@ -11,11 +11,10 @@ import {
   L4Listeners,
   ListenerSet,
   TlsConnections,
-  upstreamTarget,
   type Proxy,
   type UpgradeListener,
 } from '@kupstream/agent';
-import type { CredentialStore, Upstream, UpstreamEndpointMap } from '@kupstream/core';
+import type { CredentialStore } from '@kupstream/core';
 import { createTranslationResult } from '@kupstream/core/building-blocks';
 import type { GatewayPortMapping, HostPort, L4Mapping } from '@kupstream/agent';
 import { asStartupError } from '../errors.js';
@@ -23,7 +22,7 @@ import type { ResolveOverride } from '../args/flag-values.js';
 import type { Logger } from '../log/log.js';
 import { SERVE_LISTENER_LABELS } from './listener-labels.js';
 import type { ModelUpdate } from './model-source.js';
-import { resolveFromOverrides, type ResolveFunction } from './resolve-overrides.js';
+import { resolveFromOverrides } from './resolve-overrides.js';
 import { upstreamErrorLogger } from './upstream-error-log.js';
 
 export interface DataPlaneSettings {
@@ -55,18 +54,17 @@ export class ServeDataPlane {
   readonly #frontendTls: FrontendTls;
   readonly #l4Tls: FrontendTls;
   readonly #l4: L4Listeners;
-  readonly #resolve: ResolveFunction;
   #listeners: ListenerSet | undefined;
 
   constructor(settings: DataPlaneSettings) {
     this.#settings = settings;
     const { credentials, log } = settings;
-    this.#resolve = resolveFromOverrides([...settings.resolve]);
     // Empty until the first model: nothing is routed before it, and the listeners open after it.
     this.proxy = createProxy({
       model: createTranslationResult({ endpoints: [], upstreams: [], statuses: [], diagnostics: [] }),
       ...(credentials ? { credentials } : {}),
-      resolve: this.#resolve,
+      // An explicit --resolve also wins over the Service's EndpointSlices (the agent's rule).
+      resolve: resolveFromOverrides([...settings.resolve]),
       denyUpstreams: {
         cidrs: [...settings.denyUpstreams],
         ownAddresses: () => [...this.addresses(), ...(settings.ownAddresses?.() ?? [])],
@@ -91,7 +89,7 @@ export class ServeDataPlane {
   apply(update: Pick<ModelUpdate, 'result' | 'endpoints'>): Promise<void> {
     const { result } = update;
     this.proxy.update(result, result.credentials);
-    this.proxy.updateEndpoints(withoutResolved(update.endpoints, result.upstreams, this.#resolve));
+    this.proxy.updateEndpoints(update.endpoints);
     // TLS listeners from the same model: new certificates take effect for new connections.
     this.#frontendTls.update(result, result.credentials);
     this.#l4Tls.update(result, result.credentials);
@@ -141,26 +139,4 @@ export class ServeDataPlane {
     await this.#l4.cut();
     return { cut };
   }
-}
-
-/**
- * An explicit `--resolve` for a Service's host and port wins over its EndpointSlices: manifests
- * exported from a cluster carry slices of pod addresses a local run cannot reach (or empty ones
- * a test harness fills at run time), and the flag says where that Service is here.
- */
-function withoutResolved(endpoints: UpstreamEndpointMap, upstreams: readonly Upstream[], resolve: ResolveFunction): UpstreamEndpointMap {
-  let out: Record<string, UpstreamEndpointMap[string]> | undefined;
-  for (const upstream of upstreams) {
-    if (!(upstream.name in endpoints)) continue;
-    let target;
-    try {
-      target = upstreamTarget(upstream);
-    } catch {
-      continue;
-    }
-    if (!resolve(target.host, target.port)) continue;
-    out ??= { ...endpoints };
-    delete out[upstream.name];
-  }
-  return out ?? endpoints;
 }
